@@ -1,0 +1,85 @@
+package cachemodel
+
+import "time"
+
+// Step is one request of a target's plan. Steps of one target run strictly in
+// order (the order is the experiment: MISS first, then HIT); targets run in
+// parallel.
+type Step struct {
+	Variant Variant
+	Round   int    // 1-based repetition of the variant set
+	Method  string // GET, or OPTIONS for a preflight
+	// URL is the exact URL requested (with the cache-busting parameter in
+	// isolate mode).
+	URL string
+	// Headers are the complete request headers to send, in order, Origin
+	// included. The probe adds nothing but Host.
+	Headers   Headers
+	Preflight bool
+	// Experiment names the isolate-mode experiment this step belongs to
+	// ("" in observe mode); CacheKey is the busting value shared by the steps
+	// of one experiment.
+	Experiment string
+	CacheKey   string
+}
+
+// TargetPlan is everything corscope will send for one URL.
+type TargetPlan struct {
+	Index int    // position in the run, stable across streaming
+	URL   string // the URL as the user gave it (normalised)
+	Steps []Step
+}
+
+// ErrorKind classifies why a request produced no usable response.
+type ErrorKind string
+
+// Error kinds. The UI and exit codes switch on these, never on messages.
+const (
+	ErrDNS      ErrorKind = "dns"
+	ErrConnect  ErrorKind = "connect"
+	ErrTimeout  ErrorKind = "timeout"
+	ErrTLS      ErrorKind = "tls"
+	ErrProtocol ErrorKind = "protocol"
+	ErrTooLarge ErrorKind = "too-large"
+	ErrCanceled ErrorKind = "canceled"
+	ErrOther    ErrorKind = "other"
+)
+
+// ProbeError is a classified request failure: data, not a crash.
+type ProbeError struct {
+	Kind    ErrorKind `json:"kind"`
+	Message string    `json:"message"`
+}
+
+func (e *ProbeError) Error() string { return string(e.Kind) + ": " + e.Message }
+
+// Response is what came back, copied out of the HTTP client.
+type Response struct {
+	Status     int
+	Proto      string  // e.g. "HTTP/1.1"
+	Headers    Headers // exactly as received: order, case, duplicates
+	RemoteAddr string
+	// BodyBytes is how much of the body was read; BodyTruncated is true when
+	// the probe stopped at its body limit and dropped the connection.
+	BodyBytes     int64
+	BodyTruncated bool
+}
+
+// Timing of one request. Connect is zero when a kept-alive connection was
+// reused.
+type Timing struct {
+	Connect time.Duration
+	TTFB    time.Duration // from sending the request to the first response byte
+	Total   time.Duration
+}
+
+// Observation is the outcome of one Step. Exactly one of Response and Err is
+// set.
+type Observation struct {
+	Target   int // TargetPlan.Index
+	Step     int // index into TargetPlan.Steps
+	Start    time.Time
+	Response *Response
+	Err      *ProbeError
+	Timing   Timing
+}

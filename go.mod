@@ -1,0 +1,3 @@
+module github.com/corscope/corscope
+
+go 1.26
