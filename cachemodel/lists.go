@@ -1,0 +1,49 @@
+package cachemodel
+
+import "strings"
+
+// ParseFieldList splits header values that use the HTTP list syntax
+// (RFC 9110 "#rule": elements separated by commas with optional white space,
+// empty elements ignored) into their elements, in order. Multiple header
+// lines are one list, as HTTP combines them.
+//
+// ok is false when an element is not a valid token (a space inside a name,
+// a quote, a control byte); the elements still hold everything that was
+// found, so callers can both report the problem and keep going.
+func ParseFieldList(values []string) (items []string, ok bool) {
+	ok = true
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			part = strings.Trim(part, " \t")
+			if part == "" {
+				continue
+			}
+			if !isToken(part) {
+				ok = false
+			}
+			items = append(items, part)
+		}
+	}
+	return items, ok
+}
+
+// isToken reports whether s is an RFC 9110 token (tchar+).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isTchar(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isTchar(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
