@@ -1,0 +1,126 @@
+package cachemodel
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// ParseOrigin validates an origin as a browser would serialise it and
+// returns it in that form: scheme "://" host [":" port], lower-case, no
+// default port, no path, query, fragment or userinfo. "null" is accepted
+// as the opaque origin. Errors are one line and say what is wrong.
+func ParseOrigin(s string) (string, error) {
+	if s == "null" {
+		return s, nil
+	}
+	if s == "" {
+		return "", fmt.Errorf("empty origin")
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" {
+		return "", fmt.Errorf("%q is not an origin: want scheme://host[:port], e.g. https://app.example.com", s)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("%q is not an origin: scheme must be http or https", s)
+	}
+	switch {
+	case u.User != nil:
+		return "", fmt.Errorf("%q is not an origin: it has userinfo (user@)", s)
+	case u.Path != "" && u.Path != "/":
+		return "", fmt.Errorf("%q is not an origin: it has a path (%s); an origin is scheme://host[:port]", s, u.Path)
+	case u.Path == "/":
+		return "", fmt.Errorf("%q is not an origin: it has a trailing slash; browsers send %s", s, strings.TrimSuffix(s, "/"))
+	case u.RawQuery != "" || u.ForceQuery:
+		return "", fmt.Errorf("%q is not an origin: it has a query", s)
+	case u.Fragment != "" || strings.Contains(s, "#"):
+		return "", fmt.Errorf("%q is not an origin: it has a fragment", s)
+	}
+	host, port, err := splitHostPort(u)
+	if err != nil {
+		return "", fmt.Errorf("%q is not an origin: %v", s, err)
+	}
+	return serializeOrigin(strings.ToLower(u.Scheme), host, port), nil
+}
+
+// ParseTargetURL validates a URL to probe. It must be absolute http(s) with
+// a host; a missing scheme gets a hint rather than a guess, because
+// guessing http vs https changes which cache is hit.
+func ParseTargetURL(s string) (*url.URL, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, fmt.Errorf("empty URL")
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("bad URL %q: %v", s, unwrapURLError(err))
+	}
+	if u.Scheme == "" || (u.Host == "" && u.Opaque == "" && !strings.Contains(s, "://")) {
+		return nil, fmt.Errorf("bad URL %q: no scheme; did you mean https://%s ?", s, strings.TrimPrefix(s, "//"))
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("bad URL %q: scheme must be http or https", s)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("bad URL %q: no host", s)
+	}
+	if _, _, err := splitHostPort(u); err != nil {
+		return nil, fmt.Errorf("bad URL %q: %v", s, err)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("bad URL %q: credentials in URLs are not supported; use -H 'Authorization: ...'", s)
+	}
+	u.Fragment = "" // never sent on the wire
+	u.RawFragment = ""
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return u, nil
+}
+
+// OriginOf returns the serialized origin of a target URL (its same-origin
+// variant).
+func OriginOf(u *url.URL) string {
+	host, port, _ := splitHostPort(u)
+	return serializeOrigin(strings.ToLower(u.Scheme), host, port)
+}
+
+func splitHostPort(u *url.URL) (host, port string, err error) {
+	host = strings.ToLower(u.Hostname())
+	port = u.Port()
+	if host == "" {
+		return "", "", fmt.Errorf("no host")
+	}
+	if port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 {
+			return "", "", fmt.Errorf("port %q out of range", port)
+		}
+	}
+	if strings.HasSuffix(u.Host, ":") {
+		return "", "", fmt.Errorf("empty port")
+	}
+	return host, port, nil
+}
+
+func serializeOrigin(scheme, host, port string) string {
+	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+		port = ""
+	}
+	if strings.Contains(host, ":") { // IPv6 literal
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		return scheme + "://" + net.JoinHostPort(strings.Trim(host, "[]"), port)
+	}
+	return scheme + "://" + host
+}
+
+func unwrapURLError(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err
+	}
+	return err
+}

@@ -1,0 +1,79 @@
+package cachemodel
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseOrigin(t *testing.T) {
+	ok := map[string]string{
+		"https://app.example.com":      "https://app.example.com",
+		"HTTPS://App.Example.COM":      "https://app.example.com",
+		"https://app.example.com:443":  "https://app.example.com",
+		"http://app.example.com:80":    "http://app.example.com",
+		"https://app.example.com:8443": "https://app.example.com:8443",
+		"http://[::1]:8080":            "http://[::1]:8080",
+		"http://127.0.0.1":             "http://127.0.0.1",
+		"null":                         "null",
+	}
+	for in, want := range ok {
+		got, err := ParseOrigin(in)
+		if err != nil || got != want {
+			t.Errorf("ParseOrigin(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	bad := map[string]string{
+		"":                        "empty origin",
+		"app.example.com":         "not an origin",
+		"https://a.example/path":  "has a path",
+		"https://a.example/":      "trailing slash",
+		"https://a.example?x=1":   "query",
+		"https://a.example#f":     "fragment",
+		"https://u:p@a.example":   "userinfo",
+		"ftp://a.example":         "scheme must be http or https",
+		"https://a.example:99999": "out of range",
+		"Null":                    "not an origin",
+		"https://a.example:":      "empty port",
+	}
+	for in, want := range bad {
+		_, err := ParseOrigin(in)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseOrigin(%q) error = %v; want it to mention %q", in, err, want)
+		}
+		if err != nil && strings.Contains(err.Error(), "\n") {
+			t.Errorf("ParseOrigin(%q) error is not one line: %q", in, err)
+		}
+	}
+}
+
+func TestParseTargetURL(t *testing.T) {
+	u, err := ParseTargetURL(" https://Cdn.Example.com/a.js?v=1#frag ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.String() != "https://Cdn.Example.com/a.js?v=1" {
+		t.Errorf("got %q", u.String())
+	}
+	if o := OriginOf(u); o != "https://cdn.example.com" {
+		t.Errorf("OriginOf = %q", o)
+	}
+	u, _ = ParseTargetURL("http://[::1]:8080")
+	if u.Path != "/" || OriginOf(u) != "http://[::1]:8080" {
+		t.Errorf("ipv6: %q %q", u.String(), OriginOf(u))
+	}
+	bad := map[string]string{
+		"":                      "empty URL",
+		"example.com/a.js":      "no scheme; did you mean https://example.com/a.js",
+		"ftp://example.com/":    "scheme must be http or https",
+		"https://":              "no host",
+		"https://u:p@x.example": "credentials in URLs",
+		"http://x.example:0/":   "out of range",
+		"http://[::1/":          "bad URL",
+	}
+	for in, want := range bad {
+		_, err := ParseTargetURL(in)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseTargetURL(%q) error = %v; want it to mention %q", in, err, want)
+		}
+	}
+}
