@@ -1,0 +1,143 @@
+package cachemodel
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Header names of the CORS protocol, as browsers look them up
+// (case-insensitively).
+const (
+	corsHeaderACAO = "Access-Control-Allow-Origin"
+	corsHeaderACAC = "Access-Control-Allow-Credentials"
+	corsHeaderACAM = "Access-Control-Allow-Methods"
+	corsHeaderACAH = "Access-Control-Allow-Headers"
+)
+
+// CheckCORS is the Fetch standard's CORS check: would a browser that sent
+// Origin: requestOrigin with the given credentials mode hand this response
+// to the page?
+//
+// requestOrigin is the Origin header value exactly as sent (a serialized
+// origin or "null"). The steps follow Fetch literally, which is the point:
+//   - ACAO is read with the header-list "get", so two ACAO lines become
+//     "a, b" and can never match;
+//   - "*" passes only without credentials;
+//   - otherwise ACAO must byte-equal the origin: no case folding, no
+//     trailing-slash or default-port forgiveness. "null" equals "null",
+//     which is why allowing null trusts every sandboxed page;
+//   - with credentials, ACAC (also via "get") must be exactly "true".
+//
+// Leading and trailing spaces and tabs of each line are dropped first, as
+// any HTTP parser does before a browser sees the value.
+func CheckCORS(requestOrigin string, h Headers, mode CredentialsMode) CORSCheck {
+	acao, n := corsGet(h, corsHeaderACAO)
+	if n == 0 {
+		return CORSCheck{Reason: ReasonMissingACAO,
+			Detail: fmt.Sprintf("no ACAO header for Origin %q", requestOrigin)}
+	}
+	if mode == Anonymous && acao == "*" {
+		return CORSCheck{Allowed: true}
+	}
+	if acao != requestOrigin {
+		switch {
+		case n > 1:
+			return CORSCheck{Reason: ReasonDuplicateACAO,
+				Detail: fmt.Sprintf("%d ACAO lines combine to %q, which never matches Origin %q", n, acao, requestOrigin)}
+		case acao == "*":
+			return CORSCheck{Reason: ReasonWildcardCreds,
+				Detail: fmt.Sprintf("ACAO %q is not allowed for a credentialed request from Origin %q", acao, requestOrigin)}
+		}
+		return CORSCheck{Reason: ReasonACAOMismatch,
+			Detail: fmt.Sprintf("ACAO %q does not match Origin %q%s", acao, requestOrigin, corsMismatchHint(acao, requestOrigin))}
+	}
+	if mode == Anonymous {
+		return CORSCheck{Allowed: true}
+	}
+	acac, m := corsGet(h, corsHeaderACAC)
+	switch {
+	case m == 0:
+		return CORSCheck{Reason: ReasonACACMissing,
+			Detail: fmt.Sprintf("credentialed request from Origin %q but no ACAC header", requestOrigin)}
+	case acac != "true":
+		d := fmt.Sprintf("ACAC %q is not exactly \"true\"", acac)
+		if m > 1 {
+			d = fmt.Sprintf("%d ACAC lines combine to %q, which is not exactly \"true\"", m, acac)
+		}
+		return CORSCheck{Reason: ReasonACACNotTrue, Detail: d}
+	}
+	return CORSCheck{Allowed: true}
+}
+
+// corsGet is Fetch's header-list "get": every line of the header, trimmed of
+// HTTP whitespace, joined with ", ". n is the number of lines.
+func corsGet(h Headers, name string) (value string, n int) {
+	var b strings.Builder
+	for _, f := range h {
+		if !strings.EqualFold(f.Name, name) {
+			continue
+		}
+		if n > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strings.Trim(f.Value, " \t"))
+		n++
+	}
+	return b.String(), n
+}
+
+// corsMismatchHint names the near miss behind a mismatch, since "a" vs "a/"
+// is easy to overlook when reading the Detail.
+func corsMismatchHint(acao, origin string) string {
+	switch {
+	case acao == origin+"/":
+		return " (trailing slash)"
+	case strings.EqualFold(acao, origin):
+		return " (letter case differs)"
+	case acao == "null" || origin == "null":
+		return ""
+	}
+	a, errA := url.Parse(acao)
+	o, errO := url.Parse(origin)
+	if errA != nil || errO != nil || a.Host == "" || o.Host == "" {
+		return ""
+	}
+	switch {
+	case !strings.EqualFold(a.Scheme, o.Scheme) && strings.EqualFold(a.Host, o.Host):
+		return " (scheme differs)"
+	case strings.EqualFold(a.Hostname(), o.Hostname()) && a.Port() != o.Port():
+		return " (port differs)"
+	case a.Path != "" || a.RawQuery != "":
+		return " (ACAO carries a path; an origin has none)"
+	}
+	return ""
+}
+
+// Summary is a one-line verdict for tables: "allowed" or
+// "blocked: <reason>".
+func (c CORSCheck) Summary() string {
+	if c.Allowed {
+		return "allowed"
+	}
+	if s, ok := corsReasonText[c.Reason]; ok {
+		return "blocked: " + s
+	}
+	if c.Reason == ReasonNone {
+		return "blocked"
+	}
+	return "blocked: " + string(c.Reason)
+}
+
+var corsReasonText = map[BlockReason]string{
+	ReasonMissingACAO:     "no ACAO",
+	ReasonDuplicateACAO:   "duplicate ACAO",
+	ReasonACAOMismatch:    "ACAO mismatch",
+	ReasonWildcardCreds:   "ACAO * with credentials",
+	ReasonACACMissing:     "no ACAC",
+	ReasonACACNotTrue:     `ACAC not "true"`,
+	ReasonPreflightStatus: "preflight status not 2xx",
+	ReasonMethodDenied:    "method not allowed",
+	ReasonHeaderDenied:    "header not allowed",
+	ReasonBadAllowList:    "unparsable allow list",
+}
