@@ -1,0 +1,106 @@
+package themes
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Custom is a user theme: a built-in base with some slots overridden. It is
+// what a [themes.NAME] table in the config file holds.
+type Custom struct {
+	Base   string            // built-in theme name; "" means "default"
+	Colors map[string]string // slot name -> "#rrggbb" or ANSI number "0".."255"
+}
+
+// SlotError says which part of a custom theme is wrong. Slot is "base" for
+// a bad base theme.
+type SlotError struct {
+	Slot   string
+	Value  string
+	Reason string // complete sentence fragment naming the value, e.g. `unknown slot (did you mean "accent"?)`
+}
+
+func (e *SlotError) Error() string { return fmt.Sprintf("theme slot %q: %s", e.Slot, e.Reason) }
+
+// Resolve builds the palette: the base theme with every override applied.
+// Overrides are checked in name order, so the first error is deterministic.
+func (c Custom) Resolve() (Palette, error) {
+	base := c.Base
+	if base == "" {
+		base = NameDefault
+	}
+	p, ok := Builtin(base)
+	if !ok {
+		reason := fmt.Sprintf("unknown base theme %q; built-ins are %s", base, strings.Join(Names(), ", "))
+		if s := closest(base, Names()); s != "" {
+			reason = fmt.Sprintf("unknown base theme %q (did you mean %q?); built-ins are %s", base, s, strings.Join(Names(), ", "))
+		}
+		return Palette{}, &SlotError{Slot: "base", Value: base, Reason: reason}
+	}
+	names := make([]string, 0, len(c.Colors))
+	for name := range c.Colors {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		value := c.Colors[name]
+		col, err := ParseColor(value)
+		if err != nil {
+			// Check the name first: a typo'd slot is the likelier mistake.
+			if _, known := p.Slot(name); known {
+				return Palette{}, &SlotError{Slot: name, Value: value, Reason: err.Error()}
+			}
+		}
+		next, known := p.withSlot(name, col)
+		if !known {
+			reason := "unknown palette slot"
+			if s := closest(name, SlotNames()); s != "" {
+				reason += fmt.Sprintf(" (did you mean %q?)", s)
+			}
+			return Palette{}, &SlotError{Slot: name, Value: value, Reason: reason}
+		}
+		p = next
+	}
+	return p, nil
+}
+
+// closest returns the candidate nearest to s by edit distance when it is
+// close enough to be a plausible typo, else "".
+func closest(s string, candidates []string) string {
+	best, bestDist := "", 1<<30
+	for _, c := range candidates {
+		if d := editDistance(strings.ToLower(s), c); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	limit := 2
+	if len(s) <= 3 {
+		limit = 1
+	}
+	if bestDist <= limit {
+		return best
+	}
+	return ""
+}
+
+// editDistance is the Levenshtein distance between a and b (bytes).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,235 @@
+package themes
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/corscope/corscope/cachemodel"
+)
+
+// Styles is every style the TUI uses, grouped by component. Build it with
+// NewStyles; the zero value renders plain text.
+type Styles struct {
+	Text   lipgloss.Style // ordinary text
+	Muted  lipgloss.Style // secondary text
+	Accent lipgloss.Style // emphasis, titles
+
+	Header    HeaderStyles
+	StatusBar StatusBarStyles
+	Targets   TargetStyles
+	Matrix    MatrixStyles
+	Cache     CacheStyles
+	Verdict   VerdictStyles
+	Severity  SeverityStyles
+	Detail    DetailStyles
+	Border    BorderStyles
+	Error     ErrorStyles
+	Help      help.Styles // ready for bubbles' help.Model.Styles
+}
+
+// HeaderStyles is the top bar.
+type HeaderStyles struct {
+	Bar, Title, Subtitle lipgloss.Style
+}
+
+// StatusBarStyles is the bottom bar and its flash levels.
+type StatusBarStyles struct {
+	Bar, Key, Text, Info, Warn, Error, OK, Spinner lipgloss.Style
+}
+
+// TargetStyles is the list of target URLs.
+type TargetStyles struct {
+	Item     lipgloss.Style
+	Selected lipgloss.Style
+	Cursor   lipgloss.Style // the cursor glyph itself
+	Dim      lipgloss.Style // pending or skipped targets
+	Error    lipgloss.Style // a target whose probe failed
+}
+
+// MatrixStyles is the variants x responses matrix.
+type MatrixStyles struct {
+	Header   lipgloss.Style // column headings
+	RowLabel lipgloss.Style // the variant (Origin) column
+	Cell     lipgloss.Style
+	Diff     lipgloss.Style // a value that differs across variants
+	Problem  lipgloss.Style // a poisoned cell: another variant's response
+	Selected lipgloss.Style
+	Empty    lipgloss.Style // no value (header absent, request pending)
+}
+
+// CacheStyles colour normalised cache statuses; see CacheStatusStyle.
+type CacheStyles struct {
+	Hit, Miss, Stale, Bypass, Unknown lipgloss.Style
+}
+
+// VerdictStyles colour the browser's CORS verdict.
+type VerdictStyles struct {
+	Allowed, Blocked lipgloss.Style
+}
+
+// SeverityStyles colour findings; see SeverityStyle.
+type SeverityStyles struct {
+	High, Medium, Low, Info lipgloss.Style
+}
+
+// DetailStyles is the response detail pane.
+type DetailStyles struct {
+	Title, Section, Key, Value lipgloss.Style
+}
+
+// BorderStyles frame panes; Focused marks the pane that receives keys.
+type BorderStyles struct {
+	Pane, Focused lipgloss.Style
+}
+
+// ErrorStyles is the full-screen error view.
+type ErrorStyles struct {
+	Box, Title, Body lipgloss.Style
+}
+
+// NewStyles builds a fresh Styles from a palette for one renderer (nil means
+// lipgloss's default renderer). Nothing shared is modified, so several
+// renderers or themes can coexist.
+func NewStyles(r *lipgloss.Renderer, p Palette) Styles {
+	if r == nil {
+		r = lipgloss.DefaultRenderer()
+	}
+	fg := func(c lipgloss.TerminalColor) lipgloss.Style { return r.NewStyle().Foreground(orNone(c)) }
+
+	selected := r.NewStyle().Bold(true)
+	if isNoColor(p.Selection) {
+		// Without a background colour, reverse video is what shows the row.
+		selected = selected.Reverse(true)
+	} else {
+		selected = selected.Foreground(orNone(p.Text)).Background(p.Selection)
+	}
+
+	var s Styles
+	s.Text = fg(p.Text)
+	s.Muted = fg(p.Muted)
+	s.Accent = fg(p.Accent).Bold(true)
+
+	s.Header = HeaderStyles{
+		Bar:      r.NewStyle().Padding(0, 1),
+		Title:    fg(p.Accent).Bold(true),
+		Subtitle: fg(p.Muted),
+	}
+	s.StatusBar = StatusBarStyles{
+		Bar:     r.NewStyle().Padding(0, 1),
+		Key:     fg(p.Accent).Bold(true),
+		Text:    fg(p.Muted),
+		Info:    fg(p.Info),
+		Warn:    fg(p.Warn).Bold(true),
+		Error:   fg(p.Error).Bold(true),
+		OK:      fg(p.OK),
+		Spinner: fg(p.Accent),
+	}
+	s.Targets = TargetStyles{
+		Item:     fg(p.Text),
+		Selected: selected,
+		Cursor:   fg(p.Accent).Bold(true),
+		Dim:      fg(p.Muted),
+		Error:    fg(p.Error),
+	}
+	s.Matrix = MatrixStyles{
+		Header:   fg(p.Accent).Bold(true),
+		RowLabel: fg(p.Text),
+		Cell:     fg(p.Text),
+		Diff:     fg(p.Diff).Bold(true),
+		Problem:  fg(p.Problem).Bold(true).Underline(true),
+		Selected: selected,
+		Empty:    fg(p.Muted),
+	}
+	s.Cache = CacheStyles{
+		Hit:     fg(p.Hit),
+		Miss:    fg(p.Miss),
+		Stale:   fg(p.Stale),
+		Bypass:  fg(p.Bypass),
+		Unknown: fg(p.Muted),
+	}
+	s.Verdict = VerdictStyles{
+		Allowed: fg(p.OK),
+		Blocked: fg(p.Error).Bold(true),
+	}
+	s.Severity = SeverityStyles{
+		High:   fg(p.SeverityHigh).Bold(true),
+		Medium: fg(p.SeverityMedium).Bold(true),
+		Low:    fg(p.SeverityLow),
+		Info:   fg(p.SeverityInfo),
+	}
+	s.Detail = DetailStyles{
+		Title:   fg(p.Accent).Bold(true),
+		Section: fg(p.Accent).Underline(true),
+		Key:     fg(p.Muted),
+		Value:   fg(p.Text),
+	}
+	s.Border = BorderStyles{
+		Pane:    r.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(orNone(p.Border)),
+		Focused: r.NewStyle().Border(lipgloss.ThickBorder()).BorderForeground(orNone(p.Accent)),
+	}
+	s.Error = ErrorStyles{
+		Box:   r.NewStyle().Border(lipgloss.DoubleBorder()).BorderForeground(orNone(p.Error)).Padding(1, 2),
+		Title: fg(p.Error).Bold(true),
+		Body:  fg(p.Text),
+	}
+	s.Help = help.Styles{
+		Ellipsis:       fg(p.Muted),
+		ShortKey:       fg(p.Accent),
+		ShortDesc:      fg(p.Muted),
+		ShortSeparator: fg(p.Border),
+		FullKey:        fg(p.Accent),
+		FullDesc:       fg(p.Muted),
+		FullSeparator:  fg(p.Border),
+	}
+	return s
+}
+
+// CacheStatusStyle picks the style for a normalised cache status
+// (cachemodel.CacheStatus values, case-insensitive): served fresh from
+// cache is Hit, fetched from the origin is Miss, served stale or
+// revalidated is Stale, not cacheable is Bypass.
+func CacheStatusStyle(s Styles, status string) lipgloss.Style {
+	switch cachemodel.CacheStatus(strings.ToUpper(status)) {
+	case cachemodel.StatusHit:
+		return s.Cache.Hit
+	case cachemodel.StatusMiss, cachemodel.StatusExpired:
+		return s.Cache.Miss
+	case cachemodel.StatusStale, cachemodel.StatusUpdating, cachemodel.StatusRevalidated:
+		return s.Cache.Stale
+	case cachemodel.StatusBypass, cachemodel.StatusDynamic, cachemodel.StatusPass:
+		return s.Cache.Bypass
+	}
+	return s.Cache.Unknown
+}
+
+// SeverityStyle picks the style for a finding severity ("high", "medium",
+// "low", "info", case-insensitive); anything else gets Info.
+func SeverityStyle(s Styles, severity string) lipgloss.Style {
+	switch strings.ToLower(severity) {
+	case "high":
+		return s.Severity.High
+	case "medium":
+		return s.Severity.Medium
+	case "low":
+		return s.Severity.Low
+	}
+	return s.Severity.Info
+}
+
+func isNoColor(c lipgloss.TerminalColor) bool {
+	if c == nil {
+		return true
+	}
+	_, ok := c.(lipgloss.NoColor)
+	return ok
+}
+
+// orNone keeps a hand-built palette with unset slots from panicking.
+func orNone(c lipgloss.TerminalColor) lipgloss.TerminalColor {
+	if c == nil {
+		return lipgloss.NoColor{}
+	}
+	return c
+}
