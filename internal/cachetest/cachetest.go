@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -73,8 +74,8 @@ func waitListening(t testing.TB, addr string, exited <-chan struct{}, logf func(
 // daemon runs cmd in the foreground until the test ends.
 func daemon(t testing.TB, cmd *exec.Cmd, addr string) {
 	t.Helper()
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // so cleanup can stop its children too
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", cmd.Path, err)
@@ -91,6 +92,24 @@ func daemon(t testing.TB, cmd *exec.Cmd, addr string) {
 		}
 	})
 	waitListening(t, addr, exited, func() string { return out.String() })
+}
+
+// syncBuffer collects a daemon's output; the log is read while it runs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // Varnish starts varnishd listening on 127.0.0.1 with backend at
