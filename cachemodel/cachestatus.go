@@ -1,0 +1,346 @@
+package cachemodel
+
+import "strings"
+
+// statusSource is a response header that reports a cache outcome.
+type statusSource int
+
+// Status sources in priority order, most specific first: a vendor's own
+// header beats the standard one, the standard beats generic names that
+// several products reuse, and Age is only a hint.
+const (
+	srcCFCacheStatus     statusSource = iota // Cloudflare
+	srcCacheStatus                           // RFC 9211 (Netlify, Squid 6, others)
+	srcVercelCache                           // Vercel
+	srcAkamaiCacheStatus                     // Akamai "Return Cache Status"
+	srcXCacheStatus                          // nginx $upstream_cache_status, by convention
+	srcXCache                                // Fastly, CloudFront, Akamai/Azure TCP_*, Squid, ATS xdebug, VCLs
+	srcCDNCache                              // Bunny
+	srcXVarnish                              // Varnish transaction ids
+	srcAge                                   // any cache: weak
+	numStatusSources
+)
+
+var statusSourceNames = [numStatusSources]string{
+	"CF-Cache-Status",
+	"Cache-Status",
+	"X-Vercel-Cache",
+	"Akamai-Cache-Status",
+	"X-Cache-Status",
+	"X-Cache",
+	"CDN-Cache",
+	"X-Varnish",
+	"Age",
+}
+
+// NormalizeCacheStatus reads the response's cache-status headers and
+// returns one normalised verdict.
+//
+// Sources are tried in the priority order above; the first whose value is
+// recognised wins. A recognised value may still mean UNKNOWN ("Error from
+// cloudfront", CF "NONE"): the cache spoke, it just did not cache. When no
+// source is recognised the verdict is UNKNOWN with Source and Raw (and
+// Layers, if any) of the highest-priority header present, so users still
+// see what came back. Without any such header: UNKNOWN and Source "".
+//
+// Source is the header name exactly as received; Raw is its value, lines
+// joined with ", ". Values match case-insensitively, ignoring surrounding
+// white space.
+//
+// List-shaped headers (Cache-Status, Akamai-Cache-Status, X-Cache) fill
+// Layers, ordered like RFC 9211: closest to the origin first, closest to
+// the user last. Status is then always the last layer's status, the cache
+// that answered the user. Fastly and Squid append their entry as the
+// response travels towards the user, so their lists are already in that
+// order ("HIT, MISS": the shield hit, the edge missed => MISS); Akamai
+// writes the child (edge) first, so its list is reversed.
+//
+// Single-value headers that arrive repeated or comma-joined are read by
+// their last element, following the same append convention.
+func NormalizeCacheStatus(h Headers) CacheVerdict {
+	var first, count [numStatusSources]int
+	for i, f := range h {
+		for src, name := range statusSourceNames {
+			if hvNameIs(f.Name, name) {
+				if count[src] == 0 {
+					first[src] = i
+				}
+				count[src]++
+				break
+			}
+		}
+	}
+	var fallback CacheVerdict
+	haveFallback := false
+	for src := range numStatusSources {
+		if count[src] == 0 {
+			continue
+		}
+		raw := h[first[src]].Value
+		if count[src] > 1 {
+			raw, _ = h.Combined(statusSourceNames[src])
+		}
+		v := CacheVerdict{Status: StatusUnknown, Source: h[first[src]].Name, Raw: raw}
+		if classifySource(src, h, &v) {
+			return v
+		}
+		if !haveFallback {
+			fallback, haveFallback = v, true
+		}
+	}
+	if haveFallback {
+		return fallback
+	}
+	return CacheVerdict{Status: StatusUnknown}
+}
+
+// classifySource fills v.Status (and Layers) from v.Raw and reports whether
+// the value was recognised. Unrecognised values leave Status UNKNOWN.
+func classifySource(src statusSource, h Headers, v *CacheVerdict) bool {
+	switch src {
+	case srcCacheStatus:
+		return classifyCacheStatus(v)
+	case srcAkamaiCacheStatus:
+		return classifyList(v, h, true)
+	case srcXCache:
+		return classifyList(v, h, false)
+	case srcXVarnish:
+		return classifyXVarnish(v)
+	case srcAge:
+		if n, ok := firstDeltaSeconds(v.Raw); ok && n > 0 {
+			v.Status, v.Weak = StatusHit, true
+			return true
+		}
+		return false
+	}
+	st, ok := wordStatus(firstWord(lastEntry(v.Raw)))
+	v.Status = st
+	return ok
+}
+
+// classifyCacheStatus maps RFC 9211 members to layers; the last member is
+// closest to the user and gives the status.
+func classifyCacheStatus(v *CacheVerdict) bool {
+	ms := parseCacheStatus(v.Raw)
+	if len(ms) == 0 {
+		return false
+	}
+	v.Layers = make([]CacheLayer, len(ms))
+	for i, m := range ms {
+		v.Layers[i] = CacheLayer{Name: m.Cache, Status: m.Status(), Raw: m.raw}
+	}
+	v.Status = v.Layers[len(ms)-1].Status
+	return v.Status != StatusUnknown
+}
+
+// classifyList reads a comma list of "<status>[ from <name>]" entries.
+// reversed is for Akamai-Cache-Status, which lists the edge first.
+func classifyList(v *CacheVerdict, h Headers, reversed bool) bool {
+	n := countEntries(v.Raw)
+	if n == 0 {
+		return false
+	}
+	v.Layers = make([]CacheLayer, 0, n)
+	var firstKnown, lastKnown bool
+	for rest := v.Raw; rest != ""; {
+		var e string
+		e, rest = nextEntry(rest)
+		if e == "" {
+			continue
+		}
+		st, ok := wordStatus(firstWord(e))
+		if len(v.Layers) == 0 {
+			firstKnown = ok
+		}
+		lastKnown = ok
+		v.Layers = append(v.Layers, CacheLayer{Name: fromName(e), Status: st, Raw: e})
+	}
+	if reversed {
+		for i, j := 0, len(v.Layers)-1; i < j; i, j = i+1, j-1 {
+			v.Layers[i], v.Layers[j] = v.Layers[j], v.Layers[i]
+		}
+		lastKnown = firstKnown
+	} else {
+		nameFromServedBy(v.Layers, h)
+	}
+	v.Status = v.Layers[len(v.Layers)-1].Status
+	return lastKnown
+}
+
+// nameFromServedBy names Fastly X-Cache entries after the matching
+// X-Served-By nodes when both lists have the same length (Fastly writes
+// them in step).
+func nameFromServedBy(layers []CacheLayer, h Headers) {
+	sb, ok := h.Get("X-Served-By")
+	if !ok || countEntries(sb) != len(layers) {
+		return
+	}
+	i := 0
+	for rest := sb; rest != "" && i < len(layers); {
+		var e string
+		e, rest = nextEntry(rest)
+		if e == "" {
+			continue
+		}
+		if layers[i].Name == "" {
+			layers[i].Name = e
+		}
+		i++
+	}
+}
+
+// classifyXVarnish uses Varnish's own convention: one transaction id on a
+// miss or pass, two (this request's and the one that stored the object) on
+// a hit.
+func classifyXVarnish(v *CacheVerdict) bool {
+	ids := 0
+	for rest := lastEntry(v.Raw); rest != ""; {
+		var f string
+		f, rest = nextField(rest)
+		if f == "" {
+			continue
+		}
+		if _, ok := hvDeltaSeconds(f); !ok {
+			return false
+		}
+		ids++
+	}
+	switch ids {
+	case 1:
+		v.Status = StatusMiss
+	case 2:
+		v.Status = StatusHit
+	default:
+		return false
+	}
+	return true
+}
+
+// statusWords maps every vendor status word corscope knows to a normalised
+// status. Lookups ignore ASCII case.
+var statusWords = []struct {
+	word   string
+	status CacheStatus
+}{
+	// The common vocabulary: Cloudflare, nginx, Fastly, Vercel, Bunny, Squid.
+	{"HIT", StatusHit},
+	{"MISS", StatusMiss},
+	{"EXPIRED", StatusExpired},
+	{"STALE", StatusStale},
+	{"REVALIDATED", StatusRevalidated},
+	{"UPDATING", StatusUpdating},
+	{"BYPASS", StatusBypass},
+	{"DYNAMIC", StatusDynamic},
+	{"PASS", StatusPass},
+	{"NONE", StatusUnknown}, // Cloudflare: answered before the cache (Worker, WAF)
+	{"UNKNOWN", StatusUnknown},
+	{"PRERENDER", StatusHit}, // Vercel: served from static prerender storage
+	// CloudFront "<Result> from cloudfront" and Akamai-Cache-Status words.
+	{"RefreshHit", StatusRevalidated},
+	{"HitStale", StatusStale},
+	{"NotCacheable", StatusBypass},
+	{"Error", StatusUnknown},
+	{"Redirect", StatusUnknown},
+	{"Constructed", StatusUnknown},
+	{"FunctionGeneratedResponse", StatusUnknown},
+	{"LambdaGeneratedResponse", StatusUnknown},
+	{"LimitExceeded", StatusUnknown},
+	{"CapacityExceeded", StatusUnknown},
+	// Akamai (Pragma debug), Azure CDN and Squid access-log style codes.
+	{"TCP_HIT", StatusHit},
+	{"TCP_MEM_HIT", StatusHit},
+	{"TCP_REMOTE_HIT", StatusHit},
+	{"TCP_IMS_HIT", StatusHit},
+	{"TCP_NEGATIVE_HIT", StatusHit}, // a cached error response
+	{"TCP_MISS", StatusMiss},
+	{"TCP_CLIENT_REFRESH_MISS", StatusMiss},
+	{"TCP_REFRESH_HIT", StatusRevalidated},
+	{"TCP_REFRESH_UNMODIFIED", StatusRevalidated},
+	{"TCP_REFRESH_MISS", StatusExpired},
+	{"TCP_REFRESH_MODIFIED", StatusExpired},
+	{"TCP_REFRESH_FAIL_HIT", StatusStale},
+	{"PRIVATE_NOSTORE", StatusBypass},
+	{"CONFIG_NOCACHE", StatusBypass},
+	{"UNCACHEABLE", StatusBypass},
+	{"N/A", StatusUnknown},
+	// Apache Traffic Server xdebug X-Cache.
+	{"hit-fresh", StatusHit},
+	{"hit-stale", StatusStale},
+	{"skipped", StatusBypass},
+}
+
+// wordStatus looks a status word up; ok is false for words nobody uses.
+func wordStatus(w string) (CacheStatus, bool) {
+	for _, sw := range statusWords {
+		if hvNameIs(w, sw.word) {
+			return sw.status, true
+		}
+	}
+	return StatusUnknown, false
+}
+
+// firstWord returns the entry up to its first white space ("Hit" of
+// "Hit from cloudfront").
+func firstWord(e string) string {
+	e = hvTrim(e)
+	if i := strings.IndexAny(e, " \t"); i >= 0 {
+		return e[:i]
+	}
+	return e
+}
+
+// fromName returns the word after " from " ("cloudfront", a Squid host,
+// Akamai's "child"/"parent"), or "".
+func fromName(e string) string {
+	for i := 0; i+6 <= len(e); i++ {
+		if (e[i] == ' ' || e[i] == '\t') && hvNameIs(e[i+1:i+5], "from") && (e[i+5] == ' ' || e[i+5] == '\t') {
+			return firstWord(e[i+6:])
+		}
+	}
+	return ""
+}
+
+// nextEntry splits off the first comma-separated element, trimmed.
+func nextEntry(s string) (entry, rest string) {
+	if i := strings.IndexByte(s, ','); i >= 0 {
+		return hvTrim(s[:i]), s[i+1:]
+	}
+	return hvTrim(s), ""
+}
+
+// nextField splits off the first white-space-separated field.
+func nextField(s string) (field, rest string) {
+	s = hvTrim(s)
+	if i := strings.IndexAny(s, " \t"); i >= 0 {
+		return s[:i], s[i+1:]
+	}
+	return s, ""
+}
+
+// countEntries counts the non-empty comma-separated elements of s.
+func countEntries(s string) int {
+	n := 0
+	for rest := s; rest != ""; {
+		var e string
+		e, rest = nextEntry(rest)
+		if e != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// lastEntry returns the last non-empty comma-separated element, trimmed.
+func lastEntry(s string) string {
+	for s != "" {
+		i := strings.LastIndexByte(s, ',')
+		if e := hvTrim(s[i+1:]); e != "" {
+			return e
+		}
+		if i < 0 {
+			break
+		}
+		s = s[:i]
+	}
+	return ""
+}
