@@ -52,11 +52,16 @@ func fetch(t *testing.T, client *http.Client, method, url, origin string) (*http
 	return resp, string(body)
 }
 
-// newTestClient returns a client whose idle connections are closed when the
-// test ends, so goleak sees no keep-alive goroutines.
+// newTestClient returns a client that shows raw responses (no redirects
+// followed) and whose idle connections are closed when the test ends, so
+// goleak sees no keep-alive goroutines.
 func newTestClient(t *testing.T) *http.Client {
 	t.Helper()
 	tr := &http.Transport{Proxy: nil, DisableCompression: true}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &http.Client{Transport: tr, Timeout: 15 * time.Second}
+	return &http.Client{
+		Transport:     tr,
+		Timeout:       15 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }
