@@ -28,21 +28,21 @@ const (
 
 // DiffValue is one cell's value of a differing header.
 type DiffValue struct {
-	Label   string
-	Round   int
-	Value   string // every line of the header joined with ", "
-	Present bool
+	Label   string `json:"label"`
+	Round   int    `json:"round"`
+	Value   string `json:"value"` // every line of the header joined with ", "
+	Present bool   `json:"present"`
 }
 
 // HeaderDiff is one header whose value (or presence) differs within a group
 // of cells.
 type HeaderDiff struct {
-	Name  string // spelling of the first line seen in the input
-	Scope DiffScope
-	Round int    // the round compared, for DiffAcrossVariants
-	Label string // the variant compared, for DiffAcrossRounds
+	Name  string    `json:"name"` // spelling of the first line seen in the input
+	Scope DiffScope `json:"scope"`
+	Round int       `json:"round,omitempty"` // the round compared, for DiffAcrossVariants
+	Label string    `json:"label,omitempty"` // the variant compared, for DiffAcrossRounds
 	// Values holds every non-failed cell of the group, in input order.
-	Values []DiffValue
+	Values []DiffValue `json:"values"`
 }
 
 // DiffVariants finds the response headers that differ across Origin

@@ -1,0 +1,145 @@
+package cachemodel
+
+import "time"
+
+// ReportSchema identifies the JSON report format; bump it on breaking
+// changes. The format is documented in docs/report-format.md.
+const ReportSchema = "corscope.report/v1"
+
+// Report is the result of a run: what `check --format json` prints, what
+// the TUI exports and what `corscope view` reads back.
+type Report struct {
+	Schema      string         `json:"schema"`
+	Tool        string         `json:"tool"`
+	GeneratedAt time.Time      `json:"generated_at"`
+	Mode        string         `json:"mode"`
+	Targets     []TargetReport `json:"targets"`
+	Summary     Summary        `json:"summary"`
+}
+
+// Summary counts what a run produced.
+type Summary struct {
+	Targets  int              `json:"targets"`
+	Requests int              `json:"requests"`
+	Failed   int              `json:"failed"`
+	Findings map[Severity]int `json:"findings"`
+}
+
+// TargetReport is everything known about one URL.
+type TargetReport struct {
+	URL      string          `json:"url"`
+	Provider Provider        `json:"provider"`
+	Variants []VariantResult `json:"variants"`
+	Diffs    []HeaderDiff    `json:"diffs"`
+	Findings []Finding       `json:"findings"`
+	CacheKey *CacheKeyFacts  `json:"cache_key,omitempty"`
+}
+
+// CacheKeyFacts is what isolate-mode experiments inferred about the cache
+// key; nil fields mean unknown.
+type CacheKeyFacts struct {
+	OriginInKey  *bool    `json:"origin_in_key"`
+	VaryHonoured *bool    `json:"vary_honoured"`
+	Cacheable    *bool    `json:"cacheable"`
+	Evidence     []string `json:"evidence,omitempty"`
+}
+
+// VariantResult is one request and the verdicts drawn from its response.
+type VariantResult struct {
+	Label       string      `json:"label"`
+	Kind        VariantKind `json:"kind"`
+	Origin      *string     `json:"origin"` // null: no Origin header sent
+	Round       int         `json:"round"`
+	Method      string      `json:"method"`
+	Preflight   bool        `json:"preflight"`
+	Experiment  string      `json:"experiment,omitempty"`
+	CacheBuster string      `json:"cache_buster,omitempty"`
+	Request     RequestInfo `json:"request"`
+	// Response is null when the request failed; Error says why.
+	Response *ResponseInfo `json:"response"`
+	Error    *ProbeError   `json:"error"`
+	Timing   TimingInfo    `json:"timing"`
+	Cache    CacheInfo     `json:"cache"`
+	CORS     CORSInfo      `json:"cors"`
+	Curl     string        `json:"curl"`
+}
+
+// RequestInfo is the request exactly as sent.
+type RequestInfo struct {
+	URL     string  `json:"url"`
+	Headers Headers `json:"headers"`
+}
+
+// ResponseInfo is the response exactly as received (headers in order,
+// original case, duplicates kept).
+type ResponseInfo struct {
+	Status        int     `json:"status"`
+	Proto         string  `json:"proto"`
+	Headers       Headers `json:"headers"`
+	RemoteAddr    string  `json:"remote_addr"`
+	BodyBytes     int64   `json:"body_bytes"`
+	BodyTruncated bool    `json:"body_truncated"`
+}
+
+// TimingInfo is in milliseconds.
+type TimingInfo struct {
+	ConnectMS float64 `json:"connect_ms"`
+	TTFBMS    float64 `json:"ttfb_ms"`
+	TotalMS   float64 `json:"total_ms"`
+}
+
+// CacheInfo is the normalised cache status and where it came from.
+type CacheInfo struct {
+	Status CacheStatus `json:"status"`
+	Source string      `json:"source"`
+	Raw    string      `json:"raw,omitempty"`
+	Weak   bool        `json:"weak,omitempty"`
+	Age    *int64      `json:"age"`
+}
+
+// CORSInfo is the browser's view of the response.
+type CORSInfo struct {
+	// Applicable is false when the browser runs no CORS check for this
+	// request: no Origin was sent, or it is the target's own origin.
+	Applicable bool     `json:"applicable"`
+	ACAO       *string  `json:"acao"` // combined value; null when absent
+	ACAOCount  int      `json:"acao_count"`
+	ACAC       *string  `json:"acac"`
+	Vary       []string `json:"vary"`
+	// Allowed is the verdict for an anonymous request (fetch's default
+	// credentials mode); AllowedWithCredentials for credentials: "include".
+	// Both are null when the request failed or the check does not apply.
+	Allowed                *bool  `json:"allowed"`
+	AllowedWithCredentials *bool  `json:"allowed_with_credentials"`
+	Reason                 string `json:"reason"`
+	ReasonWithCredentials  string `json:"reason_with_credentials"`
+	Detail                 string `json:"detail,omitempty"`
+}
+
+// Add counts one target into the summary.
+func (s *Summary) Add(t TargetReport) {
+	s.Targets++
+	for _, v := range t.Variants {
+		s.Requests++
+		if v.Error != nil {
+			s.Failed++
+		}
+	}
+	if s.Findings == nil {
+		s.Findings = map[Severity]int{}
+	}
+	for _, f := range t.Findings {
+		s.Findings[f.Severity]++
+	}
+}
+
+// AtOrAbove counts findings at or above the given severity.
+func (s Summary) AtOrAbove(min Severity) int {
+	n := 0
+	for sev, c := range s.Findings {
+		if sev.Rank() >= min.Rank() {
+			n += c
+		}
+	}
+	return n
+}
