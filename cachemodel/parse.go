@@ -28,6 +28,7 @@ const (
 	ProblemEmpty          = "empty value"
 	ProblemWhitespace     = "surrounding whitespace"
 	ProblemNotAnOrigin    = "not an origin"
+	ProblemDefaultPort    = "default port" // https://a.example:443 never equals a serialized origin
 	ProblemNotExactlyTrue = "not exactly true"
 )
 
@@ -120,6 +121,10 @@ func singleOriginProblems(ps []string, t string) []string {
 	}
 	if hvHasUpper(scheme) || hvHasUpper(authority) {
 		ps = addProblem(ps, ProblemUpperCase)
+	}
+	if (strings.EqualFold(scheme, "https") && strings.HasSuffix(authority, ":443")) ||
+		(strings.EqualFold(scheme, "http") && strings.HasSuffix(authority, ":80")) {
+		ps = addProblem(ps, ProblemDefaultPort)
 	}
 	return ps
 }
