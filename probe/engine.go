@@ -1,0 +1,247 @@
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/time/rate"
+
+	"github.com/corscope/corscope/cachemodel"
+)
+
+// Engine executes target plans. It keeps idle keep-alive connections and
+// per-host rate limiters between runs; Run may be called from several
+// goroutines at once (the runs then share both). Call Close when done.
+type Engine struct {
+	cfg      Config // defaults applied
+	proxy    proxySpec
+	resolve  map[string]string
+	dialer   net.Dialer
+	tlsBase  *tls.Config
+	pool     *connPool
+	limiters *hostLimiters
+	closed   atomic.Bool
+}
+
+// New validates cfg, applies defaults and returns a ready engine.
+func New(cfg Config) (*Engine, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("probe: %w", err)
+	}
+	cfg = cfg.withDefaults()
+	proxy, err := parseProxy(cfg.Proxy)
+	if err != nil {
+		return nil, fmt.Errorf("probe: %w", err)
+	}
+	resolve, err := normalizeResolve(cfg.Resolve)
+	if err != nil {
+		return nil, fmt.Errorf("probe: %w", err)
+	}
+	cfg.Resolve = resolve
+	e := &Engine{
+		cfg:     cfg,
+		proxy:   proxy,
+		resolve: resolve,
+		tlsBase: &tls.Config{
+			InsecureSkipVerify: cfg.Insecure, //nolint:gosec // the user asked for it (--insecure)
+			// Only HTTP/1.1 is spoken; say so, so servers never pick h2.
+			NextProtos:         []string{"http/1.1"},
+			ClientSessionCache: tls.NewLRUClientSessionCache(0),
+		},
+		pool:     newConnPool(max(cfg.Concurrency, 4)),
+		limiters: newHostLimiters(cfg.Rate),
+	}
+	return e, nil
+}
+
+// Close closes idle connections. Connections of a Run still in flight are
+// closed as their requests finish. Run refuses to start after Close.
+func (e *Engine) Close() {
+	e.closed.Store(true)
+	e.pool.close()
+}
+
+var errEngineClosed = errors.New("probe: engine is closed")
+
+// Run executes every plan and sends exactly one Observation per step on out,
+// then closes out. Steps of one target run strictly in order (the order is
+// the experiment); up to Config.Concurrency targets run at once, so
+// observations of different targets interleave.
+//
+// Request failures are data (Observation.Err), never Run's error. When ctx is
+// cancelled, requests in flight are aborted at once (their connections are
+// closed) and every step not yet done is still reported, with
+// ErrCanceled; Run then returns ctx.Err(). Steps that never started have a
+// zero Start. The caller must keep receiving until out is closed.
+//
+// Run returns an error without sending anything only for fatal problems
+// (nil out, engine closed); it closes out in every case where out is non-nil.
+func (e *Engine) Run(ctx context.Context, plans []cachemodel.TargetPlan, out chan<- cachemodel.Observation) error {
+	if out == nil {
+		return errors.New("probe: Run needs an output channel")
+	}
+	defer close(out)
+	if e.closed.Load() {
+		return errEngineClosed
+	}
+	var g errgroup.Group
+	g.SetLimit(e.cfg.Concurrency)
+	for i := range plans {
+		plan := &plans[i]
+		if ctx.Err() != nil {
+			// Don't spin up work that would only report cancellation.
+			reportCanceled(plan, 0, out)
+			continue
+		}
+		g.Go(func() error {
+			e.runTarget(ctx, plan, out)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return ctx.Err()
+}
+
+func (e *Engine) runTarget(ctx context.Context, plan *cachemodel.TargetPlan, out chan<- cachemodel.Observation) {
+	for i := range plan.Steps {
+		if ctx.Err() != nil {
+			reportCanceled(plan, i, out)
+			return
+		}
+		out <- e.doStep(ctx, plan.Index, i, &plan.Steps[i])
+	}
+}
+
+func reportCanceled(plan *cachemodel.TargetPlan, from int, out chan<- cachemodel.Observation) {
+	for i := from; i < len(plan.Steps); i++ {
+		out <- cachemodel.Observation{
+			Target: plan.Index,
+			Step:   i,
+			Err:    &cachemodel.ProbeError{Kind: cachemodel.ErrCanceled, Message: "not started: run canceled"},
+		}
+	}
+}
+
+// doStep runs one step, following redirects when configured. Timeout bounds
+// the whole step; the timing of the last hop is reported, with Total
+// covering the whole step.
+func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.Step) cachemodel.Observation {
+	obs := cachemodel.Observation{Target: target, Step: index}
+	req, err := newRequest(st.Method, st.URL, st.Headers, e.proxy)
+	if err != nil {
+		obs.Start = time.Now()
+		obs.Err = classify(ctx, phaseSend, e.cfg.Timeout, err)
+		return obs
+	}
+	var deadline time.Time
+	for hop := 0; ; hop++ {
+		waitCtx := ctx
+		if hop > 0 {
+			var cancel context.CancelFunc
+			waitCtx, cancel = context.WithDeadline(ctx, deadline)
+			defer cancel()
+		}
+		if err := e.limiters.wait(waitCtx, req.hostport); err != nil {
+			if ctx.Err() == nil {
+				err = context.DeadlineExceeded
+			}
+			obs.Err = classify(ctx, phaseRateWait, e.cfg.Timeout, err)
+			break
+		}
+		if hop == 0 {
+			obs.Start = time.Now()
+			deadline = obs.Start.Add(e.cfg.Timeout)
+		}
+		res, timing, perr := e.roundTrip(ctx, deadline, req)
+		obs.Timing.Connect, obs.Timing.TTFB = timing.Connect, timing.TTFB
+		if perr != nil {
+			obs.Err = perr
+			break
+		}
+		if hop < e.cfg.FollowRedirects {
+			if next := redirect(req, res, e.proxy); next != nil {
+				req = next
+				continue
+			}
+		}
+		obs.Response = res
+		break
+	}
+	if !obs.Start.IsZero() {
+		obs.Timing.Total = time.Since(obs.Start)
+	}
+	return obs
+}
+
+// redirect returns the request for the Location of a 3xx answer to a GET or
+// HEAD, or nil when there is nothing (valid) to follow. The same headers are
+// sent again, except a plan-supplied Host.
+func redirect(prev *request, res *cachemodel.Response, proxy proxySpec) *request {
+	switch res.Status {
+	case 301, 302, 303, 307, 308:
+	default:
+		return nil
+	}
+	if prev.method != "GET" && prev.method != "HEAD" {
+		return nil
+	}
+	loc, ok := res.Headers.Get("Location")
+	if !ok || loc == "" {
+		return nil
+	}
+	u, err := prev.url.Parse(loc)
+	if err != nil {
+		return nil
+	}
+	u.Fragment, u.RawFragment = "", ""
+	headers := make(cachemodel.Headers, 0, len(prev.headers))
+	for _, h := range prev.headers {
+		if !strings.EqualFold(h.Name, "Host") {
+			headers = append(headers, h)
+		}
+	}
+	next, err := newRequest(prev.method, u.String(), headers, proxy)
+	if err != nil {
+		return nil
+	}
+	return next
+}
+
+// hostLimiters holds one token bucket per host:port, created on first use.
+type hostLimiters struct {
+	limit rate.Limit
+	mu    sync.Mutex
+	m     map[string]*rate.Limiter
+}
+
+func newHostLimiters(perSecond float64) *hostLimiters {
+	if perSecond <= 0 {
+		return nil
+	}
+	return &hostLimiters{limit: rate.Limit(perSecond), m: make(map[string]*rate.Limiter)}
+}
+
+// wait blocks until hostport may be sent another request. A nil set is
+// unlimited.
+func (l *hostLimiters) wait(ctx context.Context, hostport string) error {
+	if l == nil {
+		return ctx.Err()
+	}
+	l.mu.Lock()
+	lim, ok := l.m[hostport]
+	if !ok {
+		// Burst 1: "N per second" means evenly spaced, not N at once.
+		lim = rate.NewLimiter(l.limit, 1)
+		l.m[hostport] = lim
+	}
+	l.mu.Unlock()
+	return lim.Wait(ctx)
+}

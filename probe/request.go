@@ -1,0 +1,159 @@
+package probe
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/corscope/corscope/cachemodel"
+)
+
+// request is one HTTP request ready to go on the wire.
+type request struct {
+	method   string
+	url      *url.URL // for resolving redirects
+	tls      bool
+	hostname string // lower-cased, no brackets: TLS SNI and certificate name
+	hostport string // lower-cased host:port: rate limit, Resolve and pool key
+	headers  cachemodel.Headers
+	wire     []byte // request line + header block
+}
+
+func (r *request) poolKey() string {
+	if r.tls {
+		return "https://" + r.hostport
+	}
+	return "http://" + r.hostport
+}
+
+// newRequest validates a step's method, URL and headers and serialises the
+// request. The request target is cut verbatim out of the URL string (no path
+// normalisation, no re-encoding) because cache keys are built from exactly
+// those bytes. Only Host is added, unless the plan supplies its own; through
+// an HTTP proxy, plain-http requests use absolute-form and carry
+// Proxy-Authorization when the proxy URL has credentials.
+func newRequest(method, rawURL string, headers cachemodel.Headers, proxy proxySpec) (*request, error) {
+	invalid := func(format string, args ...any) error {
+		return &kindError{kind: cachemodel.ErrOther, msg: fmt.Sprintf(format, args...)}
+	}
+	if !isToken(method) {
+		return nil, invalid("invalid request method %q", method)
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, invalid("invalid URL %q", rawURL)
+	}
+	r := &request{method: method, url: u, headers: headers}
+	switch strings.ToLower(u.Scheme) {
+	case "http":
+	case "https":
+		r.tls = true
+	default:
+		return nil, invalid("unsupported URL scheme %q (want http or https)", u.Scheme)
+	}
+	authority, target, ok := splitURL(rawURL)
+	if !ok || u.Host == "" || u.Hostname() == "" {
+		return nil, invalid("URL %q has no host", rawURL)
+	}
+	if strings.ContainsAny(target, " \t\r\n\x00") || strings.ContainsAny(authority, " \t\r\n\x00") {
+		return nil, invalid("URL %q contains whitespace or control characters; percent-encode them", rawURL)
+	}
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if r.tls {
+			port = "443"
+		}
+	} else if _, err := parsePort(port); err != nil {
+		return nil, invalid("URL %q: %v", rawURL, err)
+	}
+	r.hostname = strings.ToLower(u.Hostname())
+	if !validHostname(r.hostname) {
+		return nil, invalid("URL %q has an invalid host", rawURL)
+	}
+	r.hostport = net.JoinHostPort(r.hostname, port)
+
+	for _, h := range headers {
+		if !isToken(h.Name) {
+			return nil, invalid("invalid request header name %q", h.Name)
+		}
+		if strings.ContainsAny(h.Value, "\r\n\x00") {
+			return nil, invalid("request header %q has a line break or NUL in its value", h.Name)
+		}
+	}
+
+	req := fasthttp.AcquireRequest()
+	defer fasthttp.ReleaseRequest(req)
+	hdr := &req.Header
+	// Names go out exactly as given, and no header is added behind our back
+	// (no User-Agent, Content-Length, Connection…).
+	hdr.DisableNormalizing()
+	hdr.DisableSpecialHeader()
+	hdr.SetMethod(method)
+	if proxy.kind == proxyHTTP && !r.tls {
+		hdr.SetRequestURI(strings.ToLower(u.Scheme) + "://" + authority + target)
+	} else {
+		hdr.SetRequestURI(target)
+	}
+	if _, ok := headers.Get("Host"); !ok {
+		hdr.Add("Host", authority)
+	}
+	if proxy.kind == proxyHTTP && !r.tls && proxy.hasAuth {
+		hdr.Add("Proxy-Authorization", proxyBasicAuth(proxy))
+	}
+	for _, h := range headers {
+		hdr.Add(h.Name, h.Value)
+	}
+	r.wire = hdr.AppendBytes(nil)
+	return r, nil
+}
+
+// splitURL cuts "scheme://authority/target#frag" into the Host header value
+// (userinfo dropped) and the origin-form request target.
+func splitURL(raw string) (authority, target string, ok bool) {
+	i := strings.Index(raw, "://")
+	if i < 0 {
+		return "", "", false
+	}
+	rest := raw[i+3:]
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority, target = rest[:end], rest[end:]
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		authority = authority[at+1:]
+	}
+	if hash := strings.IndexByte(target, '#'); hash >= 0 {
+		target = target[:hash]
+	}
+	if target == "" || target[0] == '?' {
+		target = "/" + target
+	}
+	return authority, target, authority != ""
+}
+
+func proxyBasicAuth(p proxySpec) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(p.user+":"+p.pass))
+}
+
+// isToken reports whether s is an RFC 9110 token (method and field names).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
