@@ -1,0 +1,111 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/internal/termsafe"
+)
+
+// markdownWriter prints a GitHub-flavoured Markdown report: a section per
+// target with its full variant table (no truncation), differences and
+// findings. Server text is escaped for the terminal and for Markdown.
+type markdownWriter struct {
+	w   io.Writer
+	opt Options
+}
+
+func (m *markdownWriter) Begin() error {
+	_, err := fmt.Fprintf(m.w, "# corscope report\n\n%s · mode %s\n\n", md(m.opt.Tool), md(m.opt.Mode))
+	return err
+}
+
+func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
+	ew := &errWriter{w: m.w}
+	ew.printf("## %s\n\nProvider: %s · requests: %d\n\n", md(tr.URL), tr.Provider, len(tr.Variants))
+	ew.printf("| Round | Origin | Method | Status | Cache | Age | ACAO | ACAC | Vary | Anonymous | Credentialed |\n")
+	ew.printf("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, v := range tr.Variants {
+		status, cache, age, acao, acac := "error", "-", "-", "-", "-"
+		if v.Response != nil {
+			status = strconv.Itoa(v.Response.Status)
+			cache = string(v.Cache.Status)
+			if v.Cache.Source != "" {
+				cache += " (" + v.Cache.Source + ")"
+			}
+			if v.Cache.Age != nil {
+				age = strconv.FormatInt(*v.Cache.Age, 10)
+			}
+		}
+		if v.CORS.ACAO != nil {
+			acao = *v.CORS.ACAO
+		}
+		if v.CORS.ACAC != nil {
+			acac = *v.CORS.ACAC
+		}
+		anon, cred := mdVerdict(v, v.CORS.Allowed, v.CORS.Reason), mdVerdict(v, v.CORS.AllowedWithCredentials, v.CORS.ReasonWithCredentials)
+		ew.printf("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			v.Round, md(v.Label), v.Method, status, md(cache), age, md(acao), md(acac),
+			md(strings.Join(v.CORS.Vary, ", ")), anon, cred)
+	}
+	for _, v := range tr.Variants {
+		if v.Error != nil {
+			ew.printf("\n- round %d %s: **%s**: %s", v.Round, md(v.Label), v.Error.Kind, md(v.Error.Message))
+		}
+	}
+	if len(tr.Diffs) > 0 {
+		ew.printf("\n\n**Headers that differ**\n")
+		for _, d := range tr.Diffs {
+			var vals []string
+			for _, v := range d.Values {
+				val := "(absent)"
+				if v.Present {
+					val = "`" + strings.ReplaceAll(termsafe.String(v.Value), "`", "'") + "`"
+				}
+				vals = append(vals, fmt.Sprintf("%s r%d: %s", md(v.Label), v.Round, val))
+			}
+			ew.printf("\n- %s (%s): %s", md(d.Name), d.Scope, strings.Join(vals, "; "))
+		}
+	}
+	ew.printf("\n\n**Findings**\n")
+	if len(tr.Findings) == 0 {
+		ew.printf("\nNone.\n")
+	}
+	for _, f := range tr.Findings {
+		ew.printf("\n- **%s** `%s`: %s", strings.ToUpper(string(f.Severity)), f.Rule, md(f.Message))
+		if f.Fix != "" {
+			ew.printf("<br>Fix: %s", md(f.Fix))
+		}
+	}
+	ew.printf("\n\n")
+	return ew.err
+}
+
+func (m *markdownWriter) End(s cachemodel.Summary) error {
+	_, err := fmt.Fprintf(m.w, "---\n\n%s\n", summaryLine(s))
+	return err
+}
+
+func mdVerdict(v cachemodel.VariantResult, allowed *bool, reason string) string {
+	switch {
+	case v.Error != nil:
+		return "error"
+	case !v.CORS.Applicable:
+		return "n/a"
+	case allowed == nil:
+		return "?"
+	case *allowed:
+		return "allowed"
+	}
+	return "blocked: " + md(reason)
+}
+
+// md makes untrusted text safe for a terminal and inert in a Markdown table.
+func md(s string) string {
+	s = termsafe.String(s)
+	r := strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "`", "'", "[", `\[`, "]", `\]`)
+	return r.Replace(s)
+}

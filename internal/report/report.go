@@ -1,0 +1,78 @@
+// Package report writes check results as JSON, a terminal table or
+// Markdown. Writers stream: each target is written as soon as it is
+// complete, so a run over thousands of URLs holds only the in-flight window.
+package report
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/corscope/corscope/cachemodel"
+)
+
+// Options shape a writer's output.
+type Options struct {
+	Tool  string // "corscope v1.2.3"
+	Mode  string // "observe" or "isolate"
+	Width int    // table width in columns; 0 means 80
+	// Paint colours a table cell by its meaning (see the Tone constants);
+	// nil writes plain text. Colour is decided by the caller (TTY, NO_COLOR).
+	Paint func(t Tone, s string) string
+}
+
+// Tone is the meaning of a piece of table text, for colouring.
+type Tone int
+
+// Tones.
+const (
+	ToneNone Tone = iota
+	ToneHeading
+	ToneMuted
+	ToneHit
+	ToneMiss
+	ToneStale
+	ToneBypass
+	ToneAllowed
+	ToneBlocked
+	ToneError
+	ToneHigh
+	ToneMedium
+	ToneLow
+	ToneInfo
+)
+
+// Writer writes one run.
+type Writer interface {
+	Begin() error
+	Target(t cachemodel.TargetReport) error
+	End(s cachemodel.Summary) error
+}
+
+// NewWriter returns the writer for format ("json", "table" or "markdown").
+func NewWriter(format string, w io.Writer, opt Options) Writer {
+	switch format {
+	case "json":
+		return &jsonWriter{w: w, opt: opt}
+	case "markdown":
+		return &markdownWriter{w: w, opt: opt}
+	default:
+		if opt.Width <= 0 {
+			opt.Width = 80
+		}
+		return &tableWriter{w: w, opt: opt}
+	}
+}
+
+// errWriter remembers the first write error so rendering code stays
+// linear.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, a ...any) {
+	if e.err != nil {
+		return
+	}
+	_, e.err = fmt.Fprintf(e.w, format, a...)
+}

@@ -1,0 +1,118 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/corscope/corscope/cachemodel"
+)
+
+// poisoned is a target whose cache served app's grant to admin, with a
+// hostile header value thrown in.
+func poisoned() cachemodel.TargetReport {
+	u, _ := cachemodel.ParseTargetURL("https://cdn.example.com/app.js")
+	plan := cachemodel.BuildObservePlan(0, u, cachemodel.PlanOptions{Origins: []string{"https://app.example.com", "https://admin.example.com"}, Rounds: 1})
+	r := func(h ...cachemodel.Header) *cachemodel.Response {
+		return &cachemodel.Response{Status: 200, Proto: "HTTP/1.1", Headers: h}
+	}
+	obs := []cachemodel.Observation{
+		{Response: r(cachemodel.Header{Name: "X-Varnish", Value: "32770"}, cachemodel.Header{Name: "X-Evil", Value: "\x1b]0;pwned\x07\x1b[2J"})},
+		{Response: r(cachemodel.Header{Name: "X-Varnish", Value: "32772 32771"}, cachemodel.Header{Name: "Age", Value: "4"}, cachemodel.Header{Name: "Access-Control-Allow-Origin", Value: "https://app.example.com"})},
+		{Response: r(cachemodel.Header{Name: "X-Varnish", Value: "32774 32771"}, cachemodel.Header{Name: "Age", Value: "4"}, cachemodel.Header{Name: "Access-Control-Allow-Origin", Value: "https://app.example.com"})},
+		{Response: r(cachemodel.Header{Name: "X-Varnish", Value: "32776"})},
+		{Err: &cachemodel.ProbeError{Kind: cachemodel.ErrTimeout, Message: "no response within 10s \x1b[31m"}},
+	}
+	rep := cachemodel.Analyze(plan, obs, cachemodel.AnalyzeOptions{})
+	rep.Findings = []cachemodel.Finding{{Rule: "cache-served-wrong-origin", Severity: cachemodel.SevHigh, Message: "admin got app's ACAO from cache", Fix: "send Vary: Origin"}}
+	return rep
+}
+
+func render(t *testing.T, format string, width int) string {
+	t.Helper()
+	var b bytes.Buffer
+	w := NewWriter(format, &b, Options{Tool: "corscope test", Mode: "observe", Width: width})
+	if jw, ok := w.(*jsonWriter); ok {
+		jw.now = func() time.Time { return time.Date(2026, 11, 26, 5, 0, 0, 0, time.UTC) }
+	}
+	var sum cachemodel.Summary
+	tr := poisoned()
+	sum.Add(tr)
+	if err := w.Begin(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Target(tr); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Target(tr); err != nil {
+		t.Fatal(err)
+	}
+	sum.Add(tr)
+	if err := w.End(sum); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func assertNoControls(t *testing.T, out string) {
+	t.Helper()
+	for i, r := range out {
+		if (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+			t.Fatalf("control character %U at byte %d reached the output:\n%q", r, i, out)
+		}
+	}
+}
+
+func TestTableGolden(t *testing.T) {
+	for _, w := range []int{80, 120} {
+		t.Run(map[int]string{80: "80", 120: "120"}[w], func(t *testing.T) {
+			out := render(t, "table", w)
+			assertNoControls(t, out)
+			for _, line := range strings.Split(out, "\n") {
+				if n := len([]rune(line)); n > w {
+					t.Errorf("line wider than %d: %d %q", w, n, line)
+				}
+			}
+			golden.RequireEqual(t, []byte(out))
+		})
+	}
+}
+
+func TestMarkdownGolden(t *testing.T) {
+	out := render(t, "markdown", 0)
+	assertNoControls(t, out)
+	golden.RequireEqual(t, []byte(out))
+}
+
+func TestJSONIsOneDocument(t *testing.T) {
+	out := render(t, "json", 0)
+	var rep cachemodel.Report
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rep); err != nil {
+		t.Fatalf("output is not a report: %v\n%s", err, out)
+	}
+	if rep.Schema != cachemodel.ReportSchema || rep.Mode != "observe" || len(rep.Targets) != 2 || rep.Summary.Requests != 10 || rep.Summary.Failed != 2 {
+		t.Fatalf("decoded: %+v", rep)
+	}
+	v := rep.Targets[0].Variants[2]
+	if v.Origin == nil || *v.Origin != "https://admin.example.com" || v.CORS.Allowed == nil || *v.CORS.Allowed || v.Cache.Status != cachemodel.StatusHit {
+		t.Fatalf("admin variant: %+v", v)
+	}
+	if rep.Targets[0].Variants[0].Origin != nil {
+		t.Fatal("no-Origin variant must encode origin as null")
+	}
+	if rep.Summary.Findings[cachemodel.SevHigh] != 2 {
+		t.Fatalf("summary findings: %v", rep.Summary.Findings)
+	}
+	// Field names of the documented format.
+	for _, key := range []string{`"origin": null`, `"allowed_with_credentials"`, `"acao"`, `"curl"`, `"cache": {`, `"source": "X-Varnish"`, `"error": {`} {
+		if !strings.Contains(out, key) {
+			t.Errorf("JSON lacks %s", key)
+		}
+	}
+}

@@ -1,0 +1,314 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/mattn/go-runewidth"
+
+	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/internal/termsafe"
+)
+
+// tableWriter prints a compact, human table per target that fits the given
+// width (80 columns at least). Every piece of server text goes through
+// termsafe first: a header value must never drive the terminal.
+type tableWriter struct {
+	w   io.Writer
+	opt Options
+}
+
+func (t *tableWriter) paint(tone Tone, s string) string {
+	if t.opt.Paint == nil || tone == ToneNone {
+		return s
+	}
+	return t.opt.Paint(tone, s)
+}
+
+func (t *tableWriter) Begin() error { return nil }
+
+// column widths for a given total width.
+type layout struct{ origin, acao, verdict int }
+
+// Fixed columns: indent 2, round 2, status 3, cache 8, age 5 and verdict 13,
+// plus seven separating spaces: 39. ORIGIN and ACAO share the rest.
+const fixedColumns = 39
+
+func tableLayout(width int) layout {
+	free := max(width, 80) - fixedColumns
+	l := layout{verdict: 13}
+	l.acao = free * 40 / 100
+	l.origin = free - l.acao
+	return l
+}
+
+func (t *tableWriter) Target(tr cachemodel.TargetReport) error {
+	ew := &errWriter{w: t.w}
+	width := max(t.opt.Width, 80)
+	l := tableLayout(width)
+	failed := 0
+	for _, v := range tr.Variants {
+		if v.Error != nil {
+			failed++
+		}
+	}
+	ew.printf("%s\n", t.paint(ToneHeading, "▸ "+termsafe.Line(tr.URL, width-2)))
+	ew.printf("  %s\n", t.paint(ToneMuted, fmt.Sprintf("provider %s · %s · %d failed", tr.Provider, plural(len(tr.Variants), "request"), failed)))
+	ew.printf("  %s %s %s %s %s %s %s\n", pad("R", 2), pad("ORIGIN", l.origin), pad("ST", 3), pad("CACHE", 8), pad("AGE", 5), pad("ACAO", l.acao), "BROWSER")
+	weak := false
+	for _, v := range tr.Variants {
+		round := strconv.Itoa(v.Round)
+		if v.Preflight {
+			round += "P"
+		}
+		status, cache, age, acao := "ERR", "-", "-", "-"
+		cacheTone := ToneNone
+		if v.Response != nil {
+			status = strconv.Itoa(v.Response.Status)
+			cache = string(v.Cache.Status)
+			if v.Cache.Status == cachemodel.StatusRevalidated {
+				cache = "REVALID" // the only status wider than the column
+			}
+			if v.Cache.Weak {
+				cache += "*"
+				weak = true
+			}
+			cacheTone = cacheTone4(v.Cache.Status)
+			if v.Cache.Age != nil {
+				age = strconv.FormatInt(*v.Cache.Age, 10)
+			}
+			acao = acaoCell(v)
+		}
+		verdict, vtone := verdictCell(v)
+		ew.printf("  %s %s %s %s %s %s %s\n",
+			pad(round, 2),
+			midTrunc(termsafe.String(v.Label), l.origin),
+			pad(status, 3),
+			t.paint(cacheTone, pad(cache, 8)),
+			pad(age, 5),
+			midTrunc(acao, l.acao),
+			t.paint(vtone, runewidth.Truncate(verdict, l.verdict, "…")))
+	}
+	if weak {
+		ew.printf("  %s\n", t.paint(ToneMuted, "* cache status inferred from Age only"))
+	}
+	t.notes(ew, tr, width)
+	ew.printf("\n")
+	return ew.err
+}
+
+// notes prints blocked details, errors, header differences and findings.
+func (t *tableWriter) notes(ew *errWriter, tr cachemodel.TargetReport, width int) {
+	line := func(tone Tone, s string) {
+		ew.printf("  %s\n", t.paint(tone, runewidth.Truncate(s, width-2, "…")))
+	}
+	seen := map[string]bool{}
+	for _, v := range tr.Variants {
+		var msg string
+		tone := ToneBlocked
+		switch {
+		case v.Error != nil:
+			msg = fmt.Sprintf("! round %d %s: %s: %s", v.Round, termsafe.String(v.Label), v.Error.Kind, termsafe.String(v.Error.Message))
+			tone = ToneError
+		case v.CORS.Detail != "":
+			msg = fmt.Sprintf("✗ %s: %s", termsafe.String(v.Label), termsafe.String(v.CORS.Detail))
+		default:
+			continue
+		}
+		if !seen[msg] {
+			seen[msg] = true
+			line(tone, msg)
+		}
+	}
+	for _, d := range tr.Diffs {
+		var where string
+		if d.Scope == cachemodel.DiffAcrossVariants {
+			where = fmt.Sprintf("across origins, round %d", d.Round)
+		} else {
+			where = "across rounds, " + termsafe.String(d.Label)
+		}
+		var vals []string
+		for _, v := range d.Values {
+			val := "(absent)"
+			if v.Present {
+				val = termsafe.String(v.Value)
+			}
+			who := termsafe.String(v.Label)
+			if d.Scope == cachemodel.DiffAcrossRounds {
+				who = "r" + strconv.Itoa(v.Round)
+			}
+			vals = append(vals, who+"="+val)
+		}
+		line(ToneMuted, fmt.Sprintf("≠ %s (%s): %s", termsafe.String(d.Name), where, strings.Join(vals, "; ")))
+	}
+	fs := append([]cachemodel.Finding(nil), tr.Findings...)
+	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Severity.Rank() > fs[j].Severity.Rank() })
+	for _, f := range fs {
+		line(severityTone(f.Severity), fmt.Sprintf("[%s] %s: %s", strings.ToUpper(string(f.Severity)), f.Rule, termsafe.String(f.Message)))
+		if f.Fix != "" {
+			line(ToneMuted, "    fix: "+termsafe.String(f.Fix))
+		}
+	}
+	if len(fs) == 0 {
+		line(ToneMuted, "no findings")
+	}
+}
+
+func (t *tableWriter) End(s cachemodel.Summary) error {
+	ew := &errWriter{w: t.w}
+	ew.printf("%s\n", t.paint(ToneHeading, summaryLine(s)))
+	return ew.err
+}
+
+func summaryLine(s cachemodel.Summary) string {
+	var parts []string
+	for _, sev := range []cachemodel.Severity{cachemodel.SevHigh, cachemodel.SevMedium, cachemodel.SevLow, cachemodel.SevInfo} {
+		if n := s.Findings[sev]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
+		}
+	}
+	f := "none"
+	if len(parts) > 0 {
+		f = strings.Join(parts, ", ")
+	}
+	return fmt.Sprintf("%s · %s · %d failed · findings: %s", plural(s.Targets, "target"), plural(s.Requests, "request"), s.Failed, f)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// acaoCell shows ACAO relative to the request: "= Origin" when it echoes
+// the request's own Origin, so the column spends its width on the values
+// that matter: another origin's grant, "*", or nothing.
+func acaoCell(v cachemodel.VariantResult) string {
+	c := v.CORS
+	if c.ACAO == nil {
+		return "-"
+	}
+	if c.ACAOCount > 1 {
+		return fmt.Sprintf("%d× %s", c.ACAOCount, termsafe.String(*c.ACAO))
+	}
+	if v.Origin == nil {
+		return termsafe.String(*c.ACAO)
+	}
+	if *c.ACAO == *v.Origin {
+		return "= Origin"
+	}
+	// Another origin's grant: drop a scheme shared with the request's Origin
+	// so the host, the part that differs, fits the column.
+	if scheme, _, ok := strings.Cut(*v.Origin, "://"); ok {
+		if rest, ok := strings.CutPrefix(*c.ACAO, scheme+"://"); ok {
+			return termsafe.String(rest)
+		}
+	}
+	return termsafe.String(*c.ACAO)
+}
+
+// verdictCell is the browser column: readable without colour.
+func verdictCell(v cachemodel.VariantResult) (string, Tone) {
+	c := v.CORS
+	switch {
+	case v.Error != nil:
+		return "! " + string(v.Error.Kind), ToneError
+	case !c.Applicable && v.Kind == cachemodel.KindSameOrigin:
+		return "– same-origin", ToneMuted
+	case !c.Applicable:
+		return "– not CORS", ToneMuted
+	case c.Allowed == nil:
+		return "?", ToneNone
+	case *c.Allowed && c.AllowedWithCredentials != nil && *c.AllowedWithCredentials:
+		return "✓ allowed", ToneAllowed
+	case *c.Allowed:
+		return "✓ anon only", ToneAllowed
+	}
+	return "✗ " + shortReason(c.Reason), ToneBlocked
+}
+
+func shortReason(r string) string {
+	switch cachemodel.BlockReason(r) {
+	case cachemodel.ReasonMissingACAO:
+		return "no ACAO"
+	case cachemodel.ReasonDuplicateACAO:
+		return "dup ACAO"
+	case cachemodel.ReasonACAOMismatch:
+		return "mismatch"
+	case cachemodel.ReasonWildcardCreds:
+		return "*+creds"
+	case cachemodel.ReasonACACMissing:
+		return "no ACAC"
+	case cachemodel.ReasonACACNotTrue:
+		return "bad ACAC"
+	case cachemodel.ReasonPreflightStatus:
+		return "status"
+	case cachemodel.ReasonMethodDenied:
+		return "method"
+	case cachemodel.ReasonHeaderDenied:
+		return "header"
+	}
+	return "blocked"
+}
+
+func cacheTone4(s cachemodel.CacheStatus) Tone {
+	switch s {
+	case cachemodel.StatusHit, cachemodel.StatusRevalidated:
+		return ToneHit
+	case cachemodel.StatusMiss, cachemodel.StatusExpired:
+		return ToneMiss
+	case cachemodel.StatusStale, cachemodel.StatusUpdating:
+		return ToneStale
+	case cachemodel.StatusBypass, cachemodel.StatusDynamic, cachemodel.StatusPass:
+		return ToneBypass
+	}
+	return ToneMuted
+}
+
+func severityTone(s cachemodel.Severity) Tone {
+	switch s {
+	case cachemodel.SevHigh:
+		return ToneHigh
+	case cachemodel.SevMedium:
+		return ToneMedium
+	case cachemodel.SevLow:
+		return ToneLow
+	}
+	return ToneInfo
+}
+
+// pad left-aligns s in w display columns, truncating with "…".
+func pad(s string, w int) string {
+	return runewidth.FillRight(runewidth.Truncate(s, w, "…"), w)
+}
+
+// midTrunc keeps both ends of a long value ("https://adm…ample.com"):
+// origins differ at the start and the end, rarely in the middle.
+func midTrunc(s string, w int) string {
+	if runewidth.StringWidth(s) <= w {
+		return runewidth.FillRight(s, w)
+	}
+	if w < 5 {
+		return pad(s, w)
+	}
+	rs := []rune(s)
+	head := (w - 1) / 2
+	tail := w - 1 - head
+	// Trim by display width from both ends.
+	h := runewidth.Truncate(s, head, "")
+	var tb []rune
+	tw := 0
+	for i := len(rs) - 1; i >= 0; i-- {
+		cw := runewidth.RuneWidth(rs[i])
+		if tw+cw > tail {
+			break
+		}
+		tw += cw
+		tb = append([]rune{rs[i]}, tb...)
+	}
+	return runewidth.FillRight(h+"…"+string(tb), w)
+}
