@@ -1,0 +1,298 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/internal/report"
+	"github.com/corscope/corscope/internal/runner"
+	"github.com/corscope/corscope/probe"
+)
+
+// probeFlags are the request settings shared by every command that probes.
+type probeFlags struct {
+	origins        []string
+	headers        []string
+	method         string
+	userAgent      string
+	preflight      bool
+	requestMethod  string
+	requestHeaders []string
+	rounds         int
+	timeout        time.Duration
+	concurrency    int
+	rate           float64
+	bodyLimit      string
+	maxHeaderBytes string
+	resolve        []string
+	insecure       bool
+	proxy          string
+	follow         int
+}
+
+func (f *probeFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringArrayVarP(&f.origins, "origin", "o", nil, "origin to send as an Origin variant (repeatable), e.g. https://app.example.com")
+	fl.StringArrayVarP(&f.headers, "header", "H", nil, "extra request header 'Name: value' sent with every request (repeatable)")
+	fl.StringVar(&f.method, "method", "GET", "method of the simple (non-preflight) requests")
+	fl.StringVar(&f.userAgent, "user-agent", "corscope/"+versionString(), "User-Agent header")
+	fl.BoolVar(&f.preflight, "preflight", false, "also send a CORS preflight (OPTIONS) per Origin variant")
+	fl.StringVar(&f.requestMethod, "request-method", "GET", "Access-Control-Request-Method of preflights")
+	fl.StringSliceVar(&f.requestHeaders, "request-headers", nil, "Access-Control-Request-Headers of preflights (comma-separated or repeatable)")
+	fl.IntVar(&f.rounds, "rounds", 2, "repeat the whole variant set N times, in order, to see MISS then HIT")
+	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "timeout per request")
+	fl.IntVar(&f.concurrency, "concurrency", 16, "targets probed at once (each target's requests stay in order)")
+	fl.Float64Var(&f.rate, "rate", 0, "max requests per second per host; 0 = unlimited (be polite to real CDNs)")
+	fl.StringVar(&f.bodyLimit, "body-limit", "64KiB", "read at most this much of each body, then hang up")
+	fl.StringVar(&f.maxHeaderBytes, "max-header-bytes", "1MiB", "largest response header block accepted")
+	fl.StringArrayVar(&f.resolve, "resolve", nil, "host:port:addr pins a host to an address, keeping Host and SNI (repeatable)")
+	fl.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify TLS certificates")
+	fl.StringVar(&f.proxy, "proxy", "", "send requests through an http:// or socks5:// proxy")
+	fl.IntVar(&f.follow, "follow", 0, "follow up to N redirects (default 0: a 3xx is shown as it is)")
+}
+
+// planOptions validates the request-shaping flags.
+func (f *probeFlags) planOptions() (cachemodel.PlanOptions, error) {
+	opt := cachemodel.PlanOptions{
+		Rounds: f.rounds, Method: strings.ToUpper(f.method), UserAgent: f.userAgent,
+		Preflight: f.preflight, RequestMethod: strings.ToUpper(f.requestMethod), RequestHeaders: f.requestHeaders,
+	}
+	if f.rounds < 1 || f.rounds > 100 {
+		return opt, usageErr("--rounds %d out of range: want 1 to 100", f.rounds)
+	}
+	for _, m := range []string{opt.Method, opt.RequestMethod} {
+		if !isMethodToken(m) {
+			return opt, usageErr("bad method %q: want a method name like GET", m)
+		}
+	}
+	for _, o := range f.origins {
+		norm, err := cachemodel.ParseOrigin(o)
+		if err != nil {
+			return opt, usageErr("--origin: %v", err)
+		}
+		opt.Origins = append(opt.Origins, norm)
+	}
+	for _, h := range f.headers {
+		hdr, err := parseHeaderFlag(h)
+		if err != nil {
+			return opt, usageErr("-H: %v", err)
+		}
+		opt.Headers = append(opt.Headers, hdr)
+	}
+	for _, h := range f.requestHeaders {
+		if !isMethodToken(strings.TrimSpace(h)) {
+			return opt, usageErr("--request-headers: %q is not a header name", h)
+		}
+	}
+	return opt, nil
+}
+
+// probeConfig validates the transport flags.
+func (f *probeFlags) probeConfig() (probe.Config, error) {
+	cfg := probe.Config{
+		Timeout: f.timeout, Concurrency: f.concurrency, Rate: f.rate,
+		Insecure: f.insecure, Proxy: f.proxy, FollowRedirects: f.follow,
+	}
+	if f.timeout <= 0 {
+		return cfg, usageErr("--timeout %s must be positive", f.timeout)
+	}
+	if f.concurrency < 1 || f.concurrency > 4096 {
+		return cfg, usageErr("--concurrency %d out of range: want 1 to 4096", f.concurrency)
+	}
+	if f.rate < 0 {
+		return cfg, usageErr("--rate %g must not be negative", f.rate)
+	}
+	if f.follow < 0 || f.follow > 20 {
+		return cfg, usageErr("--follow %d out of range: want 0 to 20", f.follow)
+	}
+	var err error
+	if cfg.BodyLimit, err = parseSize(f.bodyLimit); err != nil {
+		return cfg, usageErr("--body-limit: %v", err)
+	}
+	mh, err := parseSize(f.maxHeaderBytes)
+	if err != nil {
+		return cfg, usageErr("--max-header-bytes: %v", err)
+	}
+	if mh < 4096 || mh > 64<<20 {
+		return cfg, usageErr("--max-header-bytes %s out of range: want 4KiB to 64MiB", f.maxHeaderBytes)
+	}
+	cfg.MaxHeaderBytes = int(mh)
+	for _, r := range f.resolve {
+		hp, addr, err := probe.ParseResolve(r)
+		if err != nil {
+			return cfg, usageErr("--resolve: %v", err)
+		}
+		if cfg.Resolve == nil {
+			cfg.Resolve = map[string]string{}
+		}
+		cfg.Resolve[hp] = addr
+	}
+	return cfg, nil
+}
+
+type checkFlags struct {
+	probeFlags
+	format  string
+	failOn  string
+	noColor bool
+}
+
+func (a *app) newCheckCmd() *cobra.Command {
+	var f checkFlags
+	cmd := &cobra.Command{
+		Use:   "check [flags] URL... | -",
+		Short: "Probe URLs with several Origin variants and report what caches serve",
+		Long: `check sends every URL a GET without Origin, with each --origin, with the URL's
+own origin and with Origin: null, --rounds times in that order, and reports per
+variant the status, the normalised cache status (HIT, MISS, ...), Age,
+Access-Control-Allow-Origin/-Credentials, Vary and whether a browser would
+accept the response, anonymously and with credentials. "-" reads URLs from
+standard input, one per line (blank lines and # comments are skipped).
+
+Exit codes: 0 fine, 1 findings at or above --fail-on, 2 usage or configuration
+error, 3 every request failed.`,
+		Example: `  corscope check --origin https://app.example.com --origin https://admin.example.com https://cdn.example.com/app.js
+  corscope check --format json -o https://app.example.com https://cdn.example.com/font.woff2 > report.json
+  corscope check --resolve cdn.example.com:443:203.0.113.7 -o https://app.example.com https://cdn.example.com/a.css
+  cat urls.txt | corscope check --rounds 1 --format markdown -o https://app.example.com -`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runCheck(cmd.Context(), &f, args)
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().StringVar(&f.format, "format", "", "output format: table, json or markdown (default table on a terminal, json otherwise)")
+	cmd.Flags().StringVar(&f.failOn, "fail-on", "high", "exit 1 when a finding is at or above: info, low, medium, high, none")
+	cmd.Flags().BoolVar(&f.noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
+	return cmd
+}
+
+func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error {
+	format := f.format
+	if format == "" {
+		format = "json"
+		if a.stdoutTTY {
+			format = "table"
+		}
+	}
+	if format != "table" && format != "json" && format != "markdown" {
+		return usageErr("unknown --format %q: want table, json or markdown", format)
+	}
+	failOn, err := cachemodel.ParseFailOn(f.failOn)
+	if err != nil {
+		return usageErr("--fail-on: %v", err)
+	}
+	opt, err := f.planOptions()
+	if err != nil {
+		return err
+	}
+	pcfg, err := f.probeConfig()
+	if err != nil {
+		return err
+	}
+	urls, err := a.collectURLs(args)
+	if err != nil {
+		return err
+	}
+	plans := make([]cachemodel.TargetPlan, len(urls))
+	for i, u := range urls {
+		plans[i] = cachemodel.BuildObservePlan(i, u, opt)
+	}
+	eng, err := probe.New(pcfg)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	defer eng.Close()
+
+	ropt := report.Options{Tool: "corscope " + versionString(), Mode: "observe", Width: a.termWidth()}
+	if format == "table" && a.stdoutTTY && !f.noColor && a.getenv("NO_COLOR") == "" {
+		ropt.Paint = tablePainter(a.stdout, "default")
+	}
+	w := report.NewWriter(format, a.stdout, ropt)
+	analyzeOpt := cachemodel.AnalyzeOptions{Curl: cachemodel.CurlOptions{Insecure: pcfg.Insecure, Resolve: f.resolve, Proxy: pcfg.Proxy}}
+	analyze := func(p cachemodel.TargetPlan, obs []cachemodel.Observation) cachemodel.TargetReport {
+		return cachemodel.Analyze(p, obs, analyzeOpt)
+	}
+	var sum cachemodel.Summary
+	if err := w.Begin(); err != nil {
+		return err
+	}
+	err = runner.Stream(ctx, eng, plans, analyze, runner.Hooks{OnTarget: func(t cachemodel.TargetReport) error {
+		sum.Add(t)
+		return w.Target(t)
+	}})
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	if err := w.End(sum); err != nil {
+		return err
+	}
+	switch {
+	case sum.Requests > 0 && sum.Failed == sum.Requests:
+		return &exitError{code: exitFailed, err: fmt.Errorf("every request failed (%d of %d)", sum.Failed, sum.Requests)}
+	case failOn != "" && sum.AtOrAbove(failOn) > 0:
+		return &exitError{code: exitFindings}
+	}
+	return nil
+}
+
+// collectURLs validates the URL arguments; "-" reads them from stdin.
+// Duplicates are dropped (the first keeps its place) with a note, since
+// probing a URL twice in one run would mix its cache states.
+func (a *app) collectURLs(args []string) ([]*url.URL, error) {
+	var raw []string
+	for _, arg := range args {
+		if arg != "-" {
+			raw = append(raw, arg)
+			continue
+		}
+		lines, err := readURLLines(a.stdin)
+		if err != nil {
+			return nil, usageErr("reading URLs from stdin: %v", err)
+		}
+		raw = append(raw, lines...)
+	}
+	if len(raw) == 0 {
+		return nil, usageErr("no URLs given: pass one or more URLs, or - to read them from stdin")
+	}
+	seen := make(map[string]bool, len(raw))
+	var urls []*url.URL
+	dups := 0
+	for _, r := range raw {
+		u, err := cachemodel.ParseTargetURL(r)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		if seen[u.String()] {
+			dups++
+			continue
+		}
+		seen[u.String()] = true
+		urls = append(urls, u)
+	}
+	if dups > 0 {
+		fmt.Fprintf(a.stderr, "corscope: note: skipped %d duplicate URL(s)\n", dups)
+	}
+	return urls, nil
+}
+
+func readURLLines(r io.Reader) ([]string, error) {
+	var out []string
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, line)
+	}
+	return out, sc.Err()
+}

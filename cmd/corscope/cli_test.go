@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/corscope/corscope/cachemodel"
+)
+
+// runCLI runs one command line in-process and returns exit code, stdout and
+// stderr.
+func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	a := &app{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	code := a.run(context.Background(), args)
+	return code, out.String(), errb.String()
+}
+
+func decodeReport(t *testing.T, s string) cachemodel.Report {
+	t.Helper()
+	var rep cachemodel.Report
+	if err := json.Unmarshal([]byte(s), &rep); err != nil {
+		t.Fatalf("stdout is not a JSON report: %v\n%s", err, s)
+	}
+	return rep
+}
+
+func TestUsageErrorsAreOneLineWithExit2(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"check"}, "no URLs given"},
+		{[]string{"check", "example.com/a.js"}, "no scheme; did you mean https://example.com/a.js"},
+		{[]string{"check", "ftp://example.com/"}, "scheme must be http or https"},
+		{[]string{"check", "--origin", "https://a.example/path", "http://127.0.0.1/"}, `"https://a.example/path" is not an origin: it has a path`},
+		{[]string{"check", "--origin", "https://a.example/", "http://127.0.0.1/"}, "trailing slash"},
+		{[]string{"check", "--bogus", "http://127.0.0.1/"}, "unknown flag: --bogus"},
+		{[]string{"check", "--rounds", "0", "http://127.0.0.1/"}, "--rounds 0 out of range"},
+		{[]string{"check", "--timeout", "-1s", "http://127.0.0.1/"}, "--timeout -1s must be positive"},
+		{[]string{"check", "--timeout", "soon", "http://127.0.0.1/"}, `invalid argument "soon"`},
+		{[]string{"check", "--concurrency", "0", "http://127.0.0.1/"}, "--concurrency 0 out of range"},
+		{[]string{"check", "--body-limit", "lots", "http://127.0.0.1/"}, `"lots" is not a size`},
+		{[]string{"check", "-H", "NoColon", "http://127.0.0.1/"}, `"NoColon" is not 'Name: value'`},
+		{[]string{"check", "-H", "Host: x", "http://127.0.0.1/"}, "--resolve"},
+		{[]string{"check", "--format", "xml", "http://127.0.0.1/"}, `unknown --format "xml"`},
+		{[]string{"check", "--fail-on", "critical", "http://127.0.0.1/"}, `unknown severity "critical"`},
+		{[]string{"check", "--resolve", "nonsense", "http://127.0.0.1/"}, "--resolve"},
+		{[]string{"check", "--proxy", "gopher://x:1", "http://127.0.0.1/"}, "proxy"},
+		{[]string{"check", "--method", "G E T", "http://127.0.0.1/"}, "bad method"},
+	}
+	for _, c := range cases {
+		code, out, errs := runCLI(t, "", c.args...)
+		if code != exitUsage {
+			t.Errorf("%v: exit %d, want 2 (stderr %q)", c.args, code, errs)
+		}
+		if !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 1 || !strings.HasPrefix(errs, "corscope: ") {
+			t.Errorf("%v: stderr %q; want one line mentioning %q", c.args, errs, c.want)
+		}
+		if strings.Contains(errs, "goroutine") || out != "" {
+			t.Errorf("%v: unexpected output %q / %q", c.args, out, errs)
+		}
+	}
+}
+
+func TestCheckReadsStdinAndDedupes(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); o != "" {
+			w.Header().Set("Access-Control-Allow-Origin", o)
+			w.Header().Add("Vary", "Origin")
+		}
+	}))
+	defer srv.Close()
+	in := "# targets\n" + srv.URL + "/a\n\n" + srv.URL + "/b\n" + srv.URL + "/a\n"
+	code, out, errs := runCLI(t, in, "check", "--rounds", "1", "-o", "https://app.example.com", "--format", "json", "-")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(errs, "skipped 1 duplicate URL") {
+		t.Errorf("no note about the duplicate: %q", errs)
+	}
+	rep := decodeReport(t, out)
+	if len(rep.Targets) != 2 || !strings.HasSuffix(rep.Targets[0].URL, "/a") || !strings.HasSuffix(rep.Targets[1].URL, "/b") {
+		t.Fatalf("targets: %+v", rep.Targets)
+	}
+	app := rep.Targets[0].Variants[1]
+	if *app.Origin != "https://app.example.com" || *app.CORS.ACAO != "https://app.example.com" || !*app.CORS.Allowed {
+		t.Fatalf("app variant: %+v", app.CORS)
+	}
+}
+
+func TestCheckExitCodeWhenEverythingFails(t *testing.T) {
+	l := httptest.NewServer(http.NotFoundHandler())
+	addr := l.URL
+	l.Close() // nothing listens there now
+	code, out, errs := runCLI(t, "", "check", "--rounds", "1", "--format", "json", addr+"/")
+	if code != exitFailed || !strings.Contains(errs, "every request failed") {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	rep := decodeReport(t, out)
+	for _, v := range rep.Targets[0].Variants {
+		if v.Error == nil || v.Error.Kind != cachemodel.ErrConnect || v.Response != nil {
+			t.Fatalf("variant should carry a connect error: %+v", v)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := runCLI(t, "", "version")
+	if code != 0 || !strings.HasPrefix(out, "corscope ") {
+		t.Fatalf("version: %d %q", code, out)
+	}
+}

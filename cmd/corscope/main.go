@@ -1,0 +1,114 @@
+// Command corscope debugs CORS behind caches and CDNs.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/charmbracelet/x/term"
+	"github.com/mattn/go-isatty"
+)
+
+// Exit codes shared by every command.
+const (
+	exitOK       = 0 // ran fine, nothing at or above --fail-on
+	exitFindings = 1 // findings at or above --fail-on (purge: a variant still cached)
+	exitUsage    = 2 // usage or configuration error
+	exitFailed   = 3 // every request failed (purge: the API failed)
+)
+
+// app carries the process's streams and environment so commands can be run
+// in-process by tests.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	stdoutTTY      bool
+	stdinTTY       bool
+	// width reports the terminal's columns (0 when unknown).
+	width func() int
+}
+
+func (a *app) termWidth() int {
+	if a.width == nil || !a.stdoutTTY {
+		return 80
+	}
+	if w := a.width(); w > 0 {
+		return w
+	}
+	return 80
+}
+
+// exitError carries an exit code up to main without printing twice.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(format string, a ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, a...)}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	a := &app{
+		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
+		stdoutTTY: isatty.IsTerminal(os.Stdout.Fd()),
+		stdinTTY:  isatty.IsTerminal(os.Stdin.Fd()),
+		width: func() int {
+			w, _, err := term.GetSize(os.Stdout.Fd())
+			if err != nil {
+				return 0
+			}
+			return w
+		},
+	}
+	code := a.run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command line and returns the exit code. Errors are
+// printed as one line on stderr, never as a stack trace.
+func (a *app) run(ctx context.Context, args []string) int {
+	root := a.newRootCmd()
+	root.SetArgs(args)
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	code := exitUsage // cobra's own errors (unknown flag, bad value) are usage errors
+	if errors.As(err, &ee) {
+		code = ee.code
+		if ee.err == nil {
+			return code // already reported
+		}
+	}
+	fmt.Fprintf(a.stderr, "corscope: %s\n", oneLine(err.Error()))
+	return code
+}
+
+// oneLine keeps an error message on a single line.
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"fmt"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=..."; the
+// module version is used otherwise.
+var version = ""
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+func (a *app) newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "corscope",
+		Short: "Debug CORS behind caches and CDNs",
+		Long: `corscope sends a URL the same request with several Origin headers (none, your
+origins, the URL's own origin, null), shows what each variant got back from the
+cache (HIT/MISS, Age, Access-Control-Allow-Origin, Vary) and whether a browser
+would accept it, so a cache that serves one origin's CORS headers to another
+stands out.`,
+		Example: `  corscope check --origin https://app.example.com https://cdn.example.com/app.js
+  corscope demo`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return usageErr("%v (see --help)", err)
+	})
+	root.AddCommand(a.newCheckCmd(), a.newVersionCmd())
+	return root
+}
+
+func (a *app) newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print corscope's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintf(a.stdout, "corscope %s\n", versionString())
+			return err
+		},
+	}
+}
