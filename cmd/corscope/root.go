@@ -39,8 +39,23 @@ stands out.`,
 		return usageErr("%v (see --help)", err)
 	})
 	root.AddCommand(a.newCheckCmd(), a.newVersionCmd())
+	for _, sub := range subcommands {
+		root.AddCommand(sub(a))
+	}
+	if rootRunE != nil {
+		root.Args = cobra.ArbitraryArgs
+		root.RunE = func(cmd *cobra.Command, args []string) error { return rootRunE(a, cmd, args) }
+	}
 	return root
 }
+
+// subcommands lets each command's file register itself (in its init), so
+// commands can be added without editing this file.
+var subcommands []func(*app) *cobra.Command
+
+// rootRunE, when set (by the TUI's file), runs for `corscope [flags] URL...`
+// without a subcommand.
+var rootRunE func(a *app, cmd *cobra.Command, args []string) error
 
 func (a *app) newVersionCmd() *cobra.Command {
 	return &cobra.Command{
