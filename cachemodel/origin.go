@@ -2,7 +2,6 @@ package cachemodel
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -113,7 +112,7 @@ func serializeOrigin(scheme, host, port string) string {
 		host = "[" + host + "]"
 	}
 	if port != "" {
-		return scheme + "://" + net.JoinHostPort(strings.Trim(host, "[]"), port)
+		return scheme + "://" + host + ":" + port
 	}
 	return scheme + "://" + host
 }
