@@ -332,7 +332,7 @@ func TestFollowRedirects(t *testing.T) {
 			[]string{"/r1 " + srv.Listener.Addr().String() + " https://o.test",
 				"/r2 " + srv.Listener.Addr().String() + " https://o.test",
 				"/final corscope.test:" + p + " https://o.test"}},
-		{"stops at the limit with the last 3xx", 1, get(srv.URL+"/r1"), 301,
+		{"stops at the limit with the last 3xx", 1, get(srv.URL + "/r1"), 301,
 			[]string{"/r1 " + srv.Listener.Addr().String() + " ", "/r2 " + srv.Listener.Addr().String() + " "}},
 		{"loop is bounded", 3, get(srv.URL + "/loop"), 307, nil},
 		{"preflights are not followed", 5, step("OPTIONS", srv.URL+"/r1"), 302, nil},
