@@ -1,0 +1,230 @@
+// Package config reads corscope's TOML configuration file: probe settings,
+// the origins to send, the allow-list policy, targets, purge providers,
+// theme, colour and key bindings.
+//
+// Default is the single source of default values; a file only overrides
+// what it sets. Every problem in a file is reported as one line that starts
+// with the file name and, where the key can be found, its line and column.
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/themes"
+)
+
+// Config is a validated configuration. Values are normalised: origins in
+// their serialised form, URLs parsed and re-serialised, durations and
+// sizes in Go units.
+type Config struct {
+	Theme   string   // built-in theme name or a key of Themes
+	Color   string   // ColorAuto, ColorAlways or ColorNever
+	Origins []string // origins sent to every target (besides no-Origin and same-origin)
+	Probe   Probe
+	Policy  Policy
+	Targets []Target
+	Purge   []Purge
+	// Keys maps TUI action names to the keys that trigger them; only
+	// actions the file rebinds are present. Check with ValidateKeys.
+	Keys   map[string][]string
+	Themes map[string]themes.Custom // custom themes by name
+
+	// Source is the file this configuration was read from ("" for the
+	// built-in defaults).
+	Source string
+
+	pos *positions // where keys were written, for checks made after parsing
+}
+
+// Probe holds the probe engine's settings.
+type Probe struct {
+	Timeout     time.Duration // per request
+	Concurrency int           // targets probed at once
+	Rate        float64       // requests per second over the whole run; 0 means unlimited
+	Rounds      int           // repetitions of each target's variant set
+	BodyLimit   int64         // bytes of body read before the connection is dropped
+	// UserAgent is sent on every request; "" means "corscope/<version>".
+	UserAgent       string
+	Headers         cachemodel.Headers // extra request headers for every target
+	Proxy           string             // http:// or socks5:// proxy URL; "" for none
+	Resolve         []Resolve          // fixed addresses, like curl --resolve
+	Insecure        bool               // skip TLS certificate verification
+	FollowRedirects int                // redirects to follow; 0 reports the redirect itself
+	Mode            string             // ModeIsolate or ModeObserve
+	CacheBuster     string             // query parameter isolate mode adds to keep experiments apart
+	Preflight       bool               // also send a CORS preflight (OPTIONS) per variant
+	RequestMethod   string             // method of the simulated cross-origin request
+	RequestHeaders  []string           // non-safelisted request headers it carries (lower-case)
+}
+
+// Resolve pins Host:Port to an IP address.
+type Resolve struct {
+	Host string // lower-case host name
+	Port int
+	Addr string // IP literal, without brackets
+}
+
+// String gives the entry back in HOST:PORT:ADDRESS form.
+func (r Resolve) String() string {
+	addr := r.Addr
+	if strings.Contains(addr, ":") {
+		addr = "[" + addr + "]"
+	}
+	return fmt.Sprintf("%s:%d:%s", r.Host, r.Port, addr)
+}
+
+// Policy says which origins may read responses and what fails a check run.
+type Policy struct {
+	Allow  []string // origins that should be allowed; others should be blocked
+	FailOn string   // lowest finding severity that makes `check` exit non-zero, or "none"
+}
+
+// Target is one URL to probe.
+type Target struct {
+	URL     string             // absolute http(s) URL, normalised
+	Origins []string           // if set, used instead of Config.Origins
+	Headers cachemodel.Headers // added to Probe.Headers for this target
+}
+
+// Purge is one purge provider and the hosts it serves. Fields that do not
+// apply to the provider are always zero.
+type Purge struct {
+	Provider string   // PurgeCloudflare, PurgeFastly or PurgeHTTP
+	Hosts    []string // host patterns ("example.com", "*.example.com"); empty means every host
+	// TokenEnv names the environment variable holding the credential. The
+	// config file never holds the credential itself.
+	TokenEnv    string
+	APIBase     string // cloudflare, fastly: API root URL
+	ZoneID      string // cloudflare
+	BatchSize   int    // cloudflare: URLs per purge request
+	Soft        bool   // cloudflare, fastly: mark stale instead of evicting
+	ServiceID   string // fastly: needed only for surrogate-key and purge-all requests
+	Method      string // http: request method
+	URLTemplate string // http: purge endpoint; "" sends Method to the target URL itself
+}
+
+// Values of the enumerated settings.
+const (
+	ColorAuto   = "auto"
+	ColorAlways = "always"
+	ColorNever  = "never"
+
+	ModeIsolate = "isolate"
+	ModeObserve = "observe"
+
+	PurgeCloudflare = "cloudflare"
+	PurgeFastly     = "fastly"
+	PurgeHTTP       = "http"
+
+	FailOnNone = "none"
+)
+
+// FailOnLevels are the accepted values of policy.fail_on, most verbose
+// first.
+var FailOnLevels = []string{"info", "low", "medium", "high", FailOnNone}
+
+// Provider defaults.
+const (
+	DefaultCloudflareAPI   = "https://api.cloudflare.com/client/v4"
+	DefaultCloudflareBatch = 30 // URL purge limit per request on most plans
+	DefaultFastlyAPI       = "https://api.fastly.com"
+	DefaultHTTPPurgeMethod = "PURGE"
+)
+
+// Default returns the built-in configuration. It is the only place default
+// values are written down; Parse starts from it.
+func Default() Config {
+	return Config{
+		Theme: themes.NameDefault,
+		Color: ColorAuto,
+		Probe: Probe{
+			Timeout:       10 * time.Second,
+			Concurrency:   16,
+			Rounds:        2,
+			BodyLimit:     64 << 10,
+			Mode:          ModeIsolate,
+			CacheBuster:   "corscope",
+			RequestMethod: "GET",
+		},
+		Policy: Policy{FailOn: "high"},
+	}
+}
+
+// Palette resolves a theme by name: a built-in or one of the file's
+// [themes] tables. An empty name means c.Theme.
+func (c Config) Palette(name string) (themes.Palette, error) {
+	if name == "" {
+		name = c.Theme
+	}
+	if custom, ok := c.Themes[name]; ok {
+		return custom.Resolve()
+	}
+	if p, ok := themes.Builtin(name); ok {
+		return p, nil
+	}
+	return themes.Palette{}, fmt.Errorf("unknown theme %q; %s", name, c.themeChoices())
+}
+
+// ThemeNames lists the themes a user can pick: built-ins in cycling order,
+// then custom themes by name.
+func (c Config) ThemeNames() []string {
+	names := themes.Names()
+	custom := make([]string, 0, len(c.Themes))
+	for n := range c.Themes {
+		custom = append(custom, n)
+	}
+	sort.Strings(custom)
+	return append(names, custom...)
+}
+
+func (c Config) themeChoices() string {
+	s := "built-ins are " + strings.Join(themes.Names(), ", ")
+	if len(c.Themes) > 0 {
+		s += "; custom: " + strings.Join(c.ThemeNames()[len(themes.Names()):], ", ")
+	}
+	return s
+}
+
+// Matches reports whether a purge provider serves host. A pattern
+// "*.example.com" matches any subdomain (not example.com itself); no
+// patterns match every host.
+func (p Purge) Matches(host string) bool {
+	if len(p.Hosts) == 0 {
+		return true
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, pat := range p.Hosts {
+		if pat == "*" || pat == host {
+			return true
+		}
+		if suffix, ok := strings.CutPrefix(pat, "*"); ok && strings.HasSuffix(host, suffix) && len(host) > len(suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+// URL template placeholders for the http purge provider.
+var urlPlaceholders = []string{"{url}", "{scheme}", "{host}", "{path}"}
+
+// ExpandURL fills in an http provider's URLTemplate for one target:
+// {url} is the whole target URL query-escaped (to pass it as a parameter),
+// {scheme} and {host} (with any port) are as in the URL, {path} is the
+// path and query as sent. With no template the target URL itself is the
+// purge URL.
+func (p Purge) ExpandURL(target *url.URL) string {
+	if p.URLTemplate == "" {
+		return target.String()
+	}
+	return strings.NewReplacer(
+		"{url}", url.QueryEscape(target.String()),
+		"{scheme}", target.Scheme,
+		"{host}", target.Host,
+		"{path}", target.RequestURI(),
+	).Replace(p.URLTemplate)
+}

@@ -1,0 +1,600 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"net"
+	"net/url"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/themes"
+)
+
+// Limits on numeric settings: generous, but low enough that a typo (an
+// extra zero) is caught instead of flooding a CDN.
+const (
+	maxConcurrency = 1024
+	maxRounds      = 20
+	maxRedirects   = 20
+	maxBatchSize   = 500 // Cloudflare Enterprise's per-request URL limit
+	maxBodyLimit   = 1 << 30
+)
+
+// validator converts the raw file into a Config, collecting every problem.
+type validator struct {
+	file string
+	pos  *positions
+	errs []*Error
+}
+
+func (v *validator) fail(key, format string, args ...any) {
+	v.errs = append(v.errs, errorAt(v.file, v.pos, key, fmt.Sprintf(format, args...)))
+}
+
+func (v *validator) build(raw rawFile) Config {
+	cfg := Default()
+	cfg.Color = v.oneOf("color", raw.Color, []string{ColorAuto, ColorAlways, ColorNever})
+	cfg.Origins = nilIfEmpty(v.origins("origins", raw.Origins))
+	cfg.Probe = v.probe(raw.Probe)
+	cfg.Policy = Policy{
+		Allow:  nilIfEmpty(v.origins("policy.allow", raw.Policy.Allow)),
+		FailOn: v.oneOf("policy.fail_on", raw.Policy.FailOn, FailOnLevels),
+	}
+	for i, t := range raw.Targets {
+		cfg.Targets = append(cfg.Targets, v.target(fmt.Sprintf("targets[%d]", i), t))
+	}
+	for i, p := range raw.Purge {
+		cfg.Purge = append(cfg.Purge, v.purge(fmt.Sprintf("purge[%d]", i), p))
+	}
+	cfg.Keys = v.keys(raw.Keys)
+	cfg.Themes = v.themes(raw.Themes)
+	cfg.Theme = raw.Theme
+	if _, builtin := themes.Builtin(raw.Theme); !builtin {
+		if _, custom := raw.Themes[raw.Theme]; !custom {
+			msg := fmt.Sprintf("unknown theme %q", raw.Theme)
+			if s := closest(raw.Theme, cfg.ThemeNames()); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			}
+			v.fail("theme", "%s; %s", msg, cfg.themeChoices())
+		}
+	}
+	return cfg
+}
+
+func (v *validator) oneOf(key, value string, allowed []string) string {
+	if slices.Contains(allowed, value) {
+		return value
+	}
+	msg := fmt.Sprintf("%q is not one of %s", value, strings.Join(allowed, ", "))
+	if s := closest(value, allowed); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	v.fail(key, "%s", msg)
+	return value
+}
+
+func nilIfEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+// origins validates and normalises a list of origins, dropping repeats. A
+// present but empty list stays non-nil: for a target it means "no
+// configured origins", unlike an absent list, which inherits.
+func (v *validator) origins(key string, in []string) []string {
+	if in == nil {
+		return nil
+	}
+	out := []string{}
+	for i, o := range in {
+		norm, err := cachemodel.ParseOrigin(o)
+		if err != nil {
+			v.fail(fmt.Sprintf("%s[%d]", key, i), "%v", err)
+			continue
+		}
+		if !slices.Contains(out, norm) {
+			out = append(out, norm)
+		}
+	}
+	return out
+}
+
+func (v *validator) probe(r rawProbe) Probe {
+	p := Probe{
+		Timeout:         v.duration("probe.timeout", r.Timeout),
+		Concurrency:     v.intRange("probe.concurrency", r.Concurrency, 1, maxConcurrency),
+		Rate:            r.Rate,
+		Rounds:          v.intRange("probe.rounds", r.Rounds, 1, maxRounds),
+		BodyLimit:       v.size("probe.body_limit", r.BodyLimit),
+		UserAgent:       r.UserAgent,
+		Headers:         v.headers("probe.headers", r.Headers),
+		Insecure:        r.Insecure,
+		FollowRedirects: v.intRange("probe.follow_redirects", r.FollowRedirects, 0, maxRedirects),
+		Mode:            v.oneOf("probe.mode", r.Mode, []string{ModeIsolate, ModeObserve}),
+		CacheBuster:     r.CacheBuster,
+		Preflight:       r.Preflight,
+		RequestMethod:   r.RequestMethod,
+	}
+	switch {
+	case math.IsNaN(r.Rate) || math.IsInf(r.Rate, 0):
+		v.fail("probe.rate", "%v is not a number of requests per second", r.Rate)
+	case r.Rate < 0:
+		v.fail("probe.rate", "%v is negative; 0 means unlimited", r.Rate)
+	}
+	if hasControl(r.UserAgent) {
+		v.fail("probe.user_agent", "%q has control characters", r.UserAgent)
+	}
+	if r.Proxy != "" {
+		p.Proxy = v.proxy("probe.proxy", r.Proxy)
+	}
+	for i, s := range r.Resolve {
+		if res, ok := v.resolve(fmt.Sprintf("probe.resolve[%d]", i), s); ok {
+			p.Resolve = append(p.Resolve, res)
+		}
+	}
+	if !queryNameRE.MatchString(r.CacheBuster) {
+		v.fail("probe.cache_buster", "%q is not a query parameter name; use letters, digits, \"-\", \"_\", \".\" or \"~\"", r.CacheBuster)
+	}
+	if !isToken(r.RequestMethod) {
+		v.fail("probe.request_method", "%q is not an HTTP method", r.RequestMethod)
+	}
+	for i, h := range r.RequestHeaders {
+		if !isToken(h) {
+			v.fail(fmt.Sprintf("probe.request_headers[%d]", i), "%q is not a header name", h)
+			continue
+		}
+		if lower := strings.ToLower(h); !slices.Contains(p.RequestHeaders, lower) {
+			p.RequestHeaders = append(p.RequestHeaders, lower)
+		}
+	}
+	return p
+}
+
+var queryNameRE = regexp.MustCompile(`^[A-Za-z0-9._~-]+$`)
+
+func (v *validator) intRange(key string, n, lo, hi int) int {
+	switch {
+	case n < lo && lo == 0:
+		v.fail(key, "%d is negative", n)
+	case n < lo:
+		v.fail(key, "%d is less than %d", n, lo)
+	case n > hi:
+		v.fail(key, "%d is more than %d", n, hi)
+	}
+	return n
+}
+
+const wantDuration = `want a duration like "10s"`
+
+func (v *validator) duration(key string, val any) time.Duration {
+	switch x := val.(type) {
+	case string:
+		d, err := time.ParseDuration(x)
+		switch {
+		case err != nil:
+			v.fail(key, "%q is not a duration; %s", x, wantDuration)
+		case d < 0:
+			v.fail(key, "%q is negative; %s", x, wantDuration)
+		case d == 0:
+			v.fail(key, "%q is zero; %s", x, wantDuration)
+		}
+		return d
+	case int64:
+		v.fail(key, "%d has no unit; %s", x, wantDuration)
+	default:
+		v.fail(key, "value has type %s; %s", tomlType(val), wantDuration)
+	}
+	return 0
+}
+
+var sizeRE = regexp.MustCompile(`^([0-9]+)\s*([A-Za-z]*)$`)
+
+var sizeUnits = map[string]int64{
+	"": 1, "b": 1,
+	"kb": 1000, "kib": 1 << 10,
+	"mb": 1000 * 1000, "mib": 1 << 20,
+	"gb": 1000 * 1000 * 1000, "gib": 1 << 30,
+}
+
+const wantSize = `want bytes or a size like "64KiB"`
+
+// size reads a byte count: an integer, or a string with a unit (KB = 1000,
+// KiB = 1024).
+func (v *validator) size(key string, val any) int64 {
+	var n int64
+	switch x := val.(type) {
+	case int64:
+		n = x
+	case string:
+		m := sizeRE.FindStringSubmatch(strings.TrimSpace(x))
+		unit, okUnit := int64(0), false
+		if m != nil {
+			unit, okUnit = sizeUnits[strings.ToLower(m[2])]
+		}
+		num, err := int64(0), error(nil)
+		if m != nil {
+			num, err = strconv.ParseInt(m[1], 10, 64)
+		}
+		if m == nil || !okUnit || err != nil {
+			v.fail(key, "%q is not a size; %s", x, wantSize)
+			return 0
+		}
+		if num > maxBodyLimit/unit+1 {
+			v.fail(key, "%q is more than 1GiB", x)
+			return 0
+		}
+		n = num * unit
+		if n > maxBodyLimit {
+			v.fail(key, "%q is more than 1GiB", x)
+			return 0
+		}
+	default:
+		v.fail(key, "value has type %s; %s", tomlType(val), wantSize)
+		return 0
+	}
+	switch {
+	case n < 1:
+		v.fail(key, "%d must be at least 1 byte", n)
+	case n > maxBodyLimit:
+		v.fail(key, "%d is more than 1GiB", n)
+	}
+	return n
+}
+
+// headers parses "Name: value" lines.
+func (v *validator) headers(key string, lines []string) cachemodel.Headers {
+	var out cachemodel.Headers
+	for i, line := range lines {
+		k := fmt.Sprintf("%s[%d]", key, i)
+		name, value, ok := strings.Cut(line, ":")
+		switch {
+		case !ok:
+			v.fail(k, "%q has no colon; want \"Name: value\"", line)
+		case !isToken(name):
+			v.fail(k, "%q: %q is not a valid header name", line, name)
+		case hasControl(value):
+			v.fail(k, "%q has control characters", line)
+		case strings.EqualFold(name, "Origin"):
+			v.fail(k, "%q sets Origin; list origins in \"origins\" instead", line)
+		default:
+			out = append(out, cachemodel.Header{Name: name, Value: strings.Trim(value, " \t")})
+		}
+	}
+	return out
+}
+
+func (v *validator) proxy(key, s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "socks5") || u.Hostname() == "" || u.Port() == "" ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		v.fail(key, "%q is not a proxy URL; want http://host:port or socks5://host:port", redactURL(s))
+		return ""
+	}
+	return s
+}
+
+// resolve parses a curl-style HOST:PORT:ADDRESS entry.
+func (v *validator) resolve(key, s string) (Resolve, bool) {
+	host, rest, ok1 := strings.Cut(s, ":")
+	port, addr, ok2 := strings.Cut(rest, ":")
+	if !ok1 || !ok2 || host == "" || port == "" || addr == "" || strings.ContainsAny(host, "/[]@ ") {
+		v.fail(key, "%q is not HOST:PORT:ADDRESS", s)
+		return Resolve{}, false
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		v.fail(key, "%q: port %s is out of range", s, port)
+		return Resolve{}, false
+	}
+	ip := strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]")
+	if net.ParseIP(ip) == nil {
+		v.fail(key, "%q: %q is not an IP address", s, addr)
+		return Resolve{}, false
+	}
+	return Resolve{Host: strings.ToLower(host), Port: n, Addr: ip}, true
+}
+
+func (v *validator) target(key string, r rawTarget) Target {
+	var t Target
+	if r.URL == nil {
+		v.fail(key+".url", "missing; every [[targets]] entry needs one")
+	} else if u, err := cachemodel.ParseTargetURL(*r.URL); err != nil {
+		v.fail(key+".url", "%v", err)
+	} else {
+		t.URL = u.String()
+	}
+	t.Origins = v.origins(key+".origins", r.Origins)
+	t.Headers = v.headers(key+".headers", r.Headers)
+	return t
+}
+
+var (
+	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	idRE      = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	hostPatRE = regexp.MustCompile(`^(\*|(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*)$`)
+)
+
+func (v *validator) purge(key string, r rawPurge) Purge {
+	var p Purge
+	set := setFields(r)
+	purgeSchema := schema.children["purge"]
+	for _, name := range set {
+		if purgeSchema.children[name].secret {
+			v.fail(key+"."+name, "put the token in an environment variable and name it in token_env")
+		}
+	}
+	providers := []string{PurgeCloudflare, PurgeFastly, PurgeHTTP}
+	if r.Provider == nil {
+		v.fail(key+".provider", "missing; want %s", strings.Join(providers, ", "))
+		return p
+	}
+	p.Provider = v.oneOf(key+".provider", *r.Provider, providers)
+	allowed, ok := purgeFields[p.Provider]
+	if !ok {
+		return p
+	}
+	for _, name := range set {
+		if !slices.Contains(allowed, name) && !purgeSchema.children[name].secret {
+			v.fail(key+"."+name, "does not apply to provider %q", p.Provider)
+		}
+	}
+
+	if r.Hosts != nil {
+		for i, h := range *r.Hosts {
+			h = strings.ToLower(strings.TrimSuffix(h, "."))
+			if !hostPatRE.MatchString(h) {
+				v.fail(fmt.Sprintf("%s.hosts[%d]", key, i), "%q is not a host pattern; want \"example.com\" or \"*.example.com\"", (*r.Hosts)[i])
+				continue
+			}
+			p.Hosts = append(p.Hosts, h)
+		}
+	}
+	if r.TokenEnv != nil {
+		switch name := *r.TokenEnv; {
+		case looksLikeToken(name):
+			// Never echo it: it may be the credential itself.
+			v.fail(key+".token_env", "looks like a token, not a variable name; put the token in an environment variable and name it here")
+		case !envNameRE.MatchString(name):
+			v.fail(key+".token_env", "%q is not an environment variable name", name)
+		default:
+			p.TokenEnv = name
+		}
+	}
+	apiBase := func(def string) string {
+		if r.APIBase == nil {
+			return def
+		}
+		u, err := cachemodel.ParseTargetURL(*r.APIBase)
+		if err != nil {
+			v.fail(key+".api_base", "%v", err)
+			return ""
+		}
+		return strings.TrimSuffix(u.String(), "/")
+	}
+	id := func(field string, val *string, required string) string {
+		switch {
+		case val == nil && required != "":
+			v.fail(key+"."+field, "missing; %s", required)
+		case val == nil:
+		case !idRE.MatchString(*val):
+			v.fail(key+"."+field, "%q may only contain letters, digits, \"-\" and \"_\"", *val)
+		default:
+			return *val
+		}
+		return ""
+	}
+	switch p.Provider {
+	case PurgeCloudflare:
+		p.APIBase = apiBase(DefaultCloudflareAPI)
+		p.ZoneID = id("zone_id", r.ZoneID, "the cloudflare provider needs the zone's ID")
+		p.BatchSize = DefaultCloudflareBatch
+		if r.BatchSize != nil {
+			p.BatchSize = v.intRange(key+".batch_size", *r.BatchSize, 1, maxBatchSize)
+		}
+		p.Soft = r.Soft != nil && *r.Soft
+	case PurgeFastly:
+		p.APIBase = apiBase(DefaultFastlyAPI)
+		p.ServiceID = id("service_id", r.ServiceID, "")
+		p.Soft = r.Soft != nil && *r.Soft
+	case PurgeHTTP:
+		p.Method = DefaultHTTPPurgeMethod
+		if r.Method != nil {
+			p.Method = *r.Method
+			if !isToken(p.Method) {
+				v.fail(key+".method", "%q is not an HTTP method", p.Method)
+			}
+		}
+		if r.URLTemplate != nil {
+			p.URLTemplate = v.urlTemplate(key+".url_template", *r.URLTemplate)
+		}
+	}
+	return p
+}
+
+var placeholderRE = regexp.MustCompile(`\{[^{}]*\}`)
+
+func (v *validator) urlTemplate(key, tmpl string) string {
+	for _, ph := range placeholderRE.FindAllString(tmpl, -1) {
+		if !slices.Contains(urlPlaceholders, ph) {
+			v.fail(key, "unknown placeholder %q; use %s", ph, strings.Join(urlPlaceholders, ", "))
+			return ""
+		}
+	}
+	sample, _ := url.Parse("https://cdn.example.com/app.js?v=1")
+	expanded := Purge{URLTemplate: tmpl}.ExpandURL(sample)
+	if _, err := cachemodel.ParseTargetURL(expanded); err != nil || tmpl == "" {
+		v.fail(key, "%q does not expand to an http(s) URL", tmpl)
+		return ""
+	}
+	return tmpl
+}
+
+// setFields lists the TOML names of the purge fields present in the file.
+func setFields(r rawPurge) []string {
+	var out []string
+	rv, rt := reflect.ValueOf(r), reflect.TypeOf(r)
+	for i := range rt.NumField() {
+		if !rv.Field(i).IsNil() {
+			out = append(out, tomlName(rt, rt.Field(i).Name))
+		}
+	}
+	return out
+}
+
+func tomlName(t reflect.Type, field string) string {
+	f, ok := t.FieldByName(field)
+	if !ok {
+		return ""
+	}
+	name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+	return name
+}
+
+// looksLikeToken catches a credential pasted into token_env: variable names
+// are conventionally upper-case words, tokens are long mixed strings.
+func looksLikeToken(s string) bool {
+	if len(s) < 20 {
+		return false
+	}
+	var lower, upper, digit bool
+	for _, c := range s {
+		switch {
+		case c >= 'a' && c <= 'z':
+			lower = true
+		case c >= 'A' && c <= 'Z':
+			upper = true
+		case c >= '0' && c <= '9':
+			digit = true
+		}
+	}
+	return digit && lower || lower && upper && !strings.Contains(s, "_") || strings.ContainsAny(s, "-.")
+}
+
+func (v *validator) keys(raw map[string]any) map[string][]string {
+	if raw == nil {
+		return nil
+	}
+	out := map[string][]string{}
+	for action, val := range raw {
+		k := "keys." + quoteKey(action)
+		var list []string
+		switch x := val.(type) {
+		case string:
+			list = []string{x}
+		case []any:
+			for _, item := range x {
+				s, ok := item.(string)
+				if !ok {
+					v.fail(k, "want a key or a list of keys, got a list with %s %v", tomlType(item), item)
+					list = nil
+					break
+				}
+				list = append(list, s)
+			}
+		default:
+			v.fail(k, "want a key or a list of keys, got %s", tomlType(val))
+			continue
+		}
+		var keys []string
+		for _, s := range list {
+			if s == "" {
+				v.fail(k, "empty key name")
+				continue
+			}
+			if !slices.Contains(keys, s) {
+				keys = append(keys, s)
+			}
+		}
+		out[action] = keys
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func (v *validator) themes(raw map[string]map[string]any) map[string]themes.Custom {
+	if raw == nil {
+		return nil
+	}
+	out := map[string]themes.Custom{}
+	for name, table := range raw {
+		k := "themes." + quoteKey(name)
+		if _, builtin := themes.Builtin(name); builtin {
+			v.fail(k, "%q is the name of a built-in theme; choose another name", name)
+			continue
+		}
+		c := themes.Custom{Colors: map[string]string{}}
+		ok := true
+		for slot, val := range table {
+			s, isString := val.(string)
+			n, isInt := val.(int64)
+			switch {
+			case slot == "base" && isString:
+				c.Base = s
+			case slot == "base":
+				ok = false
+				v.fail(k+".base", "value has type %s; want the name of a built-in theme", tomlType(val))
+			case isString:
+				c.Colors[slot] = s
+			case isInt:
+				c.Colors[slot] = strconv.FormatInt(n, 10)
+			default:
+				ok = false
+				v.fail(k+"."+quoteKey(slot), "value has type %s; want \"#rrggbb\" or an ANSI colour number 0-255", tomlType(val))
+			}
+		}
+		if !ok {
+			continue
+		}
+		if _, err := c.Resolve(); err != nil {
+			if se, isSlot := err.(*themes.SlotError); isSlot {
+				v.fail(k+"."+quoteKey(se.Slot), "%s", se.Reason)
+			} else {
+				v.fail(k, "%v", err)
+			}
+			continue
+		}
+		out[name] = c
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func quoteKey(s string) string {
+	_, plain := render([]seg{{name: s, index: -1}})
+	return plain
+}
+
+// isToken reports whether s is an RFC 9110 token (header names, methods).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func hasControl(s string) bool {
+	for _, c := range s {
+		if c < 0x20 && c != '\t' || c == 0x7f {
+			return true
+		}
+	}
+	return false
+}
