@@ -117,3 +117,17 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("version: %d %q", code, out)
 	}
 }
+
+func TestParseSize(t *testing.T) {
+	ok := map[string]int64{"65536": 65536, "64KiB": 65536, "64kib": 65536, "1MiB": 1 << 20, "2KB": 2000, "1 MB": 1000000, "10b": 10, "0": 0}
+	for in, want := range ok {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "lots", "-1", "1.5MiB", "64k", "99999999999GiB"} {
+		if _, err := parseSize(in); err == nil {
+			t.Errorf("parseSize(%q) should fail", in)
+		}
+	}
+}

@@ -47,8 +47,9 @@ func isMethodToken(s string) bool {
 	return true
 }
 
-// parseSize reads a byte size: a plain number, or a number with a KiB/MiB/
-// GiB (or KB/MB/GB, also powers of 1024 here, as users mean them) suffix.
+// parseSize reads a byte size: a plain number, or a number with a unit, as
+// the config file reads it: KiB/MiB/GiB are powers of 1024, KB/MB/GB of
+// 1000.
 func parseSize(s string) (int64, error) {
 	t := strings.TrimSpace(s)
 	mult := int64(1)
@@ -56,7 +57,7 @@ func parseSize(s string) (int64, error) {
 	for _, u := range []struct {
 		suffix string
 		mult   int64
-	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30}, {"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30}, {"b", 1}} {
+	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"kb", 1000}, {"mb", 1000 * 1000}, {"gb", 1000 * 1000 * 1000}, {"b", 1}} {
 		if strings.HasSuffix(lower, u.suffix) {
 			t = strings.TrimSpace(t[:len(t)-len(u.suffix)])
 			mult = u.mult
