@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -129,5 +130,44 @@ func TestParseSize(t *testing.T) {
 		if _, err := parseSize(in); err == nil {
 			t.Errorf("parseSize(%q) should fail", in)
 		}
+	}
+}
+
+func TestConfigCommands(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/c/config.toml"
+	code, out, errs := runCLI(t, "", "config", "init", path)
+	if code != 0 || !strings.Contains(out, "wrote "+path) {
+		t.Fatalf("init: %d %q %q", code, out, errs)
+	}
+	code, _, errs = runCLI(t, "", "config", "init", path)
+	if code != exitUsage || !strings.Contains(errs, "--force") {
+		t.Fatalf("init over an existing file must refuse: %d %q", code, errs)
+	}
+	code, out, errs = runCLI(t, "", "config", "check", path)
+	if code != 0 || !strings.Contains(out, "[probe]") || !strings.Contains(errs, path+": ok") {
+		t.Fatalf("check: %d %q %q", code, out, errs)
+	}
+	bad := dir + "/bad.toml"
+	writeFile(t, bad, "theme = \"dark\"\n[probe]\ntimout = \"1s\"\n")
+	code, _, errs = runCLI(t, "", "config", "check", bad)
+	if code != exitUsage || errs != "corscope: "+bad+":3:1: unknown key \"probe.timout\" (did you mean \"probe.timeout\"?)\n" {
+		t.Fatalf("typo: %d %q", code, errs)
+	}
+	writeFile(t, bad, "[probe]\ntimeout = \"10s\"\nrounds = \n")
+	code, _, errs = runCLI(t, "", "config", "check", bad)
+	if code != exitUsage || !strings.Contains(errs, bad+":3:") || strings.Count(errs, "\n") != 1 {
+		t.Fatalf("syntax error must name line and column on one line: %d %q", code, errs)
+	}
+	code, _, errs = runCLI(t, "", "--config", dir+"/missing.toml", "config", "check")
+	if code != exitUsage || !strings.Contains(errs, "missing.toml") {
+		t.Fatalf("missing --config file: %d %q", code, errs)
+	}
+}
+
+func writeFile(t *testing.T, path, s string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

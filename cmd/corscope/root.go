@@ -35,6 +35,7 @@ stands out.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.PersistentFlags().String("config", "", "configuration file (default $CORSCOPE_CONFIG, else $XDG_CONFIG_HOME/corscope/config.toml)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usageErr("%v (see --help)", err)
 	})

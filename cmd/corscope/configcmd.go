@@ -1,0 +1,158 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/corscope/corscope/config"
+)
+
+func init() { subcommands = append(subcommands, (*app).newConfigCmd) }
+
+// loadConfig finds and loads the configuration for this invocation:
+// --config, else $CORSCOPE_CONFIG, else the XDG default (absent is fine).
+func (a *app) loadConfig(cmd *cobra.Command) (config.Config, error) {
+	path, _ := cmd.Flags().GetString("config")
+	cfg, err := config.Discover(path, a.getenv)
+	if err != nil {
+		return cfg, usageErr("%v", err)
+	}
+	if w := cfg.PermissionWarning(); w != "" {
+		fmt.Fprintf(a.stderr, "corscope: %s\n", oneLine(w))
+	}
+	return cfg, nil
+}
+
+// applyConfig fills every probe flag the user did not set on the command
+// line from the configuration: flags override the file.
+func (f *probeFlags) applyConfig(fs *pflag.FlagSet, c config.Config) {
+	unset := func(name string) bool { return fs.Lookup(name) != nil && !fs.Changed(name) }
+	p := c.Probe
+	if unset("origin") {
+		f.origins = append([]string(nil), c.Origins...)
+	}
+	if unset("header") {
+		f.headers = nil
+		for _, h := range p.Headers {
+			f.headers = append(f.headers, h.Name+": "+h.Value)
+		}
+	}
+	if unset("user-agent") && p.UserAgent != "" {
+		f.userAgent = p.UserAgent
+	}
+	if unset("preflight") {
+		f.preflight = p.Preflight
+	}
+	if unset("request-method") && p.RequestMethod != "" {
+		f.requestMethod = p.RequestMethod
+	}
+	if unset("request-headers") {
+		f.requestHeaders = append([]string(nil), p.RequestHeaders...)
+	}
+	if unset("rounds") {
+		f.rounds = p.Rounds
+	}
+	if unset("timeout") {
+		f.timeout = p.Timeout
+	}
+	if unset("concurrency") {
+		f.concurrency = p.Concurrency
+	}
+	if unset("rate") {
+		f.rate = p.Rate
+	}
+	if unset("body-limit") {
+		f.bodyLimit = strconv.FormatInt(p.BodyLimit, 10)
+	}
+	if unset("resolve") {
+		f.resolve = nil
+		for _, r := range p.Resolve {
+			f.resolve = append(f.resolve, r.String())
+		}
+	}
+	if unset("insecure") {
+		f.insecure = p.Insecure
+	}
+	if unset("proxy") {
+		f.proxy = p.Proxy
+	}
+	if unset("follow") {
+		f.follow = p.FollowRedirects
+	}
+}
+
+func (a *app) newConfigCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Check or create the configuration file",
+		Long: `corscope reads its configuration from --config FILE, else $CORSCOPE_CONFIG,
+else $XDG_CONFIG_HOME/corscope/config.toml (~/.config/corscope/config.toml).
+Flags override the file. config.example.toml documents every key.`,
+	}
+	check := &cobra.Command{
+		Use:   "check [FILE]",
+		Short: "Validate a configuration file and print the effective configuration (secrets redacted)",
+		Example: `  corscope config check
+  corscope config check ./corscope.toml`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path, _ := cmd.Flags().GetString("config")
+			if len(args) == 1 {
+				path = args[0]
+			}
+			cfg, err := config.Discover(path, a.getenv)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			src := cfg.Source
+			if src == "" {
+				src = "built-in defaults (no configuration file found)"
+			}
+			fmt.Fprintf(a.stderr, "corscope: %s: ok\n", src)
+			if w := cfg.PermissionWarning(); w != "" {
+				fmt.Fprintf(a.stderr, "corscope: %s\n", oneLine(w))
+			}
+			_, err = fmt.Fprint(a.stdout, cfg.Redacted())
+			return err
+		},
+	}
+	var force bool
+	initCmd := &cobra.Command{
+		Use:   "init [FILE]",
+		Short: "Write a commented starter configuration file",
+		Long: `init writes a commented starter file to FILE, or to the default location
+($XDG_CONFIG_HOME/corscope/config.toml). It never replaces an existing file
+unless --force is given.`,
+		Example: `  corscope config init
+  corscope config init ./corscope.toml --force`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var path string
+			if len(args) == 1 {
+				path = args[0]
+			} else {
+				p, _, err := config.Locate("", func(k string) string {
+					if k == config.EnvConfig {
+						return "" // init writes to the XDG location, not to wherever the variable points
+					}
+					return a.getenv(k)
+				})
+				if err != nil {
+					return usageErr("%v", err)
+				}
+				path = p
+			}
+			if err := config.WriteStarter(path, force); err != nil {
+				return usageErr("%v", err)
+			}
+			_, err := fmt.Fprintf(a.stdout, "wrote %s\n", path)
+			return err
+		},
+	}
+	initCmd.Flags().BoolVar(&force, "force", false, "replace an existing file")
+	cmd.AddCommand(check, initCmd)
+	return cmd
+}
