@@ -137,8 +137,10 @@ func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.S
 	obs := cachemodel.Observation{Target: target, Step: index}
 	req, err := newRequest(st.Method, st.URL, st.Headers, e.proxy)
 	if err != nil {
+		var ke *kindError
+		errors.As(err, &ke) // newRequest only returns kindErrors
 		obs.Start = time.Now()
-		obs.Err = classify(ctx, phaseSend, e.cfg.Timeout, err)
+		obs.Err = &cachemodel.ProbeError{Kind: ke.kind, Message: ke.msg}
 		return obs
 	}
 	var deadline time.Time

@@ -52,7 +52,7 @@ func (h *headReader) release() {
 		h.br.Reset(nil)
 		readerPool.Put(h.br)
 	}
-	h.br = nil
+	h.br, h.pooled = nil, false // a grown reader is not pooled
 }
 
 // drained reports whether nothing the server sent is left unread, which is

@@ -241,6 +241,7 @@ func TestEndlessHeadersAreCutOff(t *testing.T) {
 			return
 		}
 		_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		_ = c.(*net.TCPConn).SetWriteBuffer(32 << 10) // count what reached the probe, see newStreamServer
 		line := []byte("X-Forever: " + strings.Repeat("z", 1000) + "\r\n")
 		n, _ := io.WriteString(c, "HTTP/1.1 200 OK\r\n")
 		written.Add(int64(n))
@@ -264,7 +265,28 @@ func TestEndlessHeadersAreCutOff(t *testing.T) {
 	case <-time.After(3 * time.Second):
 		t.Fatal("server still writing: connection not dropped")
 	}
-	if w := written.Load(); w > 2<<20 {
+	if w := written.Load(); w > 256<<10+512<<10 {
 		t.Errorf("server wrote %d KiB before the probe hung up", w>>10)
+	}
+}
+
+// After the read buffer grew for a big header block, the body is still read
+// correctly and the connection stays reusable.
+func TestGrownBufferKeepsBodyAndConnection(t *testing.T) {
+	resp := strings.TrimSuffix(headerBlock(1500, 100), "Content-Length: 0\r\n\r\n") + "Content-Length: 5\r\n\r\nhello"
+	srv := newRawServer(t, serveCanned(resp, false))
+	e := newEngine(t, Config{Timeout: 2 * time.Second})
+	obs, err := run(t, t.Context(), e, plan(0, get(srv.url()+"/"), get(srv.url()+"/")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range obs {
+		r := mustResponse(t, o)
+		if len(r.Headers) != 1501 || r.BodyBytes != 5 || r.BodyTruncated {
+			t.Errorf("step %d: %d headers, body %d/%v", o.Step, len(r.Headers), r.BodyBytes, r.BodyTruncated)
+		}
+	}
+	if srv.accepted() != 1 {
+		t.Errorf("%d connections, want 1", srv.accepted())
 	}
 }

@@ -44,7 +44,7 @@ func (e *Engine) roundTrip(ctx context.Context, deadline time.Time, r *request) 
 			return res, t, nil
 		}
 		stale := reused && attempt == 0 && (ph == phaseSend || ph == phaseAwaitHeaders) &&
-			ctx.Err() == nil && !isTimeout(err)
+			idempotent(r.method) && ctx.Err() == nil && !isTimeout(err)
 		if !stale {
 			return nil, t, classify(ctx, ph, e.cfg.Timeout, err)
 		}
@@ -139,6 +139,16 @@ func (e *Engine) exchange(ctx context.Context, deadline time.Time, pc *pconn, ke
 	reusable = complete && head.status != fasthttp.StatusSwitchingProtocols &&
 		!fr.Header.ConnectionClose() && hr.drained()
 	return res, ttfb, phaseReadHeaders, nil
+}
+
+// idempotent methods may be resent when a kept-alive connection died under
+// them (RFC 9110 §9.2.2).
+func idempotent(method string) bool {
+	switch method {
+	case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE":
+		return true
+	}
+	return false
 }
 
 func hasBody(method string, status int) bool {
