@@ -61,8 +61,9 @@ const (
 	apiPrefix       = "/client/v4/zones/"
 )
 
-// Error codes. 1014, 1100, 1315, 6003/6105/6111, 7003 and 10000 follow codes
-// seen from Cloudflare; the rest are the demo's own.
+// Error codes. 1014, 1100, 1315, 6003/6111, 7003 and 10000 follow codes seen
+// from Cloudflare (see the facts sheet); the rest, 6105 included, are the
+// demo's own.
 const (
 	codeBadJSON        = 1012
 	codeBodyTooLarge   = 1013
