@@ -1,0 +1,323 @@
+package purge
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/corscope/corscope/internal/termsafe"
+)
+
+// reply is a provider's reading of one response.
+type reply struct {
+	ok        bool
+	notCached bool     // http provider: the cache had nothing under that key
+	ids       []string // purge ids the API returned
+	message   string   // short outcome for people
+	errText   string   // why it failed; set exactly when !ok
+}
+
+// RequestResult is what happened to one request.
+type RequestResult struct {
+	Batch   int // index into Job.Batches
+	Index   int // index into the batch's Requests
+	Request *Request
+	// Attempts counts sends, retries included; 0 when never sent.
+	Attempts int
+	Status   int // the last HTTP status; 0 when no response came
+	OK       bool
+	// NotCached is set when a cache said it held nothing under the purge
+	// key (404/412 from ngx_cache_purge or Squid). It is not a failure, but
+	// for an Origin variant it can mean the purge key misses the cache key.
+	NotCached bool
+	IDs       []string      // purge ids
+	Message   string        // the outcome in words; server text made terminal-safe, secrets removed
+	Err       error         // non-nil exactly when !OK
+	Waited    time.Duration // time spent waiting for Retry-After, rate limits and backoff
+}
+
+// Result is the outcome of Execute.
+type Result struct {
+	Started, Finished time.Time
+	Requests          []RequestResult // in job order; requests never sent are absent
+}
+
+// Failed counts requests that did not succeed.
+func (r Result) Failed() int {
+	n := 0
+	for _, q := range r.Requests {
+		if !q.OK {
+			n++
+		}
+	}
+	return n
+}
+
+// Covering returns the results of the requests that purged the copy.
+func (r Result) Covering(it Item) []RequestResult {
+	var out []RequestResult
+	for _, q := range r.Requests {
+		for _, c := range q.Request.Covers {
+			if c == it {
+				out = append(out, q)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// RetryPolicy bounds retries. Zero fields take the defaults.
+type RetryPolicy struct {
+	Attempts int           // sends per request, first included; default 4
+	Base     time.Duration // first backoff, doubled per retry; default 1s
+	Max      time.Duration // longest backoff; default 30s
+	// MaxWait is the longest Retry-After or rate-limit reset honoured; a
+	// server asking for more fails the request instead. Default 2m.
+	MaxWait time.Duration
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.Attempts <= 0 {
+		p.Attempts = 4
+	}
+	if p.Base <= 0 {
+		p.Base = time.Second
+	}
+	if p.Max <= 0 {
+		p.Max = 30 * time.Second
+	}
+	if p.MaxWait <= 0 {
+		p.MaxWait = 2 * time.Minute
+	}
+	return p
+}
+
+func (p RetryPolicy) backoff(attempt int) time.Duration {
+	d := p.Base
+	for i := 1; i < attempt && d < p.Max; i++ {
+		d *= 2
+	}
+	return min(d, p.Max)
+}
+
+// ExecOptions tune Execute. Zero values take defaults.
+type ExecOptions struct {
+	// Client sends the requests. Default: a private transport honouring
+	// HTTP(S)_PROXY that never follows redirects (a redirect must not carry
+	// a credential elsewhere).
+	Client  *http.Client
+	Timeout time.Duration // per attempt; default 30s
+	Retry   RetryPolicy
+	// Sleep waits between attempts; default a timer that stops early when
+	// ctx ends. Tests inject one that records and returns at once.
+	Sleep func(ctx context.Context, d time.Duration) error
+	Now   func() time.Time
+	// OnResult, if set, sees each request's result as it completes.
+	OnResult func(RequestResult)
+}
+
+const maxResponseBytes = 1 << 20
+
+// Execute sends every request of the job, batch by batch, in order. It
+// retries 429 (after Retry-After or the Ratelimit reset), 5xx and transport
+// failures with exponential backoff, up to RetryPolicy.Attempts, and pauses
+// when a response says the rate-limit budget is spent.
+//
+// The error is nil when every request succeeded; otherwise it wraps ErrAPI
+// (some request failed), ErrConfig (a required token is not set: nothing
+// is sent) or the context's error. The Result is valid in every case.
+func Execute(ctx context.Context, job *Job, opt ExecOptions) (Result, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Sleep == nil {
+		opt.Sleep = sleepCtx
+	}
+	if opt.Timeout <= 0 {
+		opt.Timeout = 30 * time.Second
+	}
+	opt.Retry = opt.Retry.withDefaults()
+	if opt.Client == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		defer tr.CloseIdleConnections()
+		opt.Client = &http.Client{Transport: tr, CheckRedirect: noRedirects}
+	}
+	res := Result{Started: opt.Now()}
+	if err := job.CheckTokens(); err != nil {
+		res.Finished = opt.Now()
+		return res, err
+	}
+	x := executor{opt: opt, secrets: job.secrets()}
+	var firstErr error
+	for bi, b := range job.Batches {
+		x.pause = 0
+		for ri, r := range b.Requests {
+			if err := ctx.Err(); err != nil {
+				res.Finished = opt.Now()
+				return res, fmt.Errorf("purge interrupted: %w", err)
+			}
+			if x.pause > 0 {
+				if err := opt.Sleep(ctx, x.pause); err != nil {
+					res.Finished = opt.Now()
+					return res, fmt.Errorf("purge interrupted: %w", err)
+				}
+				x.pause = 0
+			}
+			rr := x.send(ctx, b, r)
+			rr.Batch, rr.Index = bi, ri
+			res.Requests = append(res.Requests, rr)
+			if opt.OnResult != nil {
+				opt.OnResult(rr)
+			}
+			if rr.Err != nil && firstErr == nil {
+				firstErr = fmt.Errorf("%s: %s %s: %w", b.Label(), r.Method, r.URL, rr.Err)
+			}
+		}
+	}
+	res.Finished = opt.Now()
+	if ctx.Err() != nil {
+		return res, fmt.Errorf("purge interrupted: %w", ctx.Err())
+	}
+	if firstErr != nil {
+		return res, fmt.Errorf("%w: %d of %d requests failed; first: %v", ErrAPI, res.Failed(), len(res.Requests), firstErr)
+	}
+	return res, nil
+}
+
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+type executor struct {
+	opt     ExecOptions
+	secrets []*secret
+	pause   time.Duration // wait before the next request of this batch
+}
+
+// send runs one request with retries.
+func (x *executor) send(ctx context.Context, b *Batch, r *Request) RequestResult {
+	rr := RequestResult{Request: r}
+	pol := x.opt.Retry
+	for attempt := 1; ; attempt++ {
+		rr.Attempts = attempt
+		status, hdr, body, err := x.roundTrip(ctx, r)
+		var wait time.Duration
+		var why string
+		switch {
+		case err != nil:
+			if ctx.Err() != nil {
+				rr.Err = fmt.Errorf("interrupted: %w", ctx.Err())
+				return rr
+			}
+			why = x.describeTransport(err)
+			wait = pol.backoff(attempt)
+		case status == http.StatusTooManyRequests:
+			rr.Status = status
+			why = "HTTP 429 rate limited"
+			if d, ok := rateLimitWait(hdr, x.opt.Now()); ok {
+				wait = d
+				why += fmt.Sprintf(" (asked to wait %s)", d)
+			} else {
+				wait = pol.backoff(attempt)
+			}
+		case status >= 500:
+			rr.Status = status
+			why = fmt.Sprintf("HTTP %d: %s", status, snippet(body))
+			wait = pol.backoff(attempt)
+		default:
+			rr.Status = status
+			rep := b.interpret(status, hdr, body)
+			rr.OK, rr.NotCached, rr.IDs, rr.Message = rep.ok, rep.notCached, rep.ids, rep.message
+			if !rep.ok {
+				rr.Err = errors.New(rep.errText)
+				rr.Message = rep.errText
+			}
+			if d, ok := budgetSpent(hdr); ok {
+				x.pause = min(d, pol.MaxWait)
+			}
+			return rr
+		}
+		if attempt >= pol.Attempts {
+			rr.Err = fmt.Errorf("gave up after %d attempts: %s", attempt, why)
+			rr.Message = rr.Err.Error()
+			return rr
+		}
+		if wait > pol.MaxWait {
+			rr.Err = fmt.Errorf("%s: that is longer than the %s corscope waits; try again later", why, pol.MaxWait)
+			rr.Message = rr.Err.Error()
+			return rr
+		}
+		if err := x.opt.Sleep(ctx, wait); err != nil {
+			rr.Err = fmt.Errorf("interrupted: %w", err)
+			rr.Message = rr.Err.Error()
+			return rr
+		}
+		rr.Waited += wait
+	}
+}
+
+// roundTrip sends one attempt. The body handed back has every secret
+// removed before anything reads it, so no provider can quote a credential
+// a server echoed.
+func (x *executor) roundTrip(ctx context.Context, r *Request) (int, http.Header, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, x.opt.Timeout)
+	defer cancel()
+	var body io.Reader
+	if r.Body != nil {
+		body = bytes.NewReader(r.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL, body)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	for _, h := range r.Headers {
+		req.Header.Add(h.Name, h.Value)
+	}
+	if r.auth != nil && r.auth.token.present() {
+		req.Header.Set(r.auth.name, r.auth.value())
+	}
+	resp, err := x.opt.Client.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	data = []byte(scrubAll(string(data), x.secrets))
+	return resp.StatusCode, resp.Header, data, nil
+}
+
+func (x *executor) describeTransport(err error) string {
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return fmt.Sprintf("no answer within %s (timeout)", x.opt.Timeout)
+	}
+	return termsafe.Line(scrubAll(err.Error(), x.secrets), 300)
+}
+
+// snippet is a short, terminal-safe excerpt of an untrusted response body.
+func snippet(body []byte) string {
+	s := strings.TrimSpace(string(body))
+	if s == "" {
+		return "(empty body)"
+	}
+	return termsafe.Line(s, 200)
+}
