@@ -140,6 +140,9 @@ func interpretFastly(status int, _ http.Header, body []byte) reply {
 		return r
 	}
 	// Bulk: every value is a purge id.
+	if len(obj) == 0 {
+		return reply{errText: fmt.Sprintf("Fastly API answered no purge id (HTTP %d)", status)}
+	}
 	r := reply{ok: true, message: "ok"}
 	keys := make([]string, 0, len(obj))
 	for k := range obj {
