@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/mattn/go-runewidth"
 
 	"github.com/corscope/corscope/cachemodel"
@@ -105,6 +106,17 @@ func (t *tableWriter) notes(ew *errWriter, tr cachemodel.TargetReport, width int
 	line := func(tone Tone, s string) {
 		ew.printf("  %s\n", t.paint(tone, runewidth.Truncate(s, width-2, "…")))
 	}
+	// wrapped keeps a whole sentence (a CORS detail, an error, a finding)
+	// readable at 80 columns: continuation lines are indented under it.
+	wrapped := func(tone Tone, s string) {
+		for i, l := range strings.Split(ansi.Wrap(s, width-6, ""), "\n") {
+			if i == 0 {
+				ew.printf("  %s\n", t.paint(tone, l))
+			} else {
+				ew.printf("      %s\n", t.paint(tone, l))
+			}
+		}
+	}
 	seen := map[string]bool{}
 	for _, v := range tr.Variants {
 		var msg string
@@ -113,43 +125,27 @@ func (t *tableWriter) notes(ew *errWriter, tr cachemodel.TargetReport, width int
 		case v.Error != nil:
 			msg = fmt.Sprintf("! round %d %s: %s: %s", v.Round, termsafe.String(v.Label), v.Error.Kind, termsafe.String(v.Error.Message))
 			tone = ToneError
-		case v.CORS.Detail != "":
+		case v.CORS.Detail != "" && v.CORS.Allowed != nil && !*v.CORS.Allowed:
+			// Only anonymous blocks get a line: "✓ anon only" already says
+			// credentials fail, and most resources are fetched without them.
 			msg = fmt.Sprintf("✗ %s: %s", termsafe.String(v.Label), termsafe.String(v.CORS.Detail))
 		default:
 			continue
 		}
 		if !seen[msg] {
 			seen[msg] = true
-			line(tone, msg)
+			wrapped(tone, msg)
 		}
 	}
-	for _, d := range tr.Diffs {
-		var where string
-		if d.Scope == cachemodel.DiffAcrossVariants {
-			where = fmt.Sprintf("across origins, round %d", d.Round)
-		} else {
-			where = "across rounds, " + termsafe.String(d.Label)
-		}
-		var vals []string
-		for _, v := range d.Values {
-			val := "(absent)"
-			if v.Present {
-				val = termsafe.String(v.Value)
-			}
-			who := termsafe.String(v.Label)
-			if d.Scope == cachemodel.DiffAcrossRounds {
-				who = "r" + strconv.Itoa(v.Round)
-			}
-			vals = append(vals, who+"="+val)
-		}
-		line(ToneMuted, fmt.Sprintf("≠ %s (%s): %s", termsafe.String(d.Name), where, strings.Join(vals, "; ")))
+	if sum := diffSummary(tr); sum != "" {
+		line(ToneMuted, sum)
 	}
 	fs := append([]cachemodel.Finding(nil), tr.Findings...)
 	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Severity.Rank() > fs[j].Severity.Rank() })
 	for _, f := range fs {
-		line(severityTone(f.Severity), fmt.Sprintf("[%s] %s: %s", strings.ToUpper(string(f.Severity)), f.Rule, termsafe.String(f.Message)))
+		wrapped(severityTone(f.Severity), fmt.Sprintf("[%s] %s: %s", strings.ToUpper(string(f.Severity)), f.Rule, termsafe.String(f.Message)))
 		if f.Fix != "" {
-			line(ToneMuted, "    fix: "+termsafe.String(f.Fix))
+			wrapped(ToneMuted, "  fix: "+termsafe.String(f.Fix))
 		}
 	}
 	if len(fs) == 0 {
@@ -182,6 +178,45 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// diffSummary names, in one line, the headers that differ across origins
+// and across rounds. Headers the table already shows as columns (ACAO, the
+// cache status source, Age) are left out; the JSON and Markdown reports
+// carry every value.
+func diffSummary(tr cachemodel.TargetReport) string {
+	shown := map[string]bool{"access-control-allow-origin": true, "age": true}
+	for _, v := range tr.Variants {
+		if v.Cache.Source != "" {
+			shown[strings.ToLower(v.Cache.Source)] = true
+		}
+	}
+	var origins, rounds []string
+	seen := map[string]bool{}
+	for _, d := range tr.Diffs {
+		lower := strings.ToLower(d.Name)
+		key := string(d.Scope) + "/" + lower
+		if shown[lower] || seen[key] {
+			continue
+		}
+		seen[key] = true
+		if d.Scope == cachemodel.DiffAcrossVariants {
+			origins = append(origins, termsafe.String(d.Name))
+		} else {
+			rounds = append(rounds, termsafe.String(d.Name))
+		}
+	}
+	var parts []string
+	if len(origins) > 0 {
+		parts = append(parts, "across origins: "+strings.Join(origins, ", "))
+	}
+	if len(rounds) > 0 {
+		parts = append(parts, "across rounds: "+strings.Join(rounds, ", "))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "≠ differs " + strings.Join(parts, "; ")
 }
 
 // acaoCell shows ACAO relative to the request: "= Origin" when it echoes

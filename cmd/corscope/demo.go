@@ -1,0 +1,71 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/corscope/corscope/internal/demo"
+)
+
+func init() { subcommands = append(subcommands, (*app).newDemoCmd) }
+
+func (a *app) newDemoCmd() *cobra.Command {
+	var checkOnly bool
+	var format string
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run corscope against a built-in local CDN (no network needed)",
+		Long: `demo starts, inside this process and on 127.0.0.1 only, a small origin with
+several CORS behaviours (a correct Vary: Origin setup, the missing-Vary bug, a
+response without ACAO when there is no Origin, * with credentials,
+reflect-anything, null allowed, ...), a caching proxy in front of it that
+behaves like a CDN (CF-Cache-Status, Age, Origin in the key for one path), and
+a purge endpoint shaped like Cloudflare's purge_cache API. Then it opens the
+interactive view on those URLs; --check prints the check report instead.
+Everything stops when corscope exits.`,
+		Example: `  corscope demo
+  corscope demo --check
+  corscope demo --check --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			env, err := demo.Start(cmd.Context())
+			if err != nil {
+				return &exitError{code: exitFailed, err: err}
+			}
+			defer env.Close()
+			if checkOnly || demoInteractive == nil || !a.stdoutTTY {
+				return a.runDemoCheck(cmd, env, format)
+			}
+			return demoInteractive(a, cmd, env)
+		},
+	}
+	cmd.Flags().BoolVar(&checkOnly, "check", false, "print the check report instead of opening the interactive view")
+	cmd.Flags().StringVar(&format, "format", "", "report format with --check: table, json or markdown (default table on a terminal, json otherwise)")
+	return cmd
+}
+
+// demoInteractive, when set (by the TUI's file), opens the interactive view
+// on a running demo.
+var demoInteractive func(a *app, cmd *cobra.Command, env *demo.Env) error
+
+// runDemoCheck runs `corscope check` on the demo's URLs, exactly as a user
+// would type it, so the demo shows the real command's output.
+func (a *app) runDemoCheck(cmd *cobra.Command, env *demo.Env, format string) error {
+	args := []string{"check", "--rounds", "2", "--fail-on", "none"}
+	if format != "" {
+		args = append(args, "--format", format)
+	}
+	for _, o := range env.Origins {
+		args = append(args, "--origin", o)
+	}
+	args = append(args, env.Targets...)
+	if a.stdoutTTY {
+		fmt.Fprintf(a.stderr, "corscope demo: origin %s, CDN %s\n\n", env.OriginURL, env.CDNURL)
+	}
+	sub := *a
+	if code := sub.run(cmd.Context(), args); code != exitOK {
+		return &exitError{code: code}
+	}
+	return nil
+}
