@@ -1,0 +1,695 @@
+package tui
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/corscope/corscope/cachemodel"
+)
+
+// The grid is the variant matrix as data: rows are response fields, columns
+// are Origin variants. It is built once per report (and per toggle), with
+// every cell already made safe and measured, so drawing it only slices and
+// pads.
+
+type rowKind int
+
+const (
+	rowStatus rowKind = iota
+	rowCache
+	rowAge
+	rowACAO
+	rowACAC
+	rowVary
+	rowCacheControl
+	rowVerdict
+	rowHeader // any other header that differs across variants or rounds
+)
+
+// fixedRows are always shown, in this order; differing headers follow.
+var fixedRows = []struct {
+	kind rowKind
+	name string
+}{
+	{rowStatus, "Status"},
+	{rowCache, "Cache"},
+	{rowAge, "Age"},
+	{rowACAO, "ACAO"},
+	{rowACAC, "ACAC"},
+	{rowVary, "Vary"},
+	{rowCacheControl, "Cache-Control"},
+	{rowVerdict, "Verdict"},
+}
+
+// shownElsewhere are headers the fixed rows already show.
+var shownElsewhere = map[string]bool{
+	"access-control-allow-origin":      true,
+	"access-control-allow-credentials": true,
+	"vary":                             true,
+	"cache-control":                    true,
+	"age":                              true,
+}
+
+// mark is the glyph in front of a cell: the meaning of a highlight must
+// survive without colour.
+type mark int
+
+const (
+	markNone    mark = iota
+	markDiff         // ≠ differs from most variants in its row
+	markChanged      // Δ differs from the previous run
+	markProblem      // ⚠ another origin's CORS answer served from cache
+)
+
+// Glyphs; each is one terminal column.
+const (
+	glyphDiff     = "≠"
+	glyphChanged  = "Δ"
+	glyphProblem  = "⚠"
+	glyphEvidence = "»"
+	glyphCursor   = "›"
+)
+
+func (m mark) glyph() string {
+	switch m {
+	case markDiff:
+		return glyphDiff
+	case markChanged:
+		return glyphChanged
+	case markProblem:
+		return glyphProblem
+	}
+	return " "
+}
+
+// tone picks a cell's style.
+type tone int
+
+const (
+	toneText tone = iota
+	toneMuted
+	toneCache // style by the cache status in cacheStatus
+	toneAllowed
+	toneBlocked
+	toneError
+)
+
+type gridRow struct {
+	kind    rowKind
+	name    string // safe label
+	header  string // rowHeader: the header name as first spelled
+	differs bool
+	width   int
+}
+
+// key identifies a row across runs.
+func (r gridRow) key() string {
+	if r.kind == rowHeader {
+		return "h:" + strings.ToLower(r.header)
+	}
+	return "f:" + strconv.Itoa(int(r.kind))
+}
+
+type gridCol struct {
+	key      string // identity across runs
+	kind     string // safe first header line: experiment, kind, method, round
+	label    string // safe second header line: the Origin
+	short    string // safe kind words worth repeating next to the label (transposed)
+	variants []int  // indexes into report.Variants, in order
+	shown    int    // the variant whose values are drawn
+	round    int    // the round of a split column; 0 when the column spans rounds
+	fresh    bool   // diff: this column is not in the previous run
+	width    int
+}
+
+type gridCell struct {
+	text        string // safe
+	width       int
+	mark        mark
+	tone        tone
+	cacheStatus string // toneCache: the status that picks the style
+}
+
+type grid struct {
+	rows  []gridRow
+	cols  []gridCol
+	cells [][]gridCell // [row][col]
+	// gone counts columns of the previous run that this run lacks (diff).
+	gone     int
+	problems int
+	first    int // first poisoned column, -1 when none
+	changed  int
+}
+
+// gridOptions are the matrix toggles that change its content.
+type gridOptions struct {
+	rounds bool // one column per round instead of one per variant
+	diff   bool // compare with prev
+}
+
+// buildGrid lays a report out as a grid. prev may be nil.
+func buildGrid(rep, prev *cachemodel.TargetReport, opt gridOptions) grid {
+	g := grid{first: -1}
+	if rep == nil {
+		return g
+	}
+	g.cols = buildCols(rep, opt.rounds)
+	g.rows = buildRows(rep)
+	fresh := freshACAO(rep)
+	g.cells = make([][]gridCell, len(g.rows))
+	for ri, row := range g.rows {
+		g.cells[ri] = make([]gridCell, len(g.cols))
+		for ci, col := range g.cols {
+			g.cells[ri][ci] = cellFor(rep, row, col, opt.rounds)
+		}
+	}
+	for ci, col := range g.cols {
+		if poisoned(rep.Variants[col.shown], fresh) {
+			if g.problems == 0 {
+				g.first = ci
+			}
+			g.problems++
+			for ri, row := range g.rows {
+				if row.kind == rowACAO || row.kind == rowVerdict {
+					g.cells[ri][ci].mark = markProblem
+				}
+			}
+		}
+	}
+	markDiffs(&g)
+	if opt.diff && prev != nil {
+		diffAgainst(&g, buildGrid(prev, nil, gridOptions{rounds: opt.rounds}))
+	}
+	measure(&g)
+	return g
+}
+
+// buildCols groups variants into columns in first-appearance order. A
+// column is one (experiment, request kind, Origin); with rounds, each
+// request of that group gets its own column.
+func buildCols(rep *cachemodel.TargetReport, rounds bool) []gridCol {
+	var cols []gridCol
+	index := map[string]int{}
+	for i, v := range rep.Variants {
+		k := v.Experiment + "|" + v.Method + "|" + strconv.FormatBool(v.Preflight) + "|" + v.Label
+		ci, ok := index[k]
+		if !ok {
+			ci = len(cols)
+			index[k] = ci
+			cols = append(cols, gridCol{key: k, label: safe(v.Label), kind: safe(colKind(v)), short: safe(shortKind(v))})
+		}
+		cols[ci].variants = append(cols[ci].variants, i)
+		cols[ci].shown = i
+	}
+	if !rounds {
+		return cols
+	}
+	var split []gridCol
+	for _, c := range cols {
+		distinct := map[int]bool{}
+		for _, vi := range c.variants {
+			distinct[rep.Variants[vi].Round] = true
+		}
+		for n, vi := range c.variants {
+			v := rep.Variants[vi]
+			tag := "R" + strconv.Itoa(v.Round)
+			if len(distinct) != len(c.variants) {
+				tag = "#" + strconv.Itoa(n+1) // rounds repeat inside one group
+			}
+			split = append(split, gridCol{
+				key: c.key + "|" + tag, label: c.label, kind: joinNonEmpty(" ", c.kind, tag),
+				short: joinNonEmpty(" ", c.short, tag), variants: []int{vi}, shown: vi, round: v.Round,
+			})
+		}
+	}
+	return split
+}
+
+func colKind(v cachemodel.VariantResult) string {
+	method := ""
+	if v.Preflight {
+		method = "OPTIONS"
+	} else if v.Method != "" && v.Method != "GET" {
+		method = v.Method
+	}
+	return joinNonEmpty(" ", v.Experiment, string(v.Kind), method)
+}
+
+// shortKind is colKind without what the label already says: "(no
+// Origin)", "null" and a configured origin need no kind word.
+func shortKind(v cachemodel.VariantResult) string {
+	kind := string(v.Kind)
+	switch v.Kind {
+	case cachemodel.KindNoOrigin, cachemodel.KindNull, cachemodel.KindConfigured:
+		kind = ""
+	}
+	method := ""
+	if v.Preflight {
+		method = "OPTIONS"
+	} else if v.Method != "" && v.Method != "GET" {
+		method = v.Method
+	}
+	return joinNonEmpty(" ", v.Experiment, kind, method)
+}
+
+func joinNonEmpty(sep string, parts ...string) string {
+	var keep []string
+	for _, p := range parts {
+		if p != "" {
+			keep = append(keep, p)
+		}
+	}
+	return strings.Join(keep, sep)
+}
+
+// buildRows is the fixed rows plus every other header the analysis found
+// differing, sorted by name.
+func buildRows(rep *cachemodel.TargetReport) []gridRow {
+	rows := make([]gridRow, 0, len(fixedRows)+len(rep.Diffs))
+	for _, f := range fixedRows {
+		rows = append(rows, gridRow{kind: f.kind, name: f.name})
+	}
+	seen := map[string]bool{}
+	var extra []gridRow
+	for _, d := range rep.Diffs {
+		lower := strings.ToLower(d.Name)
+		if shownElsewhere[lower] || seen[lower] {
+			continue
+		}
+		seen[lower] = true
+		extra = append(extra, gridRow{kind: rowHeader, name: safe(d.Name), header: d.Name})
+	}
+	sort.Slice(extra, func(a, b int) bool { return strings.ToLower(extra[a].header) < strings.ToLower(extra[b].header) })
+	return append(rows, extra...)
+}
+
+// cellFor renders one field of one column.
+func cellFor(rep *cachemodel.TargetReport, row gridRow, col gridCol, rounds bool) gridCell {
+	v := rep.Variants[col.shown]
+	if v.Response == nil {
+		switch row.kind {
+		case rowStatus:
+			kind := "failed"
+			if v.Error != nil {
+				kind = string(v.Error.Kind)
+			}
+			return gridCell{text: safe("ERR " + kind), tone: toneError}
+		case rowVerdict:
+			return gridCell{text: "✗ failed", tone: toneError}
+		case rowCache:
+			if !rounds && len(col.variants) > 1 {
+				return cacheHistory(rep, col)
+			}
+		}
+		return gridCell{text: "", tone: toneMuted}
+	}
+	absent := gridCell{text: "-", tone: toneMuted}
+	switch row.kind {
+	case rowStatus:
+		return gridCell{text: strconv.Itoa(v.Response.Status)}
+	case rowCache:
+		if !rounds && len(col.variants) > 1 {
+			return cacheHistory(rep, col)
+		}
+		return gridCell{text: cacheWord(v), tone: toneCache, cacheStatus: string(v.Cache.Status)}
+	case rowAge:
+		if v.Cache.Age == nil {
+			return absent
+		}
+		return gridCell{text: strconv.FormatInt(*v.Cache.Age, 10)}
+	case rowACAO:
+		if v.CORS.ACAO == nil {
+			return absent
+		}
+		text := *v.CORS.ACAO
+		if v.CORS.ACAOCount > 1 {
+			text += " (×" + strconv.Itoa(v.CORS.ACAOCount) + ")"
+		}
+		return gridCell{text: safe(text)}
+	case rowACAC:
+		if v.CORS.ACAC == nil {
+			return absent
+		}
+		return gridCell{text: safe(*v.CORS.ACAC)}
+	case rowVary:
+		if len(v.CORS.Vary) == 0 {
+			if _, ok := v.Response.Headers.Get("Vary"); !ok {
+				return absent
+			}
+		}
+		return gridCell{text: safe(strings.Join(v.CORS.Vary, ", "))}
+	case rowCacheControl:
+		cc, ok := v.Response.Headers.Combined("Cache-Control")
+		if !ok {
+			return absent
+		}
+		return gridCell{text: safe(cc)}
+	case rowVerdict:
+		return verdictCell(v)
+	case rowHeader:
+		val, ok := v.Response.Headers.Combined(row.header)
+		if !ok {
+			return absent
+		}
+		return gridCell{text: safe(val)}
+	}
+	return absent
+}
+
+// cacheWord is the cache status as a word; UNKNOWN reads better as "?".
+func cacheWord(v cachemodel.VariantResult) string {
+	if v.Cache.Status == "" || v.Cache.Status == cachemodel.StatusUnknown {
+		return "?"
+	}
+	return string(v.Cache.Status)
+}
+
+// cacheHistory is MISS→HIT across the rounds of one column.
+func cacheHistory(rep *cachemodel.TargetReport, col gridCol) gridCell {
+	words := make([]string, 0, len(col.variants))
+	for _, vi := range col.variants {
+		v := rep.Variants[vi]
+		if v.Response == nil {
+			words = append(words, "ERR")
+			continue
+		}
+		words = append(words, cacheWord(v))
+	}
+	last := rep.Variants[col.shown]
+	return gridCell{text: strings.Join(words, "→"), tone: toneCache, cacheStatus: string(last.Cache.Status)}
+}
+
+// shortReasons words block reasons for a narrow cell.
+var shortReasons = map[string]string{
+	string(cachemodel.ReasonMissingACAO):     "no ACAO",
+	string(cachemodel.ReasonDuplicateACAO):   "dup ACAO",
+	string(cachemodel.ReasonACAOMismatch):    "ACAO mismatch",
+	string(cachemodel.ReasonWildcardCreds):   "* with creds",
+	string(cachemodel.ReasonACACMissing):     "no ACAC",
+	string(cachemodel.ReasonACACNotTrue):     "ACAC not true",
+	string(cachemodel.ReasonPreflightStatus): "preflight status",
+	string(cachemodel.ReasonMethodDenied):    "method denied",
+	string(cachemodel.ReasonHeaderDenied):    "header denied",
+	string(cachemodel.ReasonBadAllowList):    "bad allow list",
+}
+
+func shortReason(r string) string {
+	if s, ok := shortReasons[r]; ok {
+		return s
+	}
+	return safe(r)
+}
+
+// verdictCell is the browser's answer in words: ✓ allowed, ✗ reason, or –
+// when the browser runs no CORS check.
+func verdictCell(v cachemodel.VariantResult) gridCell {
+	if !v.CORS.Applicable {
+		if v.Kind == cachemodel.KindSameOrigin {
+			return gridCell{text: "✓ same-origin", tone: toneMuted}
+		}
+		return gridCell{text: "– not CORS", tone: toneMuted}
+	}
+	if v.CORS.Allowed == nil {
+		return gridCell{text: "?", tone: toneMuted}
+	}
+	if !*v.CORS.Allowed {
+		return gridCell{text: "✗ " + shortReason(v.CORS.Reason), tone: toneBlocked}
+	}
+	if v.CORS.AllowedWithCredentials != nil && !*v.CORS.AllowedWithCredentials {
+		return gridCell{text: "✓ anon, ✗ creds", tone: toneAllowed}
+	}
+	return gridCell{text: "✓ allowed", tone: toneAllowed}
+}
+
+// freshACAO lists the Origins that got an ACAO in a response that did not
+// come from a cache: what the origin server itself answers them.
+func freshACAO(rep *cachemodel.TargetReport) map[string]bool {
+	out := map[string]bool{}
+	for _, v := range rep.Variants {
+		if v.Response != nil && v.Origin != nil && v.CORS.ACAO != nil && !v.Cache.Status.ServedFromCache() {
+			out[*v.Origin] = true
+		}
+	}
+	return out
+}
+
+// poisoned reports a CORS request the browser blocks because the cache
+// served it a stored response: another origin's ACAO, or no ACAO although
+// the server does send this Origin an ACAO when asked fresh. Findings
+// carry the diagnosis; this only marks the cell so it is seen at a glance.
+func poisoned(v cachemodel.VariantResult, freshACAO map[string]bool) bool {
+	if v.Response == nil || !v.CORS.Applicable || v.CORS.Allowed == nil || *v.CORS.Allowed {
+		return false
+	}
+	if !v.Cache.Status.ServedFromCache() {
+		return false
+	}
+	switch cachemodel.BlockReason(v.CORS.Reason) {
+	case cachemodel.ReasonACAOMismatch:
+		return true
+	case cachemodel.ReasonMissingACAO:
+		return v.Origin != nil && freshACAO[*v.Origin]
+	}
+	return false
+}
+
+// markDiffs flags, in each row, the cells whose value differs from the
+// row's most common one (ties go to the value seen first). Failed requests
+// and Age (which differs by nature) are left out.
+func markDiffs(g *grid) {
+	for ri := range g.rows {
+		if g.rows[ri].kind == rowAge {
+			continue
+		}
+		count := map[string]int{}
+		var order []string
+		for ci := range g.cols {
+			c := g.cells[ri][ci]
+			if c.tone == toneError || (c.text == "" && c.tone == toneMuted) {
+				continue
+			}
+			if g.rows[ri].kind == rowVerdict && c.tone == toneMuted {
+				continue // not a CORS request: nothing to compare
+			}
+			if count[c.text] == 0 {
+				order = append(order, c.text)
+			}
+			count[c.text]++
+		}
+		if len(order) < 2 {
+			continue
+		}
+		// count only holds compared cells; a text seen only in skipped
+		// cells has count 0 and is never marked.
+		g.rows[ri].differs = true
+		common := order[0]
+		for _, v := range order[1:] {
+			if count[v] > count[common] {
+				common = v
+			}
+		}
+		for ci := range g.cols {
+			c := &g.cells[ri][ci]
+			if c.mark == markNone && c.text != common && count[c.text] > 0 && c.tone != toneError &&
+				!(g.rows[ri].kind == rowVerdict && c.tone == toneMuted) {
+				c.mark = markDiff
+			}
+		}
+	}
+}
+
+// diffAgainst rewrites cells that changed since the previous run as
+// "new (was old)" and marks them.
+func diffAgainst(g *grid, old grid) {
+	oldCols := map[string]int{}
+	for i, c := range old.cols {
+		oldCols[c.key] = i
+	}
+	oldRows := map[string]int{}
+	for i, r := range old.rows {
+		oldRows[r.key()] = i
+	}
+	matched := 0
+	for ci := range g.cols {
+		oc, ok := oldCols[g.cols[ci].key]
+		if !ok {
+			g.cols[ci].fresh = true
+			continue
+		}
+		matched++
+		for ri := range g.rows {
+			was := "-"
+			if or, ok := oldRows[g.rows[ri].key()]; ok {
+				was = old.cells[or][oc].text
+			}
+			c := &g.cells[ri][ci]
+			if g.rows[ri].kind == rowAge || was == c.text {
+				continue
+			}
+			if was == "" {
+				was = "none"
+			}
+			c.text = c.text + " (was " + was + ")"
+			if c.mark != markProblem {
+				c.mark = markChanged
+			}
+			g.changed++
+		}
+	}
+	g.gone = len(old.cols) - matched
+}
+
+// measure records display widths so drawing never re-measures.
+func measure(g *grid) {
+	for ri := range g.rows {
+		g.rows[ri].width = ansi.StringWidth(g.rows[ri].name)
+	}
+	for ci := range g.cols {
+		w := max(ansi.StringWidth(g.cols[ci].kind), ansi.StringWidth(g.cols[ci].label))
+		for ri := range g.rows {
+			c := &g.cells[ri][ci]
+			c.width = ansi.StringWidth(c.text)
+			w = max(w, c.width)
+		}
+		g.cols[ci].width = w
+	}
+}
+
+// evidenceCells returns, per [row][col], whether the finding's evidence
+// names that cell. Evidence is free text naming variants, rounds and
+// headers; a string that names a variant but no field highlights the whole
+// column, one that names a field but no variant the whole row.
+func evidenceCells(g *grid, rep *cachemodel.TargetReport, f *cachemodel.Finding) [][]bool {
+	if f == nil || len(g.cols) == 0 {
+		return nil
+	}
+	out := make([][]bool, len(g.rows))
+	for i := range out {
+		out[i] = make([]bool, len(g.cols))
+	}
+	any := false
+	for _, ev := range f.Evidence {
+		e := strings.ToLower(ev)
+		toks := tokens(e)
+		var cols, rows []int
+		for ci, c := range g.cols {
+			if mentionsVariant(e, toks, rep.Variants[c.shown]) && mentionsRound(e, c.round) {
+				cols = append(cols, ci)
+			}
+		}
+		for ri, r := range g.rows {
+			if mentionsRow(toks, r) {
+				rows = append(rows, ri)
+			}
+		}
+		if len(cols) == 0 && len(rows) == 0 {
+			continue
+		}
+		if len(cols) == 0 {
+			for ci := range g.cols {
+				cols = append(cols, ci)
+			}
+		}
+		if len(rows) == 0 {
+			for ri := range g.rows {
+				rows = append(rows, ri)
+			}
+		}
+		for _, ri := range rows {
+			for _, ci := range cols {
+				out[ri][ci] = true
+				any = true
+			}
+		}
+	}
+	if !any {
+		return nil
+	}
+	return out
+}
+
+// tokens splits lower-cased text into words of letters, digits and dashes.
+func tokens(e string) map[string]bool {
+	out := map[string]bool{}
+	for _, w := range strings.FieldsFunc(e, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-')
+	}) {
+		out[w] = true
+	}
+	return out
+}
+
+var rowTokens = map[rowKind][]string{
+	rowStatus:       {"status"},
+	rowCache:        {"cache", "x-cache", "cf-cache-status", "cache-status", "hit", "miss", "stale"},
+	rowAge:          {"age"},
+	rowACAO:         {"access-control-allow-origin", "acao"},
+	rowACAC:         {"access-control-allow-credentials", "acac"},
+	rowVary:         {"vary"},
+	rowCacheControl: {"cache-control"},
+	rowVerdict:      {"verdict", "blocked", "allowed"},
+}
+
+func mentionsRow(toks map[string]bool, r gridRow) bool {
+	if r.kind == rowHeader {
+		return toks[strings.ToLower(r.header)]
+	}
+	for _, t := range rowTokens[r.kind] {
+		if toks[t] {
+			return true
+		}
+	}
+	return false
+}
+
+// mentionsVariant matches a variant by its Origin as a whole origin (so
+// "https://a.example" does not match "https://a.example.evil"), or the
+// no-Origin and null variants by their words.
+func mentionsVariant(e string, toks map[string]bool, v cachemodel.VariantResult) bool {
+	switch v.Kind {
+	case cachemodel.KindNoOrigin:
+		return strings.Contains(e, "no origin") || strings.Contains(e, "no-origin") || strings.Contains(e, "without origin")
+	case cachemodel.KindNull:
+		return toks["null"]
+	}
+	if v.Origin == nil {
+		return false
+	}
+	o := strings.ToLower(*v.Origin)
+	for from := 0; ; {
+		i := strings.Index(e[from:], o)
+		if i < 0 {
+			return false
+		}
+		end := from + i + len(o)
+		if end == len(e) || !originChar(e[end]) {
+			return true
+		}
+		from = from + i + 1
+	}
+}
+
+func originChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == ':' || c == '_'
+}
+
+// mentionsRound is false only when the evidence names a different round.
+func mentionsRound(e string, round int) bool {
+	i := strings.Index(e, "round ")
+	if i < 0 || round == 0 {
+		return true
+	}
+	rest := e[i+len("round "):]
+	n := 0
+	for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+		n++
+	}
+	if n == 0 {
+		return true
+	}
+	got, _ := strconv.Atoi(rest[:n])
+	return got == round
+}

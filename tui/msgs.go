@@ -1,0 +1,79 @@
+package tui
+
+import "github.com/corscope/corscope/cachemodel"
+
+// Every asynchronous message carries the ID of what it belongs to (a run,
+// a status flash, a purge); Update drops those that no longer match.
+
+// runEventKind says what happened in a run.
+type runEventKind int
+
+const (
+	eventObserved  runEventKind = iota // one step of a target finished
+	eventReport                        // a target finished and was analysed
+	eventCancelled                     // a target was stopped before it finished
+	eventPlanError                     // a target's plan could not be built
+	eventRunError                      // the run failed as a whole (Err)
+)
+
+// runEvent is one thing a run reports; Target is the plan index within the
+// run.
+type runEvent struct {
+	Kind   runEventKind
+	Target int
+	Steps  int // eventObserved: the target's step count
+	Report *cachemodel.TargetReport
+	Err    string
+}
+
+// runEventsMsg carries the events read from a run's channel in one go
+// (sent by waitForRunEvents). Batching keeps a 10,000-target run from
+// flooding Update with one message per request.
+type runEventsMsg struct {
+	RunID  uint64
+	Events []runEvent
+}
+
+// runFinishedMsg says a run's channel closed (sent by waitForRunEvents);
+// Err is the run's fatal error, if any.
+type runFinishedMsg struct {
+	RunID uint64
+	Err   error
+}
+
+// statusClearedMsg clears the status flash numbered Seq (sent by
+// clearStatusAfter) unless a newer flash replaced it.
+type statusClearedMsg struct{ Seq int }
+
+// exportDoneMsg reports a finished export (sent by exportReport).
+type exportDoneMsg struct {
+	Path    string
+	Targets int
+	Err     error
+}
+
+// clipboardDoneMsg reports an OSC 52 copy (sent by copyToClipboard).
+type clipboardDoneMsg struct {
+	What string
+	Err  error
+}
+
+// purgePlanMsg carries what a purge would do (sent by planPurge).
+type purgePlanMsg struct {
+	Seq    int
+	Target int // target ID
+	Lines  []string
+	Err    error
+}
+
+// purgeDoneMsg reports a purge's outcome (sent by runPurge).
+type purgeDoneMsg struct {
+	Seq     int
+	Target  int
+	Summary string
+	Err     error
+}
+
+// spinTickMsg advances the spinner (sent by tickSpinner while runs are
+// active).
+type spinTickMsg struct{}
