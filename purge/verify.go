@@ -3,7 +3,6 @@ package purge
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -74,8 +73,13 @@ type VerifyOptions struct {
 // without.
 //
 // res is the purge's result (zero if none ran): it explains copies still
-// cached and dates the purge, so a HIT whose Age is older than the purge is
-// told from a copy this verification itself just stored.
+// cached and dates the purge. A HIT is judged by the best evidence at hand:
+// X-Varnish names the request that stored the object; an Age older than
+// the purge proves an old copy and a younger one a refill; an ETag that
+// differs from the copy an earlier re-probe just stored proves another
+// object. Without such evidence, a HIT right after an earlier re-probe of
+// the same URL stored a copy is Unknown (the cache may keep one copy for
+// every Origin), and otherwise StillCached.
 func Verify(ctx context.Context, eng runner.Engine, job *Job, res Result, opt VerifyOptions) (Verification, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -174,16 +178,33 @@ func judge(job *Job, res Result, steps []cachemodel.Step, rows []cachemodel.Vari
 		c.Outcome, c.Reason = StillCached, stillCachedReason(job, res, batch, it)
 		return c
 	}
-	if c.Age != nil && elapsed >= 0 && *c.Age > int64(math.Ceil(elapsed.Seconds())) {
-		c.Outcome, c.Reason = StillCached, stillCachedReason(job, res, batch, it)
-		return c
-	}
-	for _, prev := range rows[:j] {
-		if prev.Cache.Status == cachemodel.StatusMiss || prev.Cache.Status == cachemodel.StatusExpired {
-			c.Outcome = Unknown
-			c.Reason = fmt.Sprintf("HIT right after the %s re-probe stored a fresh copy: this cache may keep one copy for every Origin (no Vary: Origin), so this may be that copy", prev.Label)
+	if c.Age != nil && elapsed >= 0 {
+		age := float64(*c.Age) // whole seconds since stored, by the cache's own clock
+		switch {
+		case age > elapsed.Seconds():
+			// Stored before the purge began.
+			c.Outcome, c.Reason = StillCached, stillCachedReason(job, res, batch, it)
+			return c
+		case age+1 <= elapsed.Seconds():
+			// Stored after the purge began: the old copy is gone.
+			c.Outcome, c.Reason = Purged, fmt.Sprintf("HIT on a copy stored after the purge (Age %d)", *c.Age)
 			return c
 		}
+	}
+	etag, hasETag := responseHeader(row, "ETag")
+	for _, prev := range rows[:j] {
+		if prev.Cache.Status != cachemodel.StatusMiss && prev.Cache.Status != cachemodel.StatusExpired {
+			continue
+		}
+		// An earlier re-probe of this URL stored a fresh copy. A cache that
+		// keeps one copy for every Origin would serve it here; a different
+		// ETag proves this is another, older object.
+		if prevTag, ok := responseHeader(prev, "ETag"); hasETag && ok && prevTag != etag {
+			continue
+		}
+		c.Outcome = Unknown
+		c.Reason = fmt.Sprintf("HIT right after the %s re-probe stored a fresh copy: this cache may keep one copy for every Origin (no Vary: Origin), so this may be that copy", prev.Label)
+		return c
 	}
 	c.Outcome, c.Reason = StillCached, stillCachedReason(job, res, batch, it)
 	return c
@@ -273,12 +294,16 @@ func varnishStoredXID(row cachemodel.VariantResult) (string, bool) {
 }
 
 func xVarnish(row cachemodel.VariantResult) []string {
-	if row.Response == nil {
-		return nil
-	}
-	v, ok := row.Response.Headers.Get("X-Varnish")
+	v, ok := responseHeader(row, "X-Varnish")
 	if !ok {
 		return nil
 	}
 	return strings.Fields(v)
+}
+
+func responseHeader(row cachemodel.VariantResult, name string) (string, bool) {
+	if row.Response == nil {
+		return "", false
+	}
+	return row.Response.Headers.Get(name)
 }
