@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/corscope/corscope/internal/suggest"
 )
 
 // Error is one problem with a config file. Error() is a single line:
@@ -201,7 +203,7 @@ func unknownKeys(file string, md toml.MetaData, pos *positions) []*Error {
 		reported = append(reported, path)
 		msg := fmt.Sprintf("unknown key %q", path)
 		if !known {
-			if s := closest(k[depth], parentNode(k[:depth]).names()); s != "" {
+			if s := suggest.Closest(k[depth], parentNode(k[:depth]).names()); s != "" {
 				fixed := append([]seg(nil), entry.segs...)
 				fixed[depth].name = s
 				suggestion, _ := render(fixed)
@@ -255,50 +257,4 @@ func under(reported []string, path string) bool {
 		}
 	}
 	return false
-}
-
-// closest returns the candidate nearest to s (ignoring case) when it is a
-// plausible typo, else "".
-func closest(s string, candidates []string) string {
-	best, bestDist := "", 1<<30
-	for _, c := range candidates {
-		if d := editDistance(strings.ToLower(s), strings.ToLower(c)); d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	limit := 2
-	if len(s) <= 4 {
-		limit = 1
-	}
-	if bestDist <= limit {
-		return best
-	}
-	return ""
-}
-
-// editDistance is the optimal-string-alignment distance between a and b
-// (bytes): insertions, deletions, substitutions and swaps of neighbours
-// ("drak" -> "dark") each cost one.
-func editDistance(a, b string) int {
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/corscope/corscope/internal/suggest"
 )
 
 // ValidateKeys checks the [keys] table against the TUI's action names:
@@ -29,7 +31,7 @@ func (c Config) ValidateKeys(actions []string) error {
 		path := "keys." + quoteKey(action)
 		if !slices.Contains(actions, action) {
 			msg := fmt.Sprintf("unknown action %q", action)
-			if s := closest(action, actions); s != "" {
+			if s := suggest.Closest(action, actions); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			}
 			sorted := slices.Clone(actions)

@@ -14,6 +14,8 @@ import (
 
 	"github.com/corscope/corscope/cachemodel"
 	"github.com/corscope/corscope/themes"
+
+	"github.com/corscope/corscope/internal/suggest"
 )
 
 // Limits on numeric settings: generous, but low enough that a typo (an
@@ -58,7 +60,7 @@ func (v *validator) build(raw rawFile) Config {
 	if _, builtin := themes.Builtin(raw.Theme); !builtin {
 		if _, custom := raw.Themes[raw.Theme]; !custom {
 			msg := fmt.Sprintf("unknown theme %q", raw.Theme)
-			if s := closest(raw.Theme, cfg.ThemeNames()); s != "" {
+			if s := suggest.Closest(raw.Theme, cfg.ThemeNames()); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			}
 			v.fail("theme", "%s; %s", msg, cfg.themeChoices())
@@ -72,7 +74,7 @@ func (v *validator) oneOf(key, value string, allowed []string) string {
 		return value
 	}
 	msg := fmt.Sprintf("%q is not one of %s", value, strings.Join(allowed, ", "))
-	if s := closest(value, allowed); s != "" {
+	if s := suggest.Closest(value, allowed); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	v.fail(key, "%s", msg)

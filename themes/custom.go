@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/corscope/corscope/internal/suggest"
 )
 
 // Custom is a user theme: a built-in base with some slots overridden. It is
@@ -33,7 +35,7 @@ func (c Custom) Resolve() (Palette, error) {
 	p, ok := Builtin(base)
 	if !ok {
 		reason := fmt.Sprintf("unknown base theme %q; built-ins are %s", base, strings.Join(Names(), ", "))
-		if s := closest(base, Names()); s != "" {
+		if s := suggest.Closest(base, Names()); s != "" {
 			reason = fmt.Sprintf("unknown base theme %q (did you mean %q?); built-ins are %s", base, s, strings.Join(Names(), ", "))
 		}
 		return Palette{}, &SlotError{Slot: "base", Value: base, Reason: reason}
@@ -55,7 +57,7 @@ func (c Custom) Resolve() (Palette, error) {
 		next, known := p.withSlot(name, col)
 		if !known {
 			reason := "unknown palette slot"
-			if s := closest(name, SlotNames()); s != "" {
+			if s := suggest.Closest(name, SlotNames()); s != "" {
 				reason += fmt.Sprintf(" (did you mean %q?)", s)
 			}
 			return Palette{}, &SlotError{Slot: name, Value: value, Reason: reason}
@@ -63,50 +65,4 @@ func (c Custom) Resolve() (Palette, error) {
 		p = next
 	}
 	return p, nil
-}
-
-// closest returns the candidate nearest to s by edit distance when it is
-// close enough to be a plausible typo, else "".
-func closest(s string, candidates []string) string {
-	best, bestDist := "", 1<<30
-	for _, c := range candidates {
-		if d := editDistance(strings.ToLower(s), c); d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	limit := 2
-	if len(s) <= 3 {
-		limit = 1
-	}
-	if bestDist <= limit {
-		return best
-	}
-	return ""
-}
-
-// editDistance is the optimal-string-alignment distance between a and b
-// (bytes): insertions, deletions, substitutions and swaps of neighbours
-// ("drak" -> "dark") each cost one.
-func editDistance(a, b string) int {
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
 }
