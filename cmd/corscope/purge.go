@@ -1,0 +1,309 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/config"
+	"github.com/corscope/corscope/internal/termsafe"
+	"github.com/corscope/corscope/probe"
+	"github.com/corscope/corscope/purge"
+)
+
+func init() { subcommands = append(subcommands, (*app).newPurgeCmd) }
+
+type purgeFlags struct {
+	provider    string
+	origins     []string
+	dryRun      bool
+	yes         bool
+	everything  bool
+	hosts       []string
+	prefixes    []string
+	tags        []string
+	noVerify    bool
+	verifyDelay time.Duration
+	configPath  string
+	timeout     time.Duration
+}
+
+func (a *app) newPurgeCmd() *cobra.Command {
+	var f purgeFlags
+	cmd := &cobra.Command{
+		Use:   "purge [flags] URL...",
+		Short: "Purge every Origin variant of URLs from a CDN or cache, then verify",
+		Long: `purge removes the cached copies of each URL once per Origin variant: the copy
+stored for requests without Origin and one per --origin (Cloudflare keys on
+Origin by default; nginx's and Squid's purge remove only the variant matching
+the purge request's own headers). Afterwards it re-probes every variant and
+reports whether each is now a MISS (purged), still a HIT (with the likely
+reason) or unknown.
+
+The provider for each URL comes from the config file's [[purge]] entries (the
+first whose hosts match) or from --provider. Tokens are read only from the
+environment variable the entry names in token_env (default
+CLOUDFLARE_API_TOKEN or FASTLY_API_TOKEN) and are never printed.
+
+On a terminal purge asks for confirmation; otherwise it needs --yes. Purging
+everything needs --yes --everything. Every purge is appended to an audit log,
+$XDG_STATE_HOME/corscope/purge.log (default ~/.local/state/corscope/purge.log).
+
+Exit codes: 0 purged (and verified), 1 purged but a variant is still cached,
+2 usage or configuration error, 3 the purge API failed.`,
+		Example: `  corscope purge --origin https://app.example.com https://cdn.example.com/app.js
+  corscope purge --dry-run -o https://app.example.com -o https://admin.example.com https://cdn.example.com/a.css
+  corscope purge --provider http -o https://app.example.com --yes http://127.0.0.1:6081/api/data.json
+  corscope purge --tag product-42 --yes https://cdn.example.com/products/42
+  corscope purge --everything --yes https://cdn.example.com/`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runPurge(cmd.Context(), &f, args)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.provider, "provider", "", "purge with this provider (cloudflare, fastly or http) instead of matching hosts in the config")
+	fl.StringArrayVarP(&f.origins, "origin", "o", nil, "Origin variant to purge besides no Origin (repeatable; default: the config's origins)")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print every request that would be sent (secrets redacted) and send nothing")
+	fl.BoolVarP(&f.yes, "yes", "y", false, "do not ask for confirmation")
+	fl.BoolVar(&f.everything, "everything", false, "purge every cached object of the zone or service (needs --yes)")
+	fl.StringArrayVar(&f.hosts, "host", nil, "purge every object of this host name (repeatable)")
+	fl.StringArrayVar(&f.prefixes, "prefix", nil, "purge every object below host/path (repeatable)")
+	fl.StringArrayVar(&f.tags, "tag", nil, "purge every object with this cache tag or surrogate key (repeatable)")
+	fl.BoolVar(&f.noVerify, "no-verify", false, "do not re-probe the purged variants")
+	fl.DurationVar(&f.verifyDelay, "verify-delay", 0, "wait this long before re-probing (purges take a moment to reach every edge)")
+	fl.StringVar(&f.configPath, "config", "", "config file (default $CORSCOPE_CONFIG, else $XDG_CONFIG_HOME/corscope/config.toml)")
+	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout per purge request and per verification request")
+	return cmd
+}
+
+// scope picks the one purge scope the flags ask for.
+func (f *purgeFlags) scope() (cachemodel.PurgeScope, []string, error) {
+	var chosen []string
+	scope, values := cachemodel.PurgeURLs, []string(nil)
+	if f.everything {
+		chosen, scope = append(chosen, "--everything"), cachemodel.PurgeEverything
+	}
+	for _, s := range []struct {
+		flag   string
+		scope  cachemodel.PurgeScope
+		values []string
+	}{{"--host", cachemodel.PurgeHosts, f.hosts}, {"--prefix", cachemodel.PurgePrefixes, f.prefixes}, {"--tag", cachemodel.PurgeTags, f.tags}} {
+		if len(s.values) > 0 {
+			chosen, scope, values = append(chosen, s.flag), s.scope, s.values
+		}
+	}
+	if len(chosen) > 1 {
+		return "", nil, usageErr("%s cannot be combined: choose one of --everything, --host, --prefix, --tag", strings.Join(chosen, " and "))
+	}
+	return scope, values, nil
+}
+
+func (a *app) runPurge(ctx context.Context, f *purgeFlags, args []string) error {
+	scope, values, err := f.scope()
+	if err != nil {
+		return err
+	}
+	if f.timeout <= 0 {
+		return usageErr("--timeout %s must be positive", f.timeout)
+	}
+	if f.verifyDelay < 0 {
+		return usageErr("--verify-delay %s must not be negative", f.verifyDelay)
+	}
+	if scope == cachemodel.PurgeEverything && !f.yes && !f.dryRun {
+		return usageErr("--everything purges every cached object of the zone or service: add --yes to confirm")
+	}
+	var urls []*url.URL
+	if len(args) > 0 || scope == cachemodel.PurgeURLs {
+		if urls, err = a.collectURLs(args); err != nil {
+			return err
+		}
+	}
+	cfg, err := a.loadPurgeConfig(f.configPath)
+	if err != nil {
+		return err
+	}
+	if w := cfg.PermissionWarning(); w != "" {
+		fmt.Fprintf(a.stderr, "corscope: %s\n", w)
+	}
+	origins := cfg.Origins
+	if len(f.origins) > 0 {
+		origins = nil
+		for _, o := range f.origins {
+			norm, err := cachemodel.ParseOrigin(o)
+			if err != nil {
+				return usageErr("--origin: %v", err)
+			}
+			origins = append(origins, norm)
+		}
+	}
+	plan, err := cachemodel.BuildPurgePlan(scope, values, urls, origins)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	ua := "corscope/" + versionString()
+	job, err := purge.Prepare(plan, purge.Options{Providers: cfg.Purge, Provider: f.provider, Getenv: a.getenv, UserAgent: ua})
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if f.dryRun {
+		return purge.WriteDryRun(a.stdout, job)
+	}
+	if err := job.CheckTokens(); err != nil {
+		return usageErr("%v", err)
+	}
+	if !f.yes {
+		if err := a.confirmPurge(job); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprint(a.stdout, purge.DescribePlan(job))
+	}
+
+	fmt.Fprintln(a.stdout, "purge:")
+	res, execErr := purge.Execute(ctx, job, purge.ExecOptions{Timeout: f.timeout, OnResult: func(r purge.RequestResult) {
+		a.printRequestResult(job, r)
+	}})
+	a.writeAudit(job, res)
+	if execErr != nil {
+		code := exitFailed
+		if errors.Is(execErr, purge.ErrConfig) {
+			code = exitUsage
+		}
+		if !f.noVerify {
+			fmt.Fprintln(a.stdout, "verification skipped: the purge did not complete")
+		}
+		return &exitError{code: code, err: execErr}
+	}
+	if f.noVerify {
+		return nil
+	}
+
+	eng, err := probe.New(probe.Config{Timeout: f.timeout})
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	defer eng.Close()
+	if f.verifyDelay > 0 {
+		fmt.Fprintf(a.stdout, "waiting %s before verifying\n", f.verifyDelay)
+	}
+	v, err := purge.Verify(ctx, eng, job, res, purge.VerifyOptions{Delay: f.verifyDelay, UserAgent: ua})
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	a.printVerification(v)
+	if n := v.Count(purge.StillCached); n > 0 {
+		return &exitError{code: exitFindings, err: fmt.Errorf("%d of %d cached %s still cached after the purge", n, len(v.Checks), purgePlural(len(v.Checks), "copy", "copies"))}
+	}
+	return nil
+}
+
+// loadPurgeConfig reads the config file that holds the [[purge]] entries:
+// --config, else $CORSCOPE_CONFIG, else the default location, where a
+// missing file just means no providers. Kept in one function so global
+// config loading can replace it.
+func (a *app) loadPurgeConfig(flagPath string) (config.Config, error) {
+	path, mustExist, err := config.Locate(flagPath, a.getenv)
+	if err != nil {
+		return config.Default(), nil // no location at all: defaults
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		if !mustExist && errors.Is(err, fs.ErrNotExist) {
+			return config.Default(), nil
+		}
+		return cfg, usageErr("%v", err)
+	}
+	return cfg, nil
+}
+
+// confirmPurge shows the plan and asks on a terminal; without one it
+// refuses, since nobody could have read what is about to go.
+func (a *app) confirmPurge(job *purge.Job) error {
+	if !a.stdinTTY {
+		return usageErr("refusing to purge without confirmation: standard input is not a terminal; review with --dry-run, then pass --yes")
+	}
+	fmt.Fprint(a.stderr, purge.DescribePlan(job))
+	fmt.Fprint(a.stderr, "Proceed? [y/N] ")
+	line, err := bufio.NewReader(a.stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return usageErr("reading the answer: %v", err)
+	}
+	if !strings.HasSuffix(line, "\n") {
+		fmt.Fprintln(a.stderr) // end of input: keep the next message off the prompt line
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return nil
+	}
+	return usageErr("aborted: nothing was purged")
+}
+
+func (a *app) printRequestResult(job *purge.Job, r purge.RequestResult) {
+	mark := "✓"
+	if !r.OK {
+		mark = "✗"
+	}
+	what := ""
+	if n := len(r.Request.Covers); n == 1 {
+		what = " [" + r.Request.Covers[0].Variant.Label() + "]"
+	} else if n > 1 {
+		what = fmt.Sprintf(" [%d copies]", n)
+	}
+	line := fmt.Sprintf("  %s %s %s%s → %s", mark, r.Request.Method, r.Request.URL, what, r.Message)
+	if len(r.IDs) > 0 {
+		line += " (id " + strings.Join(r.IDs[:min(len(r.IDs), 3)], ", ")
+		if len(r.IDs) > 3 {
+			line += fmt.Sprintf(", +%d", len(r.IDs)-3)
+		}
+		line += ")"
+	}
+	if r.Attempts > 1 {
+		line += fmt.Sprintf(" after %d attempts", r.Attempts)
+	}
+	fmt.Fprintln(a.stdout, termsafe.String(line))
+}
+
+func (a *app) printVerification(v purge.Verification) {
+	fmt.Fprintf(a.stdout, "verify: re-probed %d cached %s: %d purged, %d still cached, %d unknown\n",
+		len(v.Checks), purgePlural(len(v.Checks), "copy", "copies"), v.Count(purge.Purged), v.Count(purge.StillCached), v.Count(purge.Unknown))
+	for _, c := range v.Checks {
+		mark := map[purge.VerifyOutcome]string{purge.Purged: "✓", purge.StillCached: "✗", purge.Unknown: "?"}[c.Outcome]
+		status := string(c.Status)
+		if c.Age != nil {
+			status += fmt.Sprintf(" age %d", *c.Age)
+		}
+		line := fmt.Sprintf("  %s %-12s %-14s %s  %s", mark, c.Outcome, status, c.URL, c.Variant.Label())
+		if c.Reason != "" {
+			line += ": " + c.Reason
+		}
+		fmt.Fprintln(a.stdout, termsafe.String(line))
+	}
+}
+
+// writeAudit appends the purge to the audit log; failing to is a warning,
+// never a reason to hide the purge's own outcome.
+func (a *app) writeAudit(job *purge.Job, res purge.Result) {
+	path, err := purge.AuditPath(a.getenv)
+	if err == nil {
+		err = purge.AppendAudit(path, purge.AuditEntries(job, res))
+	}
+	if err != nil {
+		fmt.Fprintf(a.stderr, "corscope: warning: %s\n", oneLine(err.Error()))
+	}
+}
+
+func purgePlural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
