@@ -13,8 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/corscope/corscope/cachemodel"
 )
+
+// TestMain fails the package when a test leaves goroutines behind (idle
+// transport connections, unstopped timers, servers).
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // testToken is distinctive so a leak anywhere is easy to grep for.
 const testToken = "tok_Zx9-SECRET-4f1c2b7a9e"
