@@ -6,6 +6,8 @@ import "time"
 type AnalyzeOptions struct {
 	// Curl is passed to the reproducer of every variant.
 	Curl CurlOptions
+	// Policy is checked by the policy-* findings (nothing when empty).
+	Policy Policy
 }
 
 // secretHeaders are request headers whose values never appear in reports or
@@ -13,7 +15,11 @@ type AnalyzeOptions struct {
 var secretHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie"}
 
 // Analyze turns one target's plan and observations (indexed like
-// plan.Steps; missing ones count as cancelled) into its report.
+// plan.Steps; missing ones count as cancelled) into its report: per-variant
+// verdicts, header differences, findings and, for isolate plans, the
+// inferred cache-key facts. Isolate plans compare headers only within the
+// repeat experiment (each variant alone on its key), since the other
+// experiments deliberately mix stored copies.
 func Analyze(plan TargetPlan, obs []Observation, opt AnalyzeOptions) TargetReport {
 	rep := TargetReport{
 		URL:      plan.URL,
@@ -36,7 +42,7 @@ func Analyze(plan TargetPlan, obs []Observation, opt AnalyzeOptions) TargetRepor
 		if o.Response != nil && rep.Provider == ProviderUnknown {
 			rep.Provider = DetectProvider(o.Response.Headers)
 		}
-		if !step.Preflight {
+		if !step.Preflight && (step.Experiment == "" || step.Experiment == ExperimentRepeat) {
 			c := DiffCell{Label: step.Variant.Label(), Round: step.Round, Failed: o.Response == nil}
 			if o.Response != nil {
 				c.Headers = o.Response.Headers
@@ -47,6 +53,7 @@ func Analyze(plan TargetPlan, obs []Observation, opt AnalyzeOptions) TargetRepor
 	if d := DiffVariants(cells, VolatileHeader); d != nil {
 		rep.Diffs = d
 	}
+	rep.Findings, rep.CacheKey = Diagnose(rep.Variants, rep.Provider, opt.Policy)
 	return rep
 }
 

@@ -1,0 +1,276 @@
+package cachemodel
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Policy is what the user says should happen: the origins that should be
+// allowed (from --allow or the config's allow-list); every other origin
+// should be blocked. Empty means no policy checks. "*" means every origin
+// should be allowed (a public resource).
+type Policy struct {
+	Allow []string
+}
+
+func (p Policy) active() bool { return len(p.Allow) > 0 }
+
+func (p Policy) allows(origin string) bool {
+	for _, a := range p.Allow {
+		if a == "*" || a == origin {
+			return true
+		}
+	}
+	return false
+}
+
+// Finding rule ids. They are stable: reports, configs and CI thresholds
+// refer to them. docs/findings.md explains each one.
+const (
+	RuleVaryOriginMissing          = "vary-origin-missing"
+	RuleCacheServedWrongOrigin     = "cache-served-wrong-origin"
+	RuleCacheServedWithoutACAO     = "cache-served-without-acao"
+	RuleCDNIgnoresVary             = "cdn-ignores-vary"
+	RulePreflightCacheableNoVary   = "preflight-cacheable-without-vary"
+	RuleCredentialedSharedCache    = "credentialed-response-shared-cacheable"
+	RuleCORSInconsistent           = "cors-inconsistent"
+	RuleCacheBusterIneffective     = "cache-buster-ineffective"
+	RuleOriginReflectedAny         = "origin-reflected-any"
+	RuleOriginNullAllowed          = "origin-null-allowed"
+	RuleOriginBypassSuffix         = "origin-bypass-suffix"
+	RuleOriginBypassPrefix         = "origin-bypass-prefix"
+	RuleOriginBypassUnescapedDot   = "origin-bypass-unescaped-dot"
+	RuleOriginBypassSpecialChar    = "origin-bypass-special-char"
+	RuleOriginSubdomainAllowed     = "origin-subdomain-allowed"
+	RuleOriginInsecureScheme       = "origin-insecure-scheme-allowed"
+	RuleOriginAnyPort              = "origin-any-port-allowed"
+	RuleWildcardWithCredentials    = "wildcard-with-credentials"
+	RuleWildcardOrigin             = "wildcard-origin"
+	RuleACAOInvalid                = "acao-invalid"
+	RuleACACInvalid                = "acac-invalid"
+	RuleMaxAgeOverBrowserCap       = "max-age-over-browser-cap"
+	RulePreflightMethodDenied      = "preflight-method-denied"
+	RulePreflightHeaderDenied      = "preflight-header-denied"
+	RulePolicyAllowedOriginBlocked = "policy-allowed-origin-blocked"
+	RulePolicyUnexpectedAllowed    = "policy-unexpected-origin-allowed"
+)
+
+// findingRules run in this order; each returns at most one finding per
+// rule id, with the evidence of every occurrence.
+var findingRules = []func(*diag) []Finding{
+	ruleCacheBusterIneffective,
+	ruleVaryOriginMissing,
+	ruleCacheServedWrongOrigin,
+	ruleCacheServedWithoutACAO,
+	ruleCDNIgnoresVary,
+	rulePreflightCacheableWithoutVary,
+	ruleCredentialedSharedCacheable,
+	ruleCORSInconsistent,
+	ruleOriginTrust,
+	ruleWildcard,
+	ruleACAOInvalid,
+	ruleACACInvalid,
+	ruleMaxAgeOverBrowserCap,
+	rulePreflightDenied,
+	rulePolicy,
+}
+
+// Diagnose draws the findings from a target's analysed variants (in plan
+// order), and in isolate mode the cache-key facts (nil in observe mode).
+// Findings come sorted by severity, highest first, then by rule id.
+func Diagnose(vs []VariantResult, provider Provider, pol Policy) ([]Finding, *CacheKeyFacts) {
+	d := newDiag(vs, provider, pol)
+	out := []Finding{}
+	for _, rule := range findingRules {
+		out = append(out, rule(d)...)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		ri, rj := out[i].Severity.Rank(), out[j].Severity.Rank()
+		if ri != rj {
+			return ri > rj
+		}
+		return out[i].Rule < out[j].Rule
+	})
+	return out, d.facts
+}
+
+// maxEvidence bounds the evidence lines of one finding; the rest are
+// counted.
+const maxEvidence = 8
+
+// finding assembles a Finding. primary are the variants whose responses
+// the finding is about: when every one of them has an error status
+// (4xx/5xx), the finding is marked FromErrorStatus and capped at low,
+// because error and rate-limit pages are a classic source of false
+// positives.
+func (d *diag) finding(rule string, sev Severity, msg, fix string, evidence []string, primary []int) []Finding {
+	seen := make(map[string]bool, len(evidence))
+	uniq := evidence[:0:0]
+	for _, e := range evidence {
+		if !seen[e] {
+			seen[e] = true
+			uniq = append(uniq, e)
+		}
+	}
+	evidence = uniq
+	if len(evidence) > maxEvidence {
+		more := len(evidence) - (maxEvidence - 1)
+		evidence = append(evidence[:maxEvidence-1:maxEvidence-1], fmt.Sprintf("… and %d more", more))
+	}
+	f := Finding{Rule: rule, Severity: sev, Message: msg, Evidence: evidence, Fix: fix}
+	if len(primary) > 0 {
+		statuses := map[int]bool{}
+		var list []string
+		for _, i := range primary {
+			st := d.status(i)
+			if st < 400 {
+				return []Finding{f}
+			}
+			if !statuses[st] {
+				statuses[st] = true
+				list = append(list, strconv.Itoa(st))
+			}
+		}
+		f.FromErrorStatus = true
+		if f.Severity.Rank() > SevLow.Rank() {
+			f.Severity = SevLow
+		}
+		f.Message += " (seen only on error responses, status " + strings.Join(list, ", ") + ": rated low at most)"
+	}
+	return []Finding{f}
+}
+
+func (d *diag) status(i int) int {
+	if r := d.vs[i].Response; r != nil {
+		return r.Status
+	}
+	return 0
+}
+
+func (d *diag) headers(i int) Headers {
+	if r := d.vs[i].Response; r != nil {
+		return r.Headers
+	}
+	return nil
+}
+
+// transient reports responses that say nothing about CORS configuration:
+// rate limiting and server errors (often from another layer).
+func (d *diag) transient(i int) bool {
+	st := d.status(i)
+	return st == 429 || st >= 500
+}
+
+// usable: a response that shows the server's own answer (not known to be
+// a stored copy) and is not a transient error.
+func (d *diag) usable(i int) bool {
+	return d.vs[i].Response != nil && d.served[i].state != servedCached && !d.transient(i)
+}
+
+// acao returns the ACAO value as the browser sees it (lines joined).
+func (d *diag) acao(i int) (string, bool) {
+	if a := d.vs[i].CORS.ACAO; a != nil {
+		return *a, true
+	}
+	return "", false
+}
+
+// acaoKey is the ACAO value for comparisons, with absence as its own value.
+func (d *diag) acaoKey(i int) string {
+	if a, ok := d.acao(i); ok {
+		return a
+	}
+	return "\x00absent"
+}
+
+// originKey is the request's Origin for comparisons ("" for none).
+func (d *diag) originKey(i int) string {
+	if o := d.vs[i].Origin; o != nil {
+		return "o:" + *o
+	}
+	return ""
+}
+
+// corsRequest: the browser runs the CORS check on this response.
+func (d *diag) corsRequest(i int) bool {
+	k := d.vs[i].Kind
+	return d.vs[i].Origin != nil && k != KindNoOrigin && k != KindSameOrigin
+}
+
+// credentialed: the response allows credentials (ACAC exactly "true").
+func (d *diag) credentialed(i int) bool {
+	return ParseAllowCredentials(d.headers(i)).True
+}
+
+// describe summarises a response for evidence: status, cache verdict and
+// the CORS headers.
+func (d *diag) describe(i int) string {
+	v := d.vs[i]
+	if v.Response == nil {
+		return "no response"
+	}
+	parts := []string{"status " + strconv.Itoa(v.Response.Status)}
+	if s := d.served[i]; s.how != "" {
+		parts = append(parts, s.how)
+	}
+	if a, ok := d.acao(i); ok {
+		parts = append(parts, "ACAO "+strconv.Quote(a))
+	} else {
+		parts = append(parts, "no ACAO")
+	}
+	if c := v.CORS.ACAC; c != nil {
+		parts = append(parts, "ACAC "+strconv.Quote(*c))
+	}
+	if vary, ok := v.Response.Headers.Combined("Vary"); ok {
+		parts = append(parts, "Vary "+strconv.Quote(vary))
+	} else {
+		parts = append(parts, "no Vary")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// line is one evidence line: the variant and what it got.
+func (d *diag) line(i int) string { return d.ref(i) + ": " + d.describe(i) }
+
+// storer finds the request that stored the object a cached variant got: in
+// isolate mode the latest earlier request on the same key whose Origin
+// (or its absence) differs from the variant's; -1 when unknown (observe
+// mode, or a busting parameter the cache ignores: then anyone may have
+// filled the key).
+func (d *diag) storer(i int) int {
+	if !d.busterOK {
+		return -1
+	}
+	for p := d.pos[i] - 1; p >= 0; p-- {
+		j := d.groups[d.keyOf(i)][p]
+		if d.originKey(j) != d.originKey(i) && d.vs[j].Response != nil && d.served[j].state != servedCached {
+			return j
+		}
+	}
+	return -1
+}
+
+func (d *diag) keyOf(i int) string {
+	v := d.vs[i]
+	if !d.isolate {
+		return ""
+	}
+	return v.Experiment + "\x00" + v.CacheBuster
+}
+
+// raise returns sev one step higher when cond holds (credentials make a
+// CORS problem exploitable).
+func raise(sev Severity, cond bool) Severity {
+	if !cond {
+		return sev
+	}
+	switch sev {
+	case SevInfo:
+		return SevLow
+	case SevLow:
+		return SevMedium
+	}
+	return SevHigh
+}

@@ -1,0 +1,406 @@
+package cachemodel
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Cache findings: what shared caches do with CORS responses.
+
+func ruleCacheBusterIneffective(d *diag) []Finding {
+	if len(d.busterHits) == 0 {
+		return nil
+	}
+	var ev []string
+	for _, i := range d.busterHits {
+		ev = append(ev, d.line(i)+" (first request on a fresh key)")
+	}
+	msg := "The cache ignores the cache-busting query parameter: the first request on a fresh key was already served from cache, so the experiments hit the real cache key and no cache conclusions are drawn for this target"
+	if !d.adversarialSent {
+		msg += "; the generated origins were not sent, to keep them away from what real users get"
+	}
+	fix := "Pick a --cache-buster parameter this cache keeps in its key, or check how it normalises query strings (CloudFront cache policies and Cloudflare's 'Ignore query string' cache level drop them); --mode observe reads the real key without attacker-style origins."
+	return d.finding(RuleCacheBusterIneffective, SevInfo, msg, fix, ev, nil)
+}
+
+// originDependence finds two of the server's own answers (not stored
+// copies), with the same status, for different Origins (or none) and with
+// different ACAO: proof that ACAO depends on the request's Origin.
+func (d *diag) originDependence(preflight bool) (a, b int, ok bool) {
+	var idx []int
+	for i, v := range d.vs {
+		if v.Preflight == preflight && d.usable(i) {
+			idx = append(idx, i)
+		}
+	}
+	for x, i := range idx {
+		for _, j := range idx[x+1:] {
+			if d.originKey(i) != d.originKey(j) && d.acaoKey(i) != d.acaoKey(j) && d.status(i) == d.status(j) {
+				return i, j, true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+func ruleVaryOriginMissing(d *diag) []Finding {
+	a, b, ok := d.originDependence(false)
+	if !ok {
+		return nil
+	}
+	var missing []int
+	why := ""
+	for i, v := range d.vs {
+		if v.Preflight || !d.usable(i) || varyHasOrigin(v) {
+			continue
+		}
+		h := d.headers(i)
+		if c, w := ParseCacheControl(h).SharedCacheable(d.status(i), h); c {
+			if why == "" {
+				why = w
+			}
+			missing = append(missing, i)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	ev := []string{"ACAO depends on the Origin: " + d.line(a), "while " + d.line(b)}
+	if len(missing) == 1 {
+		ev = append(ev, fmt.Sprintf("no Vary: Origin on %s, shared-cacheable (%s)", d.ref(missing[0]), why))
+	} else {
+		ev = append(ev, fmt.Sprintf("no Vary: Origin on %d shared-cacheable responses, e.g. %s (%s)", len(missing), d.ref(missing[0]), why))
+	}
+	sev := SevMedium
+	msg := "ACAO depends on the request's Origin, but shared-cacheable responses lack Vary: Origin: a copy made for one Origin, or for a request without Origin, can be served to another"
+	fix := fixVaryOrigin + " " + cacheKeyFix(d.provider)
+	switch f := d.facts; {
+	case f != nil && f.OriginInKey != nil && *f.OriginInKey:
+		sev = SevInfo
+		msg = "ACAO depends on the request's Origin and responses lack Vary: Origin; this cache keys on Origin, so it keeps them apart, but browser caches and any other cache on the path rely on Vary: Origin"
+		fix = fixVaryOrigin
+	case f != nil && f.Cacheable != nil && !*f.Cacheable:
+		sev = SevLow
+		msg += " (this cache did not store it, but browser caches and other caches may)"
+	}
+	return d.finding(RuleVaryOriginMissing, sev, msg, fix, ev, append([]int{a, b}, missing...))
+}
+
+// freshFor returns a usable response (the server's own answer) for the same
+// Origin and request type as variant i that satisfies pred, or -1.
+func (d *diag) freshFor(i int, pred func(j int) bool) int {
+	for j := range d.vs {
+		if j != i && d.usable(j) && d.originKey(j) == d.originKey(i) && d.vs[j].Preflight == d.vs[i].Preflight && pred(j) {
+			return j
+		}
+	}
+	return -1
+}
+
+func (d *diag) sentOrigin(o string) bool {
+	for _, v := range d.vs {
+		if v.Origin != nil && *v.Origin == o {
+			return true
+		}
+	}
+	return false
+}
+
+// wrongOriginFrom reports whether cached variant i carries another
+// origin's grant, confirmed by the server's own answer for i's Origin (or,
+// when there is none, because the ACAO names another origin corscope
+// sent). fresh is that answer, or -1.
+func (d *diag) wrongOriginFrom(i int) (fresh int, ok bool) {
+	if d.vs[i].Response == nil || d.served[i].state != servedCached || !d.corsRequest(i) || d.transient(i) {
+		return -1, false
+	}
+	x, has := d.acao(i)
+	if !has || x == "*" || x == *d.vs[i].Origin {
+		return -1, false
+	}
+	if j := d.freshFor(i, func(j int) bool { return d.acaoKey(j) != x }); j >= 0 {
+		return j, true
+	}
+	if d.freshFor(i, func(int) bool { return true }) >= 0 || !d.sentOrigin(x) {
+		return -1, false
+	}
+	return -1, true
+}
+
+// missingACAOFrom reports whether cached variant i has no ACAO while the
+// server grants its Origin when asked fresh.
+func (d *diag) missingACAOFrom(i int) (fresh int, ok bool) {
+	if d.vs[i].Response == nil || d.served[i].state != servedCached || !d.corsRequest(i) || d.transient(i) {
+		return -1, false
+	}
+	if _, has := d.acao(i); has {
+		return -1, false
+	}
+	o := *d.vs[i].Origin
+	j := d.freshFor(i, func(j int) bool { a, ok := d.acao(j); return ok && (a == o || a == "*") })
+	return j, j >= 0
+}
+
+// storedBy is an evidence line naming who filled the cache, when known.
+func (d *diag) storedBy(i int) []string {
+	if s := d.storer(i); s >= 0 {
+		return []string{"stored by " + d.line(s)}
+	}
+	return nil
+}
+
+func ruleCacheServedWrongOrigin(d *diag) []Finding {
+	var hits, ev []string
+	var primary []int
+	varyIgnored := false
+	for i := range d.vs {
+		fresh, ok := d.wrongOriginFrom(i)
+		if !ok {
+			continue
+		}
+		primary = append(primary, i)
+		hits = append(hits, *d.vs[i].Origin)
+		varyIgnored = varyIgnored || varyHasOrigin(d.vs[i])
+		ev = append(ev, d.line(i))
+		ev = append(ev, d.storedBy(i)...)
+		if fresh >= 0 {
+			ev = append(ev, "the server's own answer for the same Origin: "+d.line(fresh))
+		} else {
+			ev = append(ev, "no fresh response for this Origin was seen; the ACAO names another origin corscope sent")
+		}
+	}
+	if len(primary) == 0 {
+		return nil
+	}
+	a, _ := d.acao(primary[0])
+	msg := fmt.Sprintf("A cache served %s a stored response carrying another origin's grant (ACAO %q): browsers block it, and whichever origin fills the cache decides who the resource works for",
+		hits[0], a)
+	if len(hits) > 1 {
+		msg += fmt.Sprintf(" (%d requests affected)", len(hits))
+	}
+	fix := fixVaryOrigin + " " + cacheKeyFix(d.provider)
+	if varyIgnored {
+		fix = varyIgnoredFix(d.provider)
+	}
+	return d.finding(RuleCacheServedWrongOrigin, SevHigh, msg, fix, ev, primary)
+}
+
+func ruleCacheServedWithoutACAO(d *diag) []Finding {
+	var ev []string
+	var primary []int
+	varyIgnored := false
+	for i := range d.vs {
+		fresh, ok := d.missingACAOFrom(i)
+		if !ok {
+			continue
+		}
+		primary = append(primary, i)
+		varyIgnored = varyIgnored || varyHasOrigin(d.vs[i])
+		ev = append(ev, d.line(i))
+		ev = append(ev, d.storedBy(i)...)
+		ev = append(ev, "the server's own answer for the same Origin: "+d.line(fresh))
+	}
+	if len(primary) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("A CORS request from %s got a stored response without ACAO although the server grants that origin when asked: the copy was made for a request without Origin (a plain <script>, <img> or font load) or from an origin that is not allowed, and breaks CORS until it expires",
+		*d.vs[primary[0]].Origin)
+	fix := fixVaryOrigin + " " + cacheKeyFix(d.provider)
+	if varyIgnored {
+		fix = varyIgnoredFix(d.provider)
+	}
+	return d.finding(RuleCacheServedWithoutACAO, SevMedium, msg, fix, ev, primary)
+}
+
+// ruleCDNIgnoresVary: the response says Vary: Origin, yet the cache served
+// it across Origins. Isolate mode sees it directly (a stored copy reached a
+// request whose Origin differs from every request before it on the key);
+// both modes see it when a stored copy with Vary: Origin carries CORS
+// headers made for another Origin.
+func ruleCDNIgnoresVary(d *diag) []Finding {
+	var ev []string
+	var primary []int
+	for i, v := range d.vs {
+		if v.Response == nil || d.served[i].state != servedCached {
+			continue
+		}
+		s := d.storer(i)
+		var storerVary bool
+		if s >= 0 {
+			storerVary = varyHasOrigin(d.vs[s])
+		}
+		_, wrong := d.wrongOriginFrom(i)
+		_, missing := d.missingACAOFrom(i)
+		contentProof := varyHasOrigin(v) && (wrong || missing)
+		if !storerVary && !contentProof {
+			continue
+		}
+		primary = append(primary, i)
+		ev = append(ev, d.line(i))
+		if s >= 0 {
+			ev = append(ev, "stored by "+d.line(s))
+		}
+	}
+	if len(primary) == 0 {
+		return nil
+	}
+	msg := "The response says Vary: Origin, but the cache served a copy stored for one Origin to a request with another: it ignores Vary and does not key on Origin"
+	return d.finding(RuleCDNIgnoresVary, SevMedium, msg, varyIgnoredFix(d.provider), ev, primary)
+}
+
+// preflightStorable: an OPTIONS response is not cacheable by default (RFC
+// 9110 §9.3.7); only explicit freshness makes caches store it.
+func preflightStorable(h Headers) (bool, string) {
+	cc := ParseCacheControl(h)
+	switch {
+	case cc.NoStore || (cc.Private && len(cc.PrivateFields) == 0):
+		return false, ""
+	case cc.SMaxAge != nil:
+		return true, "s-maxage=" + strconv.FormatInt(*cc.SMaxAge, 10)
+	case cc.MaxAge != nil && *cc.MaxAge > 0:
+		return true, "max-age=" + strconv.FormatInt(*cc.MaxAge, 10)
+	case cc.Public:
+		return true, "public"
+	case h.Count("Expires") > 0:
+		return true, "Expires"
+	}
+	return false, ""
+}
+
+func rulePreflightCacheableWithoutVary(d *diag) []Finding {
+	a, b, ok := d.originDependence(true)
+	if !ok {
+		return nil
+	}
+	var ev []string
+	var primary []int
+	for i, v := range d.vs {
+		if !v.Preflight || v.Response == nil || varyHasOrigin(v) {
+			continue
+		}
+		if x, has := d.acao(i); !has || x == "*" {
+			continue
+		}
+		why := ""
+		if d.served[i].state == servedCached {
+			why = "served from cache: " + d.served[i].how
+		} else if ok, w := preflightStorable(v.Response.Headers); ok {
+			why = "explicitly cacheable: " + w
+		}
+		if why == "" {
+			continue
+		}
+		primary = append(primary, i)
+		ev = append(ev, d.line(i)+" ("+why+")")
+	}
+	if len(primary) == 0 {
+		return nil
+	}
+	ev = append([]string{"ACAO of preflights depends on the Origin: " + d.line(a), "while " + d.line(b)}, ev...)
+	msg := "Preflight responses whose ACAO depends on the Origin are cacheable but lack Vary: Origin: a cache can answer one origin's preflight with another's grant, failing the actual request"
+	fix := "Send Vary: Origin (and Vary: Access-Control-Request-Method, Access-Control-Request-Headers when the answer depends on them) on preflight responses, or do not let shared caches store OPTIONS responses (Cache-Control: no-store; the browser's own preflight cache uses Access-Control-Max-Age). " + cacheKeyFix(d.provider)
+	return d.finding(RulePreflightCacheableNoVary, SevMedium, msg, fix, ev, primary)
+}
+
+func ruleCredentialedSharedCacheable(d *diag) []Finding {
+	var ev []string
+	var primary []int
+	for i, v := range d.vs {
+		if v.Preflight || v.Response == nil || v.CORS.ACAO == nil || !d.credentialed(i) || d.transient(i) {
+			continue
+		}
+		h := v.Response.Headers
+		vary := ParseVary(h)
+		if vary.Star || vary.Has("Cookie") {
+			continue
+		}
+		ok, why := ParseCacheControl(h).SharedCacheable(v.Response.Status, h)
+		if !ok {
+			continue
+		}
+		primary = append(primary, i)
+		if len(ev) == 0 {
+			cc, _ := h.Combined("Cache-Control")
+			ev = append(ev, fmt.Sprintf("%s; Cache-Control %q (%s)", d.line(i), cc, why))
+		}
+	}
+	if len(primary) == 0 {
+		return nil
+	}
+	if len(primary) > 1 {
+		ev = append(ev, fmt.Sprintf("%d responses in all allow credentials and are shared-cacheable", len(primary)))
+	}
+	sev := SevMedium
+	msg := "Responses that allow credentialed CORS requests (ACAC: true) are shared-cacheable: a CDN may store a response made for one user's cookies and hand it to other users"
+	if f := d.facts; f != nil && f.Cacheable != nil {
+		if *f.Cacheable {
+			for _, e := range f.Evidence {
+				if rest, ok := strings.CutPrefix(e, "cacheable: "); ok {
+					ev = append(ev, "this cache stores it: "+rest)
+				}
+			}
+		} else {
+			sev = SevLow
+			msg += " (this cache did not store it, but the headers allow any shared cache to)"
+		}
+	}
+	fix := "Mark responses to credentialed requests Cache-Control: private (or no-store), or Vary: Cookie when they depend on cookies; at the CDN, bypass the cache for requests carrying Cookie or Authorization."
+	return d.finding(RuleCredentialedSharedCache, sev, msg, fix, ev, primary)
+}
+
+// corsSignature is what a browser's CORS check depends on.
+func (d *diag) corsSignature(i int) string {
+	acac := "\x00absent"
+	if c := d.vs[i].CORS.ACAC; c != nil {
+		acac = *c
+	}
+	return d.acaoKey(i) + "\x01" + acac + "\x01" + strconv.FormatBool(varyHasOrigin(d.vs[i]))
+}
+
+// ruleCORSInconsistent compares the server's own answers to the same
+// request (same Origin, request type and status): in isolate mode also a
+// repeat's stored copy, which was made for the same Origin.
+func ruleCORSInconsistent(d *diag) []Finding {
+	type group struct {
+		first, other int
+		sig          string
+	}
+	groups := map[string]*group{}
+	var order []string
+	for i, v := range d.vs {
+		if v.Response == nil || d.transient(i) {
+			continue
+		}
+		if d.served[i].state == servedCached && (!d.isolate || v.Experiment != ExperimentRepeat) {
+			continue
+		}
+		k := d.originKey(i) + "\x00" + strconv.FormatBool(v.Preflight) + "\x00" + strconv.Itoa(v.Response.Status)
+		g, ok := groups[k]
+		if !ok {
+			groups[k] = &group{first: i, other: -1, sig: d.corsSignature(i)}
+			order = append(order, k)
+			continue
+		}
+		if g.other < 0 && d.corsSignature(i) != g.sig {
+			g.other = i
+		}
+	}
+	var ev []string
+	var primary []int
+	for _, k := range order {
+		g := groups[k]
+		if g.other < 0 {
+			continue
+		}
+		primary = append(primary, g.first, g.other)
+		ev = append(ev, d.line(g.first), "but "+d.line(g.other))
+	}
+	if len(primary) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("The same request got different CORS headers at different times (%s): CORS works intermittently, typically several backends with different CORS settings or a layer rewriting headers",
+		d.vs[primary[0]].Label)
+	fix := "Make every backend and every cache layer answer the same Origin with the same ACAO, ACAC and Vary; compare the responses' Server/Via headers to find the odd one out."
+	return d.finding(RuleCORSInconsistent, SevLow, msg, fix, ev, primary)
+}

@@ -1,0 +1,170 @@
+package cachemodel
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Header-validity findings: values browsers reject or quietly cap.
+
+// Browser caps on Access-Control-Max-Age: Chromium (since 76) 7200 s,
+// Firefox 86400 s. The lower one is what users get.
+const (
+	maxAgeCapChromium = 7200
+	maxAgeCapFirefox  = 86400
+)
+
+// ruleWildcard: "*" with credentials is a misconfiguration browsers block;
+// "*" alone is usually fine and only noted.
+func ruleWildcard(d *diag) []Finding {
+	var plain, creds []int
+	seen := map[string]bool{}
+	for i, v := range d.vs {
+		if v.Response == nil || d.transient(i) || !ParseAllowOrigin(v.Response.Headers).Wildcard {
+			continue
+		}
+		if acac, ok := v.Response.Headers.Combined("Access-Control-Allow-Credentials"); ok && strings.EqualFold(strings.TrimSpace(acac), "true") {
+			creds = append(creds, i)
+			continue
+		}
+		if k := strconv.FormatBool(v.Preflight); !seen[k] {
+			seen[k] = true
+			plain = append(plain, i)
+		}
+	}
+	if len(creds) > 0 {
+		ev := []string{d.line(creds[0])}
+		if len(creds) > 1 {
+			ev = append(ev, fmt.Sprintf("%d responses in all send ACAO * with ACAC true", len(creds)))
+		}
+		msg := "ACAO * is sent together with ACAC: true: browsers refuse every credentialed request to it (a misconfiguration, not an exploit)"
+		fix := "For credentialed use, answer each allowed Origin with that exact origin in ACAO plus ACAC: true and Vary: Origin; for public data drop ACAC and keep *."
+		return d.finding(RuleWildcardWithCredentials, SevLow, msg, fix, ev, creds)
+	}
+	if len(plain) > 0 {
+		var ev []string
+		for _, i := range plain {
+			ev = append(ev, d.line(i))
+		}
+		msg := "ACAO * lets every website read these responses without credentials; fine for public resources"
+		fix := "Nothing to do for public data. If the responses are not public (intranet, IP-based access), use an allow-list of origins instead."
+		return d.finding(RuleWildcardOrigin, SevInfo, msg, fix, ev, plain)
+	}
+	return nil
+}
+
+func ruleACAOInvalid(d *diag) []Finding {
+	var ev []string
+	var primary []int
+	seen := map[string]bool{}
+	onlyWhitespace := true
+	var firstProblems []string
+	for i, v := range d.vs {
+		if v.Response == nil {
+			continue
+		}
+		ao := ParseAllowOrigin(v.Response.Headers)
+		if len(ao.Problems) == 0 || seen[ao.Combined] {
+			continue
+		}
+		seen[ao.Combined] = true
+		if firstProblems == nil {
+			firstProblems = ao.Problems
+		}
+		primary = append(primary, i)
+		if len(ao.Problems) > 1 || ao.Problems[0] != ProblemWhitespace {
+			onlyWhitespace = false
+		}
+		ev = append(ev, fmt.Sprintf("%s: ACAO %q: %s", d.ref(i), ao.Combined, strings.Join(ao.Problems, ", ")))
+	}
+	if len(primary) == 0 {
+		return nil
+	}
+	sev := SevLow
+	msg := "ACAO carries a value no browser accepts (" + strings.Join(firstProblems, ", ") + "): the CORS check fails"
+	if onlyWhitespace {
+		sev = SevInfo
+		msg = "ACAO has surrounding white space; HTTP parsers strip it, but it hints at a hand-built header"
+	}
+	fix := "Send exactly one ACAO line holding one serialized origin (scheme://host[:port], lower-case, no path or trailing slash), \"null\" or \"*\"; to allow several origins, pick the request's Origin from an allow-list and echo it."
+	return d.finding(RuleACAOInvalid, sev, msg, fix, ev, primary)
+}
+
+func ruleACACInvalid(d *diag) []Finding {
+	var ev []string
+	var primary []int
+	seen := map[string]bool{}
+	for i, v := range d.vs {
+		if v.Response == nil {
+			continue
+		}
+		ac := ParseAllowCredentials(v.Response.Headers)
+		joined := strings.Join(ac.Lines, ", ")
+		// A lone "false" is pointless but harmless: browsers ignore it.
+		if len(ac.Problems) == 0 || (len(ac.Lines) == 1 && ac.Lines[0] == "false") || seen[joined] {
+			continue
+		}
+		seen[joined] = true
+		primary = append(primary, i)
+		ev = append(ev, fmt.Sprintf("%s: ACAC %q: %s", d.ref(i), joined, strings.Join(ac.Problems, ", ")))
+	}
+	if len(primary) == 0 {
+		return nil
+	}
+	msg := "ACAC is not exactly one line \"true\": browsers treat credentials as not allowed and fail credentialed requests"
+	fix := "Send Access-Control-Allow-Credentials: true (lower-case, once) when credentials are allowed; otherwise leave the header out."
+	return d.finding(RuleACACInvalid, SevLow, msg, fix, ev, primary)
+}
+
+func ruleMaxAgeOverBrowserCap(d *diag) []Finding {
+	for i, v := range d.vs {
+		if !v.Preflight || v.Response == nil {
+			continue
+		}
+		secs, _, valid := ParseMaxAge(v.Response.Headers)
+		if !valid || secs <= maxAgeCapChromium {
+			continue
+		}
+		msg := fmt.Sprintf("Access-Control-Max-Age %d exceeds what browsers honour (Chromium caps it at %d s, Firefox at %d s): preflights are repeated sooner than the server expects", secs, maxAgeCapChromium, maxAgeCapFirefox)
+		fix := fmt.Sprintf("Use at most %d (two hours); a longer value changes nothing in Chromium and delays policy changes in Firefox.", maxAgeCapChromium)
+		return d.finding(RuleMaxAgeOverBrowserCap, SevInfo, msg, fix, []string{d.line(i) + ", Access-Control-Max-Age " + strconv.FormatInt(secs, 10)}, []int{i})
+	}
+	return nil
+}
+
+// rulePreflightDenied: the configured origins' preflights fail on the
+// method or a header the user asked about.
+func rulePreflightDenied(d *diag) []Finding {
+	var method, header []int
+	for i, v := range d.vs {
+		if !v.Preflight || v.Response == nil || v.Kind != KindConfigured || d.transient(i) {
+			continue
+		}
+		switch BlockReason(v.CORS.Reason) {
+		case ReasonMethodDenied:
+			method = append(method, i)
+		case ReasonHeaderDenied:
+			header = append(header, i)
+		}
+	}
+	var out []Finding
+	lines := func(idx []int) []string {
+		var ev []string
+		for _, i := range idx {
+			ev = append(ev, d.line(i)+": "+d.vs[i].CORS.Detail)
+		}
+		return ev
+	}
+	if len(method) > 0 {
+		msg := "The preflight does not allow the request method for a configured origin: " + d.vs[method[0]].CORS.Detail
+		fix := "List the method in Access-Control-Allow-Methods of the preflight response (\"*\" covers it only without credentials)."
+		out = append(out, d.finding(RulePreflightMethodDenied, SevLow, msg, fix, lines(method), method)...)
+	}
+	if len(header) > 0 {
+		msg := "The preflight does not allow a request header for a configured origin: " + d.vs[header[0]].CORS.Detail
+		fix := "List the header in Access-Control-Allow-Headers of the preflight response (\"*\" covers it only without credentials, and never covers Authorization)."
+		out = append(out, d.finding(RulePreflightHeaderDenied, SevLow, msg, fix, lines(header), header)...)
+	}
+	return out
+}

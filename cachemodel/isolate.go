@@ -1,0 +1,192 @@
+package cachemodel
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"net/url"
+	"strconv"
+)
+
+// DefaultBusterParam is the default name of isolate mode's cache-busting
+// query parameter.
+const DefaultBusterParam = "corscope"
+
+// Isolate-mode experiments (Step.Experiment). Each runs on fresh cache keys
+// of its own, so its requests see only what they themselves stored.
+const (
+	// ExperimentNoOriginFirst: no Origin, then each configured origin. Does
+	// a cached non-CORS response reach CORS requests?
+	ExperimentNoOriginFirst = "no-origin-first"
+	// ExperimentOriginAFirst: origin A, origin B, then no Origin. Is one
+	// origin's grant served to another?
+	ExperimentOriginAFirst = "origin-a-first"
+	// ExperimentRepeat: each variant twice (or --rounds times) on its own
+	// key. Is the response cacheable, does it HIT on itself, and what does
+	// the server answer each Origin when no cache is in the way?
+	ExperimentRepeat = "repeat"
+	// ExperimentPreflight: one preflight per Origin variant, in order, on
+	// one key (only with --preflight).
+	ExperimentPreflight = "preflight"
+	// ExperimentAdversarial: each generated origin once, on its own key.
+	// The fresh key guarantees the origin server answers (the server's
+	// trust logic, not a cached grant). Always last in the plan, so a
+	// runner can withhold it when the cache ignores the busting parameter
+	// (see AdversarialStart and AdversarialSafe).
+	ExperimentAdversarial = "adversarial"
+)
+
+// IsolateOptions shapes isolate mode.
+type IsolateOptions struct {
+	// Param is the cache-busting query parameter; "" means
+	// DefaultBusterParam.
+	Param string
+	// Rand supplies the busting values and the random label of generated
+	// origins; nil means crypto/rand. Tests inject a fixed stream.
+	Rand io.Reader
+}
+
+// BuildIsolatePlan lays out the isolate-mode experiments for one target:
+// no-origin-first, origin-a-first, repeat (one key per variant), preflight
+// (with opt.Preflight) and adversarial (one key per generated origin). Every
+// experiment key gets a fresh random busting value, appended to the URL's
+// query as Param=value; the rest of the URL is left exactly as given.
+//
+// Experiments 1 and 2 use the configured origins; when fewer than two are
+// configured, the target's own origin and "null" fill in, so the
+// experiments still compare two Origin values.
+func BuildIsolatePlan(index int, target *url.URL, opt PlanOptions, iso IsolateOptions) TargetPlan {
+	param := iso.Param
+	if param == "" {
+		param = DefaultBusterParam
+	}
+	rg := &randHex{r: iso.Rand}
+	if rg.r == nil {
+		rg.r = rand.Reader
+	}
+	label := "corscope-" + rg.next(4)
+	variants := ObserveVariants(target, opt.Origins)
+	var configured, fillers, withOrigin []Variant
+	for _, v := range variants {
+		switch v.Kind {
+		case KindConfigured:
+			configured = append(configured, v)
+		case KindSameOrigin, KindNull:
+			fillers = append(fillers, v)
+		}
+		if v.HasOrigin() {
+			withOrigin = append(withOrigin, v)
+		}
+	}
+	probes := configured
+	if len(probes) == 0 {
+		probes = fillers
+	}
+	pair := append(append([]Variant(nil), configured...), fillers...)[:2]
+	noOrigin := Variant{Kind: KindNoOrigin}
+
+	p := TargetPlan{Index: index, URL: target.String()}
+	experiment := func(name string, preflight bool, seq []Variant, rounds int) {
+		key := rg.next(6)
+		u := withBuster(target, param, key)
+		for r := 1; r <= rounds; r++ {
+			for _, v := range seq {
+				var s Step
+				if preflight {
+					s = PreflightStep(u, v, r, opt)
+				} else {
+					s = SimpleStep(u, v, r, opt)
+				}
+				s.Experiment, s.CacheKey = name, key
+				p.Steps = append(p.Steps, s)
+			}
+		}
+	}
+	experiment(ExperimentNoOriginFirst, false, append([]Variant{noOrigin}, probes...), 1)
+	experiment(ExperimentOriginAFirst, false, append(pair, noOrigin), 1)
+	for _, v := range variants {
+		experiment(ExperimentRepeat, false, []Variant{v}, max(opt.Rounds, 2))
+	}
+	if opt.Preflight {
+		experiment(ExperimentPreflight, true, withOrigin, 1)
+	}
+	for _, g := range GenerateOrigins(target, opt.Origins, label) {
+		experiment(ExperimentAdversarial, false, []Variant{g}, 1)
+	}
+	return p
+}
+
+// AdversarialStart returns the index of the plan's first adversarial step
+// (len(plan.Steps) when there is none). Adversarial steps are always last.
+func AdversarialStart(plan TargetPlan) int {
+	for i, s := range plan.Steps {
+		if s.Experiment == ExperimentAdversarial {
+			return i
+		}
+	}
+	return len(plan.Steps)
+}
+
+// AdversarialSafe decides, from the observations of the steps before
+// AdversarialStart, whether the generated origins may be sent: only when at
+// least one request got a response and no fresh key's first request was
+// already served from cache. Otherwise the cache ignores the busting
+// parameter, the "fresh" keys are the real one, and an attacker-style
+// Origin could poison what real users get. why says what was seen.
+func AdversarialSafe(plan TargetPlan, obs []Observation) (ok bool, why string) {
+	n := AdversarialStart(plan)
+	head := TargetPlan{Index: plan.Index, URL: plan.URL, Steps: plan.Steps[:n]}
+	if len(obs) > n {
+		obs = obs[:n]
+	}
+	rep := Analyze(head, obs, AnalyzeOptions{})
+	answered := false
+	for _, v := range rep.Variants {
+		if v.Response != nil {
+			answered = true
+			break
+		}
+	}
+	if !answered {
+		return false, "no request of the cache experiments got a response"
+	}
+	d := newDiag(rep.Variants, rep.Provider, Policy{})
+	if len(d.busterHits) > 0 {
+		return false, "the cache ignores the busting parameter (" + d.ref(d.busterHits[0]) + " was already served from cache), so adversarial origins would reach the real cache key"
+	}
+	return true, ""
+}
+
+// withBuster appends param=value to the URL's query, leaving the existing
+// query bytes untouched (re-encoding them could change the cache key).
+func withBuster(target *url.URL, param, value string) string {
+	u := *target
+	kv := url.QueryEscape(param) + "=" + url.QueryEscape(value)
+	if u.RawQuery == "" {
+		u.RawQuery = kv
+	} else {
+		u.RawQuery += "&" + kv
+	}
+	u.ForceQuery = false
+	return u.String()
+}
+
+// randHex draws random hex strings. If the source fails (an exhausted test
+// reader), a counter keeps values unique within the plan.
+type randHex struct {
+	r io.Reader
+	n int
+}
+
+func (g *randHex) next(bytes int) string {
+	b := make([]byte, bytes)
+	g.n++
+	if _, err := io.ReadFull(g.r, b); err != nil {
+		s := strconv.Itoa(g.n)
+		for len(s) < 2*bytes {
+			s = "0" + s
+		}
+		return s
+	}
+	return hex.EncodeToString(b)
+}
