@@ -221,7 +221,7 @@ func TestCloudflareSkipsNullOrigin(t *testing.T) {
 	if len(b.Requests) != 1 || len(b.Requests[0].Covers) != 2 {
 		t.Errorf("requests %+v", b.Requests)
 	}
-	if !strings.Contains(DescribePlan(job), `skipped https://cdn.example.com/app.js null`) {
+	if d := DescribePlan(job); !strings.Contains(d, `skipped https://cdn.example.com/app.js null`) || !strings.Contains(d, "3 cached copies of 1 URL (each Origin variant separately) with 1 request; 1 cannot be targeted") {
 		t.Errorf("describe does not show the skip:\n%s", DescribePlan(job))
 	}
 }

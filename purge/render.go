@@ -20,8 +20,16 @@ func DescribePlan(job *Job) string {
 	n := job.RequestCount()
 	switch p.Scope {
 	case cachemodel.PurgeURLs:
-		fmt.Fprintf(&b, "Purge %d cached %s of %d %s (each Origin variant separately) with %d %s:\n",
+		skipped := 0
+		for _, bt := range job.Batches {
+			skipped += len(bt.Skipped)
+		}
+		fmt.Fprintf(&b, "Purge %d cached %s of %d %s (each Origin variant separately) with %d %s",
 			p.VariantCount(), plural(p.VariantCount(), "copy", "copies"), len(p.Targets), plural(len(p.Targets), "URL", "URLs"), n, plural(n, "request", "requests"))
+		if skipped > 0 {
+			fmt.Fprintf(&b, "; %d cannot be targeted (skipped below)", skipped)
+		}
+		b.WriteString(":\n")
 	case cachemodel.PurgeEverything:
 		fmt.Fprintf(&b, "PURGE EVERYTHING: every cached object of %s, with %d %s:\n", batchLabels(job), n, plural(n, "request", "requests"))
 	default:
