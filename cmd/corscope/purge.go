@@ -273,6 +273,10 @@ func (a *app) printRequestResult(job *purge.Job, r purge.RequestResult) {
 }
 
 func (a *app) printVerification(v purge.Verification) {
+	if len(v.Checks) == 0 {
+		fmt.Fprintln(a.stdout, "verify: no URLs given, nothing to re-probe (pass URLs of the zone to check them)")
+		return
+	}
 	fmt.Fprintf(a.stdout, "verify: re-probed %d cached %s: %d purged, %d still cached, %d unknown\n",
 		len(v.Checks), purgePlural(len(v.Checks), "copy", "copies"), v.Count(purge.Purged), v.Count(purge.StillCached), v.Count(purge.Unknown))
 	for _, c := range v.Checks {

@@ -210,10 +210,12 @@ func TestPurgeCloudflareCLI(t *testing.T) {
 	if r.code != exitOK || !strings.Contains(r.stderr, "Proceed? [y/N]") || api.count() != 2 {
 		t.Errorf("confirmed purge: exit %d, stderr %q, %d requests", r.code, r.stderr, api.count())
 	}
-	// --everything --yes: the one purge_everything body.
-	r = runPurgeCLI(t, env, "", false, "purge", "--config", cfg, "--everything", "--yes", "--no-verify", "https://cdn.example.com/")
-	if r.code != exitOK || api.bodies[2] != `{"purge_everything":true}` || !strings.Contains(r.stdout, "PURGE EVERYTHING") {
-		t.Errorf("everything: exit %d, body %q\n%s", r.code, api.bodies[2], r.stdout)
+	// --everything --yes: the one purge_everything body. With a single
+	// provider configured no URL is needed, and then nothing is re-probed.
+	r = runPurgeCLI(t, env, "", false, "purge", "--config", cfg, "--everything", "--yes")
+	if r.code != exitOK || api.bodies[2] != `{"purge_everything":true}` || !strings.Contains(r.stdout, "PURGE EVERYTHING") ||
+		!strings.Contains(r.stdout, "nothing to re-probe") {
+		t.Errorf("everything: exit %d, body %q\n%s%s", r.code, api.bodies[2], r.stdout, r.stderr)
 	}
 }
 
