@@ -501,9 +501,11 @@ func markDiffs(g *grid) {
 	}
 }
 
-// diffAgainst rewrites cells that changed since the previous run as
-// "new (was old)" and marks them.
-func diffAgainst(g *grid, old grid) {
+// compareGrids walks the cells of g whose column the old grid also has,
+// calling cell with the old text ("-" for a row the old grid lacks). Age
+// is skipped: it differs on every run by nature. It returns which columns
+// of g are new and which of old are gone.
+func compareGrids(g, old *grid, cell func(ri, ci int, was string)) (fresh []bool, gone []int) {
 	oldCols := map[string]int{}
 	for i, c := range old.cols {
 		oldCols[c.key] = i
@@ -512,34 +514,55 @@ func diffAgainst(g *grid, old grid) {
 	for i, r := range old.rows {
 		oldRows[r.key()] = i
 	}
-	matched := 0
+	fresh = make([]bool, len(g.cols))
+	matched := make([]bool, len(old.cols))
 	for ci := range g.cols {
 		oc, ok := oldCols[g.cols[ci].key]
 		if !ok {
-			g.cols[ci].fresh = true
+			fresh[ci] = true
 			continue
 		}
-		matched++
+		matched[oc] = true
 		for ri := range g.rows {
+			if g.rows[ri].kind == rowAge {
+				continue
+			}
 			was := "-"
 			if or, ok := oldRows[g.rows[ri].key()]; ok {
 				was = old.cells[or][oc].text
 			}
-			c := &g.cells[ri][ci]
-			if g.rows[ri].kind == rowAge || was == c.text {
-				continue
-			}
-			if was == "" {
-				was = "none"
-			}
-			c.text = c.text + " (was " + was + ")"
-			if c.mark != markProblem {
-				c.mark = markChanged
-			}
-			g.changed++
+			cell(ri, ci, was)
 		}
 	}
-	g.gone = len(old.cols) - matched
+	for oc, ok := range matched {
+		if !ok {
+			gone = append(gone, oc)
+		}
+	}
+	return fresh, gone
+}
+
+// diffAgainst rewrites cells that changed since the previous run as
+// "new (was old)" and marks them.
+func diffAgainst(g *grid, old grid) {
+	fresh, gone := compareGrids(g, &old, func(ri, ci int, was string) {
+		c := &g.cells[ri][ci]
+		if was == c.text {
+			return
+		}
+		if was == "" {
+			was = "none"
+		}
+		c.text += " (was " + was + ")"
+		if c.mark != markProblem {
+			c.mark = markChanged
+		}
+		g.changed++
+	})
+	for ci, f := range fresh {
+		g.cols[ci].fresh = f
+	}
+	g.gone = len(gone)
 }
 
 // measure records display widths so drawing never re-measures.
@@ -559,9 +582,11 @@ func measure(g *grid) {
 }
 
 // evidenceCells returns, per [row][col], whether the finding's evidence
-// names that cell. Evidence is free text naming variants, rounds and
-// headers; a string that names a variant but no field highlights the whole
-// column, one that names a field but no variant the whole row.
+// names that cell. Evidence names requests the way the analysis does
+// ("round 2 https://a.example", "repeat #1 (no Origin) (key 3f2a…)"), then
+// what it saw ("HIT via X-Cache, ACAO …, no Vary"). A string that names
+// requests but no field highlights their whole columns; one that names a
+// field but no request, the whole row.
 func evidenceCells(g *grid, rep *cachemodel.TargetReport, f *cachemodel.Finding) [][]bool {
 	if f == nil || len(g.cols) == 0 {
 		return nil
@@ -570,14 +595,31 @@ func evidenceCells(g *grid, rep *cachemodel.TargetReport, f *cachemodel.Finding)
 	for i := range out {
 		out[i] = make([]bool, len(g.cols))
 	}
+	refs := variantRefs(rep)
+	colOf := make([]int, len(rep.Variants))
+	for ci, c := range g.cols {
+		for _, vi := range c.variants {
+			colOf[vi] = ci
+		}
+	}
 	any := false
 	for _, ev := range f.Evidence {
 		e := strings.ToLower(ev)
 		toks := tokens(e)
 		var cols, rows []int
-		for ci, c := range g.cols {
-			if mentionsVariant(e, toks, rep.Variants[c.shown]) && mentionsRound(e, c.round) {
-				cols = append(cols, ci)
+		seen := map[int]bool{}
+		for vi, ref := range refs {
+			if containsWhole(e, ref) && !seen[colOf[vi]] {
+				seen[colOf[vi]] = true
+				cols = append(cols, colOf[vi])
+			}
+		}
+		if len(cols) == 0 {
+			// No exact request reference: match Origins and round words.
+			for ci, c := range g.cols {
+				if mentionsVariant(e, toks, rep.Variants[c.shown]) && mentionsRound(e, c.round) {
+					cols = append(cols, ci)
+				}
 			}
 		}
 		for ri, r := range g.rows {
@@ -609,6 +651,44 @@ func evidenceCells(g *grid, rep *cachemodel.TargetReport, f *cachemodel.Finding)
 		return nil
 	}
 	return out
+}
+
+// variantRefs spells each request the way findings' evidence does,
+// lower-cased: "round R LABEL" in observe mode, "EXPERIMENT #N LABEL (key
+// K)" in isolate mode, N counting the requests on that key from 1.
+func variantRefs(rep *cachemodel.TargetReport) []string {
+	out := make([]string, len(rep.Variants))
+	pos := map[string]int{}
+	for i, v := range rep.Variants {
+		name := v.Label
+		if v.Preflight {
+			name = "preflight " + name
+		}
+		if v.Experiment == "" {
+			out[i] = strings.ToLower("round " + strconv.Itoa(v.Round) + " " + name)
+			continue
+		}
+		k := v.Experiment + "\x00" + v.CacheBuster
+		pos[k]++
+		out[i] = strings.ToLower(v.Experiment + " #" + strconv.Itoa(pos[k]) + " " + name + " (key " + v.CacheBuster + ")")
+	}
+	return out
+}
+
+// containsWhole finds ref in e where it is not followed by more of an
+// origin ("https://a.example" must not match "https://a.example.evil").
+func containsWhole(e, ref string) bool {
+	for from := 0; ; {
+		i := strings.Index(e[from:], ref)
+		if i < 0 {
+			return false
+		}
+		end := from + i + len(ref)
+		if end == len(e) || !originChar(e[end]) || e[end] == ':' && (end+1 == len(e) || e[end+1] < '0' || e[end+1] > '9') {
+			return true // ":" then a digit would be a port
+		}
+		from += i + 1
+	}
 }
 
 // tokens splits lower-cased text into words of letters, digits and dashes.
@@ -658,18 +738,7 @@ func mentionsVariant(e string, toks map[string]bool, v cachemodel.VariantResult)
 	if v.Origin == nil {
 		return false
 	}
-	o := strings.ToLower(*v.Origin)
-	for from := 0; ; {
-		i := strings.Index(e[from:], o)
-		if i < 0 {
-			return false
-		}
-		end := from + i + len(o)
-		if end == len(e) || !originChar(e[end]) {
-			return true
-		}
-		from = from + i + 1
-	}
+	return containsWhole(e, strings.ToLower(*v.Origin))
 }
 
 func originChar(c byte) bool {

@@ -1,0 +1,253 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aymanbagabas/go-osc52/v2"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/internal/report"
+	"github.com/corscope/corscope/internal/runner"
+)
+
+// run is one engine run in flight. The root keeps it until its channel
+// closes or it is cancelled.
+type run struct {
+	id      uint64
+	targets []int // plan index -> target ID
+	cancel  context.CancelFunc
+	events  chan runEvent
+	owned   int // targets still waiting for this run's answer
+	total   int
+}
+
+// runInputs is what a run's goroutine needs; copied out of the model so
+// the goroutine shares nothing with Update.
+type runInputs struct {
+	engine  runner.Engine
+	plan    PlanBuilder
+	analyze runner.Analyzer
+	reqs    []PlanRequest
+}
+
+// startStream launches the run's goroutine. It builds the plans, streams
+// them through runner.Stream and reports on events, which it closes when
+// done. Every send gives up when ctx is cancelled, so an abandoned run
+// never blocks.
+func startStream(ctx context.Context, in runInputs, events chan<- runEvent) tea.Cmd {
+	return func() tea.Msg {
+		go streamRun(ctx, in, events)
+		return nil
+	}
+}
+
+func streamRun(ctx context.Context, in runInputs, events chan<- runEvent) {
+	defer close(events)
+	send := func(e runEvent) bool {
+		select {
+		case events <- e:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	var plans []cachemodel.TargetPlan
+	var reqOf []int // plan index -> request index
+	for i, req := range in.reqs {
+		req.Index = len(plans)
+		p, err := buildPlan(in.plan, req)
+		if err != nil {
+			if !send(runEvent{Kind: eventPlanError, Target: i, Err: err.Error()}) {
+				return
+			}
+			continue
+		}
+		p.Index = req.Index
+		plans = append(plans, p)
+		reqOf = append(reqOf, i)
+	}
+	if len(plans) == 0 {
+		return
+	}
+	analyze := func(p cachemodel.TargetPlan, obs []cachemodel.Observation) cachemodel.TargetReport {
+		rep := in.analyze(p, obs)
+		// Report as soon as a target is complete; runner.Stream's own
+		// delivery waits for earlier targets, which would freeze fast ones
+		// behind a slow one.
+		if ctx.Err() != nil && anyCancelled(obs) {
+			send(runEvent{Kind: eventCancelled, Target: reqOf[p.Index]})
+		} else {
+			send(runEvent{Kind: eventReport, Target: reqOf[p.Index], Report: &rep})
+		}
+		return rep
+	}
+	err := runner.Stream(ctx, in.engine, plans, analyze, runner.Hooks{
+		OnObservation: func(p *cachemodel.TargetPlan, _ cachemodel.Observation) {
+			send(runEvent{Kind: eventObserved, Target: reqOf[p.Index], Steps: len(p.Steps)})
+		},
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		send(runEvent{Kind: eventRunError, Err: err.Error()})
+	}
+}
+
+// buildPlan calls the builder, turning a panic-free nil builder into an
+// error rather than a crash.
+func buildPlan(b PlanBuilder, req PlanRequest) (cachemodel.TargetPlan, error) {
+	if b == nil {
+		return cachemodel.TargetPlan{}, errors.New("no plan builder configured")
+	}
+	return b(req)
+}
+
+func anyCancelled(obs []cachemodel.Observation) bool {
+	for _, o := range obs {
+		if o.Response == nil && (o.Err == nil || o.Err.Kind == cachemodel.ErrCanceled) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxEventBatch bounds one runEventsMsg so a burst cannot stall the UI.
+const maxEventBatch = 512
+
+// waitForRunEvents reads the next events of a run: it blocks for one, then
+// takes whatever else is already waiting. Update re-arms it after each
+// batch (glow's channel idiom).
+func waitForRunEvents(runID uint64, events <-chan runEvent) tea.Cmd {
+	return func() tea.Msg {
+		e, ok := <-events
+		if !ok {
+			return runFinishedMsg{RunID: runID}
+		}
+		batch := []runEvent{e}
+		for len(batch) < maxEventBatch {
+			select {
+			case e, ok := <-events:
+				if !ok {
+					// The close is seen again by the next wait.
+					return runEventsMsg{RunID: runID, Events: batch}
+				}
+				batch = append(batch, e)
+			default:
+				return runEventsMsg{RunID: runID, Events: batch}
+			}
+		}
+		return runEventsMsg{RunID: runID, Events: batch}
+	}
+}
+
+// statusTimeout is how long a flash stays.
+const statusTimeout = 4 * time.Second
+
+// clearStatusAfter clears flash number seq after d.
+func clearStatusAfter(c *common, seq int, d time.Duration) tea.Cmd {
+	return c.after(d, func() tea.Msg { return statusClearedMsg{Seq: seq} })
+}
+
+// tickSpinner asks for the next spinner frame. The spinner's own Tick is
+// not used: its timer could not be replaced in tests.
+func tickSpinner(c *common, d time.Duration) tea.Cmd {
+	return c.after(d, func() tea.Msg { return spinTickMsg{} })
+}
+
+// exportFormat picks the writer from the file name: .md and .markdown are
+// Markdown, anything else JSON.
+func exportFormat(path string) string {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".md", ".markdown":
+		return "markdown"
+	}
+	return "json"
+}
+
+// exportReport writes reports as the same document check writes.
+func exportReport(path string, reps []cachemodel.TargetReport, opt report.Options) tea.Cmd {
+	return func() tea.Msg {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return exportDoneMsg{Path: path, Err: err}
+		}
+		err = writeReport(abs, reps, opt)
+		return exportDoneMsg{Path: abs, Targets: len(reps), Err: err}
+	}
+}
+
+func writeReport(path string, reps []cachemodel.TargetReport, opt report.Options) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	w := report.NewWriter(exportFormat(path), f, opt)
+	if err := w.Begin(); err != nil {
+		return err
+	}
+	var sum cachemodel.Summary
+	for _, r := range reps {
+		sum.Add(r)
+		if err := w.Target(r); err != nil {
+			return err
+		}
+	}
+	return w.End(sum)
+}
+
+// copyToClipboard writes an OSC 52 sequence carrying text to the terminal.
+// The payload is base64, so nothing in text can reach the terminal as a
+// control sequence. Inside tmux or screen the sequence is wrapped so the
+// multiplexer passes it on.
+func copyToClipboard(w io.Writer, getenv func(string) string, what, text string) tea.Cmd {
+	return func() tea.Msg {
+		if w == nil {
+			return clipboardDoneMsg{What: what, Err: errors.New("no terminal to write to")}
+		}
+		seq := osc52.New(text)
+		switch {
+		case getenv("TMUX") != "":
+			seq = seq.Tmux()
+		case strings.HasPrefix(getenv("TERM"), "screen"):
+			seq = seq.Screen()
+		}
+		_, err := seq.WriteTo(w)
+		return clipboardDoneMsg{What: what, Err: err}
+	}
+}
+
+// planPurge asks the purger what it would do.
+func planPurge(ctx context.Context, p Purger, seq, targetID int, rep cachemodel.TargetReport) tea.Cmd {
+	return func() tea.Msg {
+		lines, err := p.PurgePlan(ctx, rep)
+		return purgePlanMsg{Seq: seq, Target: targetID, Lines: lines, Err: err}
+	}
+}
+
+// runPurge carries the confirmed purge out.
+func runPurge(ctx context.Context, p Purger, seq, targetID int, rep cachemodel.TargetReport) tea.Cmd {
+	return func() tea.Msg {
+		sum, err := p.Purge(ctx, rep)
+		return purgeDoneMsg{Seq: seq, Target: targetID, Summary: sum, Err: err}
+	}
+}
+
+// exportName proposes a file name from the clock.
+func exportName(dir string, now time.Time) string {
+	name := fmt.Sprintf("corscope-%s.json", now.Format("20060102-150405"))
+	if dir == "" {
+		return name
+	}
+	return filepath.Join(dir, name)
+}

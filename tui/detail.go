@@ -1,0 +1,299 @@
+package tui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/themes"
+)
+
+// detailModel is a scrollable document: one variant's request, response,
+// timing, cache evidence and curl reproducer, or a finding's full text.
+// The document is rebuilt from its source on resize, so wrapping always
+// fits.
+type detailModel struct {
+	c      *common
+	w, h   int
+	title  string
+	build  func(w int) []string
+	lines  []string
+	off    int
+	curl   string // non-empty when y can copy something
+	isCurl bool
+}
+
+func newDetail(c *common) detailModel { return detailModel{c: c} }
+
+// SetSize re-wraps the document for the new width.
+func (d *detailModel) SetSize(w, h int) {
+	d.w, d.h = w, h
+	d.render()
+}
+
+func (d *detailModel) render() {
+	if d.build == nil || d.w <= 0 {
+		d.lines = nil
+		return
+	}
+	d.lines = d.build(d.w)
+	d.off = clampInt(d.off, 0, max(len(d.lines)-d.h, 0))
+}
+
+// ShowVariant opens one variant.
+func (d *detailModel) ShowVariant(targetURL string, v cachemodel.VariantResult, keepScroll bool) {
+	d.title = "Variant " + safe(v.Label) + " · round " + strconv.Itoa(v.Round) + " · " + safe(targetURL)
+	d.curl = v.Curl
+	d.build = func(w int) []string { return variantDoc(d.c.styles, v, w) }
+	if !keepScroll {
+		d.off = 0
+	}
+	d.render()
+}
+
+// ShowFinding opens a finding's full text.
+func (d *detailModel) ShowFinding(targetURL string, f cachemodel.Finding) {
+	d.title = "Finding " + safe(f.Rule) + " · " + safe(targetURL)
+	d.curl = ""
+	d.build = func(w int) []string { return findingDoc(d.c.styles, f, w) }
+	d.off = 0
+	d.render()
+}
+
+// ShowText opens plain lines (the purge plan).
+func (d *detailModel) ShowText(title string, text []string) {
+	d.title = title
+	d.curl = ""
+	d.build = func(w int) []string {
+		var out []string
+		for _, l := range text {
+			out = append(out, wrap(safe(l), w)...)
+		}
+		return out
+	}
+	d.off = 0
+	d.render()
+}
+
+// Update scrolls.
+func (d detailModel) Update(msg tea.Msg) (detailModel, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return d, nil
+	}
+	k := d.c.keys
+	page := max(d.h-1, 1)
+	switch {
+	case key.Matches(km, k.Up):
+		d.off--
+	case key.Matches(km, k.Down):
+		d.off++
+	case key.Matches(km, k.PageUp):
+		d.off -= page
+	case key.Matches(km, k.PageDown):
+		d.off += page
+	case key.Matches(km, k.Home):
+		d.off = 0
+	case key.Matches(km, k.End):
+		d.off = len(d.lines)
+	}
+	d.off = clampInt(d.off, 0, max(len(d.lines)-d.h, 0))
+	return d, nil
+}
+
+// View draws the visible lines, the last one saying how much is left.
+func (d detailModel) View() string {
+	if d.h <= 0 {
+		return ""
+	}
+	body := d.h
+	more := len(d.lines) > d.h
+	if more {
+		body--
+	}
+	end := min(d.off+body, len(d.lines))
+	lines := append([]string(nil), d.lines[d.off:end]...)
+	if more {
+		lines = append(lines, d.c.styles.Muted.Render(fmt.Sprintf("lines %d–%d of %d ▲▼", d.off+1, end, len(d.lines))))
+	}
+	return padLines(lines, d.w, d.h)
+}
+
+// ShortHelp lists the detail view's keys.
+func (d detailModel) ShortHelp() []key.Binding {
+	k := d.c.keys
+	return []key.Binding{k.Up, k.Down, k.Left, k.Right, k.CopyCurl, k.Back}
+}
+
+// FullHelp is ShortHelp in one group.
+func (d detailModel) FullHelp() [][]key.Binding { return [][]key.Binding{d.ShortHelp()} }
+
+// docWriter accumulates styled, wrapped lines.
+type docWriter struct {
+	st    themes.Styles
+	w     int
+	lines []string
+}
+
+func (b *docWriter) section(title string) {
+	if len(b.lines) > 0 {
+		b.lines = append(b.lines, "")
+	}
+	b.lines = append(b.lines, b.st.Detail.Section.Render("── "+title))
+}
+
+// text adds already-safe text, wrapped.
+func (b *docWriter) text(s string) {
+	for _, l := range wrap(s, b.w) {
+		b.lines = append(b.lines, b.st.Detail.Value.Render(l))
+	}
+}
+
+// field adds "key: value" with continuation lines indented under the value.
+func (b *docWriter) field(k, v string) {
+	pre := k + ": "
+	indent := min(len([]rune(pre)), b.w/3)
+	ls := wrap(v, max(b.w-indent, 8))
+	for i, l := range ls {
+		if i == 0 {
+			b.lines = append(b.lines, b.st.Detail.Key.Render(pre)+b.st.Detail.Value.Render(l))
+			continue
+		}
+		b.lines = append(b.lines, strings.Repeat(" ", indent)+b.st.Detail.Value.Render(l))
+	}
+}
+
+func (b *docWriter) headers(h cachemodel.Headers) {
+	if len(h) == 0 {
+		b.text("(none)")
+		return
+	}
+	for _, f := range h {
+		b.field(safe(f.Name), safeLong(f.Value))
+	}
+}
+
+// variantDoc is everything known about one request.
+func variantDoc(st themes.Styles, v cachemodel.VariantResult, w int) []string {
+	b := &docWriter{st: st, w: w}
+	b.lines = append(b.lines, st.Detail.Title.Render(cut(safe(v.Method)+" "+safe(v.Request.URL), w)))
+	kind := string(v.Kind)
+	if v.Preflight {
+		kind += ", preflight"
+	}
+	b.field("variant", safe(v.Label)+" ("+safe(kind)+") · round "+strconv.Itoa(v.Round))
+	if v.Experiment != "" {
+		b.field("experiment", safe(v.Experiment)+" · cache buster "+safe(v.CacheBuster))
+	}
+
+	b.section("Timing")
+	b.text(fmt.Sprintf("connect %.1f ms · TTFB %.1f ms · total %.1f ms", v.Timing.ConnectMS, v.Timing.TTFBMS, v.Timing.TotalMS))
+
+	b.section("Cache")
+	if v.Response == nil {
+		b.text("no response")
+	} else {
+		status := cacheWord(v)
+		src := "no cache-status header; nothing says whether a cache answered"
+		if v.Cache.Source != "" {
+			src = "from " + safe(v.Cache.Source)
+			if v.Cache.Raw != "" {
+				src += ": " + safeLong(v.Cache.Raw)
+			}
+		}
+		b.field("status", status)
+		b.field("evidence", src)
+		if v.Cache.Weak {
+			b.text("weak evidence: only a hint such as Age says a cache answered")
+		}
+		age := "absent"
+		if v.Cache.Age != nil {
+			age = strconv.FormatInt(*v.Cache.Age, 10) + " s"
+		}
+		b.field("Age", age)
+		if v.Cache.Status.ServedFromCache() {
+			b.text("served from a stored response: its CORS headers were made for whichever request filled the cache")
+		}
+	}
+
+	b.section("CORS (the browser's view)")
+	switch {
+	case v.Response == nil:
+		b.text("no response to check")
+	case !v.CORS.Applicable:
+		b.text(safe(v.CORS.Reason))
+	default:
+		b.field("anonymous", verdictWords(v.CORS.Allowed, v.CORS.Reason))
+		b.field("with credentials", verdictWords(v.CORS.AllowedWithCredentials, v.CORS.ReasonWithCredentials))
+		if v.CORS.Detail != "" {
+			b.field("why", safeLong(v.CORS.Detail))
+		}
+	}
+
+	b.section("Request headers")
+	b.headers(v.Request.Headers)
+
+	if v.Response != nil {
+		r := v.Response
+		head := fmt.Sprintf("Response: %s %d · %d body bytes", safe(r.Proto), r.Status, r.BodyBytes)
+		if r.BodyTruncated {
+			head += " (stopped at the body limit)"
+		}
+		if r.RemoteAddr != "" {
+			head += " · from " + safe(r.RemoteAddr)
+		}
+		b.section(head)
+		b.headers(r.Headers)
+	}
+	if v.Error != nil {
+		b.section("Error")
+		b.field(safe(string(v.Error.Kind)), safeLong(v.Error.Message))
+	}
+
+	b.section("Reproduce")
+	b.text(safeLong(v.Curl))
+	b.lines = append(b.lines, st.Muted.Render("press y to copy this command (OSC 52)"))
+	return b.lines
+}
+
+func verdictWords(allowed *bool, reason string) string {
+	switch {
+	case allowed == nil:
+		return "unknown"
+	case *allowed:
+		return "✓ allowed"
+	}
+	return "✗ blocked: " + safe(reason)
+}
+
+// findingDoc is a finding's full text.
+func findingDoc(st themes.Styles, f cachemodel.Finding, w int) []string {
+	b := &docWriter{st: st, w: w}
+	sev := strings.ToUpper(string(f.Severity))
+	b.lines = append(b.lines, themes.SeverityStyle(st, string(f.Severity)).Render("["+safe(sev)+"]")+" "+st.Detail.Title.Render(cut(safe(f.Rule), max(w-len(sev)-3, 1))))
+	if f.FromErrorStatus {
+		b.text("drawn from an error response (4xx/5xx): rated low at most")
+	}
+	b.section("What")
+	b.text(safeLong(f.Message))
+	b.section("Evidence")
+	if len(f.Evidence) == 0 {
+		b.text("(none listed)")
+	}
+	for _, e := range f.Evidence {
+		for i, l := range wrap(safeLong(e), max(w-2, 8)) {
+			pre := "  "
+			if i == 0 {
+				pre = "• "
+			}
+			b.lines = append(b.lines, pre+st.Detail.Value.Render(l))
+		}
+	}
+	b.section("Fix")
+	b.text(safeLong(f.Fix))
+	return b.lines
+}

@@ -1,0 +1,529 @@
+package tui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/themes"
+)
+
+// Column width limits: wide enough for a typical origin, narrow enough that
+// a few variants share 80 columns. Longer values end in "…" and are shown
+// whole in the detail view.
+const (
+	maxColWidth   = 32
+	minColWidth   = 6
+	maxLabelWidth = 18
+	maxVarLabel   = 30 // transposed: the variant column
+)
+
+// matrixModel shows one target's grid. In the normal layout fields are
+// rows and variants columns; transposed swaps them. The cursor is always a
+// variant (what enter opens); the other axis scrolls.
+type matrixModel struct {
+	c          *common
+	w, h       int
+	focused    bool
+	rep, prev  *cachemodel.TargetReport
+	opt        gridOptions
+	transposed bool
+	g          grid
+	cursor     int // variant (grid column)
+	varOff     int // first visible variant
+	fieldOff   int // first visible field (grid row)
+	evidence   [][]bool
+	empty      string // shown when there is no report
+}
+
+func newMatrix(c *common) matrixModel { return matrixModel{c: c} }
+
+// SetSize sets the content box (the pane title is the root's).
+func (m *matrixModel) SetSize(w, h int) { m.w, m.h = w, h; m.clamp() }
+
+// SetReport shows a report (nil: the empty message). The cursor stays on
+// the same variant key when it still exists.
+func (m *matrixModel) SetReport(rep, prev *cachemodel.TargetReport, empty string) {
+	oldKey := ""
+	if m.cursor < len(m.g.cols) {
+		oldKey = m.g.cols[m.cursor].key
+	}
+	sameTarget := m.rep != nil && rep != nil && m.rep.URL == rep.URL
+	m.rep, m.prev, m.empty = rep, prev, empty
+	m.rebuild()
+	if !sameTarget {
+		// Open on the poisoned cell when there is one: it is what the user
+		// came for, and at 80 columns it may be off to the right.
+		m.cursor, m.varOff, m.fieldOff = max(m.g.first, 0), 0, 0
+	} else {
+		for i, c := range m.g.cols {
+			if c.key == oldKey {
+				m.cursor = i
+			}
+		}
+	}
+	m.clamp()
+}
+
+// SetEmpty changes the message shown while there is no report.
+func (m *matrixModel) SetEmpty(msg string) { m.empty = msg }
+
+func (m *matrixModel) rebuild() {
+	if m.rep == nil {
+		m.g = grid{}
+		m.evidence = nil
+		return
+	}
+	m.g = buildGrid(m.rep, m.prev, m.opt)
+	m.evidence = nil
+}
+
+// SetTransposed swaps the axes; scroll offsets restart from the top left
+// since they now count the other things.
+func (m *matrixModel) SetTransposed(on bool) {
+	m.transposed = on
+	m.varOff, m.fieldOff = 0, 0
+	m.clamp()
+}
+
+// SetOptions toggles rounds and diff, rebuilding the grid.
+func (m *matrixModel) SetOptions(opt gridOptions) {
+	if opt == m.opt {
+		return
+	}
+	key := ""
+	if m.cursor < len(m.g.cols) {
+		key = strings.SplitN(m.g.cols[m.cursor].key, "|R", 2)[0]
+	}
+	m.opt = opt
+	m.rebuild()
+	for i, c := range m.g.cols {
+		if strings.HasPrefix(c.key, key) {
+			m.cursor = i
+			break
+		}
+	}
+	m.clamp()
+}
+
+// Highlight marks the evidence cells of a finding (nil clears).
+func (m *matrixModel) Highlight(f *cachemodel.Finding) {
+	m.evidence = evidenceCells(&m.g, m.rep, f)
+}
+
+// Selected returns the variant under the cursor.
+func (m *matrixModel) Selected() (cachemodel.VariantResult, bool) {
+	if m.rep == nil || m.cursor >= len(m.g.cols) {
+		return cachemodel.VariantResult{}, false
+	}
+	return m.rep.Variants[m.g.cols[m.cursor].shown], true
+}
+
+// Step moves the cursor by delta variants (detail view's left/right).
+func (m *matrixModel) Step(delta int) bool {
+	n := m.cursor + delta
+	if n < 0 || n >= len(m.g.cols) {
+		return false
+	}
+	m.cursor = n
+	m.clamp()
+	return true
+}
+
+// clamp keeps the cursor in range and scrolls so it stays visible. Every
+// change of cursor, size or content ends here, so View only reads offsets.
+func (m *matrixModel) clamp() {
+	m.cursor = clampInt(m.cursor, 0, len(m.g.cols)-1)
+	if len(m.g.cols) == 0 {
+		m.varOff, m.fieldOff = 0, 0
+		return
+	}
+	body := m.bodyRows()
+	if m.transposed {
+		labelW, avail := m.transposedGeometry()
+		_ = labelW
+		m.fieldOff, _ = window(len(m.g.rows), m.fieldOff, -1, avail, m.fieldWidth(avail))
+		m.varOff = clampInt(m.varOff, max(m.cursor-body+1, 0), m.cursor)
+		return
+	}
+	_, avail := m.normalGeometry()
+	m.varOff, _ = window(len(m.g.cols), m.varOff, m.cursor, avail, m.colWidth(avail))
+	m.fieldOff = clampInt(m.fieldOff, 0, max(len(m.g.rows)-body, 0))
+}
+
+// normalGeometry is the row-label width and the columns left for variants.
+func (m *matrixModel) normalGeometry() (labelW, avail int) {
+	for _, r := range m.g.rows {
+		labelW = max(labelW, r.width)
+	}
+	labelW = min(labelW+2, maxLabelWidth)
+	return labelW, max(m.w-labelW-2, minColWidth+1) // 2: room for the ▶ marker
+}
+
+func (m *matrixModel) colWidth(avail int) func(int) int {
+	return func(i int) int { return min(colWidth(m.g.cols[i]), avail-1) }
+}
+
+// transposedGeometry is the variant-label width and the columns left for
+// fields.
+func (m *matrixModel) transposedGeometry() (labelW, avail int) {
+	for _, c := range m.g.cols {
+		labelW = max(labelW, ansi.StringWidth(transposedLabel(c)))
+	}
+	labelW = max(min(labelW+1, maxVarLabel, m.w/2), 4)
+	return labelW, max(m.w-labelW-2, minColWidth+1)
+}
+
+func (m *matrixModel) fieldWidth(avail int) func(int) int {
+	return func(ri int) int {
+		w := m.g.rows[ri].width + 1
+		for ci := range m.g.cols {
+			w = max(w, m.g.cells[ri][ci].width+1)
+		}
+		return min(clampInt(w, minColWidth, maxColWidth), avail-1)
+	}
+}
+
+// transposedLabel names a variant in the transposed layout's first column.
+func transposedLabel(c gridCol) string {
+	label := c.label
+	if c.short != "" {
+		label += " (" + c.short + ")"
+	}
+	if c.fresh {
+		label += " (new)"
+	}
+	return label
+}
+
+func clampInt(v, lo, hi int) int {
+	if hi < lo {
+		return lo
+	}
+	return min(max(v, lo), hi)
+}
+
+// Update handles movement keys while the matrix has focus.
+func (m matrixModel) Update(msg tea.Msg) (matrixModel, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok || m.rep == nil {
+		return m, nil
+	}
+	k := m.c.keys
+	varPrev, varNext, fieldPrev, fieldNext := k.Left, k.Right, k.Up, k.Down
+	if m.transposed {
+		varPrev, varNext, fieldPrev, fieldNext = k.Up, k.Down, k.Left, k.Right
+	}
+	page := max(m.bodyRows()-1, 1)
+	switch {
+	case key.Matches(km, varPrev):
+		m.cursor--
+	case key.Matches(km, varNext):
+		m.cursor++
+	case key.Matches(km, fieldPrev):
+		m.fieldOff--
+	case key.Matches(km, fieldNext):
+		m.fieldOff = m.nextFieldOff()
+	case key.Matches(km, k.Home):
+		m.cursor = 0
+	case key.Matches(km, k.End):
+		m.cursor = len(m.g.cols) - 1
+	case key.Matches(km, k.PageUp):
+		if m.transposed {
+			m.cursor -= page
+		} else {
+			m.fieldOff -= page
+		}
+	case key.Matches(km, k.PageDown):
+		if m.transposed {
+			m.cursor += page
+		} else {
+			m.fieldOff += page
+		}
+	default:
+		return m, nil
+	}
+	m.clamp()
+	return m, nil
+}
+
+// nextFieldOff scrolls the field axis by one, stopping when the last field
+// is already in view.
+func (m *matrixModel) nextFieldOff() int {
+	if !m.transposed {
+		return m.fieldOff + 1 // clamp stops at the last page
+	}
+	_, avail := m.transposedGeometry()
+	_, end := window(len(m.g.rows), m.fieldOff, -1, avail, m.fieldWidth(avail))
+	if end >= len(m.g.rows) {
+		return m.fieldOff
+	}
+	return m.fieldOff + 1
+}
+
+// ShortHelp lists the matrix's own keys.
+func (m matrixModel) ShortHelp() []key.Binding {
+	k := m.c.keys
+	return []key.Binding{k.Left, k.Right, k.Open, k.Transpose, k.Rounds}
+}
+
+// FullHelp is ShortHelp in one group.
+func (m matrixModel) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }
+
+// bodyRows is how many rows of cells fit under the header and above the
+// footer.
+func (m matrixModel) bodyRows() int {
+	head := 2
+	if m.transposed {
+		head = 1
+	}
+	return max(m.h-head-1, 1)
+}
+
+// View draws the visible part of the grid and a footer that says what is
+// scrolled out of view, so nothing is cut silently.
+func (m matrixModel) View() string {
+	if m.w <= 0 || m.h <= 0 {
+		return ""
+	}
+	if m.rep == nil {
+		return padLines(wrap(m.empty, m.w), m.w, m.h)
+	}
+	if len(m.g.cols) == 0 {
+		return padLines([]string{"no requests in this report"}, m.w, m.h)
+	}
+	var lines []string
+	var footer string
+	if m.transposed {
+		lines, footer = m.viewTransposed()
+	} else {
+		lines, footer = m.viewNormal()
+	}
+	body := padLines(lines, m.w, m.h-1)
+	return body + "\n" + m.c.styles.Muted.Render(fit(footer, m.w))
+}
+
+// window picks which of n items (with widths w(i), each plus one separator)
+// are visible in avail columns, starting at off and moving off so that
+// cursor is visible. It returns the new offset and the end (exclusive).
+func window(n, off, cursor, avail int, w func(int) int) (int, int) {
+	if n == 0 {
+		return 0, 0
+	}
+	off = clampInt(off, 0, n-1)
+	if cursor >= 0 {
+		if cursor < off {
+			off = cursor
+		}
+		for off < cursor {
+			used := 0
+			for i := off; i <= cursor; i++ {
+				used += w(i) + 1
+			}
+			if used <= avail {
+				break
+			}
+			off++
+		}
+	}
+	end, used := off, 0
+	for end < n {
+		need := w(end) + 1
+		if used+need > avail && end > off {
+			break
+		}
+		used += need
+		end++
+	}
+	return off, end
+}
+
+func (m *matrixModel) cellStyle(c gridCell, selected, evidence bool) lipgloss.Style {
+	st := m.c.styles
+	var s lipgloss.Style
+	switch c.tone {
+	case toneMuted:
+		s = st.Matrix.Empty
+	case toneCache:
+		s = themes.CacheStatusStyle(st, c.cacheStatus)
+	case toneAllowed:
+		s = st.Verdict.Allowed
+	case toneBlocked:
+		s = st.Verdict.Blocked
+	case toneError:
+		s = st.Error.Title
+	default:
+		s = st.Matrix.Cell
+	}
+	switch {
+	case c.mark == markProblem:
+		s = st.Matrix.Problem
+	case evidence:
+		s = st.Accent
+	case c.mark == markDiff || c.mark == markChanged:
+		s = st.Matrix.Diff
+	}
+	if selected && m.focused {
+		s = st.Matrix.Selected
+	}
+	return s
+}
+
+// drawCell is the glyph slot plus the text fitted to w-1 columns.
+func (m *matrixModel) drawCell(c gridCell, w int, selected, evidence bool) string {
+	g := c.mark.glyph()
+	if evidence && c.mark != markProblem {
+		g = glyphEvidence
+	}
+	return g + m.cellStyle(c, selected, evidence).Render(fit(c.text, w-1))
+}
+
+func (m *matrixModel) isEvidence(ri, ci int) bool {
+	return m.evidence != nil && m.evidence[ri][ci]
+}
+
+func colWidth(c gridCol) int { return clampInt(c.width+1, minColWidth, maxColWidth) }
+
+// viewNormal: fields down, variants across.
+func (m *matrixModel) viewNormal() ([]string, string) {
+	st := m.c.styles
+	g := &m.g
+	labelW, avail := m.normalGeometry()
+	widths := m.colWidth(avail)
+	off, end := window(len(g.cols), m.varOff, -1, avail, widths)
+
+	left := ""
+	if off > 0 {
+		left = "◀ " + strconv.Itoa(off) + " more"
+	}
+	right := ""
+	if end < len(g.cols) {
+		right = " ▶"
+	}
+	var kindLine, labelLine strings.Builder
+	kindLine.WriteString(st.Muted.Render(fit(left, labelW)))
+	labelLine.WriteString(fit("", labelW))
+	for ci := off; ci < end; ci++ {
+		w := widths(ci)
+		col := g.cols[ci]
+		kind := col.kind
+		if col.fresh {
+			kind = joinNonEmpty(" ", kind, "(new)")
+		}
+		kindLine.WriteString(" " + st.Muted.Render(fit(" "+kind, w)))
+		cur := " "
+		hs := st.Matrix.Header
+		if ci == m.cursor {
+			cur = glyphCursor
+			if m.focused {
+				hs = st.Matrix.Selected
+			}
+		}
+		labelLine.WriteString(" " + cur + hs.Render(fit(col.label, w-1)))
+	}
+	kindLine.WriteString(st.Muted.Render(right))
+	labelLine.WriteString(st.Muted.Render(right))
+	lines := []string{kindLine.String(), labelLine.String()}
+
+	first := m.fieldOff
+	last := min(first+m.bodyRows(), len(g.rows))
+	for ri := first; ri < last; ri++ {
+		row := g.rows[ri]
+		var b strings.Builder
+		mk := "  "
+		if row.differs {
+			mk = glyphDiff + " "
+		}
+		b.WriteString(st.Matrix.RowLabel.Render(fit(mk+row.name, labelW)))
+		for ci := off; ci < end; ci++ {
+			b.WriteString(" " + m.drawCell(g.cells[ri][ci], widths(ci), ci == m.cursor, m.isEvidence(ri, ci)))
+		}
+		lines = append(lines, b.String())
+	}
+	return lines, m.footer(off, end, len(g.cols), first, last, len(g.rows), "variants", "rows")
+}
+
+// viewTransposed: variants down, fields across.
+func (m *matrixModel) viewTransposed() ([]string, string) {
+	st := m.c.styles
+	g := &m.g
+	labelW, avail := m.transposedGeometry()
+	fieldW := m.fieldWidth(avail)
+	offF, endF := window(len(g.rows), m.fieldOff, -1, avail, fieldW)
+
+	left := ""
+	if offF > 0 {
+		left = "◀ " + strconv.Itoa(offF) + " more"
+	}
+	var head strings.Builder
+	head.WriteString(st.Muted.Render(fit(left, labelW)))
+	for ri := offF; ri < endF; ri++ {
+		mk := " "
+		if g.rows[ri].differs {
+			mk = glyphDiff
+		}
+		head.WriteString(" " + mk + st.Matrix.Header.Render(fit(g.rows[ri].name, fieldW(ri)-1)))
+	}
+	if endF < len(g.rows) {
+		head.WriteString(st.Muted.Render(" ▶"))
+	}
+	lines := []string{head.String()}
+
+	first := m.varOff
+	last := min(first+m.bodyRows(), len(g.cols))
+	for ci := first; ci < last; ci++ {
+		col := g.cols[ci]
+		cur := " "
+		ls := st.Matrix.RowLabel
+		if ci == m.cursor {
+			cur = glyphCursor
+			if m.focused {
+				ls = st.Matrix.Selected
+			}
+		}
+		var b strings.Builder
+		b.WriteString(cur + ls.Render(fit(transposedLabel(col), labelW-1)))
+		for ri := offF; ri < endF; ri++ {
+			b.WriteString(" " + m.drawCell(g.cells[ri][ci], fieldW(ri), false, m.isEvidence(ri, ci)))
+		}
+		lines = append(lines, b.String())
+	}
+	return lines, m.footer(offF, endF, len(g.rows), first, last, len(g.cols), "fields", "variants")
+}
+
+// footer says what is off-screen on each axis, then the glyph legend for
+// whatever marks are present.
+func (m *matrixModel) footer(off, end, n, voff, vend, vn int, across, down string) string {
+	var parts []string
+	if off > 0 || end < n {
+		parts = append(parts, across+" "+strconv.Itoa(off+1)+"–"+strconv.Itoa(end)+" of "+strconv.Itoa(n)+" ◀▶")
+	}
+	if voff > 0 || vend < vn {
+		parts = append(parts, down+" "+strconv.Itoa(voff+1)+"–"+strconv.Itoa(vend)+" of "+strconv.Itoa(vn)+" ▲▼")
+	}
+	if m.g.problems > 0 {
+		parts = append(parts, glyphProblem+" cached for another request")
+	}
+	if m.evidence != nil {
+		parts = append(parts, glyphEvidence+" evidence")
+	}
+	if m.opt.diff {
+		switch {
+		case m.prev == nil:
+			parts = append(parts, "no previous run to diff")
+		default:
+			d := glyphChanged + " " + strconv.Itoa(m.g.changed) + " changed since previous run"
+			if m.g.gone > 0 {
+				d += ", " + strconv.Itoa(m.g.gone) + " variants gone"
+			}
+			parts = append(parts, d)
+		}
+	}
+	parts = append(parts, glyphDiff+" differs")
+	return strings.Join(parts, " · ")
+}

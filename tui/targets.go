@@ -1,0 +1,249 @@
+package tui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/themes"
+)
+
+// targetsModel lists the targets with their live state. Only the rows in
+// view are drawn, so 10,000 targets cost what 20 do.
+type targetsModel struct {
+	c       *common
+	s       *store
+	w, h    int
+	focused bool
+	filter  string // lower-cased
+	visible []int  // target IDs that pass the filter, in order
+	cursor  int    // index into visible
+	off     int    // first visible row
+	spinner string // current spinner frame, set by the root
+}
+
+func newTargets(c *common, s *store) targetsModel {
+	t := targetsModel{c: c, s: s}
+	t.refilter()
+	return t
+}
+
+// SetSize sets the content box.
+func (t *targetsModel) SetSize(w, h int) {
+	t.w, t.h = w, h
+	t.follow()
+}
+
+// SetFilter keeps the targets whose URL contains f (case-insensitive); the
+// cursor stays on the same target when it still passes.
+func (t *targetsModel) SetFilter(f string) {
+	t.filter = strings.ToLower(f)
+	t.refilter()
+}
+
+// Added tells the list a target was appended.
+func (t *targetsModel) Added(tg *target) {
+	if t.filter == "" || strings.Contains(tg.lower, t.filter) {
+		t.visible = append(t.visible, tg.id)
+	}
+}
+
+func (t *targetsModel) refilter() {
+	sel, hadSel := t.SelectedID()
+	t.visible = t.visible[:0]
+	for _, tg := range t.s.targets {
+		if t.filter == "" || strings.Contains(tg.lower, t.filter) {
+			t.visible = append(t.visible, tg.id)
+		}
+	}
+	t.cursor = 0
+	if hadSel {
+		for i, id := range t.visible {
+			if id == sel {
+				t.cursor = i
+				break
+			}
+		}
+	}
+	t.follow()
+}
+
+// Select puts the cursor on a target; false when it is filtered out.
+func (t *targetsModel) Select(id int) bool {
+	for i, v := range t.visible {
+		if v == id {
+			t.cursor = i
+			t.follow()
+			return true
+		}
+	}
+	return false
+}
+
+// SelectedID returns the target under the cursor.
+func (t *targetsModel) SelectedID() (int, bool) {
+	if t.cursor < 0 || t.cursor >= len(t.visible) {
+		return 0, false
+	}
+	return t.visible[t.cursor], true
+}
+
+func (t *targetsModel) follow() {
+	t.cursor = clampInt(t.cursor, 0, len(t.visible)-1)
+	h := max(t.h, 1)
+	if t.cursor < t.off {
+		t.off = t.cursor
+	}
+	if t.cursor >= t.off+h {
+		t.off = t.cursor - h + 1
+	}
+	t.off = clampInt(t.off, 0, max(len(t.visible)-h, 0))
+}
+
+// Update moves the cursor.
+func (t targetsModel) Update(msg tea.Msg) (targetsModel, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return t, nil
+	}
+	k := t.c.keys
+	page := max(t.h-1, 1)
+	switch {
+	case key.Matches(km, k.Up):
+		t.cursor--
+	case key.Matches(km, k.Down):
+		t.cursor++
+	case key.Matches(km, k.PageUp):
+		t.cursor -= page
+	case key.Matches(km, k.PageDown):
+		t.cursor += page
+	case key.Matches(km, k.Home):
+		t.cursor = 0
+	case key.Matches(km, k.End):
+		t.cursor = len(t.visible) - 1
+	default:
+		return t, nil
+	}
+	t.follow()
+	return t, nil
+}
+
+// ShortHelp lists the pane's own keys.
+func (t targetsModel) ShortHelp() []key.Binding {
+	k := t.c.keys
+	return []key.Binding{k.Up, k.Down, k.Filter, k.Open}
+}
+
+// FullHelp is ShortHelp in one group.
+func (t targetsModel) FullHelp() [][]key.Binding { return [][]key.Binding{t.ShortHelp()} }
+
+// Title is the pane title: counts and the filter.
+func (t targetsModel) Title() string {
+	title := "Targets " + strconv.Itoa(len(t.s.targets))
+	if t.filter != "" {
+		title = "Targets " + strconv.Itoa(len(t.visible)) + " of " + strconv.Itoa(len(t.s.targets)) + " · filter \"" + safe(t.filter) + "\""
+	}
+	return title
+}
+
+// Column widths of a row: cursor, state, provider, severity, then the URL.
+const (
+	stateColW    = 10
+	providerColW = 11
+	severityColW = 7
+)
+
+// View draws the rows in view.
+func (t targetsModel) View() string {
+	if t.w <= 0 || t.h <= 0 {
+		return ""
+	}
+	if len(t.visible) == 0 {
+		msg := "no targets: press u to add a URL"
+		if len(t.s.targets) > 0 {
+			msg = "no target matches the filter; press / then esc to clear it"
+		}
+		return padLines([]string{t.c.styles.Muted.Render(msg)}, t.w, t.h)
+	}
+	st := t.c.styles
+	showProvider := t.w >= 60
+	lines := make([]string, 0, t.h)
+	end := min(t.off+t.h, len(t.visible))
+	for i := t.off; i < end; i++ {
+		tg := t.s.targets[t.visible[i]]
+		sel := i == t.cursor
+		var b strings.Builder
+		if sel {
+			b.WriteString(st.Targets.Cursor.Render(glyphCursor + " "))
+		} else {
+			b.WriteString("  ")
+		}
+		word, ws := t.stateWord(tg)
+		b.WriteString(ws.Render(fit(word, stateColW)))
+		used := 2 + stateColW
+		if showProvider {
+			prov := ""
+			if tg.current != nil && tg.current.Provider != "" && tg.current.Provider != cachemodel.ProviderUnknown {
+				prov = safe(string(tg.current.Provider))
+			}
+			b.WriteString(st.Targets.Dim.Render(fit(prov, providerColW)))
+			used += providerColW
+		}
+		sev := tg.worst()
+		sevWord := ""
+		switch {
+		case sev != "":
+			sevWord = strings.ToUpper(string(sev))
+		case tg.current != nil:
+			sevWord = "ok"
+		}
+		b.WriteString(themes.SeverityStyle(st, string(sev)).Render(fit(sevWord, severityColW)))
+		used += severityColW
+		urlStyle := st.Targets.Item
+		if sel && t.focused {
+			urlStyle = st.Targets.Selected
+		}
+		b.WriteString(urlStyle.Render(fit(tg.label, max(t.w-used, 1))))
+		lines = append(lines, b.String())
+	}
+	return padLines(lines, t.w, t.h)
+}
+
+// stateWord is the state as glyph and word: readable without colour.
+func (t targetsModel) stateWord(tg *target) (string, lipgloss.Style) {
+	st := t.c.styles.Targets
+	switch tg.change {
+	case changeAdded:
+		return "+ added", st.Item
+	case changeRemoved:
+		return "- removed", st.Dim
+	case changeChanged:
+		if !tg.state.running() {
+			return glyphChanged + " changed", st.Item
+		}
+	case changeSame:
+		if !tg.state.running() {
+			return "= same", st.Dim
+		}
+	}
+	switch tg.state {
+	case stateQueued:
+		return "· queued", st.Dim
+	case stateProbing:
+		return t.spinner + " " + strconv.Itoa(tg.stepsDone) + "/" + strconv.Itoa(tg.stepsTotal), t.c.styles.StatusBar.Spinner
+	case stateDone:
+		return "✓ done", st.Item
+	case stateFailed:
+		return "✗ error", st.Error
+	case stateCancelled:
+		return "■ stopped", st.Dim
+	}
+	if tg.current != nil {
+		return "✓ loaded", st.Item
+	}
+	return "· idle", st.Dim
+}

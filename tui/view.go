@@ -1,0 +1,221 @@
+package tui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/corscope/corscope/cachemodel"
+)
+
+// View draws the whole screen: header, body, status bar. Every part is
+// padded to its box, so the frame is always exactly w×h.
+func (m Model) View() string {
+	if m.quitting {
+		return ""
+	}
+	if !m.ready {
+		return "starting…"
+	}
+	if m.lay.tooSmall {
+		return m.tooSmallView()
+	}
+	var body string
+	switch m.screen {
+	case screenDetail, screenConfirm:
+		body = paneTitle(m.c, m.detail.title, true, m.w) + "\n" + m.detail.View()
+	case screenHelp:
+		body = paneTitle(m.c, "Help · every key that works right now", true, m.w) + "\n" + m.helpView()
+	default:
+		body = m.mainView()
+	}
+	return m.headerView() + "\n" + body + "\n" + m.statusView()
+}
+
+func (m Model) tooSmallView() string {
+	msg := []string{
+		"corscope needs a terminal of at least " + itoa(minWidth) + "×" + itoa(minHeight) + ".",
+		"This one is " + itoa(m.w) + "×" + itoa(m.h) + ": enlarge it, or press q to quit.",
+	}
+	var lines []string
+	for _, l := range msg {
+		lines = append(lines, wrap(l, max(m.w, 1))...)
+	}
+	return padLines(lines, max(m.w, 1), max(m.h, len(lines)))
+}
+
+// headerView is the top line: what is running, in which mode, with which
+// theme.
+func (m Model) headerView() string {
+	st := m.c.styles
+	title := "corscope"
+	if m.opt.Title != "" {
+		title = "corscope " + safe(m.opt.Title)
+	}
+	parts := []string{plural(len(m.s.targets), "target")}
+	if !m.readOnly {
+		parts = append([]string{"mode " + string(m.mode)}, parts...)
+		parts = append(parts, plural(len(m.origins), "origin"))
+	} else {
+		parts = append(parts, "read-only")
+	}
+	if m.diff {
+		parts = append(parts, "diff on")
+	}
+	left := st.Header.Title.Render(title) + st.Header.Subtitle.Render(" · "+strings.Join(parts, " · "))
+	right := st.Header.Subtitle.Render("theme " + safe(m.themes[m.themeIdx].Name) + " · ? help")
+	return " " + spread(left, right, max(m.w-2, 1)) + " "
+}
+
+// spread puts left and right on one line of width w, cutting left first.
+func spread(left, right string, w int) string {
+	rw := ansi.StringWidth(right)
+	if rw+2 > w {
+		return fit(left, w)
+	}
+	left = cut(left, w-rw-1)
+	gap := w - ansi.StringWidth(left) - rw
+	return left + strings.Repeat(" ", gap) + right
+}
+
+// statusView is the bottom line: a prompt, a flash or the short help on
+// the left, progress on the right.
+func (m Model) statusView() string {
+	st := m.c.styles
+	right := m.progressView()
+	leftW := max(m.w-ansi.StringWidth(right)-3, 10)
+	var left string
+	switch {
+	case m.prompt != promptNone && m.promptErr != "":
+		// Keep what was typed visible next to why it was refused.
+		in := m.input.View()
+		iw := min(ansi.StringWidth(in), max(m.w/3, m.w-ansi.StringWidth(m.promptErr)-5))
+		return " " + fit(in, iw) + " " + st.StatusBar.Error.Render(fit("✗ "+m.promptErr, m.w-iw-2))
+	case m.prompt != promptNone:
+		return " " + fit(m.input.View(), m.w-1)
+	case m.flash.text != "":
+		glyph, s := "ℹ", st.StatusBar.Info
+		switch m.flash.level {
+		case flashOK:
+			glyph, s = "✓", st.StatusBar.OK
+		case flashWarn:
+			glyph, s = "!", st.StatusBar.Warn
+		case flashError:
+			glyph, s = "✗", st.StatusBar.Error
+		}
+		left = s.Render(cut(glyph+" "+m.flash.text, leftW))
+	default:
+		h := m.help
+		h.Width = leftW
+		left = h.ShortHelpView(m.ShortHelp())
+	}
+	return " " + spread(left, right, max(m.w-2, 1)) + " "
+}
+
+// progressView is the progress bar of the runs in flight, or a summary.
+func (m Model) progressView() string {
+	st := m.c.styles
+	total, owed := 0, 0
+	for _, r := range m.runs {
+		total += r.total
+		owed += r.owned
+	}
+	if total > 0 {
+		done := total - owed
+		const barW = 16
+		fill := done * barW / total
+		bar := st.StatusBar.OK.Render(strings.Repeat("█", fill)) + st.Muted.Render(strings.Repeat("░", barW-fill))
+		return st.StatusBar.Spinner.Render(m.spin.View()) + " " + bar + " " + st.StatusBar.Text.Render(itoa(done)+"/"+itoa(total))
+	}
+	c := m.s.counts()
+	var parts []string
+	if c.done > 0 {
+		parts = append(parts, "✓ "+itoa(c.done)+" done")
+	}
+	if c.failed > 0 {
+		parts = append(parts, "✗ "+itoa(c.failed)+" error")
+	}
+	if c.cancelled > 0 {
+		parts = append(parts, "■ "+itoa(c.cancelled)+" stopped")
+	}
+	return st.StatusBar.Text.Render(strings.Join(parts, " · "))
+}
+
+// mainView is the three panes, stacked or side by side.
+func (m Model) mainView() string {
+	l := m.lay
+	targets := paneTitle(m.c, m.targets.Title(), m.targets.focused, l.targets.w) + "\n" + m.targets.View()
+	matrix := paneTitle(m.c, m.matrixTitle(), m.matrix.focused, l.matrix.w) + "\n" + m.matrix.View()
+	findings := paneTitle(m.c, m.findings.Title(), m.findings.focused, l.findings.w) + "\n" + m.findings.View()
+	if !l.wide {
+		return targets + "\n" + matrix + "\n" + findings
+	}
+	right := matrix + "\n" + findings
+	h := lipgloss.Height(targets)
+	sep := strings.TrimSuffix(strings.Repeat(m.separator()+"\n", h), "\n")
+	return lipgloss.JoinHorizontal(lipgloss.Top, targets, sep, right)
+}
+
+// matrixTitle names the target and says what the matrix shows.
+func (m Model) matrixTitle() string {
+	t := m.selected()
+	if t == nil {
+		return "Variants"
+	}
+	parts := []string{"Variants of " + t.label}
+	if rep := m.matrix.rep; rep != nil && rep.Provider != "" && rep.Provider != cachemodel.ProviderUnknown {
+		parts = append(parts, safe(string(rep.Provider)))
+	}
+	if t.mode != "" && (t.mode != m.mode || len(m.modes) > 1) {
+		parts = append(parts, string(t.mode)+" run")
+	}
+	switch {
+	case t.current == nil && t.change == changeRemoved:
+		parts = append(parts, "only in the older report")
+	case t.state.running() && t.current != nil:
+		parts = append(parts, m.spin.View()+" re-probing, showing the previous result")
+	}
+	var toggles []string
+	if m.rounds {
+		toggles = append(toggles, "rounds")
+	}
+	if m.matrix.transposed {
+		toggles = append(toggles, "transposed")
+	}
+	if m.diff {
+		toggles = append(toggles, "diff")
+	}
+	if len(toggles) > 0 {
+		parts = append(parts, "["+strings.Join(toggles, ", ")+"]")
+	}
+	return strings.Join(parts, " · ")
+}
+
+// helpView is every enabled binding plus the glyph legend.
+func (m Model) helpView() string {
+	h := m.help
+	h.Width = m.w
+	lines := strings.Split(h.FullHelpView(m.FullHelp()), "\n")
+	st := m.c.styles
+	legend := []string{
+		"",
+		st.Accent.Render("What the glyphs mean (no colour needed)"),
+		"  " + glyphCursor + " cursor · ━▸ focused pane · ◀ ▶ ▲ ▼ more out of view",
+		"  " + glyphDiff + " differs from most variants in its row",
+		"  " + glyphProblem + " a CORS answer the cache stored for another request (poisoned)",
+		"  " + glyphEvidence + " evidence of the selected finding · " + glyphChanged + " changed since the previous run",
+		"  verdicts: ✓ allowed · ✗ blocked (reason) · – not a CORS request",
+		"  targets: · queued · " + m.spin.Spinner.Frames[0] + " probing n/m · ✓ done · ✗ error · ■ stopped",
+	}
+	if m.readOnly {
+		legend = append(legend, "", "Read-only: this is a saved report; keys that would send requests are off.")
+	}
+	for _, l := range legend {
+		lines = append(lines, wrap(l, m.w)...)
+	}
+	return padLines(lines, m.w, m.lay.full.h)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
