@@ -1,0 +1,395 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/corscope/corscope/cachemodel"
+)
+
+const (
+	appOrigin   = "https://app.example.com"
+	adminOrigin = "https://admin.example.com"
+)
+
+// reportFor probes one URL on the fake CDN (no runner, no goroutines) and
+// analyses it as the TUI would.
+func reportFor(t testing.TB, eng *fakeCDN, raw string, rounds int, origins ...string) cachemodel.TargetReport {
+	t.Helper()
+	plan := cachemodel.BuildObservePlan(0, mustURL(t, raw), cachemodel.PlanOptions{Origins: origins, Rounds: rounds})
+	obs := make([]cachemodel.Observation, len(plan.Steps))
+	for i, st := range plan.Steps {
+		obs[i] = cachemodel.Observation{Step: i, Response: eng.respond(st)}
+	}
+	return cachemodel.Analyze(plan, obs, cachemodel.AnalyzeOptions{})
+}
+
+// poisonedReport is the classic case: a browser on app filled a cache
+// that ignores Origin, so admin (and null) get app's ACAO from cache.
+func poisonedReport(t testing.TB) cachemodel.TargetReport {
+	eng := newFakeCDN(appOrigin, adminOrigin)
+	eng.respond(cachemodel.Step{Method: "GET", URL: "http://127.0.0.1:8080/a.json", Headers: cachemodel.Headers{{Name: "Origin", Value: appOrigin}}})
+	return reportFor(t, eng, "http://127.0.0.1:8080/a.json", 2, appOrigin, adminOrigin)
+}
+
+// healthyReport has Vary: Origin, so every origin gets its own entry.
+func healthyReport(t testing.TB) cachemodel.TargetReport {
+	eng := newFakeCDN(appOrigin, adminOrigin)
+	eng.vary = true
+	return reportFor(t, eng, "http://127.0.0.1:8080/a.json", 2, appOrigin, adminOrigin)
+}
+
+func colIndex(t testing.TB, g grid, label string) int {
+	t.Helper()
+	for i, c := range g.cols {
+		if c.label == label {
+			return i
+		}
+	}
+	t.Fatalf("no column %q in %v", label, colLabels(g))
+	return -1
+}
+
+func rowIndex(t testing.TB, g grid, name string) int {
+	t.Helper()
+	for i, r := range g.rows {
+		if r.name == name {
+			return i
+		}
+	}
+	t.Fatalf("no row %q", name)
+	return -1
+}
+
+func colLabels(g grid) []string {
+	var out []string
+	for _, c := range g.cols {
+		out = append(out, c.label)
+	}
+	return out
+}
+
+func TestBuildGridColumnsAndCacheHistory(t *testing.T) {
+	rep := healthyReport(t)
+	g := buildGrid(&rep, nil, gridOptions{})
+	want := []string{"(no Origin)", appOrigin, adminOrigin, "http://127.0.0.1:8080", "null"}
+	if got := colLabels(g); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("columns = %v, want %v", got, want)
+	}
+	cache := rowIndex(t, g, "Cache")
+	for ci := range g.cols {
+		if got := g.cells[cache][ci].text; got != "MISS→HIT" {
+			t.Errorf("%s cache = %q, want MISS→HIT", g.cols[ci].label, got)
+		}
+	}
+	// Each column draws its last round.
+	for _, c := range g.cols {
+		if rep.Variants[c.shown].Round != 2 {
+			t.Errorf("%s shows round %d, want 2", c.label, rep.Variants[c.shown].Round)
+		}
+	}
+
+	split := buildGrid(&rep, nil, gridOptions{rounds: true})
+	if len(split.cols) != 10 {
+		t.Fatalf("rounds split into %d columns, want 10", len(split.cols))
+	}
+	if split.cols[0].kind != "no-origin R1" || split.cols[1].kind != "no-origin R2" {
+		t.Errorf("round columns = %q, %q", split.cols[0].kind, split.cols[1].kind)
+	}
+	if got := split.cells[rowIndex(t, split, "Cache")][0].text; got != "MISS" {
+		t.Errorf("round 1 cache = %q, want MISS", got)
+	}
+}
+
+func TestBuildGridMarksPoisonedCells(t *testing.T) {
+	rep := poisonedReport(t)
+	g := buildGrid(&rep, nil, gridOptions{})
+	acao, verdict := rowIndex(t, g, "ACAO"), rowIndex(t, g, "Verdict")
+	cases := []struct {
+		label    string
+		poisoned bool
+	}{
+		{"(no Origin)", false},           // not a CORS request
+		{appOrigin, false},               // its own ACAO, correctly
+		{adminOrigin, true},              // app's ACAO, from cache
+		{"http://127.0.0.1:8080", false}, // same-origin: no CORS check
+		{"null", true},                   // app's ACAO, from cache
+	}
+	for _, c := range cases {
+		ci := colIndex(t, g, c.label)
+		for _, ri := range []int{acao, verdict} {
+			if got := g.cells[ri][ci].mark == markProblem; got != c.poisoned {
+				t.Errorf("%s %s: poisoned = %v, want %v", c.label, g.rows[ri].name, got, c.poisoned)
+			}
+		}
+	}
+	if g.problems != 2 || g.cols[g.first].label != adminOrigin {
+		t.Errorf("problems = %d, first = %d; want 2 starting at admin", g.problems, g.first)
+	}
+	if got := g.cells[verdict][colIndex(t, g, adminOrigin)].text; got != "✗ ACAO mismatch" {
+		t.Errorf("admin verdict = %q", got)
+	}
+
+	healthy := healthyReport(t)
+	hg := buildGrid(&healthy, nil, gridOptions{})
+	if hg.problems != 0 || hg.first != -1 {
+		t.Errorf("Vary: Origin setup marked %d poisoned cells", hg.problems)
+	}
+}
+
+func TestPoisoned(t *testing.T) {
+	yes, no := true, false
+	acao, origin := "https://a.example", "https://b.example"
+	base := func(status cachemodel.CacheStatus, allowed *bool, reason cachemodel.BlockReason) cachemodel.VariantResult {
+		return cachemodel.VariantResult{
+			Origin:   &origin,
+			Response: &cachemodel.ResponseInfo{Status: 200},
+			Cache:    cachemodel.CacheInfo{Status: status},
+			CORS:     cachemodel.CORSInfo{Applicable: true, Allowed: allowed, Reason: string(reason), ACAO: &acao},
+		}
+	}
+	notCORS := base(cachemodel.StatusHit, &no, cachemodel.ReasonACAOMismatch)
+	notCORS.CORS.Applicable = false
+	failed := base(cachemodel.StatusHit, &no, cachemodel.ReasonACAOMismatch)
+	failed.Response = nil
+	granted := map[string]bool{origin: true}
+	cases := []struct {
+		name  string
+		v     cachemodel.VariantResult
+		fresh map[string]bool // Origins the server answers with ACAO
+		want  bool
+	}{
+		{"mismatch from cache", base(cachemodel.StatusHit, &no, cachemodel.ReasonACAOMismatch), nil, true},
+		{"mismatch served stale", base(cachemodel.StatusStale, &no, cachemodel.ReasonACAOMismatch), nil, true},
+		{"mismatch fresh from origin", base(cachemodel.StatusMiss, &no, cachemodel.ReasonACAOMismatch), nil, false},
+		{"mismatch, cache unknown", base(cachemodel.StatusUnknown, &no, cachemodel.ReasonACAOMismatch), nil, false},
+		{"no ACAO from cache, server grants this Origin", base(cachemodel.StatusHit, &no, cachemodel.ReasonMissingACAO), granted, true},
+		{"no ACAO from cache, server grants only others", base(cachemodel.StatusHit, &no, cachemodel.ReasonMissingACAO), map[string]bool{acao: true}, false},
+		{"no ACAO from cache, nothing fresh seen", base(cachemodel.StatusHit, &no, cachemodel.ReasonMissingACAO), nil, false},
+		{"allowed from cache", base(cachemodel.StatusHit, &yes, ""), granted, false},
+		{"wildcard with credentials is not a cache problem", base(cachemodel.StatusHit, &no, cachemodel.ReasonWildcardCreds), granted, false},
+		{"not a CORS request", notCORS, granted, false},
+		{"failed request", failed, granted, false},
+	}
+	for _, c := range cases {
+		if got := poisoned(c.v, c.fresh); got != c.want {
+			t.Errorf("%s: poisoned = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestMarkDiffsFlagsTheMinority(t *testing.T) {
+	rep := poisonedReport(t)
+	g := buildGrid(&rep, nil, gridOptions{})
+	verdict := rowIndex(t, g, "Verdict")
+	if !g.rows[verdict].differs {
+		t.Fatal("verdict row should differ: app allowed, admin blocked")
+	}
+	// (no Origin) and same-origin are not CORS requests: never compared.
+	for _, l := range []string{"(no Origin)", "http://127.0.0.1:8080"} {
+		if m := g.cells[verdict][colIndex(t, g, l)].mark; m != markNone {
+			t.Errorf("%s verdict marked %v, want none", l, m)
+		}
+	}
+	// app is the odd one out among CORS requests (admin and null agree).
+	if m := g.cells[verdict][colIndex(t, g, appOrigin)].mark; m != markDiff {
+		t.Errorf("app verdict mark = %v, want differs", m)
+	}
+	// Age differs by nature and is never marked.
+	age := rowIndex(t, g, "Age")
+	if g.rows[age].differs {
+		t.Error("Age row marked as differing")
+	}
+	// Identical rows are not marked.
+	if g.rows[rowIndex(t, g, "Cache-Control")].differs {
+		t.Error("Cache-Control is the same everywhere but marked")
+	}
+}
+
+func TestBuildGridAddsDifferingHeaders(t *testing.T) {
+	eng := newFakeCDN(appOrigin)
+	rep := reportFor(t, eng, "http://127.0.0.1:8080/x", 2, appOrigin)
+	g := buildGrid(&rep, nil, gridOptions{})
+	// X-Cache differs across rounds (MISS then HIT); ACAO differs across
+	// variants but already has its own row.
+	var extra []string
+	for _, r := range g.rows {
+		if r.kind == rowHeader {
+			extra = append(extra, r.header)
+		}
+	}
+	if strings.Join(extra, ",") != "X-Cache" {
+		t.Errorf("extra rows = %v, want [X-Cache]", extra)
+	}
+}
+
+func TestDiffAgainstPreviousRun(t *testing.T) {
+	before := healthyReport(t)
+	after := poisonedReport(t)
+	g := buildGrid(&after, &before, gridOptions{diff: true})
+	acao := rowIndex(t, g, "ACAO")
+	admin := colIndex(t, g, adminOrigin)
+	c := g.cells[acao][admin]
+	if c.text != appOrigin+" (was "+adminOrigin+")" {
+		t.Errorf("changed cell = %q", c.text)
+	}
+	if c.mark != markProblem {
+		t.Errorf("a poisoned cell keeps its ⚠ over Δ, got %v", c.mark)
+	}
+	cache := rowIndex(t, g, "Cache")
+	if c := g.cells[cache][admin]; c.mark != markChanged || !strings.Contains(c.text, "(was MISS→HIT)") {
+		t.Errorf("cache cell = %q mark %v", c.text, c.mark)
+	}
+	if g.changed == 0 || g.gone != 0 {
+		t.Errorf("changed = %d, gone = %d", g.changed, g.gone)
+	}
+	same := buildGrid(&after, &after, gridOptions{diff: true})
+	if same.changed != 0 {
+		t.Errorf("diff against itself changed %d cells", same.changed)
+	}
+	if changeOf(&after, &after) != changeSame || changeOf(&after, &before) != changeChanged {
+		t.Error("changeOf disagrees with the grid diff")
+	}
+
+	fewer := reportFor(t, newFakeCDN(appOrigin), "http://127.0.0.1:8080/a.json", 2, appOrigin)
+	g = buildGrid(&fewer, &before, gridOptions{diff: true})
+	if g.gone != 1 {
+		t.Errorf("admin's column is gone; gone = %d", g.gone)
+	}
+	more := buildGrid(&before, &fewer, gridOptions{diff: true})
+	if !more.cols[colIndex(t, more, adminOrigin)].fresh {
+		t.Error("admin's column is new but not marked fresh")
+	}
+}
+
+func TestEvidenceCells(t *testing.T) {
+	rep := poisonedReport(t)
+	g := buildGrid(&rep, nil, gridOptions{rounds: true})
+	type cell struct{ row, col string }
+	cases := []struct {
+		name     string
+		evidence []string
+		want     []cell // every highlighted cell, as row name + column kind/label
+		all      int    // or: just the count of highlighted cells
+	}{
+		{
+			name:     "variant, round and headers",
+			evidence: []string{"https://admin.example.com round 2: Access-Control-Allow-Origin from cache (X-Cache HIT)"},
+			want: []cell{
+				{"ACAO", "configured R2 " + adminOrigin},
+				{"Cache", "configured R2 " + adminOrigin},
+			},
+		},
+		{
+			name:     "the analysis's own reference, with a colon after it",
+			evidence: []string{`round 2 https://admin.example.com: status 200, HIT via X-Cache, ACAO "https://app.example.com", no Vary`},
+			want: []cell{
+				{"Status", "configured R2 " + adminOrigin},
+				{"Cache", "configured R2 " + adminOrigin},
+				{"ACAO", "configured R2 " + adminOrigin},
+				{"Vary", "configured R2 " + adminOrigin},
+			},
+		},
+		{
+			name:     "a port is part of the origin",
+			evidence: []string{"round 1 https://admin.example.com:8443 ACAO"},
+			all:      len(g.cols),
+		},
+		{
+			name:     "two variants named",
+			evidence: []string{"https://admin.example.com round 1 got the ACAO of https://app.example.com"},
+			want: []cell{
+				{"ACAO", "configured R1 " + adminOrigin},
+				{"ACAO", "configured R1 " + appOrigin},
+			},
+		},
+		{
+			name:     "origin must match whole",
+			evidence: []string{"https://app.example.com.evil.example ACAO"},
+			all:      len(g.cols), // no variant named: the whole ACAO row
+		},
+		{
+			name:     "no-Origin variant by words, no field: whole column",
+			evidence: []string{"request without Origin, round 1"},
+			all:      len(g.rows),
+		},
+		{
+			name:     "nothing recognisable",
+			evidence: []string{"see the docs"},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := &cachemodel.Finding{Rule: "x", Evidence: c.evidence}
+			got := evidenceCells(&g, &rep, f)
+			var lit []cell
+			for ri := range g.rows {
+				for ci := range g.cols {
+					if got != nil && got[ri][ci] {
+						lit = append(lit, cell{g.rows[ri].name, g.cols[ci].kind + " " + g.cols[ci].label})
+					}
+				}
+			}
+			switch {
+			case c.want != nil:
+				if len(lit) != len(c.want) {
+					t.Fatalf("highlighted %v, want %v", lit, c.want)
+				}
+				for _, w := range c.want {
+					found := false
+					for _, l := range lit {
+						found = found || l == w
+					}
+					if !found {
+						t.Errorf("missing %v in %v", w, lit)
+					}
+				}
+			case c.all > 0:
+				if len(lit) != c.all {
+					t.Errorf("highlighted %d cells, want %d: %v", len(lit), c.all, lit)
+				}
+			default:
+				if got != nil {
+					t.Errorf("highlighted %v, want nothing", lit)
+				}
+			}
+		})
+	}
+}
+
+func TestGridEscapesServerText(t *testing.T) {
+	eng := newFakeCDN(appOrigin)
+	eng.extra = cachemodel.Headers{
+		{Name: "X-Evil", Value: "\x1b]0;pwned\x07\x1b[2J\x9b31m\u202eabc"},
+		{Name: "Access-Control-Allow-Credentials", Value: "true\x1b[8m"},
+	}
+	rep := reportFor(t, eng, "http://127.0.0.1:8080/x", 2, appOrigin)
+	// Make X-Evil differ so it gets a row.
+	rep.Variants[0].Response.Headers = append(rep.Variants[0].Response.Headers, cachemodel.Header{Name: "X-Evil2", Value: "\x1b[31m"})
+	rep.Diffs = append(rep.Diffs, cachemodel.HeaderDiff{Name: "X-Evil\x1b[1m"}, cachemodel.HeaderDiff{Name: "X-Evil"})
+	g := buildGrid(&rep, nil, gridOptions{})
+	for ri, r := range g.rows {
+		if hasControl(r.name) {
+			t.Errorf("row name %q has a control character", r.name)
+		}
+		for ci := range g.cols {
+			if hasControl(g.cells[ri][ci].text) {
+				t.Errorf("cell %s/%s = %q has a control character", r.name, g.cols[ci].label, g.cells[ri][ci].text)
+			}
+		}
+	}
+	acac := g.cells[rowIndex(t, g, "ACAC")][colIndex(t, g, appOrigin)].text
+	if acac != `true\x1b[8m` {
+		t.Errorf("ACAC shown as %q, want the escape spelled out", acac)
+	}
+}
+
+// hasControl reports C0, DEL, C1 and bidi controls.
+func hasControl(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
+			return true
+		}
+	}
+	return false
+}
