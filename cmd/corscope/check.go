@@ -3,10 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -140,9 +142,51 @@ func (f *probeFlags) probeConfig() (probe.Config, error) {
 
 type checkFlags struct {
 	probeFlags
-	format  string
-	failOn  string
-	noColor bool
+	format      string
+	failOn      string
+	noColor     bool
+	mode        string
+	allow       []string
+	cacheBuster string
+}
+
+// Probe modes of check.
+const (
+	modeObserve = "observe"
+	modeIsolate = "isolate"
+)
+
+// policy validates --allow: origins (or "null"), or "*" when every origin
+// should be allowed.
+func (f *checkFlags) policy() (cachemodel.Policy, error) {
+	var p cachemodel.Policy
+	for _, a := range f.allow {
+		if a == "*" {
+			p.Allow = append(p.Allow, a)
+			continue
+		}
+		norm, err := cachemodel.ParseOrigin(a)
+		if err != nil {
+			return p, usageErr("--allow: %v", err)
+		}
+		p.Allow = append(p.Allow, norm)
+	}
+	return p, nil
+}
+
+// validBusterParam: the parameter must need no escaping, so the URL shown
+// and the URL sent are the same.
+func validBusterParam(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		ok := c == '-' || c == '_' || c == '.' || c == '~' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func (a *app) newCheckCmd() *cobra.Command {
@@ -151,18 +195,29 @@ func (a *app) newCheckCmd() *cobra.Command {
 		Use:   "check [flags] URL... | -",
 		Short: "Probe URLs with several Origin variants and report what caches serve",
 		Long: `check sends every URL a GET without Origin, with each --origin, with the URL's
-own origin and with Origin: null, --rounds times in that order, and reports per
-variant the status, the normalised cache status (HIT, MISS, ...), Age,
-Access-Control-Allow-Origin/-Credentials, Vary and whether a browser would
-accept the response, anonymously and with credentials. "-" reads URLs from
-standard input, one per line (blank lines and # comments are skipped).
+own origin and with Origin: null, and reports per variant the status, the
+normalised cache status (HIT, MISS, ...), Age, Access-Control-Allow-Origin/
+-Credentials, Vary and whether a browser would accept the response,
+anonymously and with credentials, followed by findings: what is wrong and how
+to fix it. "-" reads URLs from standard input, one per line (blank lines and #
+comments are skipped).
+
+--mode isolate (the default) runs cache experiments, each on a fresh cache key
+made with a random --cache-buster query parameter: no Origin then each origin,
+origin A then B, each variant repeated, and generated attacker-style origins
+(suffix, prefix, unescaped dot, subdomain, http://, other port, ...) to test the
+server's origin check. --mode observe sends only the plain variants to the real
+URL, --rounds times in order: what users get now, never an attacker Origin.
+--allow lists the origins that should be allowed (policy checks).
 
 Exit codes: 0 fine, 1 findings at or above --fail-on, 2 usage or configuration
 error, 3 every request failed.`,
 		Example: `  corscope check --origin https://app.example.com --origin https://admin.example.com https://cdn.example.com/app.js
   corscope check --format json -o https://app.example.com https://cdn.example.com/font.woff2 > report.json
   corscope check --resolve cdn.example.com:443:203.0.113.7 -o https://app.example.com https://cdn.example.com/a.css
-  cat urls.txt | corscope check --rounds 1 --format markdown -o https://app.example.com -`,
+  cat urls.txt | corscope check --rounds 1 --format markdown -o https://app.example.com -
+  corscope check --mode observe -o https://app.example.com https://cdn.example.com/font.woff2
+  corscope check --allow https://app.example.com --fail-on medium https://api.example.com/me`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runCheck(cmd.Context(), &f, args)
 		},
@@ -171,6 +226,9 @@ error, 3 every request failed.`,
 	cmd.Flags().StringVar(&f.format, "format", "", "output format: table, json or markdown (default table on a terminal, json otherwise)")
 	cmd.Flags().StringVar(&f.failOn, "fail-on", "high", "exit 1 when a finding is at or above: info, low, medium, high, none")
 	cmd.Flags().BoolVar(&f.noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
+	cmd.Flags().StringVar(&f.mode, "mode", modeIsolate, "isolate: experiments on fresh cache keys plus generated origins; observe: the real URL, plain variants only")
+	cmd.Flags().StringArrayVar(&f.allow, "allow", nil, "origin that should be allowed, all others blocked (repeatable; \"*\": every origin): enables the policy checks; these origins are also sent")
+	cmd.Flags().StringVar(&f.cacheBuster, "cache-buster", cachemodel.DefaultBusterParam, "name of the cache-busting query parameter of isolate mode")
 	return cmd
 }
 
@@ -189,9 +247,25 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	if err != nil {
 		return usageErr("--fail-on: %v", err)
 	}
+	if f.mode != modeObserve && f.mode != modeIsolate {
+		return usageErr("unknown --mode %q: want isolate or observe", f.mode)
+	}
+	if !validBusterParam(f.cacheBuster) {
+		return usageErr("--cache-buster %q: want 1 to 64 letters, digits or - _ . ~", f.cacheBuster)
+	}
 	opt, err := f.planOptions()
 	if err != nil {
 		return err
+	}
+	pol, err := f.policy()
+	if err != nil {
+		return err
+	}
+	// The policy's origins are sent too: they are the ones that matter.
+	for _, a := range pol.Allow {
+		if a != "*" && a != "null" && !contains(opt.Origins, a) {
+			opt.Origins = append(opt.Origins, a)
+		}
 	}
 	pcfg, err := f.probeConfig()
 	if err != nil {
@@ -202,29 +276,44 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 		return err
 	}
 	plans := make([]cachemodel.TargetPlan, len(urls))
+	iso := cachemodel.IsolateOptions{Param: f.cacheBuster, Rand: rand.Reader}
 	for i, u := range urls {
-		plans[i] = cachemodel.BuildObservePlan(i, u, opt)
+		if f.mode == modeIsolate {
+			plans[i] = cachemodel.BuildIsolatePlan(i, u, opt, iso)
+		} else {
+			plans[i] = cachemodel.BuildObservePlan(i, u, opt)
+		}
 	}
 	eng, err := probe.New(pcfg)
 	if err != nil {
 		return usageErr("%v", err)
 	}
 	defer eng.Close()
+	var run runner.Engine = eng
+	var guard *isolateEngine
+	if f.mode == modeIsolate {
+		guard = &isolateEngine{inner: eng, concurrency: pcfg.Concurrency}
+		run = guard
+	}
 
-	ropt := report.Options{Tool: "corscope " + versionString(), Mode: "observe", Width: a.termWidth()}
+	ropt := report.Options{Tool: "corscope " + versionString(), Mode: f.mode, Width: a.termWidth()}
 	if format == "table" && a.stdoutTTY && !f.noColor && a.getenv("NO_COLOR") == "" {
 		ropt.Paint = tablePainter(a.stdout, "default")
 	}
 	w := report.NewWriter(format, a.stdout, ropt)
-	analyzeOpt := cachemodel.AnalyzeOptions{Curl: cachemodel.CurlOptions{Insecure: pcfg.Insecure, Resolve: f.resolve, Proxy: pcfg.Proxy}}
+	analyzeOpt := cachemodel.AnalyzeOptions{Curl: cachemodel.CurlOptions{Insecure: pcfg.Insecure, Resolve: f.resolve, Proxy: pcfg.Proxy}, Policy: pol}
 	analyze := func(p cachemodel.TargetPlan, obs []cachemodel.Observation) cachemodel.TargetReport {
+		if guard != nil && guard.wasWithheld(p.Index) {
+			n := cachemodel.AdversarialStart(p)
+			p.Steps, obs = p.Steps[:n], obs[:min(n, len(obs))]
+		}
 		return cachemodel.Analyze(p, obs, analyzeOpt)
 	}
 	var sum cachemodel.Summary
 	if err := w.Begin(); err != nil {
 		return err
 	}
-	err = runner.Stream(ctx, eng, plans, analyze, runner.Hooks{OnTarget: func(t cachemodel.TargetReport) error {
+	err = runner.Stream(ctx, run, plans, analyze, runner.Hooks{OnTarget: func(t cachemodel.TargetReport) error {
 		sum.Add(t)
 		return w.Target(t)
 	}})
@@ -295,4 +384,108 @@ func readURLLines(r io.Reader) ([]string, error) {
 		out = append(out, line)
 	}
 	return out, sc.Err()
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// isolateEngine runs isolate plans in two phases per target: the cache
+// experiments first, then the adversarial experiment only when their
+// responses show the cache keys on the busting parameter
+// (cachemodel.AdversarialSafe). Otherwise the "fresh" keys are the real
+// one and an attacker-style Origin could poison what real users get, so
+// those steps are not sent: they are reported to the runner as withheld
+// (which it needs to complete the target) and trimmed before analysis.
+type isolateEngine struct {
+	inner       runner.Engine
+	concurrency int
+
+	mu       sync.Mutex
+	withheld map[int]bool
+}
+
+func (e *isolateEngine) wasWithheld(target int) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.withheld[target]
+}
+
+func (e *isolateEngine) Run(ctx context.Context, plans []cachemodel.TargetPlan, out chan<- cachemodel.Observation) error {
+	defer close(out)
+	heads := make([]cachemodel.TargetPlan, len(plans))
+	cut := make([]int, len(plans))
+	for i, p := range plans {
+		cut[i] = cachemodel.AdversarialStart(p)
+		heads[i] = cachemodel.TargetPlan{Index: p.Index, URL: p.URL, Steps: p.Steps[:cut[i]]}
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(e.concurrency, 1))
+	obs := make(map[int][]cachemodel.Observation)
+	got := make(map[int]int)
+	finishHead := func(i int) {
+		p := plans[i]
+		headObs := obs[i]
+		delete(obs, i)
+		delete(got, i)
+		if cut[i] == len(p.Steps) {
+			return
+		}
+		if ok, why := cachemodel.AdversarialSafe(p, headObs); !ok {
+			e.mu.Lock()
+			if e.withheld == nil {
+				e.withheld = map[int]bool{}
+			}
+			e.withheld[p.Index] = true
+			e.mu.Unlock()
+			for s := cut[i]; s < len(p.Steps); s++ {
+				out <- cachemodel.Observation{Target: p.Index, Step: s,
+					Err: &cachemodel.ProbeError{Kind: cachemodel.ErrCanceled, Message: "not sent: " + why}}
+			}
+			return
+		}
+		tail := cachemodel.TargetPlan{Index: p.Index, URL: p.URL, Steps: p.Steps[cut[i]:]}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			ch := make(chan cachemodel.Observation, 16)
+			go func() { _ = e.inner.Run(ctx, []cachemodel.TargetPlan{tail}, ch) }()
+			for o := range ch {
+				o.Step += cut[i]
+				out <- o
+			}
+		}()
+	}
+	for i := range plans {
+		if cut[i] == 0 {
+			finishHead(i)
+		}
+	}
+	inner := make(chan cachemodel.Observation, 64)
+	errc := make(chan error, 1)
+	go func() { errc <- e.inner.Run(ctx, heads, inner) }()
+	for o := range inner {
+		out <- o
+		i := o.Target
+		if i < 0 || i >= len(plans) || o.Step < 0 || o.Step >= cut[i] {
+			continue
+		}
+		if obs[i] == nil {
+			obs[i] = make([]cachemodel.Observation, cut[i])
+		}
+		obs[i][o.Step] = o
+		if got[i]++; got[i] == cut[i] {
+			finishHead(i)
+		}
+	}
+	err := <-errc
+	wg.Wait()
+	return err
 }
