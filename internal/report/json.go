@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"time"
@@ -16,6 +17,10 @@ type jsonWriter struct {
 	opt Options
 	n   int
 	now func() time.Time
+	// Reused between targets: a run of thousands of targets would
+	// otherwise allocate two fresh buffers of a few KiB per target.
+	compact bytes.Buffer
+	out     []byte
 }
 
 func (j *jsonWriter) Begin() error {
@@ -38,17 +43,26 @@ func (j *jsonWriter) Begin() error {
 	return err
 }
 
+// Target writes t indented like json.MarshalIndent(t, "  ", "  "), in one
+// Write.
 func (j *jsonWriter) Target(t cachemodel.TargetReport) error {
-	b, err := json.MarshalIndent(t, "  ", "  ")
-	if err != nil {
+	j.compact.Reset()
+	enc := json.NewEncoder(&j.compact)
+	if err := enc.Encode(t); err != nil {
 		return err
 	}
+	compact := bytes.TrimSuffix(j.compact.Bytes(), []byte("\n")) // Encode ends with a newline
 	sep := "  "
 	if j.n > 0 {
 		sep = ",\n  "
 	}
 	j.n++
-	_, err = j.w.Write(append([]byte(sep), b...))
+	j.out = appendIndented(append(j.out[:0], sep...), compact, "  ", "  ")
+	_, err := j.w.Write(j.out)
+	if cap(j.out) > 1<<20 {
+		// Don't keep one outsized target's buffers for the whole run.
+		j.out, j.compact = nil, bytes.Buffer{}
+	}
 	return err
 }
 
