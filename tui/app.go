@@ -847,11 +847,7 @@ func (m *Model) relayout() {
 	if !m.ready {
 		return
 	}
-	headerH := lipgloss.Height(m.headerView())
-	statusH := 1
-	titleH := lipgloss.Height(paneTitle(m.c, "x", false, 10))
-	sepW := lipgloss.Width(m.separator())
-	m.lay = computeLayout(m.w, m.h, headerH, statusH, titleH, sepW, len(m.targets.visible), m.findings.Wanted())
+	m.lay = m.wantedLayout()
 	if m.lay.tooSmall {
 		return
 	}
@@ -861,6 +857,18 @@ func (m *Model) relayout() {
 	m.detail.SetSize(m.lay.full.w, m.lay.full.h)
 	m.help.Width = m.w
 	m.input.Width = max(m.w-lipglossWidth(m.input.Prompt)-2, 10)
+}
+
+// wantedLayout lays the screen out for the current content, from the
+// measured heights of the chrome.
+func (m *Model) wantedLayout() layout {
+	headerH := lipgloss.Height(m.headerView())
+	statusH := lipgloss.Height(m.statusView())
+	titleH := lipgloss.Height(paneTitle(m.c, "x", false, 10))
+	sepW := lipgloss.Width(m.separator())
+	_, rightW := paneWidths(m.w, sepW)
+	want := wants{targets: len(m.targets.visible), matrix: m.matrix.Wanted(), findings: m.findings.Wanted(rightW)}
+	return computeLayout(m.w, m.h, headerH, statusH, titleH, sepW, want)
 }
 
 func (m *Model) separator() string { return m.c.styles.Muted.Render("│") }
@@ -909,12 +917,8 @@ func (m *Model) syncSelection() {
 	if t != nil {
 		m.matrix.SetEmpty(m.emptyMatrixText(t))
 	}
-	if m.ready && !m.lay.tooSmall {
-		// The findings pane grows with its content.
-		want := computeLayout(m.w, m.h, lipgloss.Height(m.headerView()), 1, 1, lipgloss.Width(m.separator()), len(m.targets.visible), m.findings.Wanted())
-		if want != m.lay {
-			m.relayout()
-		}
+	if m.ready && !m.lay.tooSmall && m.wantedLayout() != m.lay {
+		m.relayout() // panes follow their content
 	}
 }
 

@@ -79,14 +79,14 @@ func TestReprobeKeepsThePreviousResultForDiff(t *testing.T) {
 	}
 	// Round 1 was MISS→HIT the first time and HIT→HIT now.
 	out := m.View()
-	if !strings.Contains(out, "changed since previous run") || !strings.Contains(out, glyphChanged) {
+	if !strings.Contains(out, glyphChanged+" 1 changed") {
 		t.Errorf("diff view has no change summary:\n%s", out)
 	}
 	if tg.change != changeChanged {
 		t.Errorf("target change = %v, want changed", tg.change)
 	}
 	m = keys(t, m, "d")
-	if m.matrix.opt.diff || strings.Contains(m.View(), "changed since previous run") {
+	if m.matrix.opt.diff || strings.Contains(m.View(), glyphChanged+" 1 changed") {
 		t.Error("second d did not switch the diff off")
 	}
 }

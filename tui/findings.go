@@ -6,6 +6,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/corscope/corscope/cachemodel"
 	"github.com/corscope/corscope/themes"
@@ -52,17 +53,18 @@ func (f *findingsModel) Selected() (*cachemodel.Finding, bool) {
 	return &f.rep.Findings[f.cursor], true
 }
 
-// Wanted is how many content rows the pane would like: the cache-key line
-// plus a line per finding, plus room to unfold one.
-func (f *findingsModel) Wanted() int {
-	n := max(f.count(), 1)
-	if f.rep != nil && f.rep.CacheKey != nil {
-		n++
+// Wanted is how many content rows at width w show every finding with
+// its explanation and fix.
+func (f *findingsModel) Wanted(w int) int {
+	if f.count() == 0 {
+		n := 1
+		if f.rep != nil && f.rep.CacheKey != nil {
+			n++
+		}
+		return n
 	}
-	if f.focused && f.count() > 0 {
-		n += 4
-	}
-	return n
+	lines, _ := f.lines(w, true)
+	return len(lines)
 }
 
 // Update moves the cursor.
@@ -118,55 +120,85 @@ func (f findingsModel) Title() string {
 	return title
 }
 
-// View draws the list, unfolding the selected finding when focused.
+// View draws the list: every finding unfolded (explanation and fix) when
+// they all fit, else only the one under the cursor while the pane has
+// focus, scrolled into view.
 func (f findingsModel) View() string {
 	if f.w <= 0 || f.h <= 0 {
 		return ""
 	}
-	st := f.c.styles
-	var lines []string
-	if f.rep != nil && f.rep.CacheKey != nil {
-		lines = append(lines, st.Muted.Render(cut(cacheKeyLine(f.rep.CacheKey), f.w)))
+	lines, sel := f.lines(f.w, true)
+	if len(lines) > f.h {
+		lines, sel = f.lines(f.w, false)
 	}
-	switch {
-	case f.rep == nil:
-		lines = append(lines, st.Muted.Render("no report yet"))
-	case len(f.rep.Findings) == 0:
-		lines = append(lines, st.Muted.Render("no findings for this target"))
-	}
-	top := len(lines)
-	selLine := 0
-	for i, x := range f.count0() {
-		sel := i == f.cursor && f.focused
-		cur := "  "
-		if sel {
-			cur = glyphCursor + " "
-			selLine = len(lines)
-		}
-		sev := "[" + strings.ToUpper(safe(string(x.Severity))) + "]"
-		head := cur + themes.SeverityStyle(st, string(x.Severity)).Render(fit(sev, 9)) + st.Accent.Render(safe(x.Rule)) + st.Text.Render(" — "+cut(safe(x.Message), max(f.w-14-len(x.Rule), 8)))
-		lines = append(lines, head)
-		if sel {
-			for _, l := range wrap("fix: "+safe(x.Fix), max(f.w-4, 8)) {
-				lines = append(lines, "    "+st.Muted.Render(l))
-			}
-			lines = append(lines, "    "+st.Muted.Render("enter: full text · its evidence is marked "+glyphEvidence+" in the matrix"))
-		}
-	}
-	// Scroll so the unfolded finding is in view, keeping the cache-key line.
+	top := f.top()
 	body := f.h - top
 	if len(lines)-top > body && body > 0 {
-		start := clampInt(selLine-1, top, len(lines)-body)
+		start := clampInt(sel, top, len(lines)-body)
 		lines = append(lines[:top:top], lines[start:]...)
+	}
+	if len(lines) > f.h && f.h > 1 {
+		more := len(lines) - f.h + 1
+		hint := "enter shows the full text"
+		if !f.focused {
+			hint = "tab to the findings, enter shows the full text"
+		}
+		lines = append(lines[:f.h-1:f.h-1], f.c.styles.Muted.Render(cut("▼ "+plural(more, "more line")+" · "+hint, f.w)))
 	}
 	return padLines(lines, f.w, f.h)
 }
 
-func (f findingsModel) count0() []cachemodel.Finding {
-	if f.rep == nil {
-		return nil
+// top is how many fixed lines (the cache-key summary) precede the list.
+func (f findingsModel) top() int {
+	if f.rep != nil && f.rep.CacheKey != nil {
+		return 1
 	}
-	return f.rep.Findings
+	return 0
+}
+
+// lines renders the pane at width w; all unfolds every finding, otherwise
+// only the one under the cursor. sel is the line where that one starts.
+func (f findingsModel) lines(w int, all bool) (lines []string, sel int) {
+	st := f.c.styles
+	if f.rep != nil && f.rep.CacheKey != nil {
+		lines = append(lines, st.Muted.Render(cut(cacheKeyLine(f.rep.CacheKey), w)))
+	}
+	switch {
+	case f.rep == nil:
+		return append(lines, st.Muted.Render("no report yet")), 0
+	case len(f.rep.Findings) == 0:
+		return append(lines, st.Muted.Render("no findings for this target")), 0
+	}
+	for i, x := range f.rep.Findings {
+		cur := "  "
+		if i == f.cursor {
+			sel = len(lines)
+			if f.focused {
+				cur = glyphCursor + " "
+			}
+		}
+		sev := "[" + strings.ToUpper(safe(string(x.Severity))) + "]"
+		head := cur + themes.SeverityStyle(st, string(x.Severity)).Render(fit(sev, 9)) + st.Accent.Render(cut(safe(x.Rule), max(w-11, 4)))
+		unfold := all || i == f.cursor
+		if !unfold {
+			head += st.Text.Render(cut(" — "+safe(x.Message), max(w-11-ansi.StringWidth(safe(x.Rule)), 0)))
+		}
+		lines = append(lines, head)
+		if !unfold {
+			continue
+		}
+		tw := max(w-4, 8)
+		for _, l := range wrap(safeLong(x.Message), tw) {
+			lines = append(lines, "    "+st.Text.Render(l))
+		}
+		for _, l := range wrap("fix: "+safeLong(x.Fix), tw) {
+			lines = append(lines, "    "+st.Muted.Render(l))
+		}
+		if i == f.cursor && f.focused {
+			lines = append(lines, "    "+st.Muted.Render(cut("enter: evidence and full text · evidence cells are marked "+glyphEvidence+" in the matrix", tw)))
+		}
+	}
+	return lines, sel
 }
 
 // cacheKeyLine summarises isolate mode's cache-key inference.

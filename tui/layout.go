@@ -25,9 +25,10 @@ type layout struct {
 
 // computeLayout splits a w×h terminal. headerH and statusH are the measured
 // heights of the rendered header and status bar, titleH that of a pane
-// title, sepW the width of the wide layout's column separator. nTargets and
-// findingsWanted size the two smaller panes to their content.
-func computeLayout(w, h, headerH, statusH, titleH, sepW, nTargets, findingsWanted int) layout {
+// title, sepW the width of the wide layout's column separator. The wanted
+// counts are each pane's content height: panes start from a fair share and
+// the matrix hands rows it does not need to the others.
+func computeLayout(w, h, headerH, statusH, titleH, sepW int, want wants) layout {
 	if w < minWidth || h < minHeight {
 		return layout{tooSmall: true}
 	}
@@ -35,20 +36,44 @@ func computeLayout(w, h, headerH, statusH, titleH, sepW, nTargets, findingsWante
 	l := layout{full: box{w, avail - titleH}}
 	if w >= wideWidth {
 		l.wide = true
-		l.left = clampInt(w*8/25, 36, 56)
-		right := w - l.left - sepW
+		var right int
+		l.left, right = paneWidths(w, sepW)
 		l.targets = box{l.left, avail - titleH}
 		rest := avail - 2*titleH
-		fh := clampInt(findingsWanted, 1, max(rest/3, 3))
+		fh := clampInt(want.findings, 1, max(rest/3, 3))
+		if spare := rest - fh - want.matrix; spare > 0 {
+			fh = min(want.findings, fh+spare)
+		}
 		l.findings = box{right, fh}
 		l.matrix = box{right, rest - fh}
 		return l
 	}
 	rest := avail - 3*titleH
-	th := clampInt(nTargets, 1, max(rest/5, 3))
-	fh := clampInt(findingsWanted, 1, max(rest/4, 3))
+	th := clampInt(want.targets, 1, max(rest/5, 3))
+	fh := clampInt(want.findings, 1, max(rest/4, 3))
+	if spare := rest - th - fh - want.matrix; spare > 0 {
+		more := min(spare, max(want.targets-th, 0))
+		th += more
+		fh = min(max(want.findings, fh), fh+spare-more)
+	}
 	l.targets = box{w, th}
 	l.findings = box{w, fh}
 	l.matrix = box{w, rest - th - fh}
 	return l
+}
+
+// wants are the content heights panes would like.
+type wants struct {
+	targets, matrix, findings int
+}
+
+// paneWidths is the width each pane gets at terminal width w (the same in
+// both layouts for a given w), so content can be measured before heights
+// are decided.
+func paneWidths(w, sepW int) (targets, right int) {
+	if w < wideWidth {
+		return w, w
+	}
+	left := clampInt(w*8/25, 36, 56)
+	return left, w - left - sepW
 }

@@ -275,6 +275,17 @@ func (m matrixModel) ShortHelp() []key.Binding {
 // FullHelp is ShortHelp in one group.
 func (m matrixModel) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }
 
+// Wanted is the height that shows the whole grid: header, rows, footer.
+func (m matrixModel) Wanted() int {
+	switch {
+	case m.rep == nil:
+		return 3
+	case m.transposed:
+		return 1 + len(m.g.cols) + 1
+	}
+	return 2 + len(m.g.rows) + 1
+}
+
 // bodyRows is how many rows of cells fit under the header and above the
 // footer.
 func (m matrixModel) bodyRows() int {
@@ -517,7 +528,7 @@ func (m *matrixModel) footer(off, end, n, voff, vend, vn int, across, down strin
 		case m.prev == nil:
 			parts = append(parts, "no previous run to diff")
 		default:
-			d := glyphChanged + " " + strconv.Itoa(m.g.changed) + " changed since previous run"
+			d := glyphChanged + " " + strconv.Itoa(m.g.changed) + " changed"
 			if m.g.gone > 0 {
 				d += ", " + strconv.Itoa(m.g.gone) + " variants gone"
 			}

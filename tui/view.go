@@ -65,7 +65,11 @@ func (m Model) headerView() string {
 		parts = append(parts, "diff on")
 	}
 	left := st.Header.Title.Render(title) + st.Header.Subtitle.Render(" · "+strings.Join(parts, " · "))
-	right := st.Header.Subtitle.Render("theme " + safe(m.themes[m.themeIdx].Name) + " · ? help")
+	right := "? help"
+	if m.w >= 100 {
+		right = "theme " + safe(m.themes[m.themeIdx].Name) + " · " + right
+	}
+	right = st.Header.Subtitle.Render(right)
 	return " " + spread(left, right, max(m.w-2, 1)) + " "
 }
 
@@ -125,7 +129,17 @@ func (m Model) progressView() string {
 	if total > 0 {
 		done := total - owed
 		const barW = 16
-		fill := done * barW / total
+		// Targets in flight count by their share of requests done, so the
+		// bar moves before the first target finishes.
+		partial := 0.0
+		for _, t := range m.s.targets {
+			if t.state == stateProbing && t.stepsTotal > 0 {
+				if _, ok := m.runs[t.runID]; ok {
+					partial += float64(t.stepsDone) / float64(t.stepsTotal)
+				}
+			}
+		}
+		fill := min(int((float64(done)+partial)*barW/float64(total)), barW)
 		bar := st.StatusBar.OK.Render(strings.Repeat("█", fill)) + st.Muted.Render(strings.Repeat("░", barW-fill))
 		return st.StatusBar.Spinner.Render(m.spin.View()) + " " + bar + " " + st.StatusBar.Text.Render(itoa(done)+"/"+itoa(total))
 	}

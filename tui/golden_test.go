@@ -1,0 +1,79 @@
+package tui
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/corscope/corscope/cachemodel"
+)
+
+// goldenSizes are the two sizes every screen is pinned at.
+var goldenSizes = [][2]int{{80, 24}, {160, 48}}
+
+// TestViewGolden pins every screen at 80×24 and 160×48 with the colour
+// profile forced to ASCII (TestMain) and a frozen clock: what a NO_COLOR
+// user sees, which must read on its own. Refresh with -update.
+func TestViewGolden(t *testing.T) {
+	scenarios := []struct {
+		name  string
+		build func(t *testing.T, w, h int) Model
+	}{
+		{"poisoned", func(t *testing.T, w, h int) Model {
+			return start(t, newTestModel(t, poisonedCDN(), w, h, urlA, urlB))
+		}},
+		{"matrix-transposed", func(t *testing.T, w, h int) Model {
+			return keys(t, start(t, newTestModel(t, poisonedCDN(), w, h, urlA, urlB)), "tab", "T")
+		}},
+		{"matrix-rounds", func(t *testing.T, w, h int) Model {
+			return keys(t, start(t, newTestModel(t, poisonedCDN(), w, h, urlA, urlB)), "tab", "H")
+		}},
+		{"findings-evidence", func(t *testing.T, w, h int) Model {
+			return keys(t, start(t, newTestModel(t, poisonedCDN(), w, h, urlA, urlB)), "shift+tab")
+		}},
+		{"detail", func(t *testing.T, w, h int) Model {
+			return keys(t, start(t, newTestModel(t, poisonedCDN(), w, h, urlA, urlB)), "tab", "enter")
+		}},
+		{"help", func(t *testing.T, w, h int) Model {
+			return keys(t, start(t, newTestModel(t, poisonedCDN(), w, h, urlA, urlB)), "?")
+		}},
+		{"probing", func(t *testing.T, w, h int) Model {
+			m := newTestModel(t, poisonedCDN(), w, h, urlA, urlB, "http://127.0.0.1:8080/c.css")
+			m = update(t, m, keyMsg("R"))
+			return update(t, m, runEventsMsg{RunID: m.lastRun, Events: []runEvent{
+				{Kind: eventObserved, Target: 0, Steps: 10},
+				{Kind: eventObserved, Target: 0, Steps: 10},
+				{Kind: eventObserved, Target: 0, Steps: 10},
+			}})
+		}},
+		{"reprobe-diff", func(t *testing.T, w, h int) Model {
+			m := start(t, newTestModel(t, newFakeCDN(appOrigin, adminOrigin), w, h, urlA))
+			return keys(t, m, "r", "d")
+		}},
+		{"view-two-reports", func(t *testing.T, w, h int) Model {
+			older := []cachemodel.TargetReport{healthyReport(t), {URL: "http://127.0.0.1:8080/gone"}}
+			newer := []cachemodel.TargetReport{poisonedReport(t), {URL: "http://127.0.0.1:8080/new"}}
+			return newTestModelOpt(t, Options{Reports: newer, Previous: older, Title: "view old.json → new.json"}, w, h)
+		}},
+		{"empty", func(t *testing.T, w, h int) Model {
+			return newTestModel(t, newFakeCDN(), w, h)
+		}},
+		{"add-url-refused", func(t *testing.T, w, h int) Model {
+			m := start(t, newTestModel(t, poisonedCDN(), w, h, urlA))
+			m = keys(t, m, "u")
+			m = typeText(t, m, "cdn.example.com/app.js")
+			return keys(t, m, "enter")
+		}},
+	}
+	for _, s := range scenarios {
+		for _, size := range goldenSizes {
+			t.Run(fmt.Sprintf("%s-%dx%d", s.name, size[0], size[1]), func(t *testing.T) {
+				golden.RequireEqual(t, []byte(s.build(t, size[0], size[1]).View()))
+			})
+		}
+	}
+	t.Run("too-small-79x23", func(t *testing.T) {
+		golden.RequireEqual(t, []byte(newTestModel(t, poisonedCDN(), 79, 23, urlA).View()))
+	})
+}
