@@ -358,3 +358,21 @@ func TestCacheBusterIneffective(t *testing.T) {
 		t.Errorf("AdversarialSafe = %v, %q", ok, why)
 	}
 }
+
+func TestCacheFixesNameTheProvider(t *testing.T) {
+	names := map[Provider]string{
+		ProviderCloudflare: "Cloudflare", ProviderCloudFront: "CloudFront", ProviderAkamai: "Akamai",
+		ProviderFastly: "Fastly", ProviderVarnish: "Varnish", ProviderNginx: "nginx",
+	}
+	for p, name := range names {
+		if fix := cacheKeyFix(p); !strings.HasPrefix(fix, name) {
+			t.Errorf("%s: cache-key fix does not start with %q: %s", p, name, fix)
+		}
+		if fix := varyIgnoredFix(p); !strings.Contains(fix, name) {
+			t.Errorf("%s: vary fix does not name %q: %s", p, name, fix)
+		}
+	}
+	if fix := cacheKeyFix(ProviderUnknown); !strings.HasPrefix(fix, "At the cache") {
+		t.Errorf("unknown provider: %s", fix)
+	}
+}
