@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -290,9 +289,9 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	}
 	defer eng.Close()
 	var run runner.Engine = eng
-	var guard *isolateEngine
+	var guard *runner.IsolateEngine
 	if f.mode == modeIsolate {
-		guard = &isolateEngine{inner: eng, concurrency: pcfg.Concurrency}
+		guard = runner.NewIsolateEngine(eng, pcfg.Concurrency)
 		run = guard
 	}
 
@@ -303,9 +302,8 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	w := report.NewWriter(format, a.stdout, ropt)
 	analyzeOpt := cachemodel.AnalyzeOptions{Curl: cachemodel.CurlOptions{Insecure: pcfg.Insecure, Resolve: f.resolve, Proxy: pcfg.Proxy}, Policy: pol}
 	analyze := func(p cachemodel.TargetPlan, obs []cachemodel.Observation) cachemodel.TargetReport {
-		if guard != nil && guard.wasWithheld(p.Index) {
-			n := cachemodel.AdversarialStart(p)
-			p.Steps, obs = p.Steps[:n], obs[:min(n, len(obs))]
+		if guard != nil {
+			p, obs = guard.Trim(p, obs)
 		}
 		return cachemodel.Analyze(p, obs, analyzeOpt)
 	}
@@ -393,99 +391,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// isolateEngine runs isolate plans in two phases per target: the cache
-// experiments first, then the adversarial experiment only when their
-// responses show the cache keys on the busting parameter
-// (cachemodel.AdversarialSafe). Otherwise the "fresh" keys are the real
-// one and an attacker-style Origin could poison what real users get, so
-// those steps are not sent: they are reported to the runner as withheld
-// (which it needs to complete the target) and trimmed before analysis.
-type isolateEngine struct {
-	inner       runner.Engine
-	concurrency int
-
-	mu       sync.Mutex
-	withheld map[int]bool
-}
-
-func (e *isolateEngine) wasWithheld(target int) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.withheld[target]
-}
-
-func (e *isolateEngine) Run(ctx context.Context, plans []cachemodel.TargetPlan, out chan<- cachemodel.Observation) error {
-	defer close(out)
-	heads := make([]cachemodel.TargetPlan, len(plans))
-	cut := make([]int, len(plans))
-	for i, p := range plans {
-		cut[i] = cachemodel.AdversarialStart(p)
-		heads[i] = cachemodel.TargetPlan{Index: p.Index, URL: p.URL, Steps: p.Steps[:cut[i]]}
-	}
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, max(e.concurrency, 1))
-	obs := make(map[int][]cachemodel.Observation)
-	got := make(map[int]int)
-	finishHead := func(i int) {
-		p := plans[i]
-		headObs := obs[i]
-		delete(obs, i)
-		delete(got, i)
-		if cut[i] == len(p.Steps) {
-			return
-		}
-		if ok, why := cachemodel.AdversarialSafe(p, headObs); !ok {
-			e.mu.Lock()
-			if e.withheld == nil {
-				e.withheld = map[int]bool{}
-			}
-			e.withheld[p.Index] = true
-			e.mu.Unlock()
-			for s := cut[i]; s < len(p.Steps); s++ {
-				out <- cachemodel.Observation{Target: p.Index, Step: s,
-					Err: &cachemodel.ProbeError{Kind: cachemodel.ErrCanceled, Message: "not sent: " + why}}
-			}
-			return
-		}
-		tail := cachemodel.TargetPlan{Index: p.Index, URL: p.URL, Steps: p.Steps[cut[i]:]}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			ch := make(chan cachemodel.Observation, 16)
-			go func() { _ = e.inner.Run(ctx, []cachemodel.TargetPlan{tail}, ch) }()
-			for o := range ch {
-				o.Step += cut[i]
-				out <- o
-			}
-		}()
-	}
-	for i := range plans {
-		if cut[i] == 0 {
-			finishHead(i)
-		}
-	}
-	inner := make(chan cachemodel.Observation, 64)
-	errc := make(chan error, 1)
-	go func() { errc <- e.inner.Run(ctx, heads, inner) }()
-	for o := range inner {
-		out <- o
-		i := o.Target
-		if i < 0 || i >= len(plans) || o.Step < 0 || o.Step >= cut[i] {
-			continue
-		}
-		if obs[i] == nil {
-			obs[i] = make([]cachemodel.Observation, cut[i])
-		}
-		obs[i][o.Step] = o
-		if got[i]++; got[i] == cut[i] {
-			finishHead(i)
-		}
-	}
-	err := <-errc
-	wg.Wait()
-	return err
 }

@@ -1,21 +1,16 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
-	"go.uber.org/goleak"
-
 	"github.com/corscope/corscope/cachemodel"
 	"github.com/corscope/corscope/internal/cachetest"
 	"github.com/corscope/corscope/internal/demo"
-	"github.com/corscope/corscope/internal/runner"
 )
 
 // findingsOf renders a target's findings as sorted "rule:severity".
@@ -395,96 +390,5 @@ func TestCheckFindingsFlagErrors(t *testing.T) {
 		if code != exitUsage || out != "" || !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line mentioning %q", c.args, code, errs, c.want)
 		}
-	}
-}
-
-// fakeEngine answers every step with a fixed cache status and records
-// which steps it ran.
-type fakeEngine struct {
-	status string
-	mu     sync.Mutex
-	ran    map[[2]int]int // (target, step within the plan it was given) -> count
-	adv    int            // generated-origin steps run
-}
-
-func (f *fakeEngine) Run(ctx context.Context, plans []cachemodel.TargetPlan, out chan<- cachemodel.Observation) error {
-	defer close(out)
-	for _, p := range plans {
-		for i, s := range p.Steps {
-			o := cachemodel.Observation{Target: p.Index, Step: i}
-			if ctx.Err() != nil {
-				o.Err = &cachemodel.ProbeError{Kind: cachemodel.ErrCanceled, Message: "canceled"}
-			} else {
-				o.Response = &cachemodel.Response{Status: 200, Headers: cachemodel.Headers{{Name: "X-Cache", Value: f.status}}}
-			}
-			f.mu.Lock()
-			if f.ran == nil {
-				f.ran = map[[2]int]int{}
-			}
-			f.ran[[2]int{p.Index, i}]++
-			if s.Variant.Kind.IsGenerated() {
-				f.adv++
-			}
-			f.mu.Unlock()
-			out <- o
-		}
-	}
-	return ctx.Err()
-}
-
-func TestIsolateEngineTwoPhases(t *testing.T) {
-	leaks := goleak.IgnoreCurrent()
-	defer goleak.VerifyNone(t, leaks)
-	var plans []cachemodel.TargetPlan
-	for i := range 3 {
-		u, _ := cachemodel.ParseTargetURL("https://cdn.example.com/" + strconv.Itoa(i))
-		plans = append(plans, cachemodel.BuildIsolatePlan(i, u, cachemodel.PlanOptions{Origins: e2eOrigins}, cachemodel.IsolateOptions{}))
-	}
-	for _, c := range []struct {
-		status   string
-		withheld bool
-	}{{"MISS", false}, {"HIT", true}} {
-		inner := &fakeEngine{status: c.status}
-		eng := &isolateEngine{inner: inner, concurrency: 2}
-		out := make(chan cachemodel.Observation)
-		go func() { _ = eng.Run(context.Background(), plans, out) }()
-		seen := map[[2]int]int{}
-		for o := range out {
-			seen[[2]int{o.Target, o.Step}]++
-			adversarial := o.Step >= cachemodel.AdversarialStart(plans[o.Target])
-			if adversarial && c.withheld && (o.Err == nil || !strings.HasPrefix(o.Err.Message, "not sent: the cache ignores the busting parameter")) {
-				t.Errorf("%s: withheld step reported as %+v", c.status, o)
-			}
-		}
-		for _, p := range plans {
-			for s := range p.Steps {
-				if seen[[2]int{p.Index, s}] != 1 {
-					t.Fatalf("%s: target %d step %d observed %d times", c.status, p.Index, s, seen[[2]int{p.Index, s}])
-				}
-			}
-			if eng.wasWithheld(p.Index) != c.withheld {
-				t.Errorf("%s: target %d withheld=%v", c.status, p.Index, eng.wasWithheld(p.Index))
-			}
-		}
-		if (inner.adv == 0) != c.withheld {
-			t.Errorf("%s: %d generated-origin requests sent", c.status, inner.adv)
-		}
-	}
-}
-
-func TestIsolateEngineCancelled(t *testing.T) {
-	leaks := goleak.IgnoreCurrent()
-	defer goleak.VerifyNone(t, leaks)
-	u, _ := cachemodel.ParseTargetURL("https://cdn.example.com/")
-	plans := []cachemodel.TargetPlan{cachemodel.BuildIsolatePlan(0, u, cachemodel.PlanOptions{}, cachemodel.IsolateOptions{})}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	inner := &fakeEngine{status: "MISS"}
-	eng := &isolateEngine{inner: inner, concurrency: 1}
-	err := runner.Stream(ctx, eng, plans, func(p cachemodel.TargetPlan, obs []cachemodel.Observation) cachemodel.TargetReport {
-		return cachemodel.Analyze(p, obs, cachemodel.AnalyzeOptions{})
-	}, runner.Hooks{})
-	if err == nil || inner.adv != 0 {
-		t.Errorf("cancelled run: err %v, %d generated origins sent", err, inner.adv)
 	}
 }
