@@ -45,7 +45,7 @@ type Config struct {
 type Probe struct {
 	Timeout     time.Duration // per request
 	Concurrency int           // targets probed at once
-	Rate        float64       // requests per second over the whole run; 0 means unlimited
+	Rate        float64       // requests per second to each host; 0 means unlimited
 	Rounds      int           // repetitions of each target's variant set
 	BodyLimit   int64         // bytes of body read before the connection is dropped
 	// UserAgent is sent on every request; "" means "corscope/<version>".

@@ -13,9 +13,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/config"
 	"github.com/corscope/corscope/internal/report"
 	"github.com/corscope/corscope/internal/runner"
 	"github.com/corscope/corscope/probe"
+	"github.com/corscope/corscope/themes"
 )
 
 // probeFlags are the request settings shared by every command that probes.
@@ -147,6 +149,12 @@ type checkFlags struct {
 	mode        string
 	allow       []string
 	cacheBuster string
+
+	// From the configuration file (see applyCheckConfig).
+	configTargets    []config.Target
+	originsFromFlags bool
+	color            string
+	palette          themes.Palette
 }
 
 // Probe modes of check.
@@ -218,6 +226,11 @@ error, 3 every request failed.`,
   corscope check --mode observe -o https://app.example.com https://cdn.example.com/font.woff2
   corscope check --allow https://app.example.com --fail-on medium https://api.example.com/me`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := a.loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			f.applyCheckConfig(cmd.Flags(), cfg)
 			return a.runCheck(cmd.Context(), &f, args)
 		},
 	}
@@ -270,17 +283,18 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	if err != nil {
 		return err
 	}
-	urls, err := a.collectURLs(args)
+	targets, err := a.collectTargets(args, f.configTargets)
 	if err != nil {
 		return err
 	}
-	plans := make([]cachemodel.TargetPlan, len(urls))
+	plans := make([]cachemodel.TargetPlan, len(targets))
 	iso := cachemodel.IsolateOptions{Param: f.cacheBuster, Rand: rand.Reader}
-	for i, u := range urls {
+	for i, t := range targets {
+		topt := t.planOptions(opt, pol, f.originsFromFlags)
 		if f.mode == modeIsolate {
-			plans[i] = cachemodel.BuildIsolatePlan(i, u, opt, iso)
+			plans[i] = cachemodel.BuildIsolatePlan(i, t.url, topt, iso)
 		} else {
-			plans[i] = cachemodel.BuildObservePlan(i, u, opt)
+			plans[i] = cachemodel.BuildObservePlan(i, t.url, topt)
 		}
 	}
 	eng, err := probe.New(pcfg)
@@ -296,8 +310,8 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	}
 
 	ropt := report.Options{Tool: "corscope " + versionString(), Mode: f.mode, Width: a.termWidth()}
-	if format == "table" && a.stdoutTTY && !f.noColor && a.getenv("NO_COLOR") == "" {
-		ropt.Paint = tablePainter(a.stdout, "default")
+	if format == "table" && a.useColor(f.noColor, f.color) {
+		ropt.Paint = tablePainter(a.stdout, f.palette)
 	}
 	w := report.NewWriter(format, a.stdout, ropt)
 	analyzeOpt := cachemodel.AnalyzeOptions{Curl: cachemodel.CurlOptions{Insecure: pcfg.Insecure, Resolve: f.resolve, Proxy: pcfg.Proxy}, Policy: pol}
@@ -330,30 +344,64 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	return nil
 }
 
-// collectURLs validates the URL arguments; "-" reads them from stdin.
-// Duplicates are dropped (the first keeps its place) with a note, since
-// probing a URL twice in one run would mix its cache states.
-func (a *app) collectURLs(args []string) ([]*url.URL, error) {
-	var raw []string
+// targetSpec is one URL to probe, with the per-target settings a config
+// file can give it.
+type targetSpec struct {
+	url     *url.URL
+	origins []string // nil: the run's origins; non-nil (even empty): these instead
+	headers cachemodel.Headers
+}
+
+// planOptions specialises the run's plan options for this target: its own
+// origins (unless --origin was given: flags win) plus the policy's, and its
+// extra headers.
+func (t targetSpec) planOptions(opt cachemodel.PlanOptions, pol cachemodel.Policy, originsFromFlags bool) cachemodel.PlanOptions {
+	if t.origins != nil && !originsFromFlags {
+		opt.Origins = append([]string(nil), t.origins...)
+		for _, a := range pol.Allow {
+			if a != "*" && a != "null" && !contains(opt.Origins, a) {
+				opt.Origins = append(opt.Origins, a)
+			}
+		}
+	}
+	if len(t.headers) > 0 {
+		opt.Headers = append(append(cachemodel.Headers(nil), opt.Headers...), t.headers...)
+	}
+	return opt
+}
+
+// collectTargets validates the URL arguments; "-" reads them from stdin.
+// Without arguments the config file's [[targets]] are used. Duplicates are
+// dropped (the first keeps its place) with a note, since probing a URL
+// twice in one run would mix its cache states.
+func (a *app) collectTargets(args []string, fromConfig []config.Target) ([]targetSpec, error) {
+	var specs []targetSpec
 	for _, arg := range args {
 		if arg != "-" {
-			raw = append(raw, arg)
+			specs = append(specs, targetSpec{url: &url.URL{Opaque: arg}})
 			continue
 		}
 		lines, err := readURLLines(a.stdin)
 		if err != nil {
 			return nil, usageErr("reading URLs from stdin: %v", err)
 		}
-		raw = append(raw, lines...)
+		for _, l := range lines {
+			specs = append(specs, targetSpec{url: &url.URL{Opaque: l}})
+		}
 	}
-	if len(raw) == 0 {
+	if len(args) == 0 {
+		for _, t := range fromConfig {
+			specs = append(specs, targetSpec{url: &url.URL{Opaque: t.URL}, origins: t.Origins, headers: t.Headers})
+		}
+	}
+	if len(specs) == 0 {
 		return nil, usageErr("no URLs given: pass one or more URLs, or - to read them from stdin")
 	}
-	seen := make(map[string]bool, len(raw))
-	var urls []*url.URL
+	seen := make(map[string]bool, len(specs))
+	out := specs[:0]
 	dups := 0
-	for _, r := range raw {
-		u, err := cachemodel.ParseTargetURL(r)
+	for _, sp := range specs {
+		u, err := cachemodel.ParseTargetURL(sp.url.Opaque)
 		if err != nil {
 			return nil, usageErr("%v", err)
 		}
@@ -362,12 +410,13 @@ func (a *app) collectURLs(args []string) ([]*url.URL, error) {
 			continue
 		}
 		seen[u.String()] = true
-		urls = append(urls, u)
+		sp.url = u
+		out = append(out, sp)
 	}
 	if dups > 0 {
 		fmt.Fprintf(a.stderr, "corscope: note: skipped %d duplicate URL(s)\n", dups)
 	}
-	return urls, nil
+	return out, nil
 }
 
 func readURLLines(r io.Reader) ([]string, error) {
@@ -391,4 +440,17 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// collectURLs is collectTargets for commands that take only URLs.
+func (a *app) collectURLs(args []string) ([]*url.URL, error) {
+	specs, err := a.collectTargets(args, nil)
+	if err != nil {
+		return nil, err
+	}
+	urls := make([]*url.URL, len(specs))
+	for i, s := range specs {
+		urls[i] = s.url
+	}
+	return urls, nil
 }

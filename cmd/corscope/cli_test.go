@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/corscope/corscope/cachemodel"
@@ -169,5 +170,65 @@ func writeFile(t *testing.T, path, s string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestCheckUsesConfigFile(t *testing.T) {
+	var seen []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.URL.Path+" "+r.Header.Get("Origin")+" "+r.Header.Get("X-Team"))
+		mu.Unlock()
+		if o := r.Header.Get("Origin"); o != "" {
+			w.Header().Set("Access-Control-Allow-Origin", o)
+		}
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	cfg := dir + "/corscope.toml"
+	writeFile(t, cfg, `
+origins = ["https://app.example.com"]
+[probe]
+rounds = 1
+mode = "observe"
+headers = ["X-Team: edge"]
+[policy]
+fail_on = "none"
+[[targets]]
+url = "`+srv.URL+`/a"
+[[targets]]
+url = "`+srv.URL+`/b"
+origins = ["https://other.example.com"]
+`)
+	code, out, errs := runCLI(t, "", "--config", cfg, "check", "--format", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	rep := decodeReport(t, out)
+	if rep.Mode != "observe" || len(rep.Targets) != 2 {
+		t.Fatalf("mode %q, %d targets", rep.Mode, len(rep.Targets))
+	}
+	mu.Lock()
+	got := strings.Join(seen, "\n")
+	mu.Unlock()
+	for _, want := range []string{"/a https://app.example.com edge", "/b https://other.example.com edge"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("origin never saw %q; requests:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "/b https://app.example.com") {
+		t.Errorf("target /b has its own origins but got the top-level one:\n%s", got)
+	}
+	// Flags override the file: --origin replaces every target's origins.
+	mu.Lock()
+	seen = nil
+	mu.Unlock()
+	code, _, errs = runCLI(t, "", "--config", cfg, "check", "--format", "json", "-o", "https://flag.example.com")
+	mu.Lock()
+	got = strings.Join(seen, "\n")
+	mu.Unlock()
+	if code != exitOK || strings.Contains(got, "other.example.com") || !strings.Contains(got, "/b https://flag.example.com") {
+		t.Fatalf("--origin must override the file: exit %d %s\n%s", code, errs, got)
 	}
 }

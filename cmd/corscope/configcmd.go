@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/corscope/corscope/config"
+	"github.com/corscope/corscope/themes"
 )
 
 func init() { subcommands = append(subcommands, (*app).newConfigCmd) }
@@ -81,6 +82,33 @@ func (f *probeFlags) applyConfig(fs *pflag.FlagSet, c config.Config) {
 	}
 	if unset("follow") {
 		f.follow = p.FollowRedirects
+	}
+}
+
+// applyCheckConfig applies the file to check's flags: the probe settings,
+// then mode, cache buster, policy, targets, theme and colour.
+func (f *checkFlags) applyCheckConfig(fs *pflag.FlagSet, c config.Config) {
+	f.originsFromFlags = fs.Changed("origin")
+	f.probeFlags.applyConfig(fs, c)
+	unset := func(name string) bool { return fs.Lookup(name) != nil && !fs.Changed(name) }
+	if unset("mode") && c.Probe.Mode != "" {
+		f.mode = c.Probe.Mode
+	}
+	if unset("cache-buster") && c.Probe.CacheBuster != "" {
+		f.cacheBuster = c.Probe.CacheBuster
+	}
+	if unset("allow") {
+		f.allow = append([]string(nil), c.Policy.Allow...)
+	}
+	if unset("fail-on") && c.Policy.FailOn != "" {
+		f.failOn = c.Policy.FailOn
+	}
+	f.configTargets = c.Targets
+	f.color = c.Color
+	if p, err := c.Palette(""); err == nil {
+		f.palette = p
+	} else {
+		f.palette, _ = themes.Builtin(themes.NameDefault)
 	}
 }
 

@@ -4,20 +4,35 @@ import (
 	"io"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
+	"github.com/corscope/corscope/config"
 	"github.com/corscope/corscope/internal/report"
 	"github.com/corscope/corscope/themes"
 )
 
+// useColor decides whether table output is coloured: never with NO_COLOR
+// or --no-color or color = "never"; with color = "always" even when piped;
+// otherwise only on a terminal.
+func (a *app) useColor(noColorFlag bool, setting string) bool {
+	switch {
+	case noColorFlag, a.getenv("NO_COLOR") != "", setting == config.ColorNever:
+		return false
+	case setting == config.ColorAlways:
+		return true
+	}
+	return a.stdoutTTY
+}
+
 // tablePainter colours table text with the theme's styles. Every tone also
 // has a text cue in the table itself (HIT, ✗ mismatch, [HIGH]), so output
 // without colour loses nothing.
-func tablePainter(w io.Writer, themeName string) func(report.Tone, string) string {
-	p, ok := themes.Builtin(themeName)
-	if !ok {
-		p, _ = themes.Builtin("default")
+func tablePainter(w io.Writer, p themes.Palette) func(report.Tone, string) string {
+	r := lipgloss.NewRenderer(w)
+	if r.ColorProfile() == termenv.Ascii {
+		r.SetColorProfile(termenv.ANSI256) // colour was asked for (color = "always")
 	}
-	st := themes.NewStyles(lipgloss.NewRenderer(w), p)
+	st := themes.NewStyles(r, p)
 	styles := map[report.Tone]lipgloss.Style{
 		report.ToneHeading: st.Accent.Bold(true),
 		report.ToneMuted:   st.Muted,
