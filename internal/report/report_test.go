@@ -116,3 +116,54 @@ func TestJSONIsOneDocument(t *testing.T) {
 		}
 	}
 }
+
+// isolated is an isolate-mode target whose server trusts any origin ending
+// in "app.example.com" (so the suffix bypass gets through).
+func isolated(t *testing.T) cachemodel.TargetReport {
+	t.Helper()
+	u, _ := cachemodel.ParseTargetURL("https://cdn.example.com/font.woff2")
+	plan := cachemodel.BuildIsolatePlan(0, u, cachemodel.PlanOptions{Origins: []string{"https://app.example.com", "https://admin.example.com"}, Rounds: 2},
+		cachemodel.IsolateOptions{Rand: &countingReader{}})
+	obs := make([]cachemodel.Observation, len(plan.Steps))
+	seen := map[string]bool{}
+	for i, s := range plan.Steps {
+		h := cachemodel.Headers{{Name: "X-Cache", Value: "MISS"}}
+		key := s.CacheKey + "|" + s.Variant.Origin
+		if seen[key] {
+			h = cachemodel.Headers{{Name: "X-Cache", Value: "HIT"}, {Name: "Age", Value: "1"}}
+		}
+		seen[key] = true
+		if strings.HasSuffix(s.Variant.Origin, "app.example.com") {
+			h = append(h, cachemodel.Header{Name: "Access-Control-Allow-Origin", Value: s.Variant.Origin}, cachemodel.Header{Name: "Vary", Value: "Origin"})
+		}
+		obs[i] = cachemodel.Observation{Target: 0, Step: i, Response: &cachemodel.Response{Status: 200, Headers: h}}
+	}
+	return cachemodel.Analyze(plan, obs, cachemodel.AnalyzeOptions{})
+}
+
+func TestTableIsolateGolden(t *testing.T) {
+	var b bytes.Buffer
+	w := NewWriter("table", &b, Options{Mode: "isolate", Width: 80})
+	if err := w.Target(isolated(t)); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	assertNoControls(t, out)
+	for _, want := range []string{"· repeat — each variant on its own fresh cache key", "suffix evil", "generated attacker-style origins blocked", "cache key: Origin in key"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("isolate table lacks %q", want)
+		}
+	}
+	golden.RequireEqual(t, []byte(out))
+}
+
+// countingReader is a deterministic "random" source: 0, 1, 2, ...
+type countingReader struct{ n byte }
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = c.n
+		c.n++
+	}
+	return len(p), nil
+}

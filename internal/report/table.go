@@ -60,38 +60,35 @@ func (t *tableWriter) Target(tr cachemodel.TargetReport) error {
 	ew.printf("  %s\n", t.paint(ToneMuted, fmt.Sprintf("provider %s · %s · %d failed", tr.Provider, plural(len(tr.Variants), "request"), failed)))
 	ew.printf("  %s %s %s %s %s %s %s\n", pad("R", 2), pad("ORIGIN", l.origin), pad("ST", 3), pad("CACHE", 8), pad("AGE", 5), pad("ACAO", l.acao), "BROWSER")
 	weak := false
+	keys := experimentKeys(tr.Variants)
+	experiment := ""
+	adversarial, advBlocked := 0, 0
 	for _, v := range tr.Variants {
-		round := strconv.Itoa(v.Round)
-		if v.Preflight {
-			round += "P"
+		if v.Experiment != experiment {
+			experiment = v.Experiment
+			ew.printf("  %s\n", t.paint(ToneMuted, experimentLine(v, keys[v.Experiment])))
 		}
-		status, cache, age, acao := "ERR", "-", "-", "-"
-		cacheTone := ToneNone
-		if v.Response != nil {
-			status = strconv.Itoa(v.Response.Status)
-			cache = string(v.Cache.Status)
-			if v.Cache.Status == cachemodel.StatusRevalidated {
-				cache = "REVALID" // the only status wider than the column
+		if v.Kind.IsGenerated() {
+			// Attacker-style origins are meant to be blocked: only the ones
+			// that got through (or failed) earn a row.
+			adversarial++
+			if v.Error == nil && v.CORS.Allowed != nil && !*v.CORS.Allowed &&
+				(v.CORS.AllowedWithCredentials == nil || !*v.CORS.AllowedWithCredentials) {
+				advBlocked++
+				continue
 			}
-			if v.Cache.Weak {
-				cache += "*"
-				weak = true
-			}
-			cacheTone = cacheTone4(v.Cache.Status)
-			if v.Cache.Age != nil {
-				age = strconv.FormatInt(*v.Cache.Age, 10)
-			}
-			acao = acaoCell(v)
 		}
-		verdict, vtone := verdictCell(v)
-		ew.printf("  %s %s %s %s %s %s %s\n",
-			pad(round, 2),
-			midTrunc(termsafe.String(v.Label), l.origin),
-			pad(status, 3),
-			t.paint(cacheTone, pad(cache, 8)),
-			pad(age, 5),
-			midTrunc(acao, l.acao),
-			t.paint(vtone, runewidth.Truncate(verdict, l.verdict, "…")))
+		if v.Cache.Weak && v.Response != nil {
+			weak = true
+		}
+		t.row(ew, l, v)
+	}
+	if adversarial > 0 {
+		tone := ToneAllowed
+		if advBlocked < adversarial {
+			tone = ToneBlocked
+		}
+		ew.printf("  %s\n", t.paint(tone, fmt.Sprintf("%d of %d generated attacker-style origins blocked (as they should be)", advBlocked, adversarial)))
 	}
 	if weak {
 		ew.printf("  %s\n", t.paint(ToneMuted, "* cache status inferred from Age only"))
@@ -99,6 +96,99 @@ func (t *tableWriter) Target(tr cachemodel.TargetReport) error {
 	t.notes(ew, tr, width)
 	ew.printf("\n")
 	return ew.err
+}
+
+// row prints one variant.
+func (t *tableWriter) row(ew *errWriter, l layout, v cachemodel.VariantResult) {
+	round := strconv.Itoa(v.Round)
+	if v.Preflight {
+		round += "P"
+	}
+	status, cache, age, acao := "ERR", "-", "-", "-"
+	cacheTone := ToneNone
+	if v.Response != nil {
+		status = strconv.Itoa(v.Response.Status)
+		cache = string(v.Cache.Status)
+		if v.Cache.Status == cachemodel.StatusRevalidated {
+			cache = "REVALID" // the only status wider than the column
+		}
+		if v.Cache.Weak {
+			cache += "*"
+		}
+		cacheTone = cacheTone4(v.Cache.Status)
+		if v.Cache.Age != nil {
+			age = strconv.FormatInt(*v.Cache.Age, 10)
+		}
+		acao = acaoCell(v)
+	}
+	verdict, vtone := verdictCell(v)
+	ew.printf("  %s %s %s %s %s %s %s\n",
+		pad(round, 2),
+		midTrunc(originCell(v), l.origin),
+		pad(status, 3),
+		t.paint(cacheTone, pad(cache, 8)),
+		pad(age, 5),
+		midTrunc(acao, l.acao),
+		t.paint(vtone, runewidth.Truncate(verdict, l.verdict, "…")))
+}
+
+// experimentKeys counts the distinct cache-busting values per experiment.
+func experimentKeys(vs []cachemodel.VariantResult) map[string]int {
+	seen := map[string]bool{}
+	n := map[string]int{}
+	for _, v := range vs {
+		k := v.Experiment + "\x00" + v.CacheBuster
+		if !seen[k] {
+			seen[k] = true
+			n[v.Experiment]++
+		}
+	}
+	return n
+}
+
+// experimentLine introduces an isolate-mode experiment and its fresh cache
+// key(s), so a reader knows which rows share a cached object.
+func experimentLine(v cachemodel.VariantResult, keys int) string {
+	if v.Experiment == "" {
+		return "· (no experiment)"
+	}
+	line := "· " + v.Experiment
+	switch {
+	case keys > 1:
+		return line + " — each variant on its own fresh cache key"
+	case v.CacheBuster != "":
+		return line + " — fresh cache key " + termsafe.String(v.CacheBuster)
+	}
+	return line
+}
+
+// generatedShort names generated origin kinds in a few letters.
+var generatedShort = map[cachemodel.VariantKind]string{
+	cachemodel.KindGenUnrelated:      "unrelated",
+	cachemodel.KindGenSuffix:         "suffix",
+	cachemodel.KindGenPrefix:         "prefix",
+	cachemodel.KindGenUnescapedDot:   "dot",
+	cachemodel.KindGenSpecialChar:    "char",
+	cachemodel.KindGenSubdomain:      "sub",
+	cachemodel.KindGenInsecureScheme: "http",
+	cachemodel.KindGenOtherPort:      "port",
+}
+
+// originCell labels generated origins with their kind ("suffix
+// evilapp.example.com"), since the value alone does not say what it tests.
+func originCell(v cachemodel.VariantResult) string {
+	if !v.Kind.IsGenerated() || v.Origin == nil {
+		return termsafe.String(v.Label)
+	}
+	o := *v.Origin
+	if rest, ok := strings.CutPrefix(o, "https://"); ok {
+		o = rest
+	}
+	kind, ok := generatedShort[v.Kind]
+	if !ok {
+		kind = strings.TrimPrefix(string(v.Kind), "gen-")
+	}
+	return kind + " " + termsafe.String(o)
 }
 
 // notes prints blocked details, errors, header differences and findings.
@@ -125,6 +215,8 @@ func (t *tableWriter) notes(ew *errWriter, tr cachemodel.TargetReport, width int
 		case v.Error != nil:
 			msg = fmt.Sprintf("! round %d %s: %s: %s", v.Round, termsafe.String(v.Label), v.Error.Kind, termsafe.String(v.Error.Message))
 			tone = ToneError
+		case v.Kind.IsGenerated() && v.Error == nil:
+			continue // blocked is the expected outcome; allowed ones are findings
 		case v.CORS.Detail != "" && v.CORS.Allowed != nil && !*v.CORS.Allowed:
 			// Only anonymous blocks get a line: "✓ anon only" already says
 			// credentials fail, and most resources are fetched without them.
@@ -139,6 +231,9 @@ func (t *tableWriter) notes(ew *errWriter, tr cachemodel.TargetReport, width int
 	}
 	if sum := diffSummary(tr); sum != "" {
 		line(ToneMuted, sum)
+	}
+	if ck := cacheKeyLine(tr.CacheKey); ck != "" {
+		line(ToneMuted, ck)
 	}
 	fs := append([]cachemodel.Finding(nil), tr.Findings...)
 	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Severity.Rank() > fs[j].Severity.Rank() })
@@ -217,6 +312,23 @@ func diffSummary(tr cachemodel.TargetReport) string {
 		return ""
 	}
 	return "≠ differs " + strings.Join(parts, "; ")
+}
+
+// cacheKeyLine summarises what isolate mode inferred about the cache key.
+func cacheKeyLine(ck *cachemodel.CacheKeyFacts) string {
+	if ck == nil {
+		return ""
+	}
+	yn := func(b *bool) string {
+		switch {
+		case b == nil:
+			return "unknown"
+		case *b:
+			return "yes"
+		}
+		return "no"
+	}
+	return fmt.Sprintf("cache key: Origin in key %s · honours Vary %s · cacheable %s", yn(ck.OriginInKey), yn(ck.VaryHonoured), yn(ck.Cacheable))
 }
 
 // acaoCell shows ACAO relative to the request: "= Origin" when it echoes
