@@ -180,9 +180,11 @@ func originCell(v cachemodel.VariantResult) string {
 	if !v.Kind.IsGenerated() || v.Origin == nil {
 		return termsafe.String(v.Label)
 	}
-	o := *v.Origin
-	if rest, ok := strings.CutPrefix(o, "https://"); ok {
-		o = rest
+	// The kind says what is special (http for the insecure scheme), so the
+	// scheme can go to make room for the host.
+	_, o, ok := strings.Cut(*v.Origin, "://")
+	if !ok {
+		o = *v.Origin
 	}
 	kind, ok := generatedShort[v.Kind]
 	if !ok {
