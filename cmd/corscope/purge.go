@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/url"
 	"strings"
 	"time"
@@ -66,6 +65,7 @@ Exit codes: 0 purged (and verified), 1 purged but a variant is still cached,
   corscope purge --tag product-42 --yes https://cdn.example.com/products/42
   corscope purge --everything --yes https://cdn.example.com/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.configPath, _ = cmd.Flags().GetString("config") // the global --config
 			return a.runPurge(cmd.Context(), &f, args)
 		},
 	}
@@ -80,7 +80,6 @@ Exit codes: 0 purged (and verified), 1 purged but a variant is still cached,
 	fl.StringArrayVar(&f.tags, "tag", nil, "purge every object with this cache tag or surrogate key (repeatable)")
 	fl.BoolVar(&f.noVerify, "no-verify", false, "do not re-probe the purged variants")
 	fl.DurationVar(&f.verifyDelay, "verify-delay", 0, "wait this long before re-probing (purges take a moment to reach every edge)")
-	fl.StringVar(&f.configPath, "config", "", "config file (default $CORSCOPE_CONFIG, else $XDG_CONFIG_HOME/corscope/config.toml)")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout per purge request and per verification request")
 	return cmd
 }
@@ -208,18 +207,10 @@ func (a *app) runPurge(ctx context.Context, f *purgeFlags, args []string) error 
 
 // loadPurgeConfig reads the config file that holds the [[purge]] entries:
 // --config, else $CORSCOPE_CONFIG, else the default location, where a
-// missing file just means no providers. Kept in one function so global
-// config loading can replace it.
+// missing file just means no providers.
 func (a *app) loadPurgeConfig(flagPath string) (config.Config, error) {
-	path, mustExist, err := config.Locate(flagPath, a.getenv)
+	cfg, err := config.Discover(flagPath, a.getenv)
 	if err != nil {
-		return config.Default(), nil // no location at all: defaults
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		if !mustExist && errors.Is(err, fs.ErrNotExist) {
-			return config.Default(), nil
-		}
 		return cfg, usageErr("%v", err)
 	}
 	return cfg, nil
