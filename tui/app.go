@@ -288,7 +288,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case runEventsMsg:
 		cmds = append(cmds, m.applyRunEvents(msg))
 	case runFinishedMsg:
-		m.finishRun(msg.RunID)
+		cmds = append(cmds, m.finishRun(msg.RunID))
 	case spinTickMsg:
 		if len(m.runs) == 0 {
 			m.spinning = false
@@ -804,12 +804,23 @@ func (m *Model) applyRunEvents(msg runEventsMsg) tea.Cmd {
 }
 
 // finishRun drops a run whose channel closed; targets it still owed an
-// answer are marked stopped.
-func (m *Model) finishRun(id uint64) {
-	if _, ok := m.runs[id]; !ok {
-		return
+// answer are marked stopped. A re-probe says how to compare.
+func (m *Model) finishRun(id uint64) tea.Cmd {
+	r, ok := m.runs[id]
+	if !ok {
+		return nil
+	}
+	again := 0
+	for _, tid := range r.targets {
+		if t := m.s.targets[tid]; t.runID == id && t.state == stateDone && t.previous != nil {
+			again++
+		}
 	}
 	m.releaseRun(id)
+	if again == 0 || m.flash.level == flashError && m.flash.text != "" {
+		return nil
+	}
+	return m.setFlash(flashOK, "re-probed "+plural(again, "target")+" · d diffs against the previous run")
 }
 
 // releaseRun forgets a run and stops its remaining targets; it returns how

@@ -162,6 +162,18 @@ func (f findingsModel) lines(w int, all bool) (lines []string, sel int) {
 	st := f.c.styles
 	if f.rep != nil && f.rep.CacheKey != nil {
 		lines = append(lines, st.Muted.Render(cut(cacheKeyLine(f.rep.CacheKey), w)))
+		if all {
+			// How the facts were inferred, when there is room for it.
+			for _, e := range f.rep.CacheKey.Evidence {
+				for i, l := range wrap(safeLong(e), max(w-4, 8)) {
+					pre := "    "
+					if i == 0 {
+						pre = "  • "
+					}
+					lines = append(lines, st.Muted.Render(pre+l))
+				}
+			}
+		}
 	}
 	switch {
 	case f.rep == nil:

@@ -20,7 +20,8 @@ func TestMain(m *testing.M) {
 	// Goldens are plain text: no colour, a fixed background.
 	lipgloss.SetColorProfile(termenv.Ascii)
 	lipgloss.SetHasDarkBackground(true)
-	goleak.VerifyTestMain(m)
+	// teatest leaves one goroutine per program waiting for SIGINT.
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/charmbracelet/x/exp/teatest.NewTestModel.func2"))
 }
 
 // fixedNow is the frozen clock of every test.

@@ -1,0 +1,94 @@
+package tui
+
+import (
+	"fmt"
+	"sort"
+	"testing"
+	"time"
+)
+
+// manyTargets is a model with n analysed targets and, when inFlight, a
+// run over all of them with some progress, at 160×48.
+func manyTargets(tb testing.TB, n int, inFlight bool) Model {
+	tb.Helper()
+	rep := poisonedReport(tb)
+	opt := Options{Engine: newFakeCDN(), Plan: observePlan}
+	for i := range n {
+		opt.URLs = append(opt.URLs, mustURL(tb, fmt.Sprintf("http://127.0.0.1:8080/t%05d.json", i)))
+	}
+	m := newTestModelOpt(tb, opt, 160, 48)
+	for _, t := range m.s.targets {
+		r := rep
+		r.URL = t.raw
+		t.current, t.state = &r, stateDone
+	}
+	if inFlight {
+		m = update(tb, m, keyMsg("R")) // the run's commands are not executed
+		var evs []runEvent
+		for i := 0; i < n; i += 3 {
+			evs = append(evs, runEvent{Kind: eventObserved, Target: i, Steps: 10})
+		}
+		m = update(tb, m, runEventsMsg{RunID: m.lastRun, Events: evs})
+	}
+	// Select a target in the middle so the list is scrolled.
+	m.targets.Select(n / 2)
+	return update(tb, m, keyMsg("j"))
+}
+
+// BenchmarkView is one frame with 10,000 targets; only the visible rows
+// are drawn, so it costs what a frame with a screenful does.
+func BenchmarkView(b *testing.B) {
+	for _, inFlight := range []bool{false, true} {
+		b.Run(fmt.Sprintf("10000-targets-running=%v", inFlight), func(b *testing.B) {
+			m := manyTargets(b, 10000, inFlight)
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = m.View()
+			}
+		})
+	}
+}
+
+// BenchmarkUpdateKey is a cursor move with 10,000 targets (the matrix and
+// findings are rebuilt for the newly selected target).
+func BenchmarkUpdateKey(b *testing.B) {
+	m := manyTargets(b, 10000, false)
+	down, up := keyMsg("j"), keyMsg("k")
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		msg := down
+		if i%2 == 1 {
+			msg = up
+		}
+		i++
+		next, _ := m.Update(msg)
+		m = next.(Model)
+	}
+}
+
+// TestViewCostDoesNotGrowWithTargets guards the budget (median View under
+// 5 ms with 10,000 targets) loosely enough for a busy, race-instrumented
+// machine: a frame with 10,000 targets must cost well under 50 ms and no
+// more than a few times a frame with 10.
+func TestViewCostDoesNotGrowWithTargets(t *testing.T) {
+	median := func(m Model) time.Duration {
+		var ds []time.Duration
+		for range 15 {
+			start := time.Now()
+			_ = m.View()
+			ds = append(ds, time.Since(start))
+		}
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		return ds[len(ds)/2]
+	}
+	small := median(manyTargets(t, 10, true))
+	big := median(manyTargets(t, 10000, true))
+	t.Logf("median View: 10 targets %v, 10,000 targets %v", small, big)
+	if big > 50*time.Millisecond {
+		t.Errorf("View with 10,000 targets takes %v", big)
+	}
+	if big > 5*small+2*time.Millisecond {
+		t.Errorf("View grows with the target count: %v for 10, %v for 10,000", small, big)
+	}
+}
