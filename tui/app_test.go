@@ -763,4 +763,17 @@ func TestRebindRejectsUnknownActions(t *testing.T) {
 	if err := km.Rebind(map[string][]string{"help": nil}); err == nil {
 		t.Error("an action without keys was accepted")
 	}
+	clash := DefaultKeyMap()
+	err = clash.Rebind(map[string][]string{"export": {"r"}})
+	if err == nil || !strings.Contains(err.Error(), `key "r" is bound to both "reprobe" and "export"`) {
+		t.Errorf("a rebinding onto another action's default key: %v", err)
+	}
+	fine := DefaultKeyMap()
+	if err := fine.Rebind(map[string][]string{"confirm": {"r"}}); err != nil {
+		t.Errorf("the confirmation prompt's keys may overlap: %v", err)
+	}
+	def := DefaultKeyMap()
+	if err := def.clash(); err != nil {
+		t.Errorf("the default key map clashes: %v", err)
+	}
 }

@@ -143,6 +143,27 @@ func (k *KeyMap) Rebind(actions map[string][]string) error {
 		h := b.Help()
 		b.SetHelp(strings.Join(keys, "/"), h.Desc)
 	}
+	return k.clash()
+}
+
+// promptOnly are the actions that only work in the purge confirmation,
+// where nothing else does: they may share keys with anything.
+var promptOnly = map[string]bool{"confirm": true, "deny": true}
+
+// clash reports a key bound to two actions that work at the same time.
+func (k *KeyMap) clash() error {
+	owner := map[string]string{}
+	for _, nb := range k.bindings() {
+		if promptOnly[nb.action] {
+			continue
+		}
+		for _, key := range nb.b.Keys() {
+			if other, taken := owner[key]; taken {
+				return fmt.Errorf("key %q is bound to both %q and %q", key, other, nb.action)
+			}
+			owner[key] = nb.action
+		}
+	}
 	return nil
 }
 

@@ -1,0 +1,313 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+	"github.com/spf13/cobra"
+
+	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/config"
+	"github.com/corscope/corscope/internal/demo"
+	"github.com/corscope/corscope/internal/runner"
+	"github.com/corscope/corscope/probe"
+	"github.com/corscope/corscope/tui"
+)
+
+func init() {
+	subcommands = append(subcommands, (*app).newTUICmd)
+	rootRunE = func(a *app, cmd *cobra.Command, args []string) error {
+		cfg, err := a.loadConfig(cmd)
+		if err != nil {
+			return err
+		}
+		if len(args) == 0 && len(cfg.Targets) == 0 {
+			return cmd.Help()
+		}
+		// The root command has no probe flags of its own (root.go would
+		// have to register them), so `corscope URL...` runs with the
+		// configuration's settings; `corscope tui [flags] URL...` also
+		// takes every flag.
+		f := newTUIFlags()
+		return a.runTUI(cmd.Context(), f, f.flags, cfg, args)
+	}
+	demoInteractive = func(a *app, cmd *cobra.Command, env *demo.Env) error {
+		f := newTUIFlags()
+		f.origins = env.Origins
+		f.title = "demo"
+		// The demo's own origins and defaults, the user's keys and theme.
+		cfg, err := a.loadConfig(cmd)
+		if err != nil {
+			return err
+		}
+		look := config.Default()
+		look.Theme, look.Color, look.Themes, look.Keys = cfg.Theme, cfg.Color, cfg.Themes, cfg.Keys
+		return a.runTUI(cmd.Context(), f, nil, look, env.Targets)
+	}
+}
+
+// tuiFlags are check's flags (probe settings, mode, policy, cache buster)
+// plus what only the interactive view needs. The view starts in observe
+// mode, whatever the configuration says for check: it shows the real URL
+// as users get it, and x runs the isolate experiments for one target.
+type tuiFlags struct {
+	checkFlags
+	theme string
+	title string         // not a flag: "demo" when the demo opens it
+	flags *cobra.Command // the command the flags live on
+}
+
+// newTUIFlags returns the flags with their defaults, registered on a
+// command of their own (the root command cannot carry them).
+func newTUIFlags() *tuiFlags {
+	f := &tuiFlags{flags: &cobra.Command{Use: "tui"}}
+	f.register(f.flags)
+	return f
+}
+
+func (f *tuiFlags) register(cmd *cobra.Command) {
+	f.probeFlags.register(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&f.mode, "mode", modeObserve, "starting mode: observe (the real URL, plain variants) or isolate (experiments on fresh cache keys); m switches, x runs isolate for one target")
+	fl.StringArrayVar(&f.allow, "allow", nil, "origin that should be allowed, all others blocked (repeatable; \"*\": every origin): enables the policy checks")
+	fl.StringVar(&f.cacheBuster, "cache-buster", cachemodel.DefaultBusterParam, "name of the cache-busting query parameter of isolate mode")
+	fl.StringVar(&f.theme, "theme", "", "colour theme (default from the configuration, else \"default\"); t cycles")
+	fl.BoolVar(&f.noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
+}
+
+func (a *app) newTUICmd() *cobra.Command {
+	f := &tuiFlags{}
+	cmd := &cobra.Command{
+		Use:   "tui [flags] URL... | -",
+		Short: "Open the interactive view (what `corscope URL...` does on a terminal)",
+		Long: `tui probes the URLs like check and shows, live, one column per Origin variant:
+status, cache status, Age, ACAO, ACAC, Vary, Cache-Control, the browser's
+verdict and every other header that differs. A CORS answer the cache stored
+for another request is marked ⚠. Re-probe (r, R), compare with the previous
+run (d), open a variant's raw headers and curl (enter, y), run the isolate
+experiments (x) or switch mode (m), export (e); ? lists every key.
+
+It starts in observe mode: the real URL, the plain variants, as users get it.
+Without a terminal on stdout it behaves like check.`,
+		Example: `  corscope tui -o https://app.example.com -o https://admin.example.com https://cdn.example.com/app.js
+  corscope https://cdn.example.com/app.js
+  corscope tui --mode isolate --theme high-contrast -o https://app.example.com https://cdn.example.com/font.woff2`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := a.loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			return a.runTUI(cmd.Context(), f, cmd, cfg, args)
+		},
+	}
+	f.register(cmd)
+	f.flags = cmd
+	return cmd
+}
+
+// runTUI opens the interactive view, or runs check when stdout is not a
+// terminal (a pipe, a CI log). cmd holds the parsed flags (nil: none were
+// given); the configuration fills whatever they leave unset.
+func (a *app) runTUI(ctx context.Context, f *tuiFlags, cmd *cobra.Command, cfg config.Config, args []string) error {
+	fs := f.flags.Flags()
+	if cmd != nil {
+		fs = cmd.Flags()
+	}
+	f.applyCheckConfig(fs, cfg)
+	if f.failOn == "" { // check's own flag, which this command lacks
+		f.failOn = cfg.Policy.FailOn
+	}
+	if !a.stdoutTTY {
+		// Exactly check, its default mode included.
+		return a.runCheck(ctx, &f.checkFlags, args)
+	}
+	if !fs.Changed("mode") {
+		f.mode = modeObserve
+	}
+	if f.mode != modeObserve && f.mode != modeIsolate {
+		return usageErr("unknown --mode %q: want observe or isolate", f.mode)
+	}
+	if !validBusterParam(f.cacheBuster) {
+		return usageErr("--cache-buster %q: want 1 to 64 letters, digits or - _ . ~", f.cacheBuster)
+	}
+	themeName := f.theme
+	if themeName == "" {
+		themeName = cfg.Theme
+	}
+	themeList, err := tuiThemes(cfg)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if !slices.ContainsFunc(themeList, func(t tui.Theme) bool { return t.Name == themeName }) {
+		return usageErr("unknown --theme %q: want one of %s", themeName, strings.Join(cfg.ThemeNames(), ", "))
+	}
+	keys, err := tuiKeys(cfg)
+	if err != nil {
+		return err
+	}
+	opt, err := f.planOptions()
+	if err != nil {
+		return err
+	}
+	pol, err := f.policy()
+	if err != nil {
+		return err
+	}
+	for _, o := range pol.Allow {
+		if o != "*" && o != "null" && !contains(opt.Origins, o) {
+			opt.Origins = append(opt.Origins, o)
+		}
+	}
+	pcfg, err := f.probeConfig()
+	if err != nil {
+		return err
+	}
+	targets, err := a.collectTargets(args, f.configTargets)
+	if err != nil {
+		return err
+	}
+	eng, err := probe.New(pcfg)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	defer eng.Close()
+
+	specs := map[string]targetSpec{}
+	tuiOpt := tui.Options{
+		Origins:      opt.Origins,
+		Engine:       guardedEngine{inner: eng, concurrency: pcfg.Concurrency},
+		Modes:        []tui.Mode{tui.ModeObserve, tui.ModeIsolate},
+		Mode:         tui.Mode(f.mode),
+		Title:        f.title,
+		Themes:       themeList,
+		Theme:        themeName,
+		Renderer:     a.tuiRenderer(f.noColor, cfg.Color),
+		Keys:         &keys,
+		Clipboard:    a.stdout,
+		ClipboardEnv: a.getenv,
+		Tool:         "corscope " + versionString(),
+		Context:      ctx,
+		Analyze: isolateAwareAnalyzer(cachemodel.AnalyzeOptions{
+			Curl:   cachemodel.CurlOptions{Insecure: pcfg.Insecure, Resolve: f.resolve, Proxy: pcfg.Proxy},
+			Policy: pol,
+		}),
+	}
+	for _, t := range targets {
+		specs[t.url.String()] = t
+		tuiOpt.URLs = append(tuiOpt.URLs, t.url)
+	}
+	iso := cachemodel.IsolateOptions{Param: f.cacheBuster, Rand: rand.Reader}
+	base := opt.Origins
+	tuiOpt.Plan = func(req tui.PlanRequest) (cachemodel.TargetPlan, error) {
+		po := opt
+		// A target from the configuration may have origins and headers of
+		// its own; origins added with o in the view go to every target.
+		if spec, ok := specs[req.URL.String()]; ok {
+			po = spec.planOptions(opt, pol, f.originsFromFlags)
+		}
+		for _, o := range req.Origins {
+			if !contains(base, o) && !contains(po.Origins, o) {
+				po.Origins = append(append([]string(nil), po.Origins...), o)
+			}
+		}
+		if req.Mode == tui.ModeIsolate {
+			return cachemodel.BuildIsolatePlan(req.Index, req.URL, po, iso), nil
+		}
+		return cachemodel.BuildObservePlan(req.Index, req.URL, po), nil
+	}
+	return runProgram(ctx, tui.New(tuiOpt), a.stdout)
+}
+
+// tuiRenderer decides colour before the program owns the terminal: the
+// profile (NO_COLOR, --no-color, color = "never") and the background (for
+// adaptive themes) are read once, here.
+func (a *app) tuiRenderer(noColor bool, setting string) *lipgloss.Renderer {
+	r := lipgloss.NewRenderer(a.stdout)
+	if noColor || a.getenv("NO_COLOR") != "" || setting == config.ColorNever {
+		r.SetColorProfile(termenv.Ascii)
+	}
+	r.SetHasDarkBackground(r.HasDarkBackground())
+	return r
+}
+
+// tuiThemes is every theme t cycles through: the built-ins, then the
+// configuration's own.
+func tuiThemes(cfg config.Config) ([]tui.Theme, error) {
+	var out []tui.Theme
+	for _, name := range cfg.ThemeNames() {
+		p, err := cfg.Palette(name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tui.Theme{Name: name, Palette: p})
+	}
+	return out, nil
+}
+
+// tuiKeys is the default key map with the configuration's [keys] applied.
+func tuiKeys(cfg config.Config) (tui.KeyMap, error) {
+	km := tui.DefaultKeyMap()
+	if len(cfg.Keys) == 0 {
+		return km, nil
+	}
+	if err := cfg.ValidateKeys(tui.ActionNames()); err != nil {
+		return km, usageErr("%v", err)
+	}
+	if err := km.Rebind(cfg.Keys); err != nil {
+		return km, usageErr("%s: [keys]: %v", cfg.Source, err)
+	}
+	return km, nil
+}
+
+// runProgram runs a model full screen. An interrupt or a cancelled context
+// is a normal way out, not an error.
+func runProgram(ctx context.Context, model tea.Model, out io.Writer) error {
+	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithOutput(out))
+	_, err := p.Run()
+	if err != nil && (errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, tea.ErrInterrupted)) && ctx.Err() != nil {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("interactive view: %w", err)
+	}
+	return nil
+}
+
+// guardedEngine gives every run its own isolate guard
+// (runner.IsolateEngine): the adversarial experiment of an isolate plan is
+// only sent when the cache experiments show the busting parameter works.
+// Observe plans have no adversarial steps and pass straight through. A
+// guard per run, because the view runs several at once with overlapping
+// plan indexes.
+type guardedEngine struct {
+	inner       runner.Engine
+	concurrency int
+}
+
+func (g guardedEngine) Run(ctx context.Context, plans []cachemodel.TargetPlan, out chan<- cachemodel.Observation) error {
+	return runner.NewIsolateEngine(g.inner, g.concurrency).Run(ctx, plans, out)
+}
+
+// isolateAwareAnalyzer drops the adversarial steps the guard withheld
+// before analysing, as check does with IsolateEngine.Trim. The guard's
+// decision is a pure function of the same observations
+// (cachemodel.AdversarialSafe), so it is recomputed here rather than
+// shared across runs.
+func isolateAwareAnalyzer(opt cachemodel.AnalyzeOptions) runner.Analyzer {
+	return func(p cachemodel.TargetPlan, obs []cachemodel.Observation) cachemodel.TargetReport {
+		if n := cachemodel.AdversarialStart(p); n < len(p.Steps) {
+			if ok, _ := cachemodel.AdversarialSafe(p, obs); !ok {
+				p.Steps, obs = p.Steps[:n], obs[:min(n, len(obs))]
+			}
+		}
+		return cachemodel.Analyze(p, obs, opt)
+	}
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/internal/report"
+	"github.com/corscope/corscope/internal/termsafe"
+	"github.com/corscope/corscope/tui"
+)
+
+func init() { subcommands = append(subcommands, (*app).newViewCmd) }
+
+// maxReportBytes bounds what view reads: a report is data from elsewhere
+// (CI, a colleague) and must not exhaust memory.
+const maxReportBytes = 256 << 20
+
+func (a *app) newViewCmd() *cobra.Command {
+	var theme string
+	var noColor bool
+	cmd := &cobra.Command{
+		Use:   "view REPORT.json [NEWER.json]",
+		Short: "Open a saved JSON report read-only, or compare two",
+		Long: `view opens a report written by check --format json (or exported from the
+interactive view with e) in the interactive view, read-only: nothing is sent.
+With two reports, each target and variant is compared with the older run: the
+targets pane says which changed, and d marks every changed cell as
+"new (was old)".
+
+Without a terminal on stdout it prints the report as a table, or with two
+reports one line per change.`,
+		Example: `  corscope view report.json
+  corscope view yesterday.json today.json`,
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			reps := make([]cachemodel.Report, len(args))
+			for i, p := range args {
+				r, err := readReport(p)
+				if err != nil {
+					return usageErr("%v", err)
+				}
+				reps[i] = r
+			}
+			newer := reps[len(reps)-1]
+			var older *cachemodel.Report
+			if len(reps) == 2 {
+				older = &reps[0]
+			}
+			if !a.stdoutTTY {
+				return a.printView(older, newer)
+			}
+			cfg, err := a.loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			if theme == "" {
+				theme = cfg.Theme
+			}
+			themeList, err := tuiThemes(cfg)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			if !slices.ContainsFunc(themeList, func(t tui.Theme) bool { return t.Name == theme }) {
+				return usageErr("unknown --theme %q: want one of %s", theme, strings.Join(cfg.ThemeNames(), ", "))
+			}
+			keys, err := tuiKeys(cfg)
+			if err != nil {
+				return err
+			}
+			opt := tui.Options{
+				Reports:      newer.Targets,
+				Title:        "view " + filepath.Base(args[0]),
+				Themes:       themeList,
+				Theme:        theme,
+				Keys:         &keys,
+				Renderer:     a.tuiRenderer(noColor, cfg.Color),
+				Clipboard:    a.stdout,
+				ClipboardEnv: a.getenv,
+				Tool:         "corscope " + versionString(),
+				Context:      cmd.Context(),
+			}
+			if older != nil {
+				opt.Previous = older.Targets
+				opt.Title = "view " + filepath.Base(args[0]) + " → " + filepath.Base(args[1])
+			}
+			return runProgram(cmd.Context(), tui.New(opt), a.stdout)
+		},
+	}
+	cmd.Flags().StringVar(&theme, "theme", "", "colour theme (default from the configuration, else \"default\"); t cycles")
+	cmd.Flags().BoolVar(&noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
+	return cmd
+}
+
+// readReport reads and checks one JSON report.
+func readReport(path string) (cachemodel.Report, error) {
+	var rep cachemodel.Report
+	f, err := os.Open(path)
+	if err != nil {
+		return rep, fmt.Errorf("cannot open report: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxReportBytes+1))
+	if err != nil {
+		return rep, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if len(data) > maxReportBytes {
+		return rep, fmt.Errorf("%s is larger than %d MiB; is it a corscope report?", path, maxReportBytes>>20)
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return rep, fmt.Errorf("%s is not valid JSON (at byte %d): %v", path, se.Offset, err)
+		}
+		return rep, fmt.Errorf("%s is not a corscope report: %v", path, err)
+	}
+	if rep.Schema != cachemodel.ReportSchema {
+		return rep, fmt.Errorf("%s is not a corscope report: schema %q, want %q", path, termsafe.Line(rep.Schema, 80), cachemodel.ReportSchema)
+	}
+	return rep, nil
+}
+
+// printView is view without a terminal: the report as a table, or the
+// changes between two reports, one per line.
+func (a *app) printView(older *cachemodel.Report, newer cachemodel.Report) error {
+	if older == nil {
+		w := report.NewWriter("table", a.stdout, report.Options{Tool: newer.Tool, Mode: newer.Mode, Width: a.termWidth()})
+		if err := w.Begin(); err != nil {
+			return err
+		}
+		var sum cachemodel.Summary
+		for _, t := range newer.Targets {
+			sum.Add(t)
+			if err := w.Target(t); err != nil {
+				return err
+			}
+		}
+		return w.End(sum)
+	}
+	changes := tui.Changes(older.Targets, newer.Targets)
+	if len(changes) == 0 {
+		_, err := fmt.Fprintln(a.stdout, "no changes")
+		return err
+	}
+	for _, c := range changes {
+		where := c.URL
+		if c.Variant != "" {
+			where += " · " + c.Variant
+		}
+		if _, err := fmt.Fprintf(a.stdout, "%s · %s: %s → %s\n", where, c.Field, c.Old, c.New); err != nil {
+			return err
+		}
+	}
+	return nil
+}
