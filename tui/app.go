@@ -318,6 +318,16 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case purgeDoneMsg:
 		cmds = append(cmds, m.onPurgeDone(msg))
 	case tea.KeyMsg:
+		// Bubble Tea reports runes that arrive in one read (fast typing,
+		// tmux send-keys) as one message; outside a prompt each is a key.
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && m.prompt == promptNone {
+			for _, r := range msg.Runes {
+				cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
+				m.syncKeys()
+				m.syncSelection()
+			}
+			break
+		}
 		cmds = append(cmds, m.handleKey(msg))
 	default:
 		if m.prompt != promptNone {

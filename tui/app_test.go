@@ -777,3 +777,16 @@ func TestRebindRejectsUnknownActions(t *testing.T) {
 		t.Errorf("the default key map clashes: %v", err)
 	}
 }
+
+func TestRunesArrivingTogetherAreSeparateKeys(t *testing.T) {
+	m := start(t, newTestModel(t, poisonedCDN(), 80, 24, urlA, urlB))
+	m = drive(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jT")})
+	if id, _ := m.targets.SelectedID(); id != 1 || !m.matrix.transposed {
+		t.Errorf("\"jT\" in one read: selected %d, transposed %v", id, m.matrix.transposed)
+	}
+	// Once a prompt opens, the rest is text for it.
+	m = drive(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/b.j")})
+	if m.prompt != promptFilter || m.input.Value() != "b.j" {
+		t.Errorf("\"/b.j\" in one read: prompt %v, value %q", m.prompt, m.input.Value())
+	}
+}

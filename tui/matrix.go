@@ -18,9 +18,9 @@ import (
 // whole in the detail view.
 const (
 	maxColWidth   = 32
-	minColWidth   = 6
+	minColWidth   = 4
 	maxLabelWidth = 18
-	maxVarLabel   = 30 // transposed: the variant column
+	maxVarLabel   = 26 // transposed: the variant column
 )
 
 // matrixModel shows one target's grid. In the normal layout fields are
