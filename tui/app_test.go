@@ -790,3 +790,24 @@ func TestRunesArrivingTogetherAreSeparateKeys(t *testing.T) {
 		t.Errorf("\"/b.j\" in one read: prompt %v, value %q", m.prompt, m.input.Value())
 	}
 }
+
+func TestHelpListsEveryWorkingKeyAt80Columns(t *testing.T) {
+	opt := Options{Engine: newFakeCDN(appOrigin), Plan: observePlan, Purger: &fakePurger{}, Modes: []Mode{ModeObserve, ModeIsolate}}
+	opt.URLs = append(opt.URLs, mustURL(t, urlA))
+	m := start(t, newTestModelOpt(t, opt, 80, 24))
+	m = keys(t, m, "r", "tab")
+	m = update(t, m, keyMsg("R")) // a run in flight: c works
+	help := keys(t, m, "?").View()
+	for _, want := range []string{"r re-probe", "R re-probe all", "c cancel runs", "m switch mode", "x run isolate",
+		"p purge", "u add URL", "o add origin", "diff vs previous", "transpose", "rounds", "e export", "t next theme", "q quit", "←/h", "→/l"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("help lacks %q:\n%s", want, help)
+		}
+	}
+	if strings.Contains(help, "…") {
+		t.Errorf("help is cut at 80 columns:\n%s", help)
+	}
+	if strings.Contains(help, "copy curl") {
+		t.Error("help lists y outside the detail view")
+	}
+}

@@ -64,7 +64,7 @@ func DefaultKeyMap() KeyMap {
 		Home:     b("home/g", "first", "home", "g"),
 		End:      b("end/G", "last", "end", "G"),
 		NextPane: b("tab", "next pane", "tab"),
-		PrevPane: b("shift+tab", "previous pane", "shift+tab"),
+		PrevPane: b("shift+tab", "prev pane", "shift+tab"),
 		Open:     b("enter", "open", "enter"),
 		Back:     b("esc", "back", "esc"),
 
@@ -75,7 +75,7 @@ func DefaultKeyMap() KeyMap {
 		ReprobeAll: b("R", "re-probe all", "R"),
 		Cancel:     b("c", "cancel runs", "c"),
 		Mode:       b("m", "switch mode", "m"),
-		Isolate:    b("x", "isolate experiments", "x"),
+		Isolate:    b("x", "run isolate", "x"),
 		Purge:      b("p", "purge", "p"),
 		Transpose:  b("T", "transpose", "T"),
 		Rounds:     b("H", "rounds", "H"),

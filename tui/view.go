@@ -210,8 +210,15 @@ func (m Model) matrixTitle() string {
 // helpView is every enabled binding plus the glyph legend.
 func (m Model) helpView() string {
 	h := m.help
+	groups := m.FullHelp()
+	full := h.FullHelpView(groups)
+	if lipgloss.Width(full) > m.w {
+		// Too wide side by side: two rows of columns.
+		half := (len(groups) + 1) / 2
+		full = h.FullHelpView(groups[:half]) + "\n\n" + h.FullHelpView(groups[half:])
+	}
 	h.Width = m.w
-	lines := strings.Split(h.FullHelpView(m.FullHelp()), "\n")
+	lines := strings.Split(full, "\n")
 	st := m.c.styles
 	legend := []string{
 		"",
