@@ -888,7 +888,12 @@ func (m *Model) wantedLayout() layout {
 	titleH := lipgloss.Height(paneTitle(m.c, "x", false, 10))
 	sepW := lipgloss.Width(m.separator())
 	_, rightW := paneWidths(m.w, sepW)
-	want := wants{targets: len(m.targets.visible), matrix: m.matrix.Wanted(), findings: m.findings.Wanted(rightW)}
+	want := wants{targets: len(m.targets.visible), matrix: m.matrix.Wanted(), findings: m.findings.Wanted(rightW), matrixW: m.matrix.WantedWidth()}
+	if want.matrixW == 0 {
+		// No report yet: guess an observe matrix (no Origin, the origins,
+		// same-origin, null), so the layout does not flip when one comes.
+		want.matrixW = maxLabelWidth + 2 + (len(m.origins)+3)*(maxColWidth-6)
+	}
 	return computeLayout(m.w, m.h, headerH, statusH, titleH, sepW, want)
 }
 

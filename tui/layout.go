@@ -34,10 +34,12 @@ func computeLayout(w, h, headerH, statusH, titleH, sepW int, want wants) layout 
 	}
 	avail := h - headerH - statusH
 	l := layout{full: box{w, avail - titleH}}
-	if w >= wideWidth {
+	left, right := paneWidths(w, sepW)
+	// Side by side only when the matrix still gets all its columns there:
+	// a wide matrix is worth more than a tall target list.
+	if w >= wideWidth && right >= want.matrixW {
 		l.wide = true
-		var right int
-		l.left, right = paneWidths(w, sepW)
+		l.left = left
 		l.targets = box{l.left, avail - titleH}
 		rest := avail - 2*titleH
 		fh := clampInt(want.findings, 1, max(rest/3, 3))
@@ -62,9 +64,11 @@ func computeLayout(w, h, headerH, statusH, titleH, sepW int, want wants) layout 
 	return l
 }
 
-// wants are the content heights panes would like.
+// wants are the content heights panes would like, and the width the
+// matrix needs to show every column.
 type wants struct {
 	targets, matrix, findings int
+	matrixW                   int
 }
 
 // paneWidths is the width each pane gets at terminal width w (the same in

@@ -286,6 +286,36 @@ func (m matrixModel) Wanted() int {
 	return 2 + len(m.g.rows) + 1
 }
 
+// WantedWidth is the width that shows every column unscrolled (0 without
+// a report).
+func (m matrixModel) WantedWidth() int {
+	if m.rep == nil || len(m.g.cols) == 0 {
+		return 0
+	}
+	w := 0
+	if m.transposed {
+		label := 0
+		for _, c := range m.g.cols {
+			label = max(label, ansi.StringWidth(transposedLabel(c)))
+		}
+		w = min(label+1, maxVarLabel)
+		fw := m.fieldWidth(maxColWidth + 1)
+		for ri := range m.g.rows {
+			w += fw(ri) + 1
+		}
+	} else {
+		label := 0
+		for _, r := range m.g.rows {
+			label = max(label, r.width)
+		}
+		w = min(label+2, maxLabelWidth)
+		for _, c := range m.g.cols {
+			w += colWidth(c) + 1
+		}
+	}
+	return w + 2
+}
+
 // bodyRows is how many rows of cells fit under the header and above the
 // footer.
 func (m matrixModel) bodyRows() int {
