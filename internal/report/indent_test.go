@@ -110,3 +110,15 @@ func TestJSONWriterTargetLayout(t *testing.T) {
 		t.Fatalf("layout differs:\n got: %q\nwant: %q", b.String(), want)
 	}
 }
+
+func BenchmarkAppendIndented(b *testing.B) {
+	compact, err := json.Marshal(poisoned())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(compact)))
+	var out []byte
+	for b.Loop() {
+		out = appendIndented(out[:0], compact, "  ", "  ")
+	}
+}
