@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -188,6 +189,12 @@ func parseStatusLine(line []byte) (proto string, status int, err error) {
 	if status < 100 {
 		return bad()
 	}
+	switch string(line[:8]) { // the common versions without an allocation
+	case "HTTP/1.1":
+		return "HTTP/1.1", status, nil
+	case "HTTP/1.0":
+		return "HTTP/1.0", status, nil
+	}
 	return string(line[:8]), status, nil
 }
 
@@ -204,6 +211,10 @@ type parsedHead struct {
 // keeping order, name case and duplicates. Obsolete line folding is joined
 // with a single space (RFC 9112 §5.2); whitespace around values and trailing
 // whitespace before the colon are not part of the field.
+//
+// The block is copied into one string and names and values are cut out of
+// it, so a response costs one allocation for its text instead of two per
+// header line.
 func parseHead(block []byte) (parsedHead, error) {
 	var p parsedHead
 	nl := bytes.IndexByte(block, '\n')
@@ -211,40 +222,44 @@ func parseHead(block []byte) (parsedHead, error) {
 	if p.proto, p.status, err = parseStatusLine(block[:nl]); err != nil {
 		return p, err
 	}
-	rest := block[nl+1:]
-	for len(rest) > 0 {
-		i := bytes.IndexByte(rest, '\n')
+	text := string(block[nl+1:])
+	p.headers = make(cachemodel.Headers, 0, strings.Count(text, "\n"))
+	for rest := text; len(rest) > 0; {
+		i := strings.IndexByte(rest, '\n')
 		line := rest[:i]
 		rest = rest[i+1:]
-		line = bytes.TrimSuffix(line, []byte("\r"))
+		line = strings.TrimSuffix(line, "\r")
 		if len(line) == 0 {
 			break
 		}
 		if line[0] == ' ' || line[0] == '\t' {
 			if len(p.headers) == 0 {
-				return p, protoErr("header block starts with a continuation line %q", snippet(line))
+				return p, protoErr("header block starts with a continuation line %q", snippet([]byte(line)))
 			}
 			last := &p.headers[len(p.headers)-1]
-			if v := bytes.Trim(line, " \t"); len(v) > 0 {
+			if v := strings.Trim(line, " \t"); len(v) > 0 {
 				if last.Value != "" {
-					last.Value += " "
+					v = last.Value + " " + v
 				}
-				last.Value += string(v)
+				last.Value = v
 			}
 			continue
 		}
-		colon := bytes.IndexByte(line, ':')
+		colon := strings.IndexByte(line, ':')
 		if colon < 0 {
-			return p, protoErr("header line without a colon %q", snippet(line))
+			return p, protoErr("header line without a colon %q", snippet([]byte(line)))
 		}
-		name := bytes.TrimRight(line[:colon], " \t")
+		name := strings.TrimRight(line[:colon], " \t")
 		if len(name) == 0 {
-			return p, protoErr("header line with an empty name %q", snippet(line))
+			return p, protoErr("header line with an empty name %q", snippet([]byte(line)))
 		}
 		p.headers = append(p.headers, cachemodel.Header{
-			Name:  string(name),
-			Value: string(bytes.Trim(line[colon+1:], " \t")),
+			Name:  name,
+			Value: strings.Trim(line[colon+1:], " \t"),
 		})
+	}
+	if len(p.headers) == 0 {
+		p.headers = nil // as before the preallocation: no header lines, no slice
 	}
 	return p, nil
 }

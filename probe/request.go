@@ -7,8 +7,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/valyala/fasthttp"
-
 	"github.com/corscope/corscope/cachemodel"
 )
 
@@ -86,30 +84,43 @@ func newRequest(method, rawURL string, headers cachemodel.Headers, proxy proxySp
 		}
 	}
 
-	req := fasthttp.AcquireRequest()
-	defer fasthttp.ReleaseRequest(req)
-	hdr := &req.Header
 	// Names go out exactly as given, and no header is added behind our back
-	// (no User-Agent, Content-Length, Connection…).
-	hdr.DisableNormalizing()
-	hdr.DisableSpecialHeader()
-	hdr.SetMethod(method)
+	// (no User-Agent, Content-Length, Connection…): the request line, Host
+	// unless the plan supplies one, Proxy-Authorization for an HTTP proxy,
+	// then the plan's headers in order. (This is the layout fasthttp's
+	// RequestHeader.AppendBytes gives with normalising and special headers
+	// disabled, written directly: it ran once per request.)
+	requestTarget := target
 	if proxy.kind == proxyHTTP && !r.tls {
-		hdr.SetRequestURI(strings.ToLower(u.Scheme) + "://" + authority + target)
-	} else {
-		hdr.SetRequestURI(target)
+		requestTarget = strings.ToLower(u.Scheme) + "://" + authority + target
 	}
+	size := len(method) + len(requestTarget) + len(" HTTP/1.1\r\n\r\n") + len("Host: \r\n") + len(authority)
+	for _, h := range headers {
+		size += len(h.Name) + len(h.Value) + 4
+	}
+	wire := make([]byte, 0, size)
+	wire = append(wire, method...)
+	wire = append(wire, ' ')
+	wire = append(wire, requestTarget...)
+	wire = append(wire, " HTTP/1.1\r\n"...)
 	if _, ok := headers.Get("Host"); !ok {
-		hdr.Add("Host", authority)
+		wire = appendHeaderLine(wire, "Host", authority)
 	}
 	if proxy.kind == proxyHTTP && !r.tls && proxy.hasAuth {
-		hdr.Add("Proxy-Authorization", proxyBasicAuth(proxy))
+		wire = appendHeaderLine(wire, "Proxy-Authorization", proxyBasicAuth(proxy))
 	}
 	for _, h := range headers {
-		hdr.Add(h.Name, h.Value)
+		wire = appendHeaderLine(wire, h.Name, h.Value)
 	}
-	r.wire = hdr.AppendBytes(nil)
+	r.wire = append(wire, '\r', '\n')
 	return r, nil
+}
+
+func appendHeaderLine(dst []byte, name, value string) []byte {
+	dst = append(dst, name...)
+	dst = append(dst, ':', ' ')
+	dst = append(dst, value...)
+	return append(dst, '\r', '\n')
 }
 
 // splitURL cuts "scheme://authority/target#frag" into the Host header value
