@@ -36,49 +36,70 @@ type CurlOptions struct {
 // (curl reads "Name:" as "remove"), URLs with brackets or braces get -g
 // (no globbing) and URLs with dot segments get --path-as-is.
 func CurlCommand(method, url string, h Headers, opt CurlOptions) string {
-	args := []string{"curl", "-sS", "-D", "-", "-o", "/dev/null"}
+	// One builder for the whole line: this runs for every request of a run.
+	var b strings.Builder
+	size := len(url) + 64
+	for _, f := range h {
+		size += len(f.Name) + len(f.Value) + 10
+	}
+	b.Grow(size)
+	b.WriteString("curl -sS -D - -o /dev/null")
+	word := func(s string) { // a word that needs no quoting
+		b.WriteByte(' ')
+		b.WriteString(s)
+	}
+	quoted := func(s string) {
+		b.WriteByte(' ')
+		writeCurlQuoted(&b, s)
+	}
 	switch method {
 	case "", "GET":
 	case "HEAD":
-		args = append(args, "-I") // -X HEAD would wait for a body that never comes
+		word("-I") // -X HEAD would wait for a body that never comes
 	default:
-		args = append(args, "-X", curlQuote(method))
+		word("-X")
+		quoted(method)
 	}
 	if opt.Insecure {
-		args = append(args, "-k")
+		word("-k")
 	}
 	if opt.MaxTime > 0 {
-		args = append(args, "--max-time", strconv.FormatFloat(opt.MaxTime.Seconds(), 'f', -1, 64))
+		word("--max-time")
+		word(strconv.FormatFloat(opt.MaxTime.Seconds(), 'f', -1, 64))
 	}
 	for _, r := range opt.Resolve {
-		args = append(args, "--resolve", curlQuote(r))
+		word("--resolve")
+		quoted(r)
 	}
 	if opt.Proxy != "" {
-		args = append(args, "--proxy", curlQuote(opt.Proxy))
+		word("--proxy")
+		quoted(opt.Proxy)
 	}
 	for _, f := range h {
-		line := f.Name + ": " + f.Value
+		word("-H")
 		if f.Value == "" {
-			line = f.Name + ";"
+			quoted(f.Name + ";")
+		} else {
+			quoted(f.Name + ": " + f.Value)
 		}
-		args = append(args, "-H", curlQuote(line))
 	}
 	for _, name := range [...]string{"User-Agent", "Accept"} {
 		if _, ok := h.Get(name); !ok {
-			args = append(args, "-H", curlQuote(name+":"))
+			word("-H")
+			quoted(name + ":")
 		}
 	}
 	if strings.ContainsAny(url, "[]{}") {
-		args = append(args, "-g")
+		word("-g")
 	}
 	if strings.Contains(url, "/.") {
-		args = append(args, "--path-as-is")
+		word("--path-as-is")
 	}
 	if strings.HasPrefix(url, "-") {
-		args = append(args, "--url") // never let the URL read as an option
+		word("--url") // never let the URL read as an option
 	}
-	args = append(args, curlQuote(url))
-	return strings.Join(args, " ")
+	quoted(url)
+	return b.String()
 }
 
 // RedactHeaders returns a copy of h with the values of the named headers
@@ -101,17 +122,29 @@ func RedactHeaders(h Headers, secretNames ...string) Headers {
 	return out
 }
 
-// curlQuote quotes one shell word: bare when every byte is plainly safe,
-// single-quoted otherwise, ANSI-C quoted when it carries bytes a terminal
-// or a shell line must not see raw.
-func curlQuote(s string) string {
+// writeCurlQuoted writes one shell word to b: bare when every byte is
+// plainly safe, single-quoted otherwise, ANSI-C quoted when it carries
+// bytes a terminal or a shell line must not see raw.
+func writeCurlQuoted(b *strings.Builder, s string) {
 	if s != "" && curlBare(s) {
-		return s
+		b.WriteString(s)
+		return
 	}
 	if !curlNeedsANSIC(s) {
-		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+		b.WriteByte('\'')
+		for {
+			i := strings.IndexByte(s, '\'')
+			if i < 0 {
+				break
+			}
+			b.WriteString(s[:i])
+			b.WriteString(`'\''`)
+			s = s[i+1:]
+		}
+		b.WriteString(s)
+		b.WriteByte('\'')
+		return
 	}
-	var b strings.Builder
 	b.WriteString("$'")
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -129,7 +162,7 @@ func curlQuote(s string) string {
 		case curlUnsafeRune(r, size):
 			// Two hex digits always, so a following digit is not absorbed.
 			for _, c := range []byte(s[i : i+size]) {
-				fmt.Fprintf(&b, `\x%02x`, c)
+				fmt.Fprintf(b, `\x%02x`, c)
 			}
 		default:
 			b.WriteString(s[i : i+size])
@@ -137,7 +170,6 @@ func curlQuote(s string) string {
 		i += size
 	}
 	b.WriteString("'")
-	return b.String()
 }
 
 // curlBare reports whether s means the same to every POSIX shell (and zsh)

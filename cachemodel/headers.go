@@ -26,10 +26,18 @@ func (h Headers) Get(name string) (string, bool) {
 
 // Values returns every value of the named header, in order.
 func (h Headers) Values(name string) []string {
-	var out []string
+	// Count first: one exact allocation, none when the header is absent.
+	n := h.Count(name)
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, 0, n)
 	for _, f := range h {
 		if strings.EqualFold(f.Name, name) {
 			out = append(out, f.Value)
+			if len(out) == n {
+				break
+			}
 		}
 	}
 	return out
@@ -49,11 +57,17 @@ func (h Headers) Count(name string) int {
 // Combined returns the header's value as the Fetch standard's "get" sees it:
 // all lines joined with ", ". ok is false when the header is absent.
 func (h Headers) Combined(name string) (value string, ok bool) {
-	vals := h.Values(name)
-	if len(vals) == 0 {
-		return "", false
+	for _, f := range h {
+		if !strings.EqualFold(f.Name, name) {
+			continue
+		}
+		if ok {
+			// A second line (rare): join them all.
+			return strings.Join(h.Values(name), ", "), true
+		}
+		value, ok = f.Value, true
 	}
-	return strings.Join(vals, ", "), true
+	return value, ok
 }
 
 // Clone returns a copy that shares no backing array with h.

@@ -13,7 +13,9 @@ import "strings"
 func ParseFieldList(values []string) (items []string, ok bool) {
 	ok = true
 	for _, v := range values {
-		for _, part := range strings.Split(v, ",") {
+		for rest, more := v, true; more; {
+			var part string
+			part, rest, more = strings.Cut(rest, ",")
 			part = strings.Trim(part, " \t")
 			if part == "" {
 				continue
