@@ -1,0 +1,311 @@
+#!/usr/bin/env bash
+# bench/run.sh: corscope's benchmark suite (issue 7). Runs every scenario on
+# 127.0.0.1 side by side with the tools people would use instead, prints a
+# table of medians and ratios and PASS/FAIL per target. See bench/README.md.
+#
+# Environment knobs (defaults in brackets):
+#   RUNS [5]          timed runs per corscope scenario (medians are printed)
+#   WRK_RUNS [3]      wrk runs of WRK_SECONDS [5] each
+#   CURL_RUNS [1]     runs of the xargs curl baseline (10,000 processes each)
+#   MICRO [1]         0 skips the Go micro-benchmarks
+#   VARNISH [1]       0 skips the Varnish scenario
+#   KEEP [0]          1 keeps the work directory (outputs, JSON, logs)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+RUNS=${RUNS:-5}
+WRK_RUNS=${WRK_RUNS:-3}
+WRK_SECONDS=${WRK_SECONDS:-5}
+CURL_RUNS=${CURL_RUNS:-1}
+MICRO=${MICRO:-1}
+VARNISH=${VARNISH:-1}
+KEEP=${KEEP:-0}
+
+URLS=2000           # scenario 1: 2,000 URLs × 5 variants = 10,000 requests
+SCALE_URLS=10000    # scenario 4: 10,000 URLs × 5 variants
+CONC=64
+ORIGIN_A=https://app.example.com
+ORIGIN_B=https://admin.example.com
+
+WORK=$(mktemp -d /tmp/corscope-bench.XXXXXX)
+PIDS=()
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${PIDS[@]}"; do
+		# Bounded wait, then force.
+		for _ in $(seq 1 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	if [ "$KEEP" = 1 ]; then
+		echo "work directory kept: $WORK" >&2
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { printf '\033[2m# %s\033[0m\n' "$*" >&2; }
+die() { echo "bench: $*" >&2; exit 2; }
+now_ns() { date +%s%N; }
+# median of the numbers on stdin, one per line
+median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) {print "nan"; exit} if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+# calc EXPR [DECIMALS]
+calc() { awk "BEGIN {printf \"%.${2:-2}f\", $1}"; }
+# le A B: exit 0 when A <= B
+le() { awk "BEGIN {exit !(($1) <= ($2))}"; }
+
+# ---------------------------------------------------------------- tools
+install_missing() {
+	local want=() pkg bin
+	for pair in wrk:wrk curl:curl hyperfine:hyperfine /usr/bin/time:time; do
+		bin=${pair%%:*} pkg=${pair##*:}
+		command -v "$bin" >/dev/null 2>&1 || want+=("$pkg")
+	done
+	if [ "$VARNISH" = 1 ] && ! command -v varnishd >/dev/null 2>&1 && [ ! -x /usr/sbin/varnishd ]; then
+		want+=(varnish)
+	fi
+	[ ${#want[@]} -eq 0 ] && return
+	if [ "$(id -u)" != 0 ]; then
+		die "missing ${want[*]}: run as root, or apt-get install ${want[*]}"
+	fi
+	log "installing ${want[*]} from Debian"
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+}
+
+# ---------------------------------------------------------------- results
+ROWS=()    # scenario|measure|corscope|baseline|ratio|target|result
+FAILS=0
+row() { ROWS+=("$1|$2|$3|$4|$5|$6|$7"); }
+# target_row SCENARIO MEASURE CORSCOPE BASELINE RATIO TARGET A B: PASS when
+# A <= B (awk arithmetic).
+target_row() {
+	local res=PASS
+	if ! le "$7" "$8"; then res=FAIL FAILS=$((FAILS + 1)); fi
+	row "$1" "$2" "$3" "$4" "$5" "$6" "$res"
+}
+
+print_table() {
+	printf '\n%-22s %-26s %14s %16s %9s %-22s %s\n' SCENARIO MEASURE CORSCOPE BASELINE RATIO TARGET RESULT
+	printf '%.0s-' $(seq 1 122)
+	printf '\n'
+	local r
+	for r in "${ROWS[@]}"; do
+		IFS='|' read -r s m c b x t v <<<"$r"
+		printf '%-22s %-26s %14s %16s %9s %-22s %s\n' "$s" "$m" "$c" "$b" "$x" "$t" "$v"
+	done
+}
+
+# run_timed OUT CMD...: runs CMD under /usr/bin/time (bounded by timeout),
+# appends "wall_seconds peak_rss_kib" to OUT. Redirections of the call
+# apply to CMD.
+run_timed() {
+	local out=$1 s e
+	shift
+	s=$(now_ns)
+	if ! timeout 300 /usr/bin/time -f '%M' -o "$WORK/rss.tmp" "$@"; then
+		echo "bench: command failed: $*" >&2
+		return 1
+	fi
+	e=$(now_ns)
+	echo "$(calc "($e - $s) / 1e9" 4) $(tail -1 "$WORK/rss.tmp")" >>"$out"
+}
+
+# hyperfine_medians JSON: the median seconds of each command, one per line
+hyperfine_medians() { grep -o '"median": *[0-9.e+-]*' "$1" | sed 's/.*: *//'; }
+
+# origin_stat NAME: a counter of the bench origin
+origin_stat() { curl -s --max-time 5 "http://$ORIGIN/stats" | grep -o "\"$1\":[0-9]*" | cut -d: -f2; }
+
+# ---------------------------------------------------------------- setup
+install_missing
+cd "$ROOT"
+log "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(go version | cut -d' ' -f3)"
+log "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+log "building corscope and the bench origin"
+go build -o "$WORK/corscope" ./cmd/corscope
+go build -o "$WORK/origin" ./bench/origin
+BIN=$WORK/corscope
+
+MODE=()
+if "$BIN" check --help 2>&1 | grep -q -- '--mode'; then
+	MODE=(--mode observe)
+fi
+CHECK=("$BIN" check "${MODE[@]}" --rounds 1 --fail-on none --format json -o "$ORIGIN_A" -o "$ORIGIN_B")
+
+"$WORK/origin" >"$WORK/origin.addr" 2>"$WORK/origin.log" &
+PIDS+=($!)
+for _ in $(seq 1 100); do
+	[ -s "$WORK/origin.addr" ] && break
+	sleep 0.05
+done
+ORIGIN=$(head -1 "$WORK/origin.addr")
+[ -n "$ORIGIN" ] || die "the bench origin did not start: $(cat "$WORK/origin.log")"
+log "origin on http://$ORIGIN"
+
+for i in $(seq 0 $((URLS - 1))); do echo "http://$ORIGIN/t/$i.js"; done >"$WORK/urls.txt"
+for i in $(seq 0 $((SCALE_URLS - 1))); do echo "http://$ORIGIN/t/$i.js"; done >"$WORK/urls-scale.txt"
+REQS=$((URLS * 5))
+
+# ---------------------------------------------------------------- 1 throughput
+log "scenario 1: throughput, $URLS URLs × 5 variants at concurrency $CONC"
+# One checked run first (also a warm-up): every request must have succeeded.
+"${CHECK[@]}" --concurrency "$CONC" - <"$WORK/urls.txt" >"$WORK/s1.json"
+tail -1 "$WORK/s1.json" | grep -q "\"requests\":$REQS,\"failed\":0" ||
+	die "scenario 1 check run: $(tail -1 "$WORK/s1.json")"
+for _ in $(seq 1 "$RUNS"); do
+	run_timed "$WORK/s1.times" "${CHECK[@]}" --concurrency "$CONC" - <"$WORK/urls.txt" >/dev/null
+done
+S1_WALL=$(cut -d' ' -f1 "$WORK/s1.times" | median)
+S1_RPS=$(calc "$REQS / $S1_WALL" 0)
+
+for _ in $(seq 1 "$WRK_RUNS"); do
+	BENCH_URLS=$URLS BENCH_HOST=$ORIGIN timeout 60 wrk -t2 -c"$CONC" -d"${WRK_SECONDS}s" \
+		-s "$ROOT/bench/variants.lua" "http://$ORIGIN/" | awk '/^Requests\/sec:/ {print $2}' >>"$WORK/wrk.rps"
+done
+WRK_RPS=$(median <"$WORK/wrk.rps")
+
+# The by-hand baseline: one curl process per request, 16 at a time.
+: >"$WORK/curl.args"
+while read -r u; do
+	printf '%s\n' "-sI $u" "-sI -H 'Origin: $ORIGIN_A' $u" "-sI -H 'Origin: $ORIGIN_B' $u" \
+		"-sI -H 'Origin: http://$ORIGIN' $u" "-sI -H 'Origin: null' $u"
+done <"$WORK/urls.txt" >"$WORK/curl.args"
+for _ in $(seq 1 "$CURL_RUNS"); do
+	s=$(now_ns)
+	timeout 300 xargs -P 16 -L 1 curl --max-time 10 <"$WORK/curl.args" >"$WORK/curl.out"
+	e=$(now_ns)
+	n=$(grep -c '^HTTP/1.1 200' "$WORK/curl.out" || true)
+	[ "$n" = "$REQS" ] || die "curl baseline got $n of $REQS responses"
+	echo "$(calc "$REQS / (($e - $s) / 1e9)" 0)" >>"$WORK/curl.rps"
+done
+CURL_RPS=$(median <"$WORK/curl.rps")
+
+target_row "1 throughput" "req/s vs wrk -c64" "$S1_RPS" "$WRK_RPS" "$(calc "$S1_RPS / $WRK_RPS")" ">= 0.70" \
+	0.70 "$S1_RPS / $WRK_RPS"
+target_row "1 throughput" "req/s vs xargs -P16 curl" "$S1_RPS" "$CURL_RPS" "$(calc "$S1_RPS / $CURL_RPS" 1)" ">= 20" \
+	20 "$S1_RPS / $CURL_RPS"
+
+# ---------------------------------------------------------------- 2 latency
+log "scenario 2: one URL × 5 variants, whole process, vs 5 sequential curl"
+U="http://$ORIGIN/t/0.js"
+CURL5="curl -sI $U >/dev/null; curl -sI -H 'Origin: $ORIGIN_A' $U >/dev/null; curl -sI -H 'Origin: $ORIGIN_B' $U >/dev/null; curl -sI -H 'Origin: http://$ORIGIN' $U >/dev/null; curl -sI -H 'Origin: null' $U >/dev/null"
+hyperfine --style none --warmup 3 --runs 30 --export-json "$WORK/s2.json" \
+	"${CHECK[*]} $U" "$CURL5" >/dev/null 2>&1
+mapfile -t S2 < <(hyperfine_medians "$WORK/s2.json")
+S2_C=$(calc "${S2[0]} * 1000" 1)
+S2_B=$(calc "${S2[1]} * 1000" 1)
+target_row "2 single URL" "wall ms vs 5× curl" "$S2_C" "$S2_B" "$(calc "$S2_C / $S2_B")" "< 1.00" "$S2_C" "$S2_B * 0.9999"
+
+# ---------------------------------------------------------------- 3 large body
+log "scenario 3: a 1 GiB body × 5 variants vs a tiny one"
+BIG="http://$ORIGIN/big.bin"
+big0=$(origin_stat big_requests) bytes0=$(origin_stat big_bytes) wire0=$(origin_stat big_wire_bytes)
+hyperfine --style none --warmup 2 --runs 20 --export-json "$WORK/s3.json" \
+	"${CHECK[*]} $BIG" "${CHECK[*]} $U" >/dev/null 2>&1
+for _ in $(seq 1 "$RUNS"); do
+	run_timed "$WORK/s3.times" "${CHECK[@]}" "$BIG" >/dev/null
+done
+sleep 0.3 # let the origin notice the last hang-ups
+big1=$(origin_stat big_requests) bytes1=$(origin_stat big_bytes) wire1=$(origin_stat big_wire_bytes)
+mapfile -t S3 < <(hyperfine_medians "$WORK/s3.json")
+S3_BIG=$(calc "${S3[0]} * 1000" 1)
+S3_TINY=$(calc "${S3[1]} * 1000" 1)
+S3_RSS=$(calc "$(cut -d' ' -f2 "$WORK/s3.times" | median) / 1024" 1)
+nbig=$((big1 - big0))
+S3_WIRE=$(calc "($wire1 - $wire0) / $nbig / 1024" 0)
+S3_WROTE=$(calc "($bytes1 - $bytes0) / $nbig / 1024" 0)
+target_row "3 large body" "wall ms, 1 GiB vs tiny" "$S3_BIG" "$S3_TINY" "$(calc "$S3_BIG / $S3_TINY")" "< 2.00" \
+	"$S3_BIG / $S3_TINY" 1.9999
+target_row "3 large body" "peak RSS MiB" "$S3_RSS" "-" "-" "< 64" "$S3_RSS" 63.999
+target_row "3 large body" "KiB on the wire / req" "$S3_WIRE" "-" "-" "<= 256" "$S3_WIRE" 256
+row "3 large body" "KiB origin wrote / req" "$S3_WROTE" "-" "-" "(info: incl. kernel buf)" "-"
+
+# ---------------------------------------------------------------- 4 memory
+log "scenario 4: $SCALE_URLS URLs × 5 variants, --format json to /dev/null"
+for _ in $(seq 1 3); do
+	run_timed "$WORK/s4.times" "${CHECK[@]}" --concurrency "$CONC" - <"$WORK/urls-scale.txt" >/dev/null
+done
+S4_RSS=$(calc "$(cut -d' ' -f2 "$WORK/s4.times" | median) / 1024" 1)
+S4_RPS=$(calc "$SCALE_URLS * 5 / $(cut -d' ' -f1 "$WORK/s4.times" | median)" 0)
+target_row "4 memory at scale" "peak RSS MiB, 50k req" "$S4_RSS" "-" "-" "< 300" "$S4_RSS" 299.999
+row "4 memory at scale" "req/s (info)" "$S4_RPS" "-" "-" "-" "-"
+
+# ---------------------------------------------------------------- 5 TUI
+log "scenario 5: TUI View() with 10,000 targets"
+if grep -qs 'func BenchmarkView' tui/*_test.go; then
+	if timeout 300 go test -run '^$' -bench 'View' -count 5 ./tui/ >"$WORK/s5.txt" 2>&1; then
+		S5=$(awk '/^BenchmarkView/ {for (i = 1; i <= NF; i++) if ($(i+1) == "ns/op") print $i / 1e6}' "$WORK/s5.txt" | median)
+		target_row "5 TUI" "View() median ms" "$(calc "$S5" 2)" "-" "-" "< 5" "$S5" 4.9999
+	else
+		FAILS=$((FAILS + 1))
+		row "5 TUI" "View() median ms" "did not build" "-" "-" "< 5" FAIL
+		tail -5 "$WORK/s5.txt" >&2
+	fi
+else
+	row "5 TUI" "View() median ms" "not available yet" "-" "-" "< 5" "-"
+fi
+
+# ---------------------------------------------------------------- 6 startup
+log "scenario 6: corscope version"
+hyperfine -N --style none --warmup 5 --runs 50 --export-json "$WORK/s6.json" "$BIN version" >/dev/null 2>&1
+S6=$(calc "$(hyperfine_medians "$WORK/s6.json" | head -1) * 1000" 1)
+target_row "6 startup" "corscope version, ms" "$S6" "-" "-" "< 30" "$S6" 29.999
+
+# ---------------------------------------------------------------- 7 varnish
+if [ "$VARNISH" = 1 ]; then
+	log "scenario 7 (info): throughput through Varnish (cache HITs)"
+	VPORT=
+	for p in $(seq 6181 6280); do
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then VPORT=$p; break; fi
+	done
+	cat >"$WORK/bench.vcl" <<EOF
+vcl 4.1;
+backend default { .host = "${ORIGIN%:*}"; .port = "${ORIGIN##*:}"; }
+EOF
+	VARNISHD=$(command -v varnishd || echo /usr/sbin/varnishd)
+	"$VARNISHD" -F -j none -n "$WORK/varnish" -a "127.0.0.1:$VPORT" -T none -f "$WORK/bench.vcl" \
+		-s malloc,256m -p default_ttl=600 >"$WORK/varnish.log" 2>&1 &
+	PIDS+=($!)
+	for _ in $(seq 1 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$VPORT") 2>/dev/null && break
+		sleep 0.1
+	done
+	sed "s#http://$ORIGIN/#http://127.0.0.1:$VPORT/#" "$WORK/urls.txt" >"$WORK/urls-varnish.txt"
+	"${CHECK[@]}" --concurrency "$CONC" - <"$WORK/urls-varnish.txt" >"$WORK/s7.json" # fills the cache
+	for _ in $(seq 1 3); do
+		run_timed "$WORK/s7.times" "${CHECK[@]}" --concurrency "$CONC" - <"$WORK/urls-varnish.txt" >/dev/null
+	done
+	S7_RPS=$(calc "$REQS / $(cut -d' ' -f1 "$WORK/s7.times" | median)" 0)
+	for _ in $(seq 1 "$WRK_RUNS"); do
+		BENCH_URLS=$URLS BENCH_HOST=127.0.0.1:$VPORT timeout 60 wrk -t2 -c"$CONC" -d"${WRK_SECONDS}s" \
+			-s "$ROOT/bench/variants.lua" "http://127.0.0.1:$VPORT/" | awk '/^Requests\/sec:/ {print $2}' >>"$WORK/wrk7.rps"
+	done
+	W7=$(median <"$WORK/wrk7.rps")
+	row "7 via Varnish (info)" "req/s vs wrk -c64" "$S7_RPS" "$W7" "$(calc "$S7_RPS / $W7")" "-" "-"
+fi
+
+# ---------------------------------------------------------------- micro
+if [ "$MICRO" = 1 ]; then
+	log "Go micro-benchmarks (hot paths)"
+	timeout 300 go test -run '^$' -bench . -benchtime 200ms -benchmem \
+		./cachemodel/ ./internal/report/ ./internal/runner/ ./probe/ >"$WORK/micro.txt" 2>&1 || true
+fi
+
+log "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+print_table
+if [ "$MICRO" = 1 ]; then
+	printf '\nGo micro-benchmarks (-benchtime 200ms):\n'
+	grep -E '^(Benchmark|ok|FAIL|---)' "$WORK/micro.txt" | awk '/^Benchmark/ {printf "  %-44s %s %s  %s %s  %s %s  %s %s\n", $1, $3, $4, $5, $6, $7, $8, $9, $10; next} {print "  " $0}'
+fi
+printf '\n%d target(s) failed\n' "$FAILS"
+[ "$FAILS" = 0 ]
