@@ -56,16 +56,18 @@ func (m *matrixModel) SetReport(rep, prev *cachemodel.TargetReport, empty string
 	sameTarget := m.rep != nil && rep != nil && m.rep.URL == rep.URL
 	m.rep, m.prev, m.empty = rep, prev, empty
 	m.rebuild()
-	if !sameTarget {
+	kept := false
+	if sameTarget {
+		for i, c := range m.g.cols {
+			if c.key == oldKey {
+				m.cursor, kept = i, true
+			}
+		}
+	}
+	if !kept {
 		// Open on the poisoned cell when there is one: it is what the user
 		// came for, and at 80 columns it may be off to the right.
 		m.cursor, m.varOff, m.fieldOff = max(m.g.first, 0), 0, 0
-	} else {
-		for i, c := range m.g.cols {
-			if c.key == oldKey {
-				m.cursor = i
-			}
-		}
 	}
 	m.clamp()
 }
@@ -421,7 +423,13 @@ func (m *matrixModel) drawCell(c gridCell, w int, selected, evidence bool) strin
 	if evidence && c.mark != markProblem {
 		g = glyphEvidence
 	}
-	return g + m.cellStyle(c, selected, evidence).Render(fit(c.text, w-1))
+	st := m.cellStyle(c, selected, evidence)
+	if selected && m.focused {
+		return g + st.Render(fit(c.text, w-1)) // the cursor column is a solid bar
+	}
+	// Padding stays outside the style, so underlines stop at the text.
+	text := cut(c.text, w-1)
+	return g + st.Render(text) + strings.Repeat(" ", max(w-1-ansi.StringWidth(text), 0))
 }
 
 func (m *matrixModel) isEvidence(ri, ci int) bool {
