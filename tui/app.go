@@ -604,6 +604,11 @@ func (m *Model) tool() string {
 }
 
 func (m *Model) submitURL(value string) tea.Cmd {
+	if value != "" && !strings.Contains(value, "://") {
+		// url.Parse's own words for "host:port/path" are confusing.
+		m.promptErr = "no scheme: start with https:// or http://"
+		return nil
+	}
 	u, err := cachemodel.ParseTargetURL(value)
 	if err != nil {
 		m.promptErr = refusal(err, value)

@@ -303,7 +303,7 @@ func TestAddURLAndOriginAtRuntime(t *testing.T) {
 	m = keys(t, m, "u")
 	m = typeText(t, m, "example.com/x")
 	m = keys(t, m, "enter")
-	if m.prompt != promptURL || !strings.Contains(m.View(), "no scheme") {
+	if m.prompt != promptURL || !strings.Contains(m.View(), "no scheme: start with https://") {
 		t.Fatalf("a bad URL should keep the prompt open and say why:\n%s", m.View())
 	}
 	for range len("example.com/x") {

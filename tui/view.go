@@ -94,7 +94,7 @@ func (m Model) statusView() string {
 	switch {
 	case m.prompt != promptNone && m.promptErr != "":
 		// Keep what was typed visible next to why it was refused.
-		in := m.input.View()
+		in := strings.TrimRight(m.input.View(), " ")
 		iw := min(ansi.StringWidth(in), max(m.w/3, m.w-ansi.StringWidth(m.promptErr)-5))
 		return " " + fit(in, iw) + " " + st.StatusBar.Error.Render(fit("✗ "+m.promptErr, m.w-iw-2))
 	case m.prompt != promptNone:
