@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"time"
@@ -19,7 +18,7 @@ type jsonWriter struct {
 	now func() time.Time
 	// Reused between targets: a run of thousands of targets would
 	// otherwise allocate two fresh buffers of a few KiB per target.
-	compact bytes.Buffer
+	compact []byte
 	out     []byte
 }
 
@@ -46,24 +45,42 @@ func (j *jsonWriter) Begin() error {
 // Target writes t indented like json.MarshalIndent(t, "  ", "  "), in one
 // Write.
 func (j *jsonWriter) Target(t cachemodel.TargetReport) error {
-	j.compact.Reset()
-	enc := json.NewEncoder(&j.compact)
-	if err := enc.Encode(t); err != nil {
+	compact, err := j.encodeCompact(&t)
+	if err != nil {
 		return err
 	}
-	compact := bytes.TrimSuffix(j.compact.Bytes(), []byte("\n")) // Encode ends with a newline
 	sep := "  "
 	if j.n > 0 {
 		sep = ",\n  "
 	}
 	j.n++
 	j.out = appendIndented(append(j.out[:0], sep...), compact, "  ", "  ")
-	_, err := j.w.Write(j.out)
+	_, err = j.w.Write(j.out)
 	if cap(j.out) > 1<<20 {
 		// Don't keep one outsized target's buffers for the whole run.
-		j.out, j.compact = nil, bytes.Buffer{}
+		j.out, j.compact = nil, nil
 	}
 	return err
+}
+
+// encodeCompact returns t as compact JSON in j.compact: by the direct
+// encoder when it knows the report types, else (or for a value it cannot
+// write, such as a NaN timing) by encoding/json, which then also reports
+// the error.
+func (j *jsonWriter) encodeCompact(t *cachemodel.TargetReport) ([]byte, error) {
+	if reportShapeKnown() {
+		b, err := appendTargetJSON(j.compact[:0], t)
+		if err == nil {
+			j.compact = b
+			return b, nil
+		}
+	}
+	b, err := json.Marshal(t)
+	if err != nil {
+		return nil, err
+	}
+	j.compact = b
+	return b, nil
 }
 
 func (j *jsonWriter) End(s cachemodel.Summary) error {
