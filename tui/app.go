@@ -948,9 +948,23 @@ func (m *Model) syncSelection() {
 	if t != nil {
 		m.matrix.SetEmpty(m.emptyMatrixText(t))
 	}
+	m.findings.hint = ""
+	if k := m.c.keys.Isolate; k.Enabled() && next.cur != nil && !isolateReport(next.cur) {
+		m.findings.hint = "observe mode only sees what the cache serves now; " + k.Help().Key + " runs the isolate experiments on fresh cache keys to diagnose it"
+	}
 	if m.ready && !m.lay.tooSmall && m.wantedLayout() != m.lay {
 		m.relayout() // panes follow their content
 	}
+}
+
+// isolateReport reports whether a report holds isolate experiments.
+func isolateReport(r *cachemodel.TargetReport) bool {
+	for _, v := range r.Variants {
+		if v.Experiment != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // emptyMatrixText explains an empty matrix in words.

@@ -360,6 +360,9 @@ func TestModeSwitchAndIsolateRun(t *testing.T) {
 	opt := Options{Engine: newFakeCDN(appOrigin), Plan: plan, Modes: []Mode{ModeObserve, ModeIsolate}, URLs: nil}
 	opt.URLs = append(opt.URLs, mustURL(t, urlA))
 	m := start(t, newTestModelOpt(t, opt, 80, 24))
+	if !strings.Contains(m.View(), "x runs the isolate experiments") {
+		t.Errorf("an observe report without findings should point to x:\n%s", m.View())
+	}
 	m = keys(t, m, "x")
 	if m.mode != ModeObserve {
 		t.Error("x changed the mode; it should run isolate once")
@@ -376,6 +379,9 @@ func TestModeSwitchAndIsolateRun(t *testing.T) {
 	single := start(t, newTestModel(t, newFakeCDN(appOrigin), 80, 24, urlA))
 	if anyEnabledMatch(single, "m") || anyEnabledMatch(single, "x") {
 		t.Error("m and x are enabled although only observe mode exists")
+	}
+	if strings.Contains(single.View(), "isolate experiments") {
+		t.Error("the hint names a key that does nothing")
 	}
 }
 

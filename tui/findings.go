@@ -22,6 +22,7 @@ type findingsModel struct {
 	rep     *cachemodel.TargetReport
 	cursor  int
 	off     int
+	hint    string // said when there are no findings (safe)
 }
 
 func newFindings(c *common) findingsModel { return findingsModel{c: c} }
@@ -56,13 +57,6 @@ func (f *findingsModel) Selected() (*cachemodel.Finding, bool) {
 // Wanted is how many content rows at width w show every finding with
 // its explanation and fix.
 func (f *findingsModel) Wanted(w int) int {
-	if f.count() == 0 {
-		n := 1
-		if f.rep != nil && f.rep.CacheKey != nil {
-			n++
-		}
-		return n
-	}
 	lines, _ := f.lines(w, true)
 	return len(lines)
 }
@@ -179,7 +173,13 @@ func (f findingsModel) lines(w int, all bool) (lines []string, sel int) {
 	case f.rep == nil:
 		return append(lines, st.Muted.Render("no report yet")), 0
 	case len(f.rep.Findings) == 0:
-		return append(lines, st.Muted.Render("no findings for this target")), 0
+		lines = append(lines, st.Muted.Render("no findings for this target"))
+		if f.hint != "" {
+			for _, l := range wrap(f.hint, w) {
+				lines = append(lines, st.Muted.Render(l))
+			}
+		}
+		return lines, 0
 	}
 	for i, x := range f.rep.Findings {
 		cur := "  "

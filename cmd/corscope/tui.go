@@ -41,14 +41,15 @@ func init() {
 	}
 	demoInteractive = func(a *app, cmd *cobra.Command, env *demo.Env) error {
 		f := newTUIFlags()
-		f.origins = env.Origins
 		f.title = "demo"
-		// The demo's own origins and defaults, the user's keys and theme.
+		// The demo's own origins on default settings, with the user's keys
+		// and theme.
 		cfg, err := a.loadConfig(cmd)
 		if err != nil {
 			return err
 		}
 		look := config.Default()
+		look.Origins = env.Origins
 		look.Theme, look.Color, look.Themes, look.Keys = cfg.Theme, cfg.Color, cfg.Themes, cfg.Keys
 		return a.runTUI(cmd.Context(), f, nil, look, env.Targets)
 	}
