@@ -558,17 +558,18 @@ func (m *Model) closePrompt() {
 
 func (m *Model) handlePromptKey(msg tea.KeyMsg) tea.Cmd {
 	kind := m.prompt
-	switch msg.Type {
-	case tea.KeyEsc:
+	k := m.c.keys
+	switch {
+	case key.Matches(msg, k.Dismiss):
 		if kind == promptFilter {
 			m.targets.SetFilter("")
 		}
 		m.closePrompt()
 		return nil
-	case tea.KeyCtrlC:
+	case key.Matches(msg, k.Interrupt):
 		m.quit()
 		return nil
-	case tea.KeyEnter:
+	case key.Matches(msg, k.Submit):
 		value := strings.TrimSpace(m.input.Value())
 		switch kind {
 		case promptFilter:
@@ -1032,6 +1033,10 @@ func (m *Model) syncKeys() {
 	k.Quit.SetEnabled(true)
 	k.Confirm.SetEnabled(m.screen == screenConfirm)
 	k.Deny.SetEnabled(m.screen == screenConfirm)
+	prompt := m.prompt != promptNone
+	k.Submit.SetEnabled(prompt)
+	k.Dismiss.SetEnabled(prompt)
+	k.Interrupt.SetEnabled(prompt)
 }
 
 func (m *Model) hasAnyReport() bool {

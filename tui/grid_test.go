@@ -393,3 +393,19 @@ func hasControl(s string) bool {
 	}
 	return false
 }
+
+func TestAbsurdValuesAreCutVisibly(t *testing.T) {
+	eng := newFakeCDN(appOrigin)
+	eng.extra = cachemodel.Headers{{Name: "Cache-Control", Value: strings.Repeat("a", 100000)}}
+	rep := reportFor(t, eng, "http://127.0.0.1:8080/x", 1, appOrigin)
+	g := buildGrid(&rep, nil, gridOptions{})
+	// Cache-Control now has two lines: the fake's own and the huge one.
+	c := g.cells[rowIndex(t, g, "Cache-Control")][0]
+	if len(c.text) > maxCellBytes || !strings.Contains(c.text, "…(+") {
+		t.Errorf("cell of %d bytes, want at most %d ending in a visible cut", len(c.text), maxCellBytes)
+	}
+	doc := strings.Join(variantDoc(newTestModel(t, nil, 80, 24).c.styles, rep.Variants[0], 80), "\n")
+	if !strings.Contains(doc, "…(+") || len(doc) > 40000 {
+		t.Errorf("detail view: %d bytes, cut marked %v", len(doc), strings.Contains(doc, "…(+"))
+	}
+}

@@ -47,6 +47,12 @@ type KeyMap struct {
 	// Confirm and Deny answer a confirmation prompt (purge).
 	Confirm key.Binding `action:"confirm"`
 	Deny    key.Binding `action:"deny"`
+
+	// Submit, Dismiss and Interrupt work while a text prompt (filter, add,
+	// export) has the keyboard; every other key is text for it.
+	Submit    key.Binding `action:"submit"`
+	Dismiss   key.Binding `action:"dismiss"`
+	Interrupt key.Binding `action:"interrupt"`
 }
 
 // DefaultKeyMap returns a fresh key map with every binding enabled.
@@ -88,6 +94,10 @@ func DefaultKeyMap() KeyMap {
 
 		Confirm: b("y", "yes", "y"),
 		Deny:    b("n/esc", "no", "n", "esc"),
+
+		Submit:    b("enter", "apply", "enter"),
+		Dismiss:   b("esc", "cancel", "esc"),
+		Interrupt: b("ctrl+c", "quit", "ctrl+c"),
 	}
 }
 
@@ -146,9 +156,10 @@ func (k *KeyMap) Rebind(actions map[string][]string) error {
 	return k.clash()
 }
 
-// promptOnly are the actions that only work in the purge confirmation,
-// where nothing else does: they may share keys with anything.
-var promptOnly = map[string]bool{"confirm": true, "deny": true}
+// promptOnly are the actions that only work in the purge confirmation or
+// a text prompt, where nothing else does: they may share keys with
+// anything.
+var promptOnly = map[string]bool{"confirm": true, "deny": true, "submit": true, "dismiss": true, "interrupt": true}
 
 // clash reports a key bound to two actions that work at the same time.
 func (k *KeyMap) clash() error {
