@@ -13,20 +13,28 @@ import "strings"
 func ParseFieldList(values []string) (items []string, ok bool) {
 	ok = true
 	for _, v := range values {
-		for rest, more := v, true; more; {
-			var part string
-			part, rest, more = strings.Cut(rest, ",")
-			part = strings.Trim(part, " \t")
-			if part == "" {
-				continue
-			}
+		n := len(items)
+		items = appendFieldList(items, v)
+		for _, part := range items[n:] {
 			if !isToken(part) {
 				ok = false
 			}
-			items = append(items, part)
 		}
 	}
 	return items, ok
+}
+
+// appendFieldList appends the non-empty elements of one list-syntax value
+// (comma-separated, optional white space around elements) to items.
+func appendFieldList(items []string, v string) []string {
+	for rest, more := v, true; more; {
+		var part string
+		part, rest, more = strings.Cut(rest, ",")
+		if part = strings.Trim(part, " \t"); part != "" {
+			items = append(items, part)
+		}
+	}
+	return items
 }
 
 // isToken reports whether s is an RFC 9110 token (tchar+).

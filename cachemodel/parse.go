@@ -226,12 +226,16 @@ type Vary struct {
 // ParseVary reads all Vary lines.
 func ParseVary(h Headers) Vary {
 	var v Vary
-	vals := h.Values(hdrVary)
-	if len(vals) == 0 {
-		return v
+	// Line by line rather than through Values and ParseFieldList: this runs
+	// several times per response, and the fields slice is then the only
+	// allocation.
+	for _, f := range h {
+		if !strings.EqualFold(f.Name, hdrVary) {
+			continue
+		}
+		v.Present = true
+		v.Fields = appendFieldList(v.Fields, f.Value)
 	}
-	v.Present = true
-	v.Fields, _ = ParseFieldList(vals)
 	for _, f := range v.Fields {
 		if f == "*" {
 			v.Star = true
