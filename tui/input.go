@@ -1,0 +1,377 @@
+package tui
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/internal/report"
+)
+
+// handleKey applies keys in a fixed order: the open prompt, the purge
+// confirmation, global keys, then the current screen.
+func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.keys
+	if m.prompt != promptNone {
+		return m.handlePromptKey(msg)
+	}
+	if key.Matches(msg, k.Quit) {
+		m.quit()
+		return nil
+	}
+	if !m.ready || m.lay.tooSmall {
+		return nil
+	}
+	if m.screen == screenConfirm {
+		return m.handleConfirmKey(msg)
+	}
+	switch {
+	case key.Matches(msg, k.Help):
+		if m.screen == screenHelp {
+			m.screen = m.helpFrom
+		} else {
+			m.helpFrom, m.screen = m.screen, screenHelp
+		}
+		return nil
+	case key.Matches(msg, k.Theme):
+		m.themeIdx = (m.themeIdx + 1) % len(m.themes)
+		m.applyTheme()
+		return m.setFlash(flashInfo, "theme "+safe(m.themes[m.themeIdx].Name))
+	}
+	switch m.screen {
+	case screenHelp:
+		if key.Matches(msg, k.Back) {
+			m.screen = m.helpFrom
+		}
+		return nil
+	case screenDetail:
+		return m.handleDetailKey(msg)
+	}
+	return m.handleMainKey(msg)
+}
+
+func (m *Model) quit() {
+	m.quitting = true
+	for _, r := range m.runs {
+		r.cancel()
+	}
+	m.cancel()
+}
+
+func (m *Model) handleDetailKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.keys
+	switch {
+	case key.Matches(msg, k.Back):
+		m.screen = screenMain
+	case key.Matches(msg, k.CopyCurl):
+		if m.detail.curl != "" {
+			return copyToClipboard(m.opt.Clipboard, m.opt.ClipboardEnv, "curl command", m.detail.curl)
+		}
+	case m.detailVar && key.Matches(msg, k.Left):
+		if m.matrix.Step(-1) {
+			m.openVariant(true)
+		}
+	case m.detailVar && key.Matches(msg, k.Right):
+		if m.matrix.Step(1) {
+			m.openVariant(true)
+		}
+	default:
+		var cmd tea.Cmd
+		m.detail, cmd = m.detail.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+func (m *Model) handleMainKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.keys
+	sel := m.selected()
+	switch {
+	case key.Matches(msg, k.NextPane):
+		m.focus = (m.focus + 1) % 3
+	case key.Matches(msg, k.PrevPane):
+		m.focus = (m.focus + 2) % 3
+	case key.Matches(msg, k.Filter):
+		m.focus = paneTargets
+		return m.openPrompt(promptFilter, "filter: ", m.targets.filter)
+	case key.Matches(msg, k.AddURL):
+		return m.openPrompt(promptURL, "add URL: ", "")
+	case key.Matches(msg, k.AddOrigin):
+		return m.openPrompt(promptOrigin, "add origin: ", "")
+	case key.Matches(msg, k.Export):
+		return m.openPrompt(promptExport, "export to (.json, or .md for Markdown): ", exportName(m.opt.ExportDir, m.c.now()))
+	case key.Matches(msg, k.Reprobe):
+		if sel != nil {
+			return m.startRun([]int{sel.id}, m.mode)
+		}
+	case key.Matches(msg, k.ReprobeAll):
+		return m.startRun(m.allIDs(), m.mode)
+	case key.Matches(msg, k.Isolate):
+		if sel != nil {
+			return tea.Batch(m.startRun([]int{sel.id}, ModeIsolate),
+				m.setFlash(flashInfo, "running the isolate experiments for this target (fresh cache keys)"))
+		}
+	case key.Matches(msg, k.Cancel):
+		n := 0
+		for id, r := range m.runs {
+			r.cancel()
+			n += m.releaseRun(id)
+		}
+		return m.setFlash(flashWarn, "cancelled; "+plural(n, "target")+" stopped, their previous results kept")
+	case key.Matches(msg, k.Mode):
+		i := slices.Index(m.modes, m.mode)
+		m.mode = m.modes[(i+1)%len(m.modes)]
+		return m.setFlash(flashInfo, "mode "+string(m.mode)+": r or R probes in this mode")
+	case key.Matches(msg, k.Purge):
+		if sel != nil && sel.current != nil && m.opt.Purger != nil {
+			m.purgeSeq++
+			m.purgeTarget = sel.id
+			m.purgeBusy = true
+			return tea.Batch(planPurge(m.ctx, m.opt.Purger, m.purgeSeq, sel.id, *sel.current),
+				m.setFlash(flashInfo, "working out the purge plan…"))
+		}
+	case key.Matches(msg, k.Transpose):
+		m.matrix.SetTransposed(!m.matrix.transposed)
+	case key.Matches(msg, k.Rounds):
+		m.rounds = !m.rounds
+	case key.Matches(msg, k.Diff):
+		m.diff = !m.diff
+		if m.diff {
+			m.refreshChanges()
+		}
+		if m.diff && sel != nil && sel.previous == nil {
+			return m.setFlash(flashWarn, "no previous run of this target yet: press r to re-probe, then d")
+		}
+	case key.Matches(msg, k.Open):
+		return m.open()
+	case key.Matches(msg, k.Back):
+		switch {
+		case m.targets.filter != "":
+			m.targets.SetFilter("")
+		case m.focus != paneTargets:
+			m.focus = paneTargets
+		}
+	default:
+		var cmd tea.Cmd
+		switch m.focus {
+		case paneTargets:
+			m.targets, cmd = m.targets.Update(msg)
+		case paneMatrix:
+			m.matrix, cmd = m.matrix.Update(msg)
+		case paneFindings:
+			m.findings, cmd = m.findings.Update(msg)
+		}
+		return cmd
+	}
+	return nil
+}
+
+// open is enter: from the targets to the matrix, from the matrix to the
+// variant's detail, from the findings to the finding's full text.
+func (m *Model) open() tea.Cmd {
+	sel := m.selected()
+	switch m.focus {
+	case paneTargets:
+		m.focus = paneMatrix
+	case paneMatrix:
+		if sel != nil {
+			if _, ok := m.matrix.Selected(); ok {
+				m.openVariant(false)
+				m.screen = screenDetail
+			}
+		}
+	case paneFindings:
+		if f, ok := m.findings.Selected(); ok && sel != nil {
+			m.detail.ShowFinding(sel.raw, *f)
+			m.detailVar = false
+			m.screen = screenDetail
+		}
+	}
+	return nil
+}
+
+func (m *Model) openVariant(keepScroll bool) {
+	v, ok := m.matrix.Selected()
+	if !ok {
+		return
+	}
+	url := ""
+	if m.matrix.rep != nil {
+		url = m.matrix.rep.URL
+	}
+	m.detail.ShowVariant(url, v, keepScroll)
+	m.detailVar = true
+}
+
+// openPrompt opens the status-bar prompt.
+func (m *Model) openPrompt(kind promptKind, label, value string) tea.Cmd {
+	m.prompt = kind
+	m.input.Prompt = label
+	m.input.SetValue(value)
+	m.input.CursorEnd()
+	m.input.Width = max(m.w-lipglossWidth(label)-2, 10)
+	return m.input.Focus()
+}
+
+func (m *Model) closePrompt() {
+	m.prompt = promptNone
+	m.promptErr = ""
+	m.input.Blur()
+	m.input.Reset()
+}
+
+func (m *Model) handlePromptKey(msg tea.KeyMsg) tea.Cmd {
+	kind := m.prompt
+	k := m.c.keys
+	switch {
+	case key.Matches(msg, k.Dismiss):
+		if kind == promptFilter {
+			m.targets.SetFilter("")
+		}
+		m.closePrompt()
+		return nil
+	case key.Matches(msg, k.Interrupt):
+		m.quit()
+		return nil
+	case key.Matches(msg, k.Submit):
+		value := strings.TrimSpace(m.input.Value())
+		switch kind {
+		case promptFilter:
+			m.closePrompt()
+			return nil
+		case promptURL:
+			return m.submitURL(value)
+		case promptOrigin:
+			return m.submitOrigin(value)
+		case promptExport:
+			if value == "" {
+				m.promptErr = "give a file name, or esc to cancel"
+				return nil
+			}
+			m.closePrompt()
+			return exportReport(value, m.s.reports(), report.Options{Tool: m.tool(), Mode: string(m.mode)})
+		}
+	}
+	var cmd tea.Cmd
+	m.promptErr = ""
+	m.input, cmd = m.input.Update(msg)
+	if kind == promptFilter {
+		m.targets.SetFilter(m.input.Value())
+	}
+	return cmd
+}
+
+func (m *Model) tool() string {
+	if m.opt.Tool != "" {
+		return m.opt.Tool
+	}
+	return "corscope"
+}
+
+func (m *Model) submitURL(value string) tea.Cmd {
+	if value != "" && !strings.Contains(value, "://") {
+		// url.Parse's own words for "host:port/path" are confusing.
+		m.promptErr = "no scheme: start with https:// or http://"
+		return nil
+	}
+	u, err := cachemodel.ParseTargetURL(value)
+	if err != nil {
+		m.promptErr = refusal(err, value)
+		return nil
+	}
+	m.closePrompt()
+	t, fresh := m.s.add(u.String(), u)
+	if !fresh {
+		m.targets.Select(t.id)
+		return m.setFlash(flashWarn, "already listed: "+t.label)
+	}
+	m.targets.Added(t)
+	var cmds []tea.Cmd
+	if !m.targets.Select(t.id) {
+		cmds = append(cmds, m.setFlash(flashInfo, "added "+t.label+" (hidden by the filter)"))
+	} else {
+		cmds = append(cmds, m.setFlash(flashInfo, "added "+t.label))
+	}
+	m.relayout()
+	cmds = append(cmds, m.startRun([]int{t.id}, m.mode))
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) submitOrigin(value string) tea.Cmd {
+	o, err := cachemodel.ParseOrigin(value)
+	if err != nil {
+		m.promptErr = refusal(err, value)
+		return nil
+	}
+	m.closePrompt()
+	if slices.Contains(m.origins, o) {
+		return m.setFlash(flashWarn, "origin already configured: "+safe(o))
+	}
+	m.origins = append(m.origins, o)
+	return m.setFlash(flashInfo, "added origin "+safe(o)+": r re-probes this target with it, R every target")
+}
+
+// refusal words a validation error for the prompt line, where the value
+// is already visible: the quoted echo of it is dropped to save room.
+func refusal(err error, value string) string {
+	msg := err.Error()
+	q := strconv.Quote(value)
+	msg = strings.Replace(msg, " "+q, "", 1)
+	if strings.HasPrefix(msg, q+" ") {
+		msg = "this " + strings.TrimPrefix(msg, q+" ")
+	}
+	return safe(msg)
+}
+
+func (m *Model) handleConfirmKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.keys
+	switch {
+	case key.Matches(msg, k.Confirm):
+		m.screen = screenMain
+		t := m.s.targets[m.purgeTarget]
+		if t.current == nil || m.opt.Purger == nil {
+			return nil
+		}
+		m.purgeSeq++
+		m.purgeBusy = true
+		return tea.Batch(runPurge(m.ctx, m.opt.Purger, m.purgeSeq, t.id, *t.current),
+			m.setFlash(flashInfo, "purging…"))
+	case key.Matches(msg, k.Deny):
+		m.screen = screenMain
+		return m.setFlash(flashInfo, "purge cancelled; nothing was sent")
+	default:
+		var cmd tea.Cmd
+		m.detail, cmd = m.detail.Update(msg)
+		return cmd
+	}
+}
+
+func (m *Model) onPurgePlan(msg purgePlanMsg) tea.Cmd {
+	if msg.Seq != m.purgeSeq {
+		return nil
+	}
+	m.purgeBusy = false
+	if msg.Err != nil {
+		return m.setFlash(flashError, "cannot purge: "+safe(msg.Err.Error()))
+	}
+	t := m.s.targets[msg.Target]
+	m.detail.ShowText("Purge "+t.label+"? y purges, n cancels", msg.Lines)
+	m.detailVar = false
+	m.screen = screenConfirm
+	return nil
+}
+
+func (m *Model) onPurgeDone(msg purgeDoneMsg) tea.Cmd {
+	if msg.Seq != m.purgeSeq {
+		return nil
+	}
+	m.purgeBusy = false
+	if msg.Err != nil {
+		return m.setFlash(flashError, "purge failed: "+safe(msg.Err.Error()))
+	}
+	return m.setFlash(flashOK, safe(msg.Summary)+" · press r to re-probe")
+}
