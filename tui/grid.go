@@ -580,4 +580,3 @@ func measure(g *grid) {
 		g.cols[ci].width = w
 	}
 }
-
