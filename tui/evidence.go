@@ -28,6 +28,15 @@ func evidenceCells(g *grid, rep *cachemodel.TargetReport, f *cachemodel.Finding)
 			colOf[vi] = ci
 		}
 	}
+	// When the analysis names requests exactly, strings that name none are
+	// commentary ("no fresh response was seen") and light nothing up.
+	exact := false
+	for _, ev := range f.Evidence {
+		e := strings.ToLower(ev)
+		for _, ref := range refs {
+			exact = exact || containsWhole(e, ref)
+		}
+	}
 	any := false
 	for _, ev := range f.Evidence {
 		e := strings.ToLower(ev)
@@ -39,6 +48,9 @@ func evidenceCells(g *grid, rep *cachemodel.TargetReport, f *cachemodel.Finding)
 				seen[colOf[vi]] = true
 				cols = append(cols, colOf[vi])
 			}
+		}
+		if len(cols) == 0 && exact {
+			continue
 		}
 		if len(cols) == 0 {
 			// No exact request reference: match Origins and round words.

@@ -409,3 +409,65 @@ func TestAbsurdValuesAreCutVisibly(t *testing.T) {
 		t.Errorf("detail view: %d bytes, cut marked %v", len(doc), strings.Contains(doc, "…(+"))
 	}
 }
+
+func TestEvidenceCellsFollowIsolateReferences(t *testing.T) {
+	eng := newFakeCDN(appOrigin, adminOrigin)
+	u := mustURL(t, urlA)
+	plan := cachemodel.BuildIsolatePlan(0, u, cachemodel.PlanOptions{Origins: []string{appOrigin, adminOrigin}, Rounds: 2},
+		cachemodel.IsolateOptions{})
+	obs := make([]cachemodel.Observation, len(plan.Steps))
+	for i, st := range plan.Steps {
+		obs[i] = cachemodel.Observation{Step: i, Response: eng.respond(st)}
+	}
+	rep := cachemodel.Analyze(plan, obs, cachemodel.AnalyzeOptions{})
+	var f *cachemodel.Finding
+	for i := range rep.Findings {
+		if rep.Findings[i].Rule == "cache-served-wrong-origin" {
+			f = &rep.Findings[i]
+		}
+	}
+	if f == nil {
+		t.Fatalf("no cache-served-wrong-origin finding in %+v", rep.Findings)
+	}
+	g := buildGrid(&rep, nil, gridOptions{})
+	lit := evidenceCells(&g, &rep, f)
+	if lit == nil {
+		t.Fatalf("nothing highlighted for evidence %q", f.Evidence)
+	}
+	cols := map[string]bool{}
+	for ri := range g.rows {
+		for ci := range g.cols {
+			if lit[ri][ci] {
+				cols[g.cols[ci].kind+" "+g.cols[ci].label] = true
+			}
+		}
+	}
+	if !cols["origin-a-first configured "+adminOrigin] {
+		t.Errorf("the request that got app's grant is not highlighted: %v (evidence %q)", cols, f.Evidence)
+	}
+	// Every highlighted column is one the evidence names exactly.
+	refs := variantRefs(&rep)
+	ev := strings.ToLower(strings.Join(f.Evidence, "\n"))
+	for _, c := range g.cols {
+		named := false
+		for _, vi := range c.variants {
+			named = named || containsWhole(ev, refs[vi])
+		}
+		if cols[c.kind+" "+c.label] != named {
+			t.Errorf("column %q: highlighted %v, named by the evidence %v", c.kind+" "+c.label, cols[c.kind+" "+c.label], named)
+		}
+	}
+	acao := rowIndex(t, g, "ACAO")
+	if !lit[acao][colIndex(t, g, adminOrigin)] && !anyInRow(lit, acao) {
+		t.Error("the ACAO row is not part of the evidence")
+	}
+}
+
+func anyInRow(lit [][]bool, ri int) bool {
+	for _, b := range lit[ri] {
+		if b {
+			return true
+		}
+	}
+	return false
+}
