@@ -374,6 +374,16 @@ func window(n, off, cursor, avail int, w func(int) int) (int, int) {
 			off++
 		}
 	}
+	// Scroll back while the items before the window fit too, so a wider
+	// screen (or a narrower column) never leaves space unused on the right.
+	rest := 0
+	for i := off; i < n; i++ {
+		rest += w(i) + 1
+	}
+	for off > 0 && rest+w(off-1)+1 <= avail {
+		off--
+		rest += w(off) + 1
+	}
 	end, used := off, 0
 	for end < n {
 		need := w(end) + 1
