@@ -209,17 +209,14 @@ func (m *Model) loadReports(cur, prev []cachemodel.TargetReport) {
 		return
 	}
 	for _, t := range m.s.targets {
-		t.change = changeAdded
+		t.onlyNew = true
 	}
 	for i := range prev {
 		r := prev[i]
 		t, fresh := m.s.add(r.URL, nil)
 		t.previous = &r
-		if fresh {
-			t.change = changeRemoved
-			continue
-		}
-		t.change = changeOf(t.current, t.previous)
+		t.onlyNew = false
+		t.onlyOld = fresh
 	}
 }
 
@@ -411,13 +408,14 @@ func (m *Model) syncSelection() {
 	m.matrix.focused = m.screen == screenMain && m.focus == paneMatrix
 	m.findings.focused = m.screen == screenMain && m.focus == paneFindings
 	m.targets.spinner = m.spin.View()
+	m.targets.changes = m.diff
 
 	t := m.selected()
 	next := shownState{opt: gridOptions{rounds: m.rounds, diff: m.diff}}
 	if t != nil {
 		next.id, next.ok = t.id, true
 		next.cur, next.prev = t.current, t.previous
-		if next.cur == nil && t.change == changeRemoved {
+		if next.cur == nil && t.onlyOld {
 			next.cur, next.prev = t.previous, nil
 		}
 	}

@@ -82,8 +82,8 @@ func TestReprobeKeepsThePreviousResultForDiff(t *testing.T) {
 	if !strings.Contains(out, glyphChanged+" 1 changed") {
 		t.Errorf("diff view has no change summary:\n%s", out)
 	}
-	if tg.change != changeChanged {
-		t.Errorf("target change = %v, want changed", tg.change)
+	if tg.change() != changeChanged {
+		t.Errorf("target change = %v, want changed", tg.change())
 	}
 	m = keys(t, m, "d")
 	if m.matrix.opt.diff || strings.Contains(m.View(), glyphChanged+" 1 changed") {
@@ -721,8 +721,8 @@ func TestViewModeComparesTwoReports(t *testing.T) {
 		"http://127.0.0.1:8080/gone": changeRemoved,
 	}
 	for _, tg := range m.s.targets {
-		if tg.change != want[tg.raw] {
-			t.Errorf("%s: change %v, want %v", tg.raw, tg.change, want[tg.raw])
+		if tg.change() != want[tg.raw] {
+			t.Errorf("%s: change %v, want %v", tg.raw, tg.change(), want[tg.raw])
 		}
 	}
 	out := m.View()

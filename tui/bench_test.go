@@ -49,6 +49,22 @@ func BenchmarkView(b *testing.B) {
 	}
 }
 
+// BenchmarkDiffToggle is d with 10,000 targets that all have a previous
+// run: change markers are computed only for the rows drawn.
+func BenchmarkDiffToggle(b *testing.B) {
+	m := manyTargets(b, 10000, false)
+	for _, t := range m.s.targets {
+		prev := *t.current
+		t.previous = &prev
+	}
+	d := keyMsg("d")
+	for b.Loop() {
+		next, _ := m.Update(d)
+		m = next.(Model)
+		_ = m.View()
+	}
+}
+
 // BenchmarkUpdateKey is a cursor move with 10,000 targets (the matrix and
 // findings are rebuilt for the newly selected target).
 func BenchmarkUpdateKey(b *testing.B) {

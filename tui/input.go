@@ -140,9 +140,6 @@ func (m *Model) handleMainKey(msg tea.KeyMsg) tea.Cmd {
 		m.rounds = !m.rounds
 	case key.Matches(msg, k.Diff):
 		m.diff = !m.diff
-		if m.diff {
-			m.refreshChanges()
-		}
 		if m.diff && sel != nil && sel.previous == nil {
 			return m.setFlash(flashWarn, "no previous run of this target yet: press r to re-probe, then d")
 		}

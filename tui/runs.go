@@ -75,11 +75,6 @@ func (m *Model) applyRunEvents(msg runEventsMsg) tea.Cmd {
 			if failed, why := allFailed(e.Report); failed {
 				t.state, t.err = stateFailed, why
 			}
-			if m.diff {
-				t.change = changeOf(t.current, t.previous)
-			} else {
-				t.change = changeNone
-			}
 			r.owned--
 		case eventCancelled:
 			t.state = stateCancelled
@@ -128,16 +123,4 @@ func (m *Model) releaseRun(id uint64) int {
 	r.cancel()
 	delete(m.runs, id)
 	return n
-}
-
-// refreshChanges recomputes every target's change marker for the diff.
-func (m *Model) refreshChanges() {
-	for _, t := range m.s.targets {
-		if t.change == changeAdded || t.change == changeRemoved {
-			continue
-		}
-		if t.current != nil && t.previous != nil {
-			t.change = changeOf(t.current, t.previous)
-		}
-	}
 }

@@ -70,7 +70,30 @@ type target struct {
 
 	current  *cachemodel.TargetReport
 	previous *cachemodel.TargetReport // the run before current, for d
-	change   change
+	// onlyNew and onlyOld mark a target of a two-report view that only one
+	// of them has.
+	onlyNew, onlyOld bool
+	// The change marker is computed when first drawn and kept for these
+	// two reports: a diff over 10,000 targets must not stall a key press.
+	changeCur, changePrev *cachemodel.TargetReport
+	changeMemo            change
+}
+
+// change says how the current result differs from the previous one.
+func (t *target) change() change {
+	switch {
+	case t.onlyNew:
+		return changeAdded
+	case t.onlyOld:
+		return changeRemoved
+	case t.current == nil || t.previous == nil:
+		return changeNone
+	}
+	if t.changeCur != t.current || t.changePrev != t.previous {
+		t.changeCur, t.changePrev = t.current, t.previous
+		t.changeMemo = changeOf(t.current, t.previous)
+	}
+	return t.changeMemo
 }
 
 func newTarget(id int, raw string, u *url.URL) *target {

@@ -24,6 +24,7 @@ type targetsModel struct {
 	cursor  int    // index into visible
 	off     int    // first visible row
 	spinner string // current spinner frame, set by the root
+	changes bool   // diff is on: say how each target changed
 }
 
 func newTargets(c *common, s *store) targetsModel {
@@ -216,7 +217,11 @@ func (t targetsModel) View() string {
 // stateWord is the state as glyph and word: readable without colour.
 func (t targetsModel) stateWord(tg *target) (string, lipgloss.Style) {
 	st := t.c.styles.Targets
-	switch tg.change {
+	ch := changeNone
+	if t.changes || tg.onlyNew || tg.onlyOld {
+		ch = tg.change()
+	}
+	switch ch {
 	case changeAdded:
 		return "+ added", st.Item
 	case changeRemoved:

@@ -186,7 +186,7 @@ func (m Model) matrixTitle() string {
 		parts = append(parts, string(t.mode)+" run")
 	}
 	switch {
-	case t.current == nil && t.change == changeRemoved:
+	case t.current == nil && t.onlyOld:
 		parts = append(parts, "only in the older report")
 	case t.state.running() && t.current != nil:
 		parts = append(parts, m.spin.View()+" re-probing, showing the previous result")
