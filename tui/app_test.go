@@ -817,3 +817,18 @@ func TestHelpListsEveryWorkingKeyAt80Columns(t *testing.T) {
 		t.Error("help lists y outside the detail view")
 	}
 }
+
+func TestTargetsPaneSaysWhatIsScrolledAway(t *testing.T) {
+	var urls []string
+	for i := range 10 {
+		urls = append(urls, "http://127.0.0.1:8080/t"+string(rune('a'+i)))
+	}
+	m := start(t, newTestModel(t, newFakeCDN(appOrigin), 80, 24, urls...))
+	if !strings.Contains(m.View(), "Targets 10 · rows 1–3 ▲▼") {
+		t.Errorf("no row range in the title:\n%s", m.View())
+	}
+	m = keys(t, m, "end")
+	if !strings.Contains(m.View(), "rows 8–10") || !strings.Contains(m.View(), "/tj") {
+		t.Errorf("end did not scroll to the last target:\n%s", m.View())
+	}
+}

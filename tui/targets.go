@@ -148,6 +148,10 @@ func (t targetsModel) Title() string {
 	if t.filter != "" {
 		title = "Targets " + strconv.Itoa(len(t.visible)) + " of " + strconv.Itoa(len(t.s.targets)) + " · filter \"" + safe(t.filter) + "\""
 	}
+	if n := len(t.visible); n > t.h && t.h > 0 {
+		// Say which rows are in view: the rest are a scroll away.
+		title += " · rows " + strconv.Itoa(t.off+1) + "–" + strconv.Itoa(min(t.off+t.h, n)) + " ▲▼"
+	}
 	return title
 }
 
