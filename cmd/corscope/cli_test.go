@@ -232,3 +232,19 @@ origins = ["https://other.example.com"]
 		t.Fatalf("--origin must override the file: exit %d %s\n%s", code, errs, got)
 	}
 }
+
+func TestRootTakesProbeFlags(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+	}))
+	defer srv.Close()
+	// Not a terminal: the root command behaves like check.
+	code, out, errs := runCLI(t, "", "-o", "https://app.example.com", "--mode", "observe", "--rounds", "1", srv.URL+"/x")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	rep := decodeReport(t, out)
+	if len(rep.Targets) != 1 || *rep.Targets[0].Variants[1].Origin != "https://app.example.com" {
+		t.Fatalf("root with flags: %+v", rep.Targets)
+	}
+}

@@ -23,15 +23,16 @@ func versionString() string {
 
 func (a *app) newRootCmd() *cobra.Command {
 	root := &cobra.Command{
-		Use:   "corscope",
+		Use:   "corscope [flags] URL...",
 		Short: "Debug CORS behind caches and CDNs",
 		Long: `corscope sends a URL the same request with several Origin headers (none, your
 origins, the URL's own origin, null), shows what each variant got back from the
 cache (HIT/MISS, Age, Access-Control-Allow-Origin, Vary) and whether a browser
 would accept it, so a cache that serves one origin's CORS headers to another
 stands out.`,
-		Example: `  corscope check --origin https://app.example.com https://cdn.example.com/app.js
-  corscope demo`,
+		Example: `  corscope demo
+  corscope -o https://app.example.com -o https://admin.example.com https://cdn.example.com/app.js
+  corscope check --origin https://app.example.com https://cdn.example.com/app.js`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -43,9 +44,9 @@ stands out.`,
 	for _, sub := range subcommands {
 		root.AddCommand(sub(a))
 	}
-	if rootRunE != nil {
+	if rootSetup != nil {
 		root.Args = cobra.ArbitraryArgs
-		root.RunE = func(cmd *cobra.Command, args []string) error { return rootRunE(a, cmd, args) }
+		root.RunE = rootSetup(a, root)
 	}
 	return root
 }
@@ -54,9 +55,10 @@ stands out.`,
 // commands can be added without editing this file.
 var subcommands []func(*app) *cobra.Command
 
-// rootRunE, when set (by the TUI's file), runs for `corscope [flags] URL...`
-// without a subcommand.
-var rootRunE func(a *app, cmd *cobra.Command, args []string) error
+// rootSetup, when set (by the TUI's file), registers the root command's
+// own flags and returns what runs for `corscope [flags] URL...` without a
+// subcommand.
+var rootSetup func(a *app, root *cobra.Command) func(cmd *cobra.Command, args []string) error
 
 func (a *app) newVersionCmd() *cobra.Command {
 	return &cobra.Command{

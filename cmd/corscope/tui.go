@@ -24,20 +24,20 @@ import (
 
 func init() {
 	subcommands = append(subcommands, (*app).newTUICmd)
-	rootRunE = func(a *app, cmd *cobra.Command, args []string) error {
-		cfg, err := a.loadConfig(cmd)
-		if err != nil {
-			return err
+	rootSetup = func(a *app, root *cobra.Command) func(*cobra.Command, []string) error {
+		// `corscope [flags] URL...` takes every flag `corscope tui` takes.
+		f := &tuiFlags{flags: root}
+		f.register(root)
+		return func(cmd *cobra.Command, args []string) error {
+			cfg, err := a.loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			if len(args) == 0 && len(cfg.Targets) == 0 {
+				return cmd.Help()
+			}
+			return a.runTUI(cmd.Context(), f, cmd, cfg, args)
 		}
-		if len(args) == 0 && len(cfg.Targets) == 0 {
-			return cmd.Help()
-		}
-		// The root command has no probe flags of its own (root.go would
-		// have to register them), so `corscope URL...` runs with the
-		// configuration's settings; `corscope tui [flags] URL...` also
-		// takes every flag.
-		f := newTUIFlags()
-		return a.runTUI(cmd.Context(), f, f.flags, cfg, args)
 	}
 	demoInteractive = func(a *app, cmd *cobra.Command, env *demo.Env) error {
 		f := newTUIFlags()
