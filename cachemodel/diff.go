@@ -115,6 +115,10 @@ type diffState struct {
 // first-appearance order, joining repeated lines with ", ".
 func (d *diffState) cellEntries(i int, h Headers, ignore func(string) bool) []diffEntry {
 	es := make([]diffEntry, 0, len(h))
+	// Repeated lines are collected and joined once at the end: appending
+	// to the value line by line would be quadratic in the number of lines,
+	// and a hostile server can send a few hundred thousand.
+	var more map[int][]string // entry position -> its second and later lines
 	for _, f := range h {
 		id, ok := d.rawID[f.Name]
 		if !ok {
@@ -125,11 +129,18 @@ func (d *diffState) cellEntries(i int, h Headers, ignore func(string) bool) []di
 			continue
 		}
 		if d.lastCell[id] == i+1 {
-			es[d.lastPos[id]].value += ", " + f.Value
+			if more == nil {
+				more = map[int][]string{}
+			}
+			pos := d.lastPos[id]
+			more[pos] = append(more[pos], f.Value)
 			continue
 		}
 		d.lastCell[id], d.lastPos[id] = i+1, len(es)
 		es = append(es, diffEntry{id, f.Value})
+	}
+	for pos, rest := range more {
+		es[pos].value = es[pos].value + ", " + strings.Join(rest, ", ")
 	}
 	return es
 }

@@ -224,6 +224,20 @@ func parseHead(block []byte) (parsedHead, error) {
 	}
 	text := string(block[nl+1:])
 	p.headers = make(cachemodel.Headers, 0, strings.Count(text, "\n"))
+	// Continuation lines are collected and joined to the last header once
+	// it is complete: appending them one by one would be quadratic, and a
+	// 1 MiB block holds 200,000 of them.
+	var cont []string
+	unfold := func() {
+		if len(cont) > 0 {
+			last := &p.headers[len(p.headers)-1]
+			if last.Value != "" {
+				cont = append([]string{last.Value}, cont...)
+			}
+			last.Value = strings.Join(cont, " ")
+			cont = cont[:0]
+		}
+	}
 	for rest := text; len(rest) > 0; {
 		i := strings.IndexByte(rest, '\n')
 		line := rest[:i]
@@ -236,15 +250,12 @@ func parseHead(block []byte) (parsedHead, error) {
 			if len(p.headers) == 0 {
 				return p, protoErr("header block starts with a continuation line %q", snippet([]byte(line)))
 			}
-			last := &p.headers[len(p.headers)-1]
 			if v := strings.Trim(line, " \t"); len(v) > 0 {
-				if last.Value != "" {
-					v = last.Value + " " + v
-				}
-				last.Value = v
+				cont = append(cont, v)
 			}
 			continue
 		}
+		unfold()
 		colon := strings.IndexByte(line, ':')
 		if colon < 0 {
 			return p, protoErr("header line without a colon %q", snippet([]byte(line)))
@@ -258,6 +269,7 @@ func parseHead(block []byte) (parsedHead, error) {
 			Value: strings.Trim(line[colon+1:], " \t"),
 		})
 	}
+	unfold()
 	if len(p.headers) == 0 {
 		p.headers = nil // as before the preallocation: no header lines, no slice
 	}
