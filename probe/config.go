@@ -17,7 +17,7 @@ const (
 	DefaultTimeout        = 10 * time.Second
 	DefaultConcurrency    = 16
 	DefaultBodyLimit      = 64 << 10
-	DefaultMaxHeaderBytes = 1 << 20
+	DefaultMaxHeaderBytes = 256 << 10
 )
 
 // Config tunes an Engine. Every zero value means "use the default", so a
@@ -35,7 +35,10 @@ type Config struct {
 	// hangs up. Default 64 KiB.
 	BodyLimit int64
 	// MaxHeaderBytes caps the response header block (status line included);
-	// larger blocks fail with ErrTooLarge. Default 1 MiB.
+	// larger blocks fail with ErrTooLarge. Default 256 KiB, Chrome's own
+	// limit: a browser refuses a larger block, so its CORS headers never
+	// matter, and the cap bounds what a hostile server can make corscope
+	// hold and analyse per request.
 	MaxHeaderBytes int
 	// Resolve pins "host:port" to an IP address, like curl --resolve: the
 	// probe connects there but keeps the Host header and TLS SNI. It applies

@@ -55,7 +55,7 @@ func (f *probeFlags) register(cmd *cobra.Command) {
 	fl.IntVar(&f.concurrency, "concurrency", 16, "targets probed at once (each target's requests stay in order)")
 	fl.Float64Var(&f.rate, "rate", 0, "max requests per second per host; 0 = unlimited (be polite to real CDNs)")
 	fl.StringVar(&f.bodyLimit, "body-limit", "64KiB", "read at most this much of each body, then hang up")
-	fl.StringVar(&f.maxHeaderBytes, "max-header-bytes", "1MiB", "largest response header block accepted")
+	fl.StringVar(&f.maxHeaderBytes, "max-header-bytes", "256KiB", "largest response header block accepted (Chrome refuses larger ones)")
 	fl.StringArrayVar(&f.resolve, "resolve", nil, "host:port:addr pins a host to an address, keeping Host and SNI (repeatable)")
 	fl.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify TLS certificates")
 	fl.StringVar(&f.proxy, "proxy", "", "send requests through an http:// or socks5:// proxy")
