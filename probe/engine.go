@@ -111,13 +111,30 @@ func (e *Engine) Run(ctx context.Context, plans []cachemodel.TargetPlan, out cha
 }
 
 func (e *Engine) runTarget(ctx context.Context, plan *cachemodel.TargetPlan, out chan<- cachemodel.Observation) {
+	var parts *urlParts // the last URL parsed; steps of a target share it
 	for i := range plan.Steps {
 		if ctx.Err() != nil {
 			reportCanceled(plan, i, out)
 			return
 		}
-		out <- e.doStep(ctx, plan.Index, i, &plan.Steps[i])
+		out <- e.doStep(ctx, plan.Index, i, &plan.Steps[i], &parts)
 	}
+}
+
+// stepRequest is newRequest for a step, reusing *parts when the step's URL
+// is the one parsed last.
+func (e *Engine) stepRequest(st *cachemodel.Step, parts **urlParts) (*request, error) {
+	if err := checkMethod(st.Method); err != nil {
+		return nil, err
+	}
+	if *parts == nil || (*parts).raw != st.URL {
+		p, err := parseURLParts(st.URL, e.proxy)
+		if err != nil {
+			return nil, err
+		}
+		*parts = p
+	}
+	return buildRequest(st.Method, *parts, st.Headers, e.proxy)
 }
 
 func reportCanceled(plan *cachemodel.TargetPlan, from int, out chan<- cachemodel.Observation) {
@@ -133,9 +150,9 @@ func reportCanceled(plan *cachemodel.TargetPlan, from int, out chan<- cachemodel
 // doStep runs one step, following redirects when configured. Timeout bounds
 // the whole step; the timing of the last hop is reported, with Total
 // covering the whole step.
-func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.Step) cachemodel.Observation {
+func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.Step, parts **urlParts) cachemodel.Observation {
 	obs := cachemodel.Observation{Target: target, Step: index}
-	req, err := newRequest(st.Method, st.URL, st.Headers, e.proxy)
+	req, err := e.stepRequest(st, parts)
 	if err != nil {
 		var ke *kindError
 		errors.As(err, &ke) // newRequest only returns kindErrors
@@ -144,6 +161,7 @@ func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.S
 		return obs
 	}
 	var deadline time.Time
+	var redirects []string
 	for hop := 0; ; hop++ {
 		waitCtx := ctx
 		if hop > 0 {
@@ -171,9 +189,11 @@ func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.S
 		if hop < e.cfg.FollowRedirects {
 			if next := redirect(req, res, e.proxy); next != nil {
 				req = next
+				redirects = append(redirects, next.url.String())
 				continue
 			}
 		}
+		res.Redirects = redirects
 		obs.Response = res
 		break
 	}

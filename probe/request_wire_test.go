@@ -117,3 +117,44 @@ func TestParseHeadSharesOneCopy(t *testing.T) {
 		t.Fatal("parseHead's headers alias the block")
 	}
 }
+
+// Steps of one target share their URL: it is parsed once and reused, and
+// a different or bad URL is never answered from the cache.
+func TestStepRequestReusesParsedURL(t *testing.T) {
+	e, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	step := func(method, u, origin string) *cachemodel.Step {
+		return &cachemodel.Step{Method: method, URL: u, Headers: cachemodel.Headers{{Name: "Origin", Value: origin}}}
+	}
+	var parts *urlParts
+	a1, err := e.stepRequest(step("GET", "http://a.example/x?cb=1", "https://o1.example"), &parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := parts
+	a2, err := e.stepRequest(step("HEAD", "http://a.example/x?cb=1", "null"), &parts)
+	if err != nil || parts != first {
+		t.Fatalf("same URL: err=%v, reparsed=%v", err, parts != first)
+	}
+	if want := "HEAD /x?cb=1 HTTP/1.1\r\nHost: a.example\r\nOrigin: null\r\n\r\n"; string(a2.wire) != want {
+		t.Fatalf("second request %q, want %q", a2.wire, want)
+	}
+	if !strings.Contains(string(a1.wire), "Origin: https://o1.example\r\n") {
+		t.Fatalf("first request lost its own header: %q", a1.wire)
+	}
+	b, err := e.stepRequest(step("GET", "https://B.example:8443/y?cb=2", "null"), &parts)
+	if err != nil || parts == first || b.hostport != "b.example:8443" || !b.tls || !strings.HasPrefix(string(b.wire), "GET /y?cb=2 HTTP/1.1\r\nHost: B.example:8443\r\n") {
+		t.Fatalf("new URL: err=%v hostport=%q tls=%v wire=%q", err, b.hostport, b.tls, b.wire)
+	}
+	second := parts
+	if _, err := e.stepRequest(step("GET", "ftp://b.example/", "null"), &parts); err == nil || parts != second {
+		t.Fatalf("bad URL: err=%v, cache replaced=%v", err, parts != second)
+	}
+	if _, err := e.stepRequest(step("G ET", "https://B.example:8443/y?cb=2", "null"), &parts); err == nil ||
+		!strings.Contains(err.Error(), "method") {
+		t.Fatalf("bad method on a cached URL: err=%v", err)
+	}
+}
