@@ -87,6 +87,7 @@ func analyzeStep(step Step, o Observation, opt AnalyzeOptions) VariantResult {
 	vr.Response = &ResponseInfo{
 		Status: r.Status, Proto: r.Proto, Headers: r.Headers, RemoteAddr: r.RemoteAddr,
 		BodyBytes: r.BodyBytes, BodyTruncated: r.BodyTruncated,
+		BodyError: r.BodyErr, Redirects: r.Redirects,
 	}
 	cv := NormalizeCacheStatus(r.Headers)
 	vr.Cache = CacheInfo{Status: cv.Status, Source: cv.Source, Raw: cv.Raw, Weak: cv.Weak}

@@ -60,9 +60,19 @@ type Response struct {
 	Headers    Headers // exactly as received: order, case, duplicates
 	RemoteAddr string
 	// BodyBytes is how much of the body was read; BodyTruncated is true when
-	// the probe stopped at its body limit and dropped the connection.
+	// the probe stopped before the body's end and dropped the connection:
+	// at its body limit, or because reading failed (then BodyErr says why).
 	BodyBytes     int64
 	BodyTruncated bool
+	// BodyErr is a failure while reading the body after the headers arrived
+	// (timeout, reset, broken chunked framing, early close). The response
+	// still counts: its headers are complete. nil when the body was read to
+	// its end or to the limit.
+	BodyErr *ProbeError
+	// Redirects lists the URLs redirected to, in order, when redirects were
+	// followed; the last one is where this response came from. Empty when
+	// no redirect was followed.
+	Redirects []string
 }
 
 // Timing of one request. Connect is zero when a kept-alive connection was

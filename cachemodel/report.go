@@ -79,6 +79,10 @@ type ResponseInfo struct {
 	RemoteAddr    string  `json:"remote_addr"`
 	BodyBytes     int64   `json:"body_bytes"`
 	BodyTruncated bool    `json:"body_truncated"`
+	// BodyError: reading the body failed after the headers arrived.
+	BodyError *ProbeError `json:"body_error,omitempty"`
+	// Redirects followed, in order (the last is this response's URL).
+	Redirects []string `json:"redirects,omitempty"`
 }
 
 // TimingInfo is in milliseconds.

@@ -31,6 +31,7 @@ const (
 	phaseSend
 	phaseAwaitHeaders // nothing received yet
 	phaseReadHeaders  // part of the header block received
+	phaseReadBody     // headers complete, body under way
 )
 
 func (p phase) String() string {
@@ -49,6 +50,8 @@ func (p phase) String() string {
 		return "waiting for the response"
 	case phaseReadHeaders:
 		return "reading the response headers"
+	case phaseReadBody:
+		return "reading the body"
 	}
 	return "probing"
 }
@@ -127,6 +130,14 @@ func classify(ctx context.Context, ph phase, timeout time.Duration, err error) *
 			return &cachemodel.ProbeError{Kind: cachemodel.ErrProtocol,
 				Message: "connection closed in the middle of the response headers"}
 		}
+	case phaseReadBody:
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return &cachemodel.ProbeError{Kind: cachemodel.ErrProtocol,
+				Message: "connection closed before the end of the body"}
+		}
+		// Anything else here is the body's framing (chunk sizes, lengths).
+		return &cachemodel.ProbeError{Kind: cachemodel.ErrProtocol,
+			Message: "malformed body: " + safeText(innermost(err))}
 	}
 	return &cachemodel.ProbeError{Kind: cachemodel.ErrOther, Message: safeText(rootCause(err).Error()) + " (" + ph.String() + ")"}
 }

@@ -127,13 +127,18 @@ func (e *Engine) exchange(ctx context.Context, deadline time.Time, pc *pconn, ke
 		// pulled below, never buffered whole.
 		if err := fr.ReadBody(hr.br, 0); err != nil {
 			res.BodyTruncated = true
+			res.BodyErr = classify(ctx, phaseReadBody, e.cfg.Timeout, err)
 			return res, ttfb, phaseReadHeaders, nil
 		}
-		n, done, _ := readBody(fr.BodyStream(), e.cfg.BodyLimit)
+		n, done, err := readBody(fr.BodyStream(), e.cfg.BodyLimit)
 		_ = fr.CloseBodyStream()
 		// A body that stopped early (limit, timeout, cancel, broken framing)
-		// keeps the response: its headers are what corscope is about.
+		// keeps the response: its headers are what corscope is about. Only
+		// a failure is recorded; the limit is the plan.
 		res.BodyBytes, res.BodyTruncated = n, !done
+		if err != nil {
+			res.BodyErr = classify(ctx, phaseReadBody, e.cfg.Timeout, err)
+		}
 		complete = done
 	}
 	reusable = complete && head.status != fasthttp.StatusSwitchingProtocols &&
