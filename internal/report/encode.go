@@ -168,6 +168,18 @@ func (e *jsonEnc) target(t *cachemodel.TargetReport) {
 	e.b = append(e.b, '}')
 }
 
+func (e *jsonEnc) probeError(pe *cachemodel.ProbeError) {
+	if pe == nil {
+		e.b = append(e.b, "null"...)
+		return
+	}
+	e.b = append(e.b, `{"kind":`...)
+	e.str(string(pe.Kind))
+	e.b = append(e.b, `,"message":`...)
+	e.str(pe.Message)
+	e.b = append(e.b, '}')
+}
+
 func (e *jsonEnc) variant(v *cachemodel.VariantResult) {
 	e.b = append(e.b, `{"label":`...)
 	e.str(v.Label)
@@ -216,18 +228,18 @@ func (e *jsonEnc) variant(v *cachemodel.VariantResult) {
 		e.integer(r.BodyBytes)
 		e.b = append(e.b, `,"body_truncated":`...)
 		e.boolean(r.BodyTruncated)
+		if r.BodyError != nil {
+			e.b = append(e.b, `,"body_error":`...)
+			e.probeError(r.BodyError)
+		}
+		if len(r.Redirects) > 0 {
+			e.b = append(e.b, `,"redirects":`...)
+			e.strings(r.Redirects)
+		}
 		e.b = append(e.b, '}')
 	}
 	e.b = append(e.b, `,"error":`...)
-	if pe := v.Error; pe == nil {
-		e.b = append(e.b, "null"...)
-	} else {
-		e.b = append(e.b, `{"kind":`...)
-		e.str(string(pe.Kind))
-		e.b = append(e.b, `,"message":`...)
-		e.str(pe.Message)
-		e.b = append(e.b, '}')
-	}
+	e.probeError(v.Error)
 	e.b = append(e.b, `,"timing":{"connect_ms":`...)
 	e.float(v.Timing.ConnectMS)
 	e.b = append(e.b, `,"ttfb_ms":`...)
@@ -424,6 +436,7 @@ var reportShape = map[reflect.Type][]string{
 	reflect.TypeFor[cachemodel.ResponseInfo](): {
 		`Status json:"status" int`, `Proto json:"proto" string`, `Headers json:"headers" cachemodel.Headers`,
 		`RemoteAddr json:"remote_addr" string`, `BodyBytes json:"body_bytes" int64`, `BodyTruncated json:"body_truncated" bool`,
+		`BodyError json:"body_error,omitempty" *cachemodel.ProbeError`, `Redirects json:"redirects,omitempty" []string`,
 	},
 	reflect.TypeFor[cachemodel.ProbeError](): {`Kind json:"kind" cachemodel.ErrorKind`, `Message json:"message" string`},
 	reflect.TypeFor[cachemodel.TimingInfo](): {

@@ -2,8 +2,8 @@ package report
 
 import (
 	"bytes"
-	"errors"
 	"encoding/json"
+	"errors"
 	"math"
 	"math/rand"
 	"strings"
@@ -36,7 +36,8 @@ func full() cachemodel.TargetReport {
 			Method: "GET", Preflight: true, Experiment: "repeat", CacheBuster: "corscope=abc",
 			Request: cachemodel.RequestInfo{URL: hostile, Headers: cachemodel.Headers{{Name: "Origin", Value: hostile}, {Name: "", Value: ""}}},
 			Response: &cachemodel.ResponseInfo{Status: 599, Proto: "HTTP/1.0", Headers: cachemodel.Headers{},
-				RemoteAddr: "[::1]:80", BodyBytes: math.MaxInt64, BodyTruncated: true},
+				RemoteAddr: "[::1]:80", BodyBytes: math.MaxInt64, BodyTruncated: true,
+				BodyError: &cachemodel.ProbeError{Kind: cachemodel.ErrProtocol, Message: hostile}, Redirects: []string{hostile, ""}},
 			Error:  &cachemodel.ProbeError{Kind: cachemodel.ErrTimeout, Message: hostile},
 			Timing: cachemodel.TimingInfo{ConnectMS: 1e-7, TTFBMS: 1e21, TotalMS: -0.125},
 			Cache:  cachemodel.CacheInfo{Status: cachemodel.StatusHit, Source: "X-Cache", Raw: hostile, Weak: true, Age: &age},
