@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"reflect"
@@ -16,12 +17,13 @@ import (
 // reflection: on a run of thousands of targets the reflective encoder was
 // the largest cost after the network.
 //
-// It only knows the report types as they are; reportShapeKnown checks at
-// first use that they still are, and the writer falls back to
-// encoding/json when not, so a field added to a report type can never go
-// missing from the output, only make it slower (and fail a test here).
+// It only knows the report types as they are; reportTypesKnown checks at
+// first use, type by type, that they still are, and a type that changed is
+// written by encoding/json instead, so a field added to a report type can
+// never go missing from the output, only make it slower (and fail
+// TestReportShapeKnown until this file learns it).
 func appendTargetJSON(b []byte, t *cachemodel.TargetReport) ([]byte, error) {
-	e := jsonEnc{b: b}
+	e := jsonEnc{b: b, known: reportTypesKnown()}
 	e.target(t)
 	return e.b, e.err
 }
@@ -29,8 +31,21 @@ func appendTargetJSON(b []byte, t *cachemodel.TargetReport) ([]byte, error) {
 var errUnsupportedFloat = errors.New("report: NaN or infinite timing")
 
 type jsonEnc struct {
-	b   []byte
-	err error
+	b     []byte
+	err   error
+	known *knownTypes
+}
+
+// marshal writes v with encoding/json: the path for a report type that no
+// longer has the shape this encoder was written for.
+func (e *jsonEnc) marshal(v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		e.err = err
+		e.b = append(e.b, "null"...)
+		return
+	}
+	e.b = append(e.b, b...)
 }
 
 func (e *jsonEnc) key(k string) { // k is a plain ASCII literal
@@ -104,9 +119,14 @@ func (e *jsonEnc) headers(h cachemodel.Headers) {
 		return
 	}
 	e.b = append(e.b, '[')
-	for i, f := range h {
+	for i := range h {
 		if i > 0 {
 			e.b = append(e.b, ',')
+		}
+		f := &h[i]
+		if !e.known.header {
+			e.marshal(f)
+			continue
 		}
 		e.b = append(e.b, `{"name":`...)
 		e.str(f.Name)
@@ -118,6 +138,10 @@ func (e *jsonEnc) headers(h cachemodel.Headers) {
 }
 
 func (e *jsonEnc) target(t *cachemodel.TargetReport) {
+	if !e.known.target {
+		e.marshal(t)
+		return
+	}
 	e.b = append(e.b, `{"url":`...)
 	e.str(t.URL)
 	e.b = append(e.b, `,"provider":`...)
@@ -168,9 +192,99 @@ func (e *jsonEnc) target(t *cachemodel.TargetReport) {
 	e.b = append(e.b, '}')
 }
 
-func (e *jsonEnc) probeError(pe *cachemodel.ProbeError) {
-	if pe == nil {
+func (e *jsonEnc) variant(v *cachemodel.VariantResult) {
+	if !e.known.variant {
+		e.marshal(v)
+		return
+	}
+	e.b = append(e.b, `{"label":`...)
+	e.str(v.Label)
+	e.b = append(e.b, `,"kind":`...)
+	e.str(string(v.Kind))
+	e.b = append(e.b, `,"origin":`...)
+	e.strPtr(v.Origin)
+	e.b = append(e.b, `,"round":`...)
+	e.integer(int64(v.Round))
+	e.b = append(e.b, `,"method":`...)
+	e.str(v.Method)
+	e.b = append(e.b, `,"preflight":`...)
+	e.boolean(v.Preflight)
+	if v.Experiment != "" {
+		e.b = append(e.b, `,"experiment":`...)
+		e.str(v.Experiment)
+	}
+	if v.CacheBuster != "" {
+		e.b = append(e.b, `,"cache_buster":`...)
+		e.str(v.CacheBuster)
+	}
+	e.b = append(e.b, `,"request":`...)
+	e.request(&v.Request)
+	e.b = append(e.b, `,"response":`...)
+	e.response(v.Response)
+	e.b = append(e.b, `,"error":`...)
+	e.probeError(v.Error)
+	e.b = append(e.b, `,"timing":`...)
+	e.timing(&v.Timing)
+	e.b = append(e.b, `,"cache":`...)
+	e.cache(&v.Cache)
+	e.b = append(e.b, `,"cors":`...)
+	e.cors(&v.CORS)
+	e.b = append(e.b, `,"curl":`...)
+	e.str(v.Curl)
+	e.b = append(e.b, '}')
+}
+
+func (e *jsonEnc) request(r *cachemodel.RequestInfo) {
+	if !e.known.request {
+		e.marshal(r)
+		return
+	}
+	e.b = append(e.b, `{"url":`...)
+	e.str(r.URL)
+	e.b = append(e.b, `,"headers":`...)
+	e.headers(r.Headers)
+	e.b = append(e.b, '}')
+}
+
+func (e *jsonEnc) response(r *cachemodel.ResponseInfo) {
+	switch {
+	case r == nil:
 		e.b = append(e.b, "null"...)
+		return
+	case !e.known.response:
+		e.marshal(r)
+		return
+	}
+	e.b = append(e.b, `{"status":`...)
+	e.integer(int64(r.Status))
+	e.b = append(e.b, `,"proto":`...)
+	e.str(r.Proto)
+	e.b = append(e.b, `,"headers":`...)
+	e.headers(r.Headers)
+	e.b = append(e.b, `,"remote_addr":`...)
+	e.str(r.RemoteAddr)
+	e.b = append(e.b, `,"body_bytes":`...)
+	e.integer(r.BodyBytes)
+	e.b = append(e.b, `,"body_truncated":`...)
+	e.boolean(r.BodyTruncated)
+	if r.BodyError != nil {
+		e.b = append(e.b, `,"body_error":`...)
+		e.probeError(r.BodyError)
+	}
+	if len(r.Redirects) > 0 {
+		e.b = append(e.b, `,"redirects":`...)
+		e.strings(r.Redirects)
+	}
+	e.b = append(e.b, '}')
+}
+
+func (e *jsonEnc) probeError(pe *cachemodel.ProbeError) {
+	switch {
+	case pe == nil:
+		e.b = append(e.b, "null"...)
+		return
+	case !e.known.probeError:
+		e.marshal(pe)
 		return
 	}
 	e.b = append(e.b, `{"kind":`...)
@@ -180,91 +294,51 @@ func (e *jsonEnc) probeError(pe *cachemodel.ProbeError) {
 	e.b = append(e.b, '}')
 }
 
-func (e *jsonEnc) variant(v *cachemodel.VariantResult) {
-	e.b = append(e.b, `{"label":`...)
-	e.str(v.Label)
-	e.b = append(e.b, ',')
-	e.key("kind")
-	e.str(string(v.Kind))
-	e.b = append(e.b, ',')
-	e.key("origin")
-	e.strPtr(v.Origin)
-	e.b = append(e.b, ',')
-	e.key("round")
-	e.integer(int64(v.Round))
-	e.b = append(e.b, ',')
-	e.key("method")
-	e.str(v.Method)
-	e.b = append(e.b, ',')
-	e.key("preflight")
-	e.boolean(v.Preflight)
-	if v.Experiment != "" {
-		e.b = append(e.b, ',')
-		e.key("experiment")
-		e.str(v.Experiment)
+func (e *jsonEnc) timing(t *cachemodel.TimingInfo) {
+	if !e.known.timing {
+		e.marshal(t)
+		return
 	}
-	if v.CacheBuster != "" {
-		e.b = append(e.b, ',')
-		e.key("cache_buster")
-		e.str(v.CacheBuster)
-	}
-	e.b = append(e.b, `,"request":{"url":`...)
-	e.str(v.Request.URL)
-	e.b = append(e.b, `,"headers":`...)
-	e.headers(v.Request.Headers)
-	e.b = append(e.b, `},"response":`...)
-	if r := v.Response; r == nil {
-		e.b = append(e.b, "null"...)
-	} else {
-		e.b = append(e.b, `{"status":`...)
-		e.integer(int64(r.Status))
-		e.b = append(e.b, `,"proto":`...)
-		e.str(r.Proto)
-		e.b = append(e.b, `,"headers":`...)
-		e.headers(r.Headers)
-		e.b = append(e.b, `,"remote_addr":`...)
-		e.str(r.RemoteAddr)
-		e.b = append(e.b, `,"body_bytes":`...)
-		e.integer(r.BodyBytes)
-		e.b = append(e.b, `,"body_truncated":`...)
-		e.boolean(r.BodyTruncated)
-		if r.BodyError != nil {
-			e.b = append(e.b, `,"body_error":`...)
-			e.probeError(r.BodyError)
-		}
-		if len(r.Redirects) > 0 {
-			e.b = append(e.b, `,"redirects":`...)
-			e.strings(r.Redirects)
-		}
-		e.b = append(e.b, '}')
-	}
-	e.b = append(e.b, `,"error":`...)
-	e.probeError(v.Error)
-	e.b = append(e.b, `,"timing":{"connect_ms":`...)
-	e.float(v.Timing.ConnectMS)
+	e.b = append(e.b, `{"connect_ms":`...)
+	e.float(t.ConnectMS)
 	e.b = append(e.b, `,"ttfb_ms":`...)
-	e.float(v.Timing.TTFBMS)
+	e.float(t.TTFBMS)
 	e.b = append(e.b, `,"total_ms":`...)
-	e.float(v.Timing.TotalMS)
-	e.b = append(e.b, `},"cache":{"status":`...)
-	e.str(string(v.Cache.Status))
-	e.b = append(e.b, `,"source":`...)
-	e.str(v.Cache.Source)
-	if v.Cache.Raw != "" {
-		e.b = append(e.b, `,"raw":`...)
-		e.str(v.Cache.Raw)
+	e.float(t.TotalMS)
+	e.b = append(e.b, '}')
+}
+
+func (e *jsonEnc) cache(c *cachemodel.CacheInfo) {
+	if !e.known.cache {
+		e.marshal(c)
+		return
 	}
-	if v.Cache.Weak {
+	e.b = append(e.b, `{"status":`...)
+	e.str(string(c.Status))
+	e.b = append(e.b, `,"source":`...)
+	e.str(c.Source)
+	if c.Raw != "" {
+		e.b = append(e.b, `,"raw":`...)
+		e.str(c.Raw)
+	}
+	if c.Weak {
 		e.b = append(e.b, `,"weak":true`...)
 	}
 	e.b = append(e.b, `,"age":`...)
-	if v.Cache.Age == nil {
+	if c.Age == nil {
 		e.b = append(e.b, "null"...)
 	} else {
-		e.integer(*v.Cache.Age)
+		e.integer(*c.Age)
 	}
-	c := &v.CORS
-	e.b = append(e.b, `},"cors":{"applicable":`...)
+	e.b = append(e.b, '}')
+}
+
+func (e *jsonEnc) cors(c *cachemodel.CORSInfo) {
+	if !e.known.cors {
+		e.marshal(c)
+		return
+	}
+	e.b = append(e.b, `{"applicable":`...)
 	e.boolean(c.Applicable)
 	e.b = append(e.b, `,"acao":`...)
 	e.strPtr(c.ACAO)
@@ -286,12 +360,14 @@ func (e *jsonEnc) variant(v *cachemodel.VariantResult) {
 		e.b = append(e.b, `,"detail":`...)
 		e.str(c.Detail)
 	}
-	e.b = append(e.b, `},"curl":`...)
-	e.str(v.Curl)
 	e.b = append(e.b, '}')
 }
 
 func (e *jsonEnc) diff(d *cachemodel.HeaderDiff) {
+	if !e.known.diff {
+		e.marshal(d)
+		return
+	}
 	e.b = append(e.b, `{"name":`...)
 	e.str(d.Name)
 	e.b = append(e.b, `,"scope":`...)
@@ -309,9 +385,14 @@ func (e *jsonEnc) diff(d *cachemodel.HeaderDiff) {
 		e.b = append(e.b, "null"...)
 	} else {
 		e.b = append(e.b, '[')
-		for i, v := range d.Values {
+		for i := range d.Values {
 			if i > 0 {
 				e.b = append(e.b, ',')
+			}
+			v := &d.Values[i]
+			if !e.known.diffValue {
+				e.marshal(v)
+				continue
 			}
 			e.b = append(e.b, `{"label":`...)
 			e.str(v.Label)
@@ -329,6 +410,10 @@ func (e *jsonEnc) diff(d *cachemodel.HeaderDiff) {
 }
 
 func (e *jsonEnc) finding(f *cachemodel.Finding) {
+	if !e.known.finding {
+		e.marshal(f)
+		return
+	}
 	e.b = append(e.b, `{"rule":`...)
 	e.str(f.Rule)
 	e.b = append(e.b, `,"severity":`...)
@@ -346,6 +431,10 @@ func (e *jsonEnc) finding(f *cachemodel.Finding) {
 }
 
 func (e *jsonEnc) cacheKey(k *cachemodel.CacheKeyFacts) {
+	if !e.known.cacheKey {
+		e.marshal(k)
+		return
+	}
 	e.b = append(e.b, `{"origin_in_key":`...)
 	e.boolPtr(k.OriginInKey)
 	e.b = append(e.b, `,"vary_honoured":`...)
@@ -469,34 +558,65 @@ var reportShape = map[reflect.Type][]string{
 	},
 }
 
-// shapeMismatch describes the first way the report types differ from
+// knownTypes says, per report type, whether it still has the shape in
+// reportShape.
+type knownTypes struct {
+	target, variant, request, header, response, probeError, timing, cache, cors,
+	diff, diffValue, finding, cacheKey bool
+}
+
+// reportTypesKnown is computed once, on the first target written.
+var reportTypesKnown = sync.OnceValue(func() *knownTypes {
+	ok := func(v any) bool { return typeMismatch(reflect.TypeOf(v)) == "" }
+	return &knownTypes{
+		target: ok(cachemodel.TargetReport{}), variant: ok(cachemodel.VariantResult{}),
+		request: ok(cachemodel.RequestInfo{}), header: ok(cachemodel.Header{}),
+		response: ok(cachemodel.ResponseInfo{}), probeError: ok(cachemodel.ProbeError{}),
+		timing: ok(cachemodel.TimingInfo{}), cache: ok(cachemodel.CacheInfo{}), cors: ok(cachemodel.CORSInfo{}),
+		diff: ok(cachemodel.HeaderDiff{}), diffValue: ok(cachemodel.DiffValue{}),
+		finding: ok(cachemodel.Finding{}), cacheKey: ok(cachemodel.CacheKeyFacts{}),
+	}
+})
+
+// shapeMismatch describes the first report type that differs from
 // reportShape, or returns "".
 func shapeMismatch() string {
-	marshaler := reflect.TypeFor[interface{ MarshalJSON() ([]byte, error) }]()
-	texter := reflect.TypeFor[interface{ MarshalText() ([]byte, error) }]()
-	for typ, want := range reportShape {
-		if typ.Implements(marshaler) || reflect.PointerTo(typ).Implements(marshaler) ||
-			typ.Implements(texter) || reflect.PointerTo(typ).Implements(texter) {
-			return typ.String() + " has its own JSON or text marshaller"
-		}
-		if typ.NumField() != len(want) {
-			return typ.String() + " has " + strconv.Itoa(typ.NumField()) + " fields, the fast JSON encoder knows " + strconv.Itoa(len(want))
-		}
-		for i := range typ.NumField() {
-			f := typ.Field(i)
-			got := f.Name + " " + string(f.Tag) + " " + f.Type.String()
-			if got != want[i] {
-				return typ.String() + " field " + strconv.Itoa(i) + " is `" + got + "`, the fast JSON encoder knows `" + want[i] + "`"
-			}
-			for _, ft := range []reflect.Type{f.Type, reflect.PointerTo(f.Type)} {
-				if ft.Implements(marshaler) || ft.Implements(texter) {
-					return f.Type.String() + " has its own JSON or text marshaller"
-				}
-			}
+	for typ := range reportShape {
+		if why := typeMismatch(typ); why != "" {
+			return why
 		}
 	}
 	return ""
 }
 
-// reportShapeKnown is checked once, on the first target written.
-var reportShapeKnown = sync.OnceValue(func() bool { return shapeMismatch() == "" })
+// typeMismatch describes how typ differs from its reportShape entry (or
+// that it has none), or returns "".
+func typeMismatch(typ reflect.Type) string {
+	want, ok := reportShape[typ]
+	if !ok {
+		return typ.String() + " is not in reportShape"
+	}
+	marshaler := reflect.TypeFor[interface{ MarshalJSON() ([]byte, error) }]()
+	texter := reflect.TypeFor[interface{ MarshalText() ([]byte, error) }]()
+	custom := func(t reflect.Type) bool {
+		return t.Implements(marshaler) || reflect.PointerTo(t).Implements(marshaler) ||
+			t.Implements(texter) || reflect.PointerTo(t).Implements(texter)
+	}
+	if custom(typ) {
+		return typ.String() + " has its own JSON or text marshaller"
+	}
+	if typ.NumField() != len(want) {
+		return typ.String() + " has " + strconv.Itoa(typ.NumField()) + " fields, the fast JSON encoder knows " + strconv.Itoa(len(want))
+	}
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		got := f.Name + " " + string(f.Tag) + " " + f.Type.String()
+		if got != want[i] {
+			return typ.String() + " field " + strconv.Itoa(i) + " is `" + got + "`, the fast JSON encoder knows `" + want[i] + "`"
+		}
+		if custom(f.Type) {
+			return f.Type.String() + " has its own JSON or text marshaller"
+		}
+	}
+	return ""
+}

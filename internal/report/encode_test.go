@@ -143,3 +143,31 @@ func BenchmarkJSONWriterTarget(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// A report type that changed shape is written by encoding/json; with any
+// mix of known and unknown types the output is still encoding/json's.
+func TestFastJSONFallsBackPerType(t *testing.T) {
+	tr := full()
+	want, err := json.Marshal(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := *reportTypesKnown()
+	if all != (knownTypes{target: true, variant: true, request: true, header: true, response: true, probeError: true,
+		timing: true, cache: true, cors: true, diff: true, diffValue: true, finding: true, cacheKey: true}) {
+		t.Fatalf("some report type is not known: %+v (%s)", all, shapeMismatch())
+	}
+	for name, k := range map[string]knownTypes{
+		"none":            {},
+		"all":             all,
+		"response only":   func() knownTypes { k := all; k.response = false; return k }(),
+		"leaves unknown":  func() knownTypes { k := all; k.header, k.diffValue, k.probeError, k.timing = false, false, false, false; return k }(),
+		"only the target": {target: true},
+	} {
+		e := jsonEnc{known: &k}
+		e.target(&tr)
+		if e.err != nil || !bytes.Equal(e.b, want) {
+			t.Fatalf("%s: err=%v\n got: %s\nwant: %s", name, e.err, e.b, want)
+		}
+	}
+}

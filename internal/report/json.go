@@ -63,19 +63,16 @@ func (j *jsonWriter) Target(t cachemodel.TargetReport) error {
 	return err
 }
 
-// encodeCompact returns t as compact JSON in j.compact: by the direct
-// encoder when it knows the report types, else (or for a value it cannot
-// write, such as a NaN timing) by encoding/json, which then also reports
-// the error.
+// encodeCompact returns t as compact JSON in j.compact.
 func (j *jsonWriter) encodeCompact(t *cachemodel.TargetReport) ([]byte, error) {
-	if reportShapeKnown() {
-		b, err := appendTargetJSON(j.compact[:0], t)
-		if err == nil {
-			j.compact = b
-			return b, nil
-		}
+	b, err := appendTargetJSON(j.compact[:0], t)
+	if err == nil {
+		j.compact = b
+		return b, nil
 	}
-	b, err := json.Marshal(t)
+	// A value the encoder cannot write (a NaN timing): let encoding/json
+	// report it, as it did before the direct encoder.
+	b, err = json.Marshal(t)
 	if err != nil {
 		return nil, err
 	}
