@@ -49,6 +49,7 @@ func (j *jsonWriter) Target(t cachemodel.TargetReport) error {
 	if err != nil {
 		return err
 	}
+	compact = escapeTerminalRunes(compact)
 	sep := "  "
 	if j.n > 0 {
 		sep = ",\n  "
