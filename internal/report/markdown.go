@@ -51,9 +51,18 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 			v.Round, md(v.Label), v.Method, status, md(cache), age, md(acao), md(acac),
 			md(strings.Join(v.CORS.Vary, ", ")), anon, cred)
 	}
+	seen := map[string]bool{}
 	for _, v := range tr.Variants {
 		if v.Error != nil {
 			ew.printf("\n- round %d %s: **%s**: %s", v.Round, md(v.Label), v.Error.Kind, md(v.Error.Message))
+		}
+		// The notes are already escaped for the terminal; md escapes for
+		// Markdown (a backslash it adds never forms a terminal control).
+		for _, n := range []string{bodyErrorNote(v), redirectNote(v)} {
+			if n != "" && !seen[n] {
+				seen[n] = true
+				ew.printf("\n- %s", md(n))
+			}
 		}
 	}
 	if len(tr.Diffs) > 0 {

@@ -211,6 +211,17 @@ func (t *tableWriter) notes(ew *errWriter, tr cachemodel.TargetReport, width int
 	}
 	seen := map[string]bool{}
 	for _, v := range tr.Variants {
+		// A cut-short body and followed redirects are said once per
+		// distinct text (a loop reads the same for every variant).
+		for _, n := range []struct {
+			tone Tone
+			msg  string
+		}{{ToneError, bodyErrorNote(v)}, {ToneMuted, redirectNote(v)}} {
+			if n.msg != "" && !seen[n.msg] {
+				seen[n.msg] = true
+				wrapped(n.tone, n.msg)
+			}
+		}
 		var msg string
 		tone := ToneBlocked
 		switch {
