@@ -9,7 +9,8 @@ import (
 
 // ParseOrigin validates an origin as a browser would serialise it and
 // returns it in that form: scheme "://" host [":" port], lower-case, no
-// default port, no path, query, fragment or userinfo. "null" is accepted
+// default port, no path, query, fragment or userinfo; an internationalised
+// host name in its ASCII (punycode) form, as browsers send it. "null" is accepted
 // as the opaque origin. Errors are one line and say what is wrong.
 func ParseOrigin(s string) (string, error) {
 	if s == "null" {
@@ -37,6 +38,9 @@ func ParseOrigin(s string) (string, error) {
 	case u.Fragment != "" || strings.Contains(s, "#"):
 		return "", fmt.Errorf("%q is not an origin: it has a fragment", s)
 	}
+	if err := asciiHost(u); err != nil {
+		return "", fmt.Errorf("%q is not an origin: %v", s, err)
+	}
 	host, port, err := splitHostPort(u)
 	if err != nil {
 		return "", fmt.Errorf("%q is not an origin: %v", s, err)
@@ -46,7 +50,8 @@ func ParseOrigin(s string) (string, error) {
 
 // ParseTargetURL validates a URL to probe. It must be absolute http(s) with
 // a host; a missing scheme gets a hint rather than a guess, because
-// guessing http vs https changes which cache is hit.
+// guessing http vs https changes which cache is hit. An internationalised
+// host name is converted to its ASCII (punycode) form, as browsers do.
 func ParseTargetURL(s string) (*url.URL, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -65,6 +70,9 @@ func ParseTargetURL(s string) (*url.URL, error) {
 	if u.Host == "" {
 		return nil, fmt.Errorf("bad URL %q: no host", s)
 	}
+	if err := asciiHost(u); err != nil {
+		return nil, fmt.Errorf("bad URL %q: %v", s, err)
+	}
 	if _, _, err := splitHostPort(u); err != nil {
 		return nil, fmt.Errorf("bad URL %q: %v", s, err)
 	}
@@ -73,6 +81,7 @@ func ParseTargetURL(s string) (*url.URL, error) {
 	}
 	u.Fragment = "" // never sent on the wire
 	u.RawFragment = ""
+	u.RawQuery = escapeQuery(u.RawQuery)
 	if u.Path == "" {
 		u.Path = "/"
 	}
