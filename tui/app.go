@@ -23,7 +23,8 @@ const (
 	screenMain    screen = iota // targets, matrix, findings
 	screenDetail                // one variant or finding, full size
 	screenHelp                  // every key
-	screenConfirm               // the purge plan, waiting for y or n
+	screenConfirm               // the purge plan, waiting for y or n (or the typed zone)
+	screenPurged                // a purge's outcome: before and after per variant
 )
 
 // pane is the main screen's focused pane.
@@ -44,6 +45,7 @@ const (
 	promptURL
 	promptOrigin
 	promptExport
+	promptPurgeConfirm // purge everything: type the zone or service ID
 )
 
 // flashLevel ranks status messages; each has a glyph so it reads without
@@ -104,7 +106,10 @@ type Model struct {
 
 	purgeSeq    int
 	purgeTarget int
-	purgeBusy   bool
+	purgeBusy   bool         // a plan or a purge is in flight
+	purging     bool         // a confirmed purge (and its re-probe) is in flight
+	purgeReq    PurgeRequest // the purge being confirmed
+	purgePlan   PurgePlan
 
 	shown     shownState // what the matrix was last synced with
 	helpFrom  screen     // the screen the help was opened from

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -220,10 +219,10 @@ func TestKeysAreEnabledByState(t *testing.T) {
 		on, off    []string
 		helpHidden []string
 	}{
-		{state{"live with results", live}, []string{"r", "R", "u", "o", "e", "T", "H", "?"}, []string{"p", "m", "x", "c", "d", "y"}, []string{"purge", "switch mode", "copy curl"}},
+		{state{"live with results", live}, []string{"r", "R", "u", "o", "e", "T", "H", "?"}, []string{"p", "P", "m", "x", "c", "d", "y"}, []string{"purge", "switch mode", "copy curl"}},
 		{state{"no targets", empty}, []string{"u", "o", "?"}, []string{"r", "R", "/", "e", "T"}, []string{"re-probe"}},
-		{state{"read-only view", view}, []string{"e", "T", "/"}, []string{"r", "R", "u", "o", "m", "x", "p", "c"}, []string{"re-probe", "add URL", "add origin", "purge"}},
-		{state{"with a purger", purging}, []string{"p", "r"}, nil, nil},
+		{state{"read-only view", view}, []string{"e", "T", "/"}, []string{"r", "R", "u", "o", "m", "x", "p", "P", "c"}, []string{"re-probe", "add URL", "add origin", "purge"}},
+		{state{"with a purger", purging}, []string{"p", "P", "r"}, nil, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.s.name, func(t *testing.T) {
@@ -662,50 +661,6 @@ func TestQuitCancelsRuns(t *testing.T) {
 func isQuit(cmd tea.Cmd) bool {
 	_, ok := cmd().(tea.QuitMsg)
 	return ok
-}
-
-type fakePurger struct {
-	planned, purged int
-	err             error
-}
-
-func (p *fakePurger) PurgePlan(_ context.Context, t cachemodel.TargetReport) ([]string, error) {
-	p.planned++
-	return []string{"purge " + t.URL + " for every Origin variant", "via the \x1b[31mfake API"}, p.err
-}
-
-func (p *fakePurger) Purge(_ context.Context, t cachemodel.TargetReport) (string, error) {
-	p.purged++
-	return "purged 1 URL", nil
-}
-
-func TestPurgeAsksFirst(t *testing.T) {
-	pg := &fakePurger{}
-	opt := Options{Engine: newFakeCDN(appOrigin), Plan: observePlan, Purger: pg}
-	opt.URLs = append(opt.URLs, mustURL(t, urlA))
-	m := start(t, newTestModelOpt(t, opt, 80, 24))
-	m = keys(t, m, "p")
-	if m.screen != screenConfirm || pg.planned != 1 {
-		t.Fatalf("p should show the plan: screen %v, planned %d", m.screen, pg.planned)
-	}
-	out := m.View()
-	if !strings.Contains(out, "y purges, n cancels") || !strings.Contains(out, `via the \x1b[31mfake API`) {
-		t.Errorf("confirmation screen:\n%s", out)
-	}
-	m = keys(t, m, "n")
-	if pg.purged != 0 || m.screen != screenMain {
-		t.Fatal("n purged or did not return")
-	}
-	m = keys(t, m, "p", "y")
-	if pg.purged != 1 || !strings.Contains(m.View(), "purged 1 URL") {
-		t.Errorf("y did not purge (purged %d):\n%s", pg.purged, m.View())
-	}
-
-	pg.err = errors.New("no zone for this host")
-	m = keys(t, m, "p")
-	if m.screen != screenMain || !strings.Contains(m.View(), "cannot purge: no zone for this host") {
-		t.Errorf("a planning error is not shown:\n%s", m.View())
-	}
 }
 
 func TestViewModeComparesTwoReports(t *testing.T) {

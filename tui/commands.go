@@ -228,18 +228,18 @@ func copyToClipboard(w io.Writer, getenv func(string) string, what, text string)
 }
 
 // planPurge asks the purger what it would do.
-func planPurge(ctx context.Context, p Purger, seq, targetID int, rep cachemodel.TargetReport) tea.Cmd {
+func planPurge(ctx context.Context, p Purger, seq, targetID int, req PurgeRequest) tea.Cmd {
 	return func() tea.Msg {
-		lines, err := p.PurgePlan(ctx, rep)
-		return purgePlanMsg{Seq: seq, Target: targetID, Lines: lines, Err: err}
+		plan, err := p.PurgePlan(ctx, req)
+		return purgePlanMsg{Seq: seq, Target: targetID, Req: req, Plan: plan, Err: err}
 	}
 }
 
-// runPurge carries the confirmed purge out.
-func runPurge(ctx context.Context, p Purger, seq, targetID int, rep cachemodel.TargetReport) tea.Cmd {
+// runPurge carries the confirmed purge out and verifies it.
+func runPurge(ctx context.Context, p Purger, seq, targetID int, req PurgeRequest) tea.Cmd {
 	return func() tea.Msg {
-		sum, err := p.Purge(ctx, rep)
-		return purgeDoneMsg{Seq: seq, Target: targetID, Summary: sum, Err: err}
+		out, err := p.Purge(ctx, req)
+		return purgeDoneMsg{Seq: seq, Target: targetID, Req: req, Outcome: out, Err: err}
 	}
 }
 

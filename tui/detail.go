@@ -79,6 +79,16 @@ func (d *detailModel) ShowText(title string, text []string) {
 	d.render()
 }
 
+// ShowDoc opens a document built for the width (the purge outcome); build
+// gets the current styles, so a theme switch restyles it.
+func (d *detailModel) ShowDoc(title string, build func(st themes.Styles, w int) []string) {
+	d.title = title
+	d.curl = ""
+	d.build = func(w int) []string { return build(d.c.styles, w) }
+	d.off = 0
+	d.render()
+}
+
 // Update scrolls.
 func (d detailModel) Update(msg tea.Msg) (detailModel, tea.Cmd) {
 	km, ok := msg.(tea.KeyMsg)

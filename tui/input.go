@@ -50,6 +50,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case screenDetail:
 		return m.handleDetailKey(msg)
+	case screenPurged:
+		return m.handlePurgedKey(msg)
 	}
 	return m.handleMainKey(msg)
 }
@@ -127,13 +129,9 @@ func (m *Model) handleMainKey(msg tea.KeyMsg) tea.Cmd {
 		m.mode = m.modes[(i+1)%len(m.modes)]
 		return m.setFlash(flashInfo, "mode "+string(m.mode)+": r or R probes in this mode")
 	case key.Matches(msg, k.Purge):
-		if sel != nil && sel.current != nil && m.opt.Purger != nil {
-			m.purgeSeq++
-			m.purgeTarget = sel.id
-			m.purgeBusy = true
-			return tea.Batch(planPurge(m.ctx, m.opt.Purger, m.purgeSeq, sel.id, *sel.current),
-				m.setFlash(flashInfo, "working out the purge plan…"))
-		}
+		return m.startPurgePlan(sel, false)
+	case key.Matches(msg, k.PurgeAll):
+		return m.startPurgePlan(sel, true)
 	case key.Matches(msg, k.Transpose):
 		m.matrix.SetTransposed(!m.matrix.transposed)
 	case key.Matches(msg, k.Rounds):
@@ -226,10 +224,13 @@ func (m *Model) handlePromptKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.c.keys
 	switch {
 	case key.Matches(msg, k.Dismiss):
-		if kind == promptFilter {
-			m.targets.SetFilter("")
-		}
 		m.closePrompt()
+		switch kind {
+		case promptFilter:
+			m.targets.SetFilter("")
+		case promptPurgeConfirm:
+			return m.cancelPurge()
+		}
 		return nil
 	case key.Matches(msg, k.Interrupt):
 		m.quit()
@@ -244,6 +245,8 @@ func (m *Model) handlePromptKey(msg tea.KeyMsg) tea.Cmd {
 			return m.submitURL(value)
 		case promptOrigin:
 			return m.submitOrigin(value)
+		case promptPurgeConfirm:
+			return m.submitPurgeConfirm(value)
 		case promptExport:
 			if value == "" {
 				m.promptErr = "give a file name, or esc to cancel"
@@ -322,53 +325,4 @@ func refusal(err error, value string) string {
 		msg = "this " + strings.TrimPrefix(msg, q+" ")
 	}
 	return safe(msg)
-}
-
-func (m *Model) handleConfirmKey(msg tea.KeyMsg) tea.Cmd {
-	k := m.c.keys
-	switch {
-	case key.Matches(msg, k.Confirm):
-		m.screen = screenMain
-		t := m.s.targets[m.purgeTarget]
-		if t.current == nil || m.opt.Purger == nil {
-			return nil
-		}
-		m.purgeSeq++
-		m.purgeBusy = true
-		return tea.Batch(runPurge(m.ctx, m.opt.Purger, m.purgeSeq, t.id, *t.current),
-			m.setFlash(flashInfo, "purging…"))
-	case key.Matches(msg, k.Deny):
-		m.screen = screenMain
-		return m.setFlash(flashInfo, "purge cancelled; nothing was sent")
-	default:
-		var cmd tea.Cmd
-		m.detail, cmd = m.detail.Update(msg)
-		return cmd
-	}
-}
-
-func (m *Model) onPurgePlan(msg purgePlanMsg) tea.Cmd {
-	if msg.Seq != m.purgeSeq {
-		return nil
-	}
-	m.purgeBusy = false
-	if msg.Err != nil {
-		return m.setFlash(flashError, "cannot purge: "+safe(msg.Err.Error()))
-	}
-	t := m.s.targets[msg.Target]
-	m.detail.ShowText("Purge "+t.label+"? y purges, n cancels", msg.Lines)
-	m.detailVar = false
-	m.screen = screenConfirm
-	return nil
-}
-
-func (m *Model) onPurgeDone(msg purgeDoneMsg) tea.Cmd {
-	if msg.Seq != m.purgeSeq {
-		return nil
-	}
-	m.purgeBusy = false
-	if msg.Err != nil {
-		return m.setFlash(flashError, "purge failed: "+safe(msg.Err.Error()))
-	}
-	return m.setFlash(flashOK, safe(msg.Summary)+" · press r to re-probe")
 }

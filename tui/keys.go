@@ -35,6 +35,7 @@ type KeyMap struct {
 	Mode       key.Binding `action:"mode"`
 	Isolate    key.Binding `action:"isolate"`
 	Purge      key.Binding `action:"purge"`
+	PurgeAll   key.Binding `action:"purge-everything"`
 	Transpose  key.Binding `action:"transpose"`
 	Rounds     key.Binding `action:"rounds"`
 	Diff       key.Binding `action:"diff"`
@@ -83,6 +84,7 @@ func DefaultKeyMap() KeyMap {
 		Mode:       b("m", "switch mode", "m"),
 		Isolate:    b("x", "run isolate", "x"),
 		Purge:      b("p", "purge", "p"),
+		PurgeAll:   b("P", "purge all", "P"),
 		Transpose:  b("T", "transpose", "T"),
 		Rounds:     b("H", "rounds", "H"),
 		Diff:       b("d", "diff vs previous", "d"),
@@ -184,7 +186,7 @@ func (k *KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Left, k.Right, k.PageUp, k.PageDown, k.Home, k.End, k.NextPane, k.PrevPane},
 		{k.Open, k.Back, k.Filter, k.Transpose, k.Rounds, k.Diff, k.CopyCurl},
-		{k.Reprobe, k.ReprobeAll, k.Cancel, k.Mode, k.Isolate, k.Purge, k.AddURL, k.AddOrigin},
+		{k.Reprobe, k.ReprobeAll, k.Cancel, k.Mode, k.Isolate, k.Purge, k.PurgeAll, k.AddURL, k.AddOrigin},
 		{k.Export, k.Theme, k.Help, k.Quit},
 	}
 }

@@ -23,7 +23,8 @@ func (m *Model) syncKeys() {
 	live := !m.readOnly
 	focusM := main && m.focus == paneMatrix
 	focusF := main && m.focus == paneFindings
-	moving := main || detail || base == screenConfirm
+	purged := base == screenPurged
+	moving := main || detail || base == screenConfirm || purged
 
 	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Home, &k.End} {
 		b.SetEnabled(moving)
@@ -32,7 +33,7 @@ func (m *Model) syncKeys() {
 	k.Right.SetEnabled(focusM || (detail && m.detailVar))
 	k.NextPane.SetEnabled(main)
 	k.PrevPane.SetEnabled(main)
-	k.Open.SetEnabled(main && (m.focus == paneTargets && hasSel || focusM && hasRep || focusF && m.findings.count() > 0))
+	k.Open.SetEnabled(purged || main && (m.focus == paneTargets && hasSel || focusM && hasRep || focusF && m.findings.count() > 0))
 	k.Back.SetEnabled(m.screen != screenMain || m.targets.filter != "" || m.focus != paneTargets)
 	k.Filter.SetEnabled(main && len(m.s.targets) > 0)
 	k.AddURL.SetEnabled(main && live)
@@ -42,7 +43,9 @@ func (m *Model) syncKeys() {
 	k.Cancel.SetEnabled(main && len(m.runs) > 0)
 	k.Mode.SetEnabled(main && live && len(m.modes) > 1)
 	k.Isolate.SetEnabled(main && live && hasSel && slices.Contains(m.modes, ModeIsolate))
-	k.Purge.SetEnabled(main && live && m.opt.Purger != nil && hasSel && sel.current != nil && !m.purgeBusy)
+	canPurge := main && live && m.opt.Purger != nil && hasSel && sel.current != nil && !m.purgeBusy
+	k.Purge.SetEnabled(canPurge)
+	k.PurgeAll.SetEnabled(canPurge)
 	k.Transpose.SetEnabled(main && hasRep)
 	k.Rounds.SetEnabled(main && hasRep)
 	k.Diff.SetEnabled(main && hasSel && (sel.previous != nil || m.diff))
@@ -51,7 +54,8 @@ func (m *Model) syncKeys() {
 	k.Theme.SetEnabled(len(m.themes) > 1)
 	k.Help.SetEnabled(true)
 	k.Quit.SetEnabled(true)
-	k.Confirm.SetEnabled(m.screen == screenConfirm)
+	// Purge everything is confirmed by typing, never by y.
+	k.Confirm.SetEnabled(m.screen == screenConfirm && m.purgePlan.Confirm == "")
 	k.Deny.SetEnabled(m.screen == screenConfirm)
 	prompt := m.prompt != promptNone
 	k.Submit.SetEnabled(prompt)
@@ -78,6 +82,8 @@ func (m Model) ShortHelp() []key.Binding {
 		return append(m.detail.ShortHelp(), k.Help, k.Quit)
 	case screenConfirm:
 		return []key.Binding{k.Confirm, k.Deny, k.Up, k.Down}
+	case screenPurged:
+		return []key.Binding{k.Back, k.Up, k.Down, k.Help, k.Quit}
 	}
 	var own []key.Binding
 	switch m.focus {

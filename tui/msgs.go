@@ -62,15 +62,18 @@ type clipboardDoneMsg struct {
 type purgePlanMsg struct {
 	Seq    int
 	Target int // target ID
-	Lines  []string
+	Req    PurgeRequest
+	Plan   PurgePlan
 	Err    error
 }
 
-// purgeDoneMsg reports a purge's outcome (sent by runPurge).
+// purgeDoneMsg reports a purge and its verification (sent by runPurge).
+// Req holds the report from before the purge.
 type purgeDoneMsg struct {
 	Seq     int
 	Target  int
-	Summary string
+	Req     PurgeRequest
+	Outcome PurgeOutcome
 	Err     error
 }
 

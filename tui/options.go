@@ -41,16 +41,6 @@ type PlanRequest struct {
 // mode sends, so isolate mode (or any later mode) plugs in here.
 type PlanBuilder func(PlanRequest) (cachemodel.TargetPlan, error)
 
-// Purger is the seam for the purge action (key p). When Options.Purger is
-// nil the key is disabled and the help does not list it.
-type Purger interface {
-	// PurgePlan describes, one line per step, what Purge would do for the
-	// target; the user confirms it before anything is sent.
-	PurgePlan(ctx context.Context, t cachemodel.TargetReport) ([]string, error)
-	// Purge carries the plan out and returns a one-line summary.
-	Purge(ctx context.Context, t cachemodel.TargetReport) (string, error)
-}
-
 // Theme is a named palette the t key cycles through.
 type Theme struct {
 	Name    string

@@ -70,6 +70,9 @@ type target struct {
 
 	current  *cachemodel.TargetReport
 	previous *cachemodel.TargetReport // the run before current, for d
+	// afterPurge is the verification re-probe of the last purge; while it
+	// is current, the matrix says so.
+	afterPurge *cachemodel.TargetReport
 	// onlyNew and onlyOld mark a target of a two-report view that only one
 	// of them has.
 	onlyNew, onlyOld bool

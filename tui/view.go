@@ -24,7 +24,7 @@ func (m Model) View() string {
 	}
 	var body string
 	switch m.screen {
-	case screenDetail, screenConfirm:
+	case screenDetail, screenConfirm, screenPurged:
 		body = paneTitle(m.c, m.detail.title, true, m.w) + "\n" + m.detail.View()
 	case screenHelp:
 		body = paneTitle(m.c, "Help · every key that works right now", true, m.w) + "\n" + m.helpView()
@@ -145,6 +145,9 @@ func (m Model) progressView() string {
 	}
 	c := m.s.counts()
 	var parts []string
+	if m.purging {
+		parts = append(parts, "purging…")
+	}
 	if c.done > 0 {
 		parts = append(parts, "✓ "+itoa(c.done)+" done")
 	}
@@ -184,6 +187,9 @@ func (m Model) matrixTitle() string {
 	}
 	if t.mode != "" && (t.mode != m.mode || len(m.modes) > 1) {
 		parts = append(parts, string(t.mode)+" run")
+	}
+	if t.afterPurge != nil && t.current == t.afterPurge {
+		parts = append(parts, "after purge")
 	}
 	switch {
 	case t.current == nil && t.onlyOld:

@@ -1,0 +1,569 @@
+package tui
+
+import (
+	"context"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/themes"
+)
+
+// The purge flow: p (or P for everything) asks the Purger for a plan and
+// shows it; y (or, for everything, typing the zone or service ID) sends it;
+// the outcome screen puts the report from before the purge and the
+// verification re-probe side by side, per Origin variant; esc returns to
+// the matrix, which then shows the re-probe diffed against the run before
+// (Δ marks, flipped with d).
+
+// PurgeRequest is what the purge action asks for.
+type PurgeRequest struct {
+	// Report is the target as last probed: its URL, and the Origin
+	// variants whose cached copies should go.
+	Report cachemodel.TargetReport
+	// Everything asks to purge every cached object of the zone or service
+	// serving the target's host, not just its variants.
+	Everything bool
+}
+
+// PurgePlan is what a purge would send, shown before anything is.
+type PurgePlan struct {
+	// Lines describe the requests, one thing per line. They are drawn as
+	// untrusted text and must never hold a credential.
+	Lines []string
+	// Confirm, when not empty, must be typed exactly to go ahead (purge
+	// everything: the zone or service ID); otherwise y confirms.
+	Confirm string
+	// ConfirmWhat names Confirm for the prompt: "zone ID", "service ID".
+	ConfirmWhat string
+}
+
+// PurgeVerdict is what the re-probe says about one purged copy.
+type PurgeVerdict string
+
+// Verdicts, as the outcome screen words them.
+const (
+	VerdictPurged      PurgeVerdict = "purged"       // the cache went to the origin
+	VerdictStillCached PurgeVerdict = "still cached" // served from a copy older than the purge
+	VerdictUnknown     PurgeVerdict = "unknown"      // nothing proves either
+)
+
+// PurgeCheck is the verification of one Origin variant's copy.
+type PurgeCheck struct {
+	// Label is the variant as reports label it: "(no Origin)" or the
+	// Origin; it matches VariantResult.Label.
+	Label   string
+	Verdict PurgeVerdict
+	Reason  string // why; always set for still cached and unknown
+}
+
+// PurgeOutcome is what a purge did and what its verification found. Every
+// string is drawn as untrusted text and must never hold a credential.
+type PurgeOutcome struct {
+	Summary string   // one line
+	Lines   []string // each request's answer, then notes (where the audit line went)
+	// After is the verification re-probe of the target (nil when it did
+	// not run): the matrix shows it against the report from before.
+	After  *cachemodel.TargetReport
+	Checks []PurgeCheck // per variant, in re-probe order
+}
+
+// Purger is the seam for the purge actions (keys p and P). When
+// Options.Purger is nil both keys are disabled and the help does not list
+// them. Both methods run inside tea.Cmds, never in Update.
+type Purger interface {
+	// PurgePlan says what Purge would send for req; the user confirms it
+	// before anything is sent. An error (no provider for this host, a
+	// token variable not set) is shown instead of the plan.
+	PurgePlan(ctx context.Context, req PurgeRequest) (PurgePlan, error)
+	// Purge sends the plan, then re-probes every variant. A non-nil error
+	// means the purge itself failed; the outcome then says what was sent.
+	// A failed verification is not an error: After is nil and Summary
+	// says why.
+	Purge(ctx context.Context, req PurgeRequest) (PurgeOutcome, error)
+}
+
+// startPurgePlan asks for the plan of purging the selected target.
+func (m *Model) startPurgePlan(sel *target, everything bool) tea.Cmd {
+	if sel == nil || sel.current == nil || m.opt.Purger == nil || m.purgeBusy {
+		return nil
+	}
+	m.purgeSeq++
+	m.purgeTarget = sel.id
+	m.purgeBusy = true
+	req := PurgeRequest{Report: *sel.current, Everything: everything}
+	return tea.Batch(planPurge(m.ctx, m.opt.Purger, m.purgeSeq, sel.id, req),
+		m.setFlash(flashInfo, "working out the purge plan…"))
+}
+
+func (m *Model) onPurgePlan(msg purgePlanMsg) tea.Cmd {
+	if msg.Seq != m.purgeSeq {
+		return nil
+	}
+	m.purgeBusy = false
+	t := m.s.targets[msg.Target]
+	m.detailVar = false
+	if msg.Err != nil {
+		// A screen, not only a flash: these errors say what to fix and
+		// rarely fit the status bar.
+		err := msg.Err
+		m.detail.ShowDoc("Cannot purge "+t.label, func(st themes.Styles, w int) []string {
+			b := &docWriter{st: st, w: w}
+			b.text("✗ " + safeLong(err.Error()))
+			b.lines = append(b.lines, "")
+			b.text("Nothing was sent. esc goes back.")
+			return b.lines
+		})
+		m.screen = screenPurged
+		return m.setFlash(flashError, "cannot purge: "+safe(err.Error()))
+	}
+	m.purgeReq, m.purgePlan = msg.Req, msg.Plan
+	lines := append([]string(nil), msg.Plan.Lines...)
+	lines = append(lines, "", "Nothing is sent until you confirm. Afterwards every variant is probed again and shown before and after.")
+	m.screen = screenConfirm
+	if msg.Plan.Confirm == "" {
+		m.detail.ShowText("Purge "+t.label+"? y purges, n cancels", lines)
+		return nil
+	}
+	what := m.confirmWhat()
+	lines = append(lines, "", "This removes far more than this URL. To confirm, type the "+what+": "+msg.Plan.Confirm)
+	m.detail.ShowText("PURGE EVERYTHING behind "+t.label+"? type the "+what+", esc cancels", lines)
+	return m.openPrompt(promptPurgeConfirm, "type the "+what+" to purge everything: ", "")
+}
+
+func (m *Model) confirmWhat() string {
+	if m.purgePlan.ConfirmWhat != "" {
+		return safe(m.purgePlan.ConfirmWhat)
+	}
+	return "zone or service ID"
+}
+
+func (m *Model) handleConfirmKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.keys
+	switch {
+	case key.Matches(msg, k.Confirm) && m.purgePlan.Confirm == "":
+		return m.confirmPurge()
+	case key.Matches(msg, k.Deny):
+		return m.cancelPurge()
+	default:
+		var cmd tea.Cmd
+		m.detail, cmd = m.detail.Update(msg)
+		return cmd
+	}
+}
+
+// submitPurgeConfirm checks the typed zone or service ID.
+func (m *Model) submitPurgeConfirm(value string) tea.Cmd {
+	if value != m.purgePlan.Confirm {
+		m.promptErr = "not the " + m.confirmWhat() + "; nothing was sent (esc cancels)"
+		return nil
+	}
+	m.closePrompt()
+	return m.confirmPurge()
+}
+
+func (m *Model) cancelPurge() tea.Cmd {
+	m.screen = screenMain
+	m.purgePlan = PurgePlan{}
+	return m.setFlash(flashInfo, "purge cancelled; nothing was sent")
+}
+
+// confirmPurge sends the purge that was shown.
+func (m *Model) confirmPurge() tea.Cmd {
+	m.screen = screenMain
+	m.purgePlan = PurgePlan{}
+	t := m.s.targets[m.purgeTarget]
+	if m.opt.Purger == nil {
+		return nil
+	}
+	m.purgeSeq++
+	m.purgeBusy, m.purging = true, true
+	return tea.Batch(runPurge(m.ctx, m.opt.Purger, m.purgeSeq, t.id, m.purgeReq),
+		m.setFlash(flashInfo, "purging "+t.label+", then probing every variant again…"))
+}
+
+func (m *Model) onPurgeDone(msg purgeDoneMsg) tea.Cmd {
+	if msg.Seq != m.purgeSeq {
+		return nil
+	}
+	m.purgeBusy, m.purging = false, false
+	t := m.s.targets[msg.Target]
+	before := msg.Req.Report
+	out := msg.Outcome
+	if out.After != nil {
+		// The re-probe becomes the current result and the report the
+		// purge started from the previous one, so the matrix's diff (d)
+		// shows what the purge changed.
+		after := *out.After
+		t.previous, t.current, t.afterPurge = &before, &after, &after
+		if !t.state.running() {
+			t.state, t.err = stateDone, ""
+			if failed, why := allFailed(&after); failed {
+				t.state, t.err = stateFailed, why
+			}
+		}
+		m.diff = true
+	}
+	err := msg.Err
+	title := "Purged " + t.label + " · before and after"
+	if msg.Req.Everything {
+		title = "Purged everything · " + t.label + " before and after"
+	}
+	if err != nil {
+		title = "Purge of " + t.label + " failed"
+	}
+	m.detail.ShowDoc(title, func(st themes.Styles, w int) []string {
+		return purgeDoc(st, &before, out, err, w)
+	})
+	m.detailVar = false
+	m.screen = screenPurged
+	m.focus = paneMatrix
+	m.targets.Select(t.id)
+
+	switch {
+	case err != nil:
+		return m.setFlash(flashError, "purge failed: "+safe(err.Error()))
+	case countVerdict(out.Checks, VerdictStillCached) > 0:
+		return m.setFlash(flashWarn, safe(out.Summary))
+	}
+	return m.setFlash(flashOK, safe(out.Summary))
+}
+
+func (m *Model) handlePurgedKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.keys
+	switch {
+	case key.Matches(msg, k.Back), key.Matches(msg, k.Open):
+		m.screen = screenMain
+		if t := m.selected(); t != nil && t.afterPurge != nil && t.current == t.afterPurge {
+			return m.setFlash(flashInfo, "the matrix shows the re-probe after the purge · Δ: changed since before · d: marks on/off")
+		}
+		return nil
+	default:
+		var cmd tea.Cmd
+		m.detail, cmd = m.detail.Update(msg)
+		return cmd
+	}
+}
+
+func countVerdict(checks []PurgeCheck, v PurgeVerdict) int {
+	n := 0
+	for _, c := range checks {
+		if c.Verdict == v {
+			n++
+		}
+	}
+	return n
+}
+
+// verdictWord is a verdict with its glyph, readable without colour.
+func verdictWord(v PurgeVerdict) string {
+	switch v {
+	case VerdictPurged:
+		return "✓ purged"
+	case VerdictStillCached:
+		return "✗ still cached"
+	case VerdictUnknown:
+		return "? unknown"
+	}
+	return "– not checked"
+}
+
+func verdictStyle(st themes.Styles, v PurgeVerdict) func(...string) string {
+	switch v {
+	case VerdictPurged:
+		return st.Verdict.Allowed.Render
+	case VerdictStillCached:
+		return st.Verdict.Blocked.Render
+	}
+	return st.Muted.Render
+}
+
+// purgeDoc is the outcome screen: the summary, the before/after table, why
+// each copy ended as it did, what each request got back, and what next.
+func purgeDoc(st themes.Styles, before *cachemodel.TargetReport, out PurgeOutcome, err error, w int) []string {
+	b := &docWriter{st: st, w: w}
+	if err != nil {
+		for _, l := range wrap("✗ the purge failed: "+safeLong(err.Error()), w) {
+			b.lines = append(b.lines, st.Verdict.Blocked.Render(l))
+		}
+	}
+	if out.Summary != "" {
+		glyph := "✓ "
+		switch {
+		case err != nil:
+			glyph = ""
+		case countVerdict(out.Checks, VerdictStillCached) > 0:
+			glyph = "✗ "
+		case out.After == nil || countVerdict(out.Checks, VerdictUnknown) > 0:
+			glyph = "? "
+		}
+		b.text(glyph + safeLong(out.Summary))
+	}
+
+	b.section("Before → after, per Origin variant")
+	table, matched := beforeAfterTable(st, before, out, w)
+	b.lines = append(b.lines, table...)
+	if !matched && len(before.Variants) > 0 {
+		b.text("The run before the purge was an isolate run (fresh cache keys, never the real URL's copies), so it has nothing to compare with.")
+	}
+
+	// Reasons in the table's order.
+	var why []PurgeCheck
+	for _, r := range rowsLabels(before, out) {
+		for _, c := range out.Checks {
+			if c.Label == r && c.Reason != "" {
+				why = append(why, c)
+				break
+			}
+		}
+	}
+	if len(why) > 0 {
+		b.section("Why")
+		for _, c := range why {
+			first := verdictWord(c.Verdict) + " " + safe(c.Label) + ": "
+			for i, l := range wrap(first+safeLong(c.Reason), max(w-2, 8)) {
+				pre := "  "
+				if i == 0 {
+					pre = ""
+				}
+				b.lines = append(b.lines, pre+l)
+			}
+		}
+	}
+	if len(out.Lines) > 0 {
+		b.section("Requests")
+		for _, l := range out.Lines {
+			b.text(safeLong(l))
+		}
+	}
+	b.section("Next")
+	if out.After != nil {
+		b.text("esc: the matrix now shows this re-probe. Cells that changed since the run before the purge read \"new (was old)\" and are marked Δ; d turns the marks off and on. r probes again.")
+	} else {
+		b.text("esc goes back; r probes the target again.")
+	}
+	return b.lines
+}
+
+// rowsLabels are the raw labels of the before/after table's rows, in order.
+func rowsLabels(before *cachemodel.TargetReport, out PurgeOutcome) []string {
+	rows, _ := beforeAfterRows(before, out)
+	labels := make([]string, len(rows))
+	for i, r := range rows {
+		labels[i] = r.raw
+	}
+	return labels
+}
+
+// sideCells are one variant's cache, ACAO and verdict cells in a grid.
+type sideCells struct {
+	ok                   bool
+	cache, acao, verdict string
+	cacheStatus          string
+}
+
+// variantCells finds the plain (non-experiment, non-preflight) column of
+// the variant labelled label and returns its cells as the matrix words
+// them, ⚠ included.
+func variantCells(rep *cachemodel.TargetReport, g *grid, label string) sideCells {
+	if rep == nil {
+		return sideCells{}
+	}
+	for ci, col := range g.cols {
+		v := rep.Variants[col.shown]
+		if v.Label != label || v.Preflight || v.Experiment != "" {
+			continue
+		}
+		var s sideCells
+		s.ok = true
+		for ri, row := range g.rows {
+			c := g.cells[ri][ci]
+			text := c.text
+			if c.mark == markProblem {
+				text = glyphProblem + text
+			}
+			switch row.kind {
+			case rowCache:
+				s.cache, s.cacheStatus = text, c.cacheStatus
+			case rowACAO:
+				s.acao = text
+			case rowVerdict:
+				s.verdict = text
+			}
+		}
+		return s
+	}
+	return sideCells{}
+}
+
+// baRow is one line of the before/after table.
+type baRow struct {
+	raw           string // the label as reported
+	label         string // safe
+	before, after sideCells
+	verdict       PurgeVerdict // "" when not checked
+}
+
+// beforeAfterRows lists the variants: in the order of the report before the
+// purge, then any only the checks name. matched says whether any variant
+// of the report before had a plain column.
+func beforeAfterRows(before *cachemodel.TargetReport, out PurgeOutcome) ([]baRow, bool) {
+	bg := buildGrid(before, nil, gridOptions{})
+	var ag grid
+	if out.After != nil {
+		ag = buildGrid(out.After, nil, gridOptions{})
+	}
+	verdicts := map[string]PurgeVerdict{}
+	for _, c := range out.Checks {
+		if _, dup := verdicts[c.Label]; !dup {
+			verdicts[c.Label] = c.Verdict
+		}
+	}
+	var rows []baRow
+	seen := map[string]bool{}
+	add := func(label string) {
+		if seen[label] {
+			return
+		}
+		seen[label] = true
+		rows = append(rows, baRow{
+			raw:     label,
+			label:   safe(label),
+			before:  variantCells(before, &bg, label),
+			after:   variantCells(out.After, &ag, label),
+			verdict: verdicts[label],
+		})
+	}
+	matched := false
+	for _, col := range bg.cols {
+		v := before.Variants[col.shown]
+		if v.Preflight || v.Experiment != "" {
+			continue
+		}
+		matched = true
+		if len(out.Checks) == 0 || verdicts[v.Label] != "" {
+			add(v.Label)
+		}
+	}
+	for _, c := range out.Checks {
+		add(c.Label)
+	}
+	return rows, matched
+}
+
+// beforeAfterTable lays the rows out side by side: the variant, then cache,
+// ACAO and verdict before, the same after, then the verdict. When the
+// width is short, ACAO goes first, then the variant label and the verdict
+// columns shrink (cut with "…").
+func beforeAfterTable(st themes.Styles, before *cachemodel.TargetReport, out PurgeOutcome, w int) ([]string, bool) {
+	rows, matched := beforeAfterRows(before, out)
+	if len(rows) == 0 {
+		return []string{st.Muted.Render("no variants to show")}, matched
+	}
+	const none = "–"
+	side := func(s sideCells) [3]string {
+		if !s.ok {
+			return [3]string{none, none, none}
+		}
+		return [3]string{s.cache, s.acao, s.verdict}
+	}
+	// Natural widths: label, before ×3, after ×3, result.
+	head := [8]string{"VARIANT", "cache", "ACAO", "verdict", "cache", "ACAO", "verdict", "RESULT"}
+	var ws [8]int
+	for i, h := range head {
+		ws[i] = ansi.StringWidth(h)
+	}
+	cells := make([][8]string, len(rows))
+	for i, r := range rows {
+		bs, as := side(r.before), side(r.after)
+		cells[i] = [8]string{r.label, bs[0], bs[1], bs[2], as[0], as[1], as[2], verdictWord(r.verdict)}
+		for j, c := range cells[i] {
+			ws[j] = max(ws[j], ansi.StringWidth(c))
+		}
+	}
+	ws[2], ws[5] = min(ws[2], 28), min(ws[5], 28)
+	const groupSep, cellSep = " │ ", " "
+	gw, cw := ansi.StringWidth(groupSep), ansi.StringWidth(cellSep)
+	total := func(acao bool) int {
+		n := ws[0] + ws[7] + 3*gw + 2*cw + ws[1] + ws[3] + ws[4] + ws[6]
+		if acao {
+			n += ws[2] + ws[5] + 2*cw
+		}
+		return n
+	}
+	acao := total(true) <= w
+	if total(acao) > w {
+		// Short of room: "https://" is the least telling part of a label
+		// (an http:// origin keeps its scheme, so it still stands out).
+		ws[0] = ansi.StringWidth(head[0])
+		for i := range cells {
+			cells[i][0] = strings.TrimPrefix(cells[i][0], "https://")
+			ws[0] = max(ws[0], ansi.StringWidth(cells[i][0]))
+		}
+	}
+	shrink := func(i, floor int) {
+		if over := total(acao) - w; over > 0 && ws[i] > floor {
+			ws[i] -= min(over, ws[i]-floor)
+		}
+	}
+	verdicts := func(floor int) {
+		for total(acao) > w && (ws[3] > floor || ws[6] > floor) {
+			if ws[3] >= ws[6] && ws[3] > floor {
+				ws[3]--
+			} else {
+				ws[6]--
+			}
+		}
+	}
+	// Give up room in turns, so no one column is cut to nothing first.
+	shrink(0, 16)
+	verdicts(13)
+	shrink(0, 12)
+	verdicts(9)
+	shrink(1, 4)
+	shrink(4, 4)
+
+	sep := st.Muted.Render(groupSep)
+	group := func(c [8]string, from int, style func(int, string) string) string {
+		parts := []string{style(from, fit(c[from], ws[from]))}
+		if acao {
+			parts = append(parts, style(from+1, fit(c[from+1], ws[from+1])))
+		}
+		parts = append(parts, style(from+2, fit(c[from+2], ws[from+2])))
+		return strings.Join(parts, cellSep)
+	}
+	groupW := ws[1] + ws[3] + cw
+	afterW := ws[4] + ws[6] + cw
+	if acao {
+		groupW += ws[2] + cw
+		afterW += ws[5] + cw
+	}
+	hs := st.Matrix.Header.Render
+	plain := func(_ int, s string) string { return hs(s) }
+	lines := []string{
+		fit("", ws[0]) + sep + hs(fit("BEFORE the purge", groupW)) + sep + hs(fit("AFTER (re-probe)", afterW)) + sep + fit("", ws[7]),
+		hs(fit(head[0], ws[0])) + sep + group(head, 1, plain) + sep + group(head, 4, plain) + sep + hs(fit(head[7], ws[7])),
+	}
+	for i, r := range rows {
+		c := cells[i]
+		styled := func(col int, s string) string {
+			switch col {
+			case 1:
+				if r.before.ok {
+					return themes.CacheStatusStyle(st, r.before.cacheStatus).Render(s)
+				}
+			case 4:
+				if r.after.ok {
+					return themes.CacheStatusStyle(st, r.after.cacheStatus).Render(s)
+				}
+			}
+			return st.Matrix.Cell.Render(s)
+		}
+		lines = append(lines, st.Matrix.RowLabel.Render(fit(c[0], ws[0]))+sep+group(c, 1, styled)+sep+group(c, 4, styled)+sep+
+			verdictStyle(st, r.verdict)(fit(c[7], ws[7])))
+	}
+	return lines, matched
+}
