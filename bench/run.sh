@@ -72,7 +72,12 @@ install_missing() {
 		command -v "$bin" >/dev/null 2>&1 || want+=("$pkg")
 	done
 	if [ "$VARNISH" = 1 ] && ! command -v varnishd >/dev/null 2>&1 && [ ! -x /usr/sbin/varnishd ]; then
-		want+=(varnish)
+		if [ "$(id -u)" = 0 ]; then
+			want+=(varnish)
+		else
+			log "varnishd missing and not root: skipping the Varnish scenario"
+			VARNISH=0
+		fi
 	fi
 	[ ${#want[@]} -eq 0 ] && return
 	if [ "$(id -u)" != 0 ]; then
