@@ -64,14 +64,28 @@ func (d *detailModel) ShowFinding(targetURL string, f cachemodel.Finding) {
 	d.render()
 }
 
-// ShowText opens plain lines (the purge plan).
+// ShowText opens plain lines (the purge plan). A wrapped line keeps its
+// indentation, two columns deeper, so nested lists stay readable.
 func (d *detailModel) ShowText(title string, text []string) {
 	d.title = title
 	d.curl = ""
 	d.build = func(w int) []string {
 		var out []string
 		for _, l := range text {
-			out = append(out, wrap(safe(l), w)...)
+			l = safe(l)
+			body := strings.TrimLeft(l, " ")
+			indent := min(len(l)-len(body), w/3)
+			hang := 0
+			if indent > 0 {
+				hang = 2
+			}
+			for i, part := range wrap(body, max(w-indent-hang, 8)) {
+				pad := indent
+				if i > 0 {
+					pad += hang
+				}
+				out = append(out, strings.Repeat(" ", pad)+part)
+			}
 		}
 		return out
 	}

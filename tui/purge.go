@@ -310,21 +310,38 @@ func purgeDoc(st themes.Styles, before *cachemodel.TargetReport, out PurgeOutcom
 		b.text("The run before the purge was an isolate run (fresh cache keys, never the real URL's copies), so it has nothing to compare with.")
 	}
 
-	// Reasons in the table's order.
-	var why []PurgeCheck
-	for _, r := range rowsLabels(before, out) {
+	// Reasons in the table's order; variants that share one are named
+	// together, so the reason is read once.
+	type reason struct {
+		verdict PurgeVerdict
+		text    string
+		labels  []string
+	}
+	var why []*reason
+	for _, label := range rowsLabels(before, out) {
 		for _, c := range out.Checks {
-			if c.Label == r && c.Reason != "" {
-				why = append(why, c)
-				break
+			if c.Label != label || c.Reason == "" {
+				continue
 			}
+			var r *reason
+			for _, have := range why {
+				if have.verdict == c.Verdict && have.text == c.Reason {
+					r = have
+				}
+			}
+			if r == nil {
+				r = &reason{verdict: c.Verdict, text: c.Reason}
+				why = append(why, r)
+			}
+			r.labels = append(r.labels, safe(c.Label))
+			break
 		}
 	}
 	if len(why) > 0 {
 		b.section("Why")
-		for _, c := range why {
-			first := verdictWord(c.Verdict) + " " + safe(c.Label) + ": "
-			for i, l := range wrap(first+safeLong(c.Reason), max(w-2, 8)) {
+		for _, r := range why {
+			first := verdictWord(r.verdict) + " " + strings.Join(r.labels, ", ") + ": "
+			for i, l := range wrap(first+safeLong(r.text), max(w-2, 8)) {
 				pre := "  "
 				if i == 0 {
 					pre = ""

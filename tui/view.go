@@ -182,14 +182,14 @@ func (m Model) matrixTitle() string {
 		return "Variants"
 	}
 	parts := []string{"Variants of " + t.label}
+	if t.afterPurge != nil && t.current == t.afterPurge {
+		parts = append(parts, "after purge")
+	}
 	if rep := m.matrix.rep; rep != nil && rep.Provider != "" && rep.Provider != cachemodel.ProviderUnknown {
 		parts = append(parts, safe(string(rep.Provider)))
 	}
 	if t.mode != "" && (t.mode != m.mode || len(m.modes) > 1) {
 		parts = append(parts, string(t.mode)+" run")
-	}
-	if t.afterPurge != nil && t.current == t.afterPurge {
-		parts = append(parts, "after purge")
 	}
 	switch {
 	case t.current == nil && t.onlyOld:
