@@ -2,9 +2,13 @@ package main
 
 import (
 	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/corscope/corscope/config"
 	"github.com/corscope/corscope/internal/demo"
 )
 
@@ -68,4 +72,53 @@ func (a *app) runDemoCheck(cmd *cobra.Command, env *demo.Env, format string) err
 		return &exitError{code: code}
 	}
 	return nil
+}
+
+// demoTokenEnv names the variable the demo's [[purge]] entry reads its
+// token from, as a user's config names CLOUDFLARE_API_TOKEN.
+const demoTokenEnv = "CORSCOPE_DEMO_PURGE_TOKEN"
+
+// demoPurgeEntry points the cloudflare provider at the demo's purge API
+// for the demo CDN's host.
+func demoPurgeEntry(env *demo.Env) config.Purge {
+	host := "127.0.0.1"
+	if u, err := url.Parse(env.CDNURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	return config.Purge{
+		Provider: config.PurgeCloudflare, Hosts: []string{host}, TokenEnv: demoTokenEnv,
+		APIBase: env.PurgeAPIBase, ZoneID: env.ZoneID, BatchSize: config.DefaultCloudflareBatch,
+	}
+}
+
+// demoView prepares the demo's interactive view: the demo's origins and
+// purge endpoint on default settings, with the user's keys and theme; an
+// app whose environment also holds the demo's token (an overlay of this
+// process only: nothing is exported, so no child process inherits it);
+// and an audit log in a temporary directory, so the demo's purges stay
+// out of the user's. cleanup removes that directory.
+func (a *app) demoView(user config.Config, env *demo.Env) (*app, *tuiFlags, config.Config, func(), error) {
+	look := config.Default()
+	look.Origins = env.Origins
+	look.Theme, look.Color, look.Themes, look.Keys = user.Theme, user.Color, user.Themes, user.Keys
+	look.Purge = []config.Purge{demoPurgeEntry(env)}
+
+	dir, err := os.MkdirTemp("", "corscope-demo-")
+	if err != nil {
+		return nil, nil, look, nil, fmt.Errorf("demo: %w", err)
+	}
+	f := newTUIFlags()
+	f.title = "demo"
+	f.auditLog = filepath.Join(dir, "purge.log")
+
+	da := *a
+	getenv := a.getenv
+	token := env.Token
+	da.getenv = func(name string) string {
+		if name == demoTokenEnv {
+			return token
+		}
+		return getenv(name)
+	}
+	return &da, f, look, func() { _ = os.RemoveAll(dir) }, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/corscope/corscope/cachemodel"
 	"github.com/corscope/corscope/config"
@@ -40,18 +41,16 @@ func init() {
 		}
 	}
 	demoInteractive = func(a *app, cmd *cobra.Command, env *demo.Env) error {
-		f := newTUIFlags()
-		f.title = "demo"
-		// The demo's own origins on default settings, with the user's keys
-		// and theme.
 		cfg, err := a.loadConfig(cmd)
 		if err != nil {
 			return err
 		}
-		look := config.Default()
-		look.Origins = env.Origins
-		look.Theme, look.Color, look.Themes, look.Keys = cfg.Theme, cfg.Color, cfg.Themes, cfg.Keys
-		return a.runTUI(cmd.Context(), f, nil, look, env.Targets)
+		da, f, look, cleanup, err := a.demoView(cfg, env)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		return da.runTUI(cmd.Context(), f, nil, look, env.Targets)
 	}
 }
 
@@ -62,8 +61,11 @@ func init() {
 type tuiFlags struct {
 	checkFlags
 	theme string
-	title string         // not a flag: "demo" when the demo opens it
-	flags *cobra.Command // the command the flags live on
+	title string // not a flag: "demo" when the demo opens it
+	// auditLog, not a flag, replaces the purge audit log's location (the
+	// demo keeps its purges out of the user's log).
+	auditLog string
+	flags    *cobra.Command // the command the flags live on
 }
 
 // newTUIFlags returns the flags with their defaults, registered on a
@@ -130,14 +132,28 @@ func (a *app) runTUI(ctx context.Context, f *tuiFlags, cmd *cobra.Command, cfg c
 		// Exactly check, its default mode included.
 		return a.runCheck(ctx, &f.checkFlags, args)
 	}
+	opt, closeEngine, err := a.tuiOptions(ctx, f, fs, cfg, args)
+	if err != nil {
+		return err
+	}
+	defer closeEngine()
+	return runProgram(ctx, tui.New(opt), a.stdout)
+}
+
+// tuiOptions builds the interactive view from the parsed flags and the
+// configuration: the probe engine (closed by the returned func), the plan
+// builder per mode, themes, keys, and the purger on the config's [[purge]]
+// entries.
+func (a *app) tuiOptions(ctx context.Context, f *tuiFlags, fs *pflag.FlagSet, cfg config.Config, args []string) (tui.Options, func(), error) {
+	var none tui.Options
 	if !fs.Changed("mode") {
 		f.mode = modeObserve
 	}
 	if f.mode != modeObserve && f.mode != modeIsolate {
-		return usageErr("unknown --mode %q: want observe or isolate", f.mode)
+		return none, nil, usageErr("unknown --mode %q: want observe or isolate", f.mode)
 	}
 	if !validBusterParam(f.cacheBuster) {
-		return usageErr("--cache-buster %q: want 1 to 64 letters, digits or - _ . ~", f.cacheBuster)
+		return none, nil, usageErr("--cache-buster %q: want 1 to 64 letters, digits or - _ . ~", f.cacheBuster)
 	}
 	themeName := f.theme
 	if themeName == "" {
@@ -145,22 +161,22 @@ func (a *app) runTUI(ctx context.Context, f *tuiFlags, cmd *cobra.Command, cfg c
 	}
 	themeList, err := tuiThemes(cfg)
 	if err != nil {
-		return usageErr("%v", err)
+		return none, nil, usageErr("%v", err)
 	}
 	if !slices.ContainsFunc(themeList, func(t tui.Theme) bool { return t.Name == themeName }) {
-		return usageErr("unknown --theme %q: want one of %s", themeName, strings.Join(cfg.ThemeNames(), ", "))
+		return none, nil, usageErr("unknown --theme %q: want one of %s", themeName, strings.Join(cfg.ThemeNames(), ", "))
 	}
 	keys, err := tuiKeys(cfg)
 	if err != nil {
-		return err
+		return none, nil, err
 	}
 	opt, err := f.planOptions()
 	if err != nil {
-		return err
+		return none, nil, err
 	}
 	pol, err := f.policy()
 	if err != nil {
-		return err
+		return none, nil, err
 	}
 	for _, o := range pol.Allow {
 		if o != "*" && o != "null" && !contains(opt.Origins, o) {
@@ -169,17 +185,16 @@ func (a *app) runTUI(ctx context.Context, f *tuiFlags, cmd *cobra.Command, cfg c
 	}
 	pcfg, err := f.probeConfig()
 	if err != nil {
-		return err
+		return none, nil, err
 	}
 	targets, err := a.collectTargets(args, f.configTargets)
 	if err != nil {
-		return err
+		return none, nil, err
 	}
 	eng, err := probe.New(pcfg)
 	if err != nil {
-		return usageErr("%v", err)
+		return none, nil, usageErr("%v", err)
 	}
-	defer eng.Close()
 
 	specs := map[string]targetSpec{}
 	tuiOpt := tui.Options{
@@ -224,7 +239,32 @@ func (a *app) runTUI(ctx context.Context, f *tuiFlags, cmd *cobra.Command, cfg c
 		}
 		return cachemodel.BuildObservePlan(req.Index, req.URL, po), nil
 	}
-	return runProgram(ctx, tui.New(tuiOpt), a.stdout)
+	tuiOpt.Purger = a.newTUIPurger(f, cfg, eng, func(rawURL string) cachemodel.PlanOptions {
+		if spec, ok := specs[rawURL]; ok {
+			return spec.planOptions(opt, pol, f.originsFromFlags)
+		}
+		return opt
+	}, cachemodel.AnalyzeOptions{
+		Curl:   cachemodel.CurlOptions{Insecure: pcfg.Insecure, Resolve: f.resolve, Proxy: pcfg.Proxy},
+		Policy: pol,
+	})
+	return tuiOpt, func() { eng.Close() }, nil
+}
+
+// newTUIPurger is the view's purge action on the configuration's [[purge]]
+// entries; without any, p says how to add one. Verification re-probes go
+// through eng, like the view's own probes.
+func (a *app) newTUIPurger(f *tuiFlags, cfg config.Config, eng runner.Engine,
+	probeOpts func(string) cachemodel.PlanOptions, aopt cachemodel.AnalyzeOptions) *tuiPurger {
+	p := &tuiPurger{
+		providers: cfg.Purge, getenv: a.getenv, userAgent: "corscope/" + versionString(),
+		engine: eng, probe: probeOpts, analyze: aopt,
+	}
+	if f.auditLog != "" {
+		path := f.auditLog
+		p.auditPath = func() (string, error) { return path, nil }
+	}
+	return p
 }
 
 // tuiRenderer decides colour before the program owns the terminal: the

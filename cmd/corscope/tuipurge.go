@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/config"
+	"github.com/corscope/corscope/internal/runner"
+	"github.com/corscope/corscope/purge"
+	"github.com/corscope/corscope/tui"
+)
+
+// tuiPurger is the interactive view's purge action (keys p and P) on the
+// purge package, with the sequencing of `corscope purge`: plan from the
+// variants the view probed, confirm, send, append to the audit log, then
+// re-probe every variant through the view's own probe engine.
+//
+// It holds no credential: purge.Prepare reads the token variable each time,
+// and nothing it returns to the view (plan lines, request lines, summaries,
+// errors, the re-probe) carries it; the purge package scrubs anything a
+// server echoes.
+type tuiPurger struct {
+	providers []config.Purge
+	getenv    func(string) string
+	userAgent string // of the purge API requests
+	// engine re-probes for verification: the view's probe engine, so the
+	// re-probe goes out exactly as the probes did (proxy, --resolve, TLS).
+	engine runner.Engine
+	// probe gives the user agent and extra headers the view sends to a
+	// URL, so the re-probe hits the same cache key.
+	probe   func(rawURL string) cachemodel.PlanOptions
+	analyze cachemodel.AnalyzeOptions
+	timeout time.Duration // per purge request; default 30s
+	// auditPath is where the audit line goes; nil means the user's state
+	// directory (purge.AuditPath).
+	auditPath func() (string, error)
+	client    *http.Client // nil: purge's default
+}
+
+var errNoPurgeProvider = errors.New("no purge provider configured: add a [[purge]] entry to the configuration file " +
+	"(see config.example.toml), with token_env naming the variable that holds the API token")
+
+// prepare lays out the purge of one target: the real URL, once per plain
+// Origin variant the view sent (no Origin, the origins, same-origin,
+// null). Isolate mode's generated attacker-style origins are left out:
+// they only ever went to fresh cache keys, and verifying them would send
+// them to the real URL.
+func (p *tuiPurger) prepare(req tui.PurgeRequest) (*purge.Job, error) {
+	if len(p.providers) == 0 {
+		return nil, errNoPurgeProvider
+	}
+	rep := req.Report
+	rep.Variants = nil
+	for _, v := range req.Report.Variants {
+		if !v.Kind.IsGenerated() {
+			rep.Variants = append(rep.Variants, v)
+		}
+	}
+	plan, err := cachemodel.PurgePlanFromReports([]cachemodel.TargetReport{rep})
+	if err != nil {
+		return nil, err
+	}
+	if req.Everything {
+		// The target is routed to its provider and re-probed afterwards.
+		plan.Scope = cachemodel.PurgeEverything
+	}
+	job, err := purge.Prepare(plan, purge.Options{Providers: p.providers, Getenv: p.getenv, UserAgent: p.userAgent})
+	if err != nil {
+		return nil, err
+	}
+	if err := job.CheckTokens(); err != nil {
+		return nil, err
+	}
+	return job, nil
+}
+
+// PurgePlan describes the purge for the confirmation screen.
+func (p *tuiPurger) PurgePlan(_ context.Context, req tui.PurgeRequest) (tui.PurgePlan, error) {
+	job, err := p.prepare(req)
+	if err != nil {
+		return tui.PurgePlan{}, err
+	}
+	out := tui.PurgePlan{Lines: strings.Split(strings.TrimSuffix(purge.DescribePlan(job), "\n"), "\n")}
+	if isolateRun(req.Report) {
+		out.Lines = append(out.Lines, "note: this result comes from an isolate run, whose requests went to fresh cache keys; "+
+			"the purge targets the real URL's copies (no Origin, your origins, same-origin, null)")
+	}
+	if req.Everything {
+		if len(job.Batches) != 1 || job.Batches[0].Account == "" {
+			return tui.PurgePlan{}, fmt.Errorf("%w: purging everything needs one provider with a zone or service ID (cloudflare zone_id, fastly service_id)", purge.ErrConfig)
+		}
+		b := job.Batches[0]
+		out.Confirm, out.ConfirmWhat = b.Account, "zone ID"
+		if b.Provider == config.PurgeFastly {
+			out.ConfirmWhat = "service ID"
+		}
+	}
+	return out, nil
+}
+
+// Purge sends the purge, appends it to the audit log and verifies it.
+func (p *tuiPurger) Purge(ctx context.Context, req tui.PurgeRequest) (tui.PurgeOutcome, error) {
+	job, err := p.prepare(req)
+	if err != nil {
+		return tui.PurgeOutcome{}, err
+	}
+	timeout := p.timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	res, execErr := purge.Execute(ctx, job, purge.ExecOptions{Timeout: timeout, Client: p.client})
+	var out tui.PurgeOutcome
+	for _, r := range res.Requests {
+		out.Lines = append(out.Lines, requestLine(r))
+	}
+	out.Lines = append(out.Lines, p.audit(job, res))
+	if execErr != nil {
+		out.Summary = fmt.Sprintf("purge failed: %d of %d %s failed; nothing was re-probed",
+			res.Failed(), job.RequestCount(), purgePlural(job.RequestCount(), "request", "requests"))
+		return out, execErr
+	}
+	what := purgedWhat(job, res)
+	var vopt purge.VerifyOptions
+	if p.probe != nil && len(job.Plan.Targets) > 0 {
+		po := p.probe(req.Report.URL) // the URL as the view probed it
+		vopt.UserAgent, vopt.Headers = po.UserAgent, po.Headers
+	}
+	vopt.Analyze = p.analyze
+	v, err := purge.Verify(ctx, p.engine, job, res, vopt)
+	if err != nil {
+		out.Summary = fmt.Sprintf("%s; the re-probe failed: %v", what, err)
+		return out, nil
+	}
+	if len(v.Reports) > 0 {
+		after := v.Reports[0]
+		out.After = &after
+	}
+	for _, c := range v.Checks {
+		out.Checks = append(out.Checks, tui.PurgeCheck{Label: c.Variant.Label(), Verdict: tuiVerdict(c.Outcome), Reason: c.Reason})
+	}
+	out.Summary = fmt.Sprintf("%s; re-probed: %d purged, %d still cached, %d unknown",
+		what, v.Count(purge.Purged), v.Count(purge.StillCached), v.Count(purge.Unknown))
+	return out, nil
+}
+
+// purgedWhat says what a successful purge covered: copies and requests,
+// and the copies no request could target.
+func purgedWhat(job *purge.Job, res purge.Result) string {
+	n := job.RequestCount()
+	reqs := fmt.Sprintf("%d %s", n, purgePlural(n, "request", "requests"))
+	if job.Plan.Scope == cachemodel.PurgeEverything {
+		return "purged everything in " + job.Batches[0].Label() + " with " + reqs
+	}
+	covered, skipped := 0, 0
+	for _, r := range res.Requests {
+		covered += len(r.Request.Covers)
+	}
+	for _, b := range job.Batches {
+		skipped += len(b.Skipped)
+	}
+	s := fmt.Sprintf("purged %d %s with %s", covered, purgePlural(covered, "copy", "copies"), reqs)
+	if skipped > 0 {
+		s += fmt.Sprintf(" (%d could not be targeted)", skipped)
+	}
+	return s
+}
+
+func tuiVerdict(o purge.VerifyOutcome) tui.PurgeVerdict {
+	switch o {
+	case purge.Purged:
+		return tui.VerdictPurged
+	case purge.StillCached:
+		return tui.VerdictStillCached
+	}
+	return tui.VerdictUnknown
+}
+
+// audit appends the purge to the audit log and says where it went; a
+// failure is a note, never a reason to hide the purge's outcome.
+func (p *tuiPurger) audit(job *purge.Job, res purge.Result) string {
+	where := p.auditPath
+	if where == nil {
+		where = func() (string, error) { return purge.AuditPath(p.getenv) }
+	}
+	path, err := where()
+	if err == nil {
+		err = purge.AppendAudit(path, purge.AuditEntries(job, res))
+	}
+	if err != nil {
+		return "audit log not written: " + oneLine(err.Error())
+	}
+	return "audit log: appended to " + path
+}
+
+// requestLine is one request's outcome in words; the message is already
+// scrubbed of secrets by the purge package.
+func requestLine(r purge.RequestResult) string {
+	mark := "✓"
+	if !r.OK {
+		mark = "✗"
+	}
+	line := mark + " " + r.Request.Method + " " + r.Request.URL
+	switch n := len(r.Request.Covers); {
+	case n == 1:
+		line += " [" + r.Request.Covers[0].Variant.Label() + "]"
+	case n > 1:
+		line += fmt.Sprintf(" [%d copies]", n)
+	}
+	line += " → " + r.Message
+	if len(r.IDs) > 0 {
+		line += " (id " + strings.Join(r.IDs[:min(len(r.IDs), 3)], ", ")
+		if len(r.IDs) > 3 {
+			line += fmt.Sprintf(", +%d", len(r.IDs)-3)
+		}
+		line += ")"
+	}
+	if r.Attempts > 1 {
+		line += fmt.Sprintf(" after %d attempts", r.Attempts)
+	}
+	return line
+}
+
+// isolateRun reports whether a report holds isolate experiments.
+func isolateRun(r cachemodel.TargetReport) bool {
+	for _, v := range r.Variants {
+		if v.Experiment != "" {
+			return true
+		}
+	}
+	return false
+}
