@@ -76,6 +76,11 @@ func (f *probeFlags) planOptions() (cachemodel.PlanOptions, error) {
 			return opt, usageErr("bad method %q: want a method name like GET", m)
 		}
 	}
+	if hasControl(f.userAgent) {
+		// A line break would fail every request; other controls would be
+		// sent to the server and echoed into reports.
+		return opt, usageErr("--user-agent %q has control characters", f.userAgent)
+	}
 	for _, o := range f.origins {
 		norm, err := cachemodel.ParseOrigin(o)
 		if err != nil {
@@ -119,6 +124,10 @@ func (f *probeFlags) probeConfig() (probe.Config, error) {
 	var err error
 	if cfg.BodyLimit, err = parseSize(f.bodyLimit); err != nil {
 		return cfg, usageErr("--body-limit: %v", err)
+	}
+	// As in the config file: 0 would silently mean the default.
+	if cfg.BodyLimit < 1 || cfg.BodyLimit > 1<<30 {
+		return cfg, usageErr("--body-limit %s out of range: want 1 byte to 1GiB", f.bodyLimit)
 	}
 	mh, err := parseSize(f.maxHeaderBytes)
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 
 	"github.com/charmbracelet/x/term"
 	"github.com/mattn/go-isatty"
+
+	"github.com/corscope/corscope/internal/termsafe"
 )
 
 // Exit codes shared by every command.
@@ -103,8 +105,33 @@ func (a *app) run(ctx context.Context, args []string) int {
 			return code // already reported
 		}
 	}
-	fmt.Fprintf(a.stderr, "corscope: %s\n", oneLine(err.Error()))
+	for _, line := range errorLines(err.Error()) {
+		fmt.Fprintf(a.stderr, "corscope: %s\n", line)
+	}
 	return code
+}
+
+// maxErrorLines bounds how many problems one error prints (a config file
+// can have hundreds).
+const maxErrorLines = 30
+
+// errorLines splits an error into its one-line problems: a configuration
+// file reports one per line, and each stays on its own line. Control
+// characters are escaped, so no part of an error drives the terminal.
+func errorLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, termsafe.String(l))
+		}
+	}
+	if len(out) > maxErrorLines {
+		out = append(out[:maxErrorLines], fmt.Sprintf("... and %d more", len(out)-maxErrorLines))
+	}
+	if len(out) == 0 {
+		out = []string{"error"}
+	}
+	return out
 }
 
 // oneLine keeps an error message on a single line.

@@ -19,15 +19,27 @@ func parseHeaderFlag(s string) (cachemodel.Header, error) {
 		return cachemodel.Header{}, fmt.Errorf("%q is not a valid header name", name)
 	}
 	value = strings.Trim(value, " \t")
-	for _, c := range []byte(value) {
-		if c < 0x20 && c != '\t' || c == 0x7f {
-			return cachemodel.Header{}, fmt.Errorf("header %s has a control character in its value", name)
-		}
+	if hasControl(value) {
+		return cachemodel.Header{}, fmt.Errorf("header %s has a control character in its value", name)
 	}
 	if strings.EqualFold(name, "Host") {
 		return cachemodel.Header{}, fmt.Errorf("set Host with --resolve host:port:addr instead of -H 'Host: ...'")
 	}
+	if strings.EqualFold(name, "Origin") {
+		// Every variant sets its own Origin; a second one would spoil them.
+		return cachemodel.Header{}, fmt.Errorf("set origins with --origin instead of -H 'Origin: ...' (each variant sends its own)")
+	}
 	return cachemodel.Header{Name: name, Value: value}, nil
+}
+
+// hasControl reports C0 controls other than TAB, and DEL.
+func hasControl(s string) bool {
+	for _, c := range []byte(s) {
+		if c < 0x20 && c != '\t' || c == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // isMethodToken reports whether s is an HTTP token (methods and header

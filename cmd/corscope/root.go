@@ -46,9 +46,33 @@ stands out.`,
 	}
 	if rootSetup != nil {
 		root.Args = cobra.ArbitraryArgs
-		root.RunE = rootSetup(a, root)
+		run := rootSetup(a, root)
+		root.SuggestionsMinimumDistance = 2 // cobra's default, which only its own lookup applies
+		root.RunE = func(cmd *cobra.Command, args []string) error {
+			// A mistyped command would otherwise be read as a URL and get
+			// a hint about schemes.
+			if len(args) > 0 && looksLikeCommand(args[0]) {
+				if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+					return usageErr("unknown command %q (did you mean %q?)", args[0], s[0])
+				}
+			}
+			return run(cmd, args)
+		}
 	}
 	return root
+}
+
+// looksLikeCommand: a bare word, nothing a URL or host name would have.
+func looksLikeCommand(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // subcommands lets each command's file register itself (in its init), so
