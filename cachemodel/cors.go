@@ -73,18 +73,28 @@ func CheckCORS(requestOrigin string, h Headers, mode CredentialsMode) CORSCheck 
 // corsGet is Fetch's header-list "get": every line of the header, trimmed of
 // HTTP whitespace, joined with ", ". n is the number of lines.
 func corsGet(h Headers, name string) (value string, n int) {
-	var b strings.Builder
+	var b strings.Builder // only for two lines or more: one line is returned as is
 	for _, f := range h {
 		if !strings.EqualFold(f.Name, name) {
 			continue
 		}
-		if n > 0 {
+		v := strings.Trim(f.Value, " \t")
+		switch n {
+		case 0:
+			value = v
+		case 1:
+			b.WriteString(value)
+			fallthrough
+		default:
 			b.WriteString(", ")
+			b.WriteString(v)
 		}
-		b.WriteString(strings.Trim(f.Value, " \t"))
 		n++
 	}
-	return b.String(), n
+	if n > 1 {
+		value = b.String()
+	}
+	return value, n
 }
 
 // corsMismatchHint names the near miss behind a mismatch, since "a" vs "a/"
