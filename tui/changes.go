@@ -42,7 +42,7 @@ func Changes(older, newer []cachemodel.TargetReport) []Change {
 
 func gridChanges(cur, prev *cachemodel.TargetReport) []Change {
 	g := buildGrid(cur, nil, gridOptions{})
-	old := buildGrid(prev, nil, gridOptions{})
+	old := buildGridWith(prev, nil, gridOptions{}, g.rows)
 	url := safe(cur.URL)
 	name := func(c gridCol) string { return joinNonEmpty(" ", c.kind, c.label) }
 	var out []Change

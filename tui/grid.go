@@ -152,12 +152,20 @@ type gridOptions struct {
 
 // buildGrid lays a report out as a grid. prev may be nil.
 func buildGrid(rep, prev *cachemodel.TargetReport, opt gridOptions) grid {
+	return buildGridWith(rep, prev, opt, nil)
+}
+
+// buildGridWith is buildGrid with extra header rows: an older run diffed
+// against a newer one needs a row for every header the newer run shows,
+// or a header that only started to differ would read "was -" although the
+// older run had it too.
+func buildGridWith(rep, prev *cachemodel.TargetReport, opt gridOptions, extra []gridRow) grid {
 	g := grid{first: -1}
 	if rep == nil {
 		return g
 	}
 	g.cols = buildCols(rep, opt.rounds)
-	g.rows = buildRows(rep)
+	g.rows = withHeaderRows(buildRows(rep), extra)
 	fresh := freshACAO(rep)
 	g.cells = make([][]gridCell, len(g.rows))
 	for ri, row := range g.rows {
@@ -181,7 +189,7 @@ func buildGrid(rep, prev *cachemodel.TargetReport, opt gridOptions) grid {
 	}
 	markDiffs(&g)
 	if opt.diff && prev != nil {
-		diffAgainst(&g, buildGrid(prev, nil, gridOptions{rounds: opt.rounds}))
+		diffAgainst(&g, buildGridWith(prev, nil, gridOptions{rounds: opt.rounds}, g.rows))
 	}
 	measure(&g)
 	return g
@@ -284,6 +292,21 @@ func buildRows(rep *cachemodel.TargetReport) []gridRow {
 	}
 	sort.Slice(extra, func(a, b int) bool { return strings.ToLower(extra[a].header) < strings.ToLower(extra[b].header) })
 	return append(rows, extra...)
+}
+
+// withHeaderRows appends the header rows of extra that rows lacks.
+func withHeaderRows(rows, extra []gridRow) []gridRow {
+	have := map[string]bool{}
+	for _, r := range rows {
+		have[r.key()] = true
+	}
+	for _, r := range extra {
+		if r.kind == rowHeader && !have[r.key()] {
+			have[r.key()] = true
+			rows = append(rows, gridRow{kind: rowHeader, name: r.name, header: r.header})
+		}
+	}
+	return rows
 }
 
 // cellFor renders one field of one column.

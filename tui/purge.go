@@ -121,6 +121,7 @@ func (m *Model) onPurgePlan(msg purgePlanMsg) tea.Cmd {
 		return m.setFlash(flashError, "cannot purge: "+safe(err.Error()))
 	}
 	m.purgeReq, m.purgePlan = msg.Req, msg.Plan
+	m.flash = flash{seq: m.flash.seq} // "working out…" is done; the status bar shows y and n
 	lines := append([]string(nil), msg.Plan.Lines...)
 	lines = append(lines, "", "Nothing is sent until you confirm. Afterwards every variant is probed again and shown before and after.")
 	m.screen = screenConfirm

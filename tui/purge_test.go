@@ -469,3 +469,34 @@ func TestPurgeGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffKnowsHeadersThatStartedToDiffer: after a purge, X-Cache differs
+// across variants (MISS, then HITs) where it did not before (all HIT).
+// The diff must compare with the older run's real value, not "-".
+func TestDiffKnowsHeadersThatStartedToDiffer(t *testing.T) {
+	eng := poisonedCDN()
+	prev := reportFor(t, eng, urlA, 2, appOrigin, adminOrigin) // every request a HIT
+	eng.cache = map[string]cachemodel.Headers{}
+	cur := reportFor(t, eng, urlA, 1, appOrigin, adminOrigin) // a MISS, then HITs
+	g := buildGrid(&cur, &prev, gridOptions{diff: true})
+	ri := -1
+	for i, r := range g.rows {
+		if r.name == "X-Cache" {
+			ri = i
+		}
+	}
+	if ri < 0 {
+		t.Fatal("no X-Cache row: the test proves nothing")
+	}
+	if c := g.cells[ri][colIndex(t, g, "(no Origin)")]; c.text != "MISS (was HIT)" || c.mark != markChanged {
+		t.Errorf("no Origin X-Cache: %q mark %v", c.text, c.mark)
+	}
+	if c := g.cells[ri][colIndex(t, g, appOrigin)]; c.text != "HIT" || c.mark == markChanged {
+		t.Errorf("app X-Cache: %q mark %v, want an unchanged HIT", c.text, c.mark)
+	}
+	for _, ch := range Changes([]cachemodel.TargetReport{prev}, []cachemodel.TargetReport{cur}) {
+		if ch.Field == "X-Cache" && (ch.Old != "HIT" || ch.New != "MISS") {
+			t.Errorf("change %+v", ch)
+		}
+	}
+}
