@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -122,3 +125,28 @@ func (a *app) demoView(user config.Config, env *demo.Env) (*app, *tuiFlags, conf
 	}
 	return &da, f, look, func() { _ = os.RemoveAll(dir) }, nil
 }
+
+// demoFirstVisit plays a browser on the second demo origin loading
+// no-vary.json before corscope looks, as happens in production: the CDN
+// stores that response, with that origin's ACAO and no Vary, for every
+// later request. The view then opens on a flagged poisoned cell (the other
+// origin gets a grant that is not its own) that a purge clears.
+func demoFirstVisit(ctx context.Context, env *demo.Env) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, env.CDNURL+demoPoisonedPath, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Origin", env.Origins[len(env.Origins)-1])
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		return fmt.Errorf("demo: first visit: %w", err)
+	}
+	return resp.Body.Close()
+}
+
+// demoPoisonedPath is the path the demo's first visit poisons.
+const demoPoisonedPath = "/cors/no-vary.json"

@@ -141,9 +141,9 @@ func demoConfigFile(t *testing.T, env *demo.Env) string {
 	return path
 }
 
-// cdnStatus fetches raw from the demo CDN with an Origin (nil: none) and
-// returns its CF-Cache-Status.
-func cdnStatus(t *testing.T, raw string, origin *string) string {
+// cdnGet fetches raw from the demo CDN with an Origin (nil: none) and
+// returns the response headers.
+func cdnGet(t *testing.T, raw string, origin *string) http.Header {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, raw, nil)
 	if err != nil {
@@ -157,7 +157,13 @@ func cdnStatus(t *testing.T, raw string, origin *string) string {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	return resp.Header.Get("CF-Cache-Status")
+	return resp.Header
+}
+
+// cdnStatus is the CF-Cache-Status of cdnGet.
+func cdnStatus(t *testing.T, raw string, origin *string) string {
+	t.Helper()
+	return cdnGet(t, raw, origin).Get("CF-Cache-Status")
 }
 
 // TestDemoPurgeEndpointClearsEveryVariant is the second half of issue 6's
@@ -236,8 +242,9 @@ func TestDemoPurgeEndpointClearsEveryVariant(t *testing.T) {
 }
 
 // TestDemoViewPurgesThePoisonedCopy drives the view the demo opens, on the
-// real demo: wait for the results, select no-vary.json, p, y, wait for the
-// before/after, go back to the matrix (after purge, diffed), quit.
+// real demo after its first visit: wait for the results (no-vary.json
+// flagged), select it, p, y, wait for the before/after (the poisoned app
+// copy purged), go back to the matrix (after purge, diffed), quit.
 func TestDemoViewPurgesThePoisonedCopy(t *testing.T) {
 	env := startDemo(t)
 	a := &app{stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, getenv: func(string) string { return "" }}
@@ -246,6 +253,9 @@ func TestDemoViewPurgesThePoisonedCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cleanup()
+	if err := demoFirstVisit(context.Background(), env); err != nil {
+		t.Fatal(err)
+	}
 	f.applyCheckConfig(f.flags.Flags(), look)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -270,9 +280,9 @@ func TestDemoViewPurgesThePoisonedCopy(t *testing.T) {
 			return true
 		}, teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 	}
-	wait("✓ 9 done")
+	wait("✓ 9 done", "HIGH")
 	tm.Type("j") // the second target: /cors/no-vary.json
-	wait("Variants of " + env.CDNURL + "/cors/no-vary.json")
+	wait("Variants of "+env.CDNURL+"/cors/no-vary.json", "⚠✗ ACAO mismatch", "cache-served-wrong-origin")
 	tm.Type("p")
 	wait("y purges, n cancels", "cloudflare zone "+env.ZoneID)
 	tm.Type("y")
@@ -282,6 +292,13 @@ func TestDemoViewPurgesThePoisonedCopy(t *testing.T) {
 	tm.Type("q")
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 
+	// The copy the first visit stored, with admin's ACAO, is gone: what
+	// is cached now is the view's re-probe from app.
+	app := env.Origins[0]
+	h := cdnGet(t, env.CDNURL+demoPoisonedPath, &app)
+	if st, acao := h.Get("CF-Cache-Status"), h.Get("Access-Control-Allow-Origin"); st != "HIT" || acao != app {
+		t.Errorf("cached after the purge: %s with ACAO %q, want the re-probe's copy for %s", st, acao, app)
+	}
 	reqs := env.PurgeAPI.Requests()
 	if len(reqs) != 1 || !reqs[0].Authorized || !reqs[0].Success || !strings.Contains(reqs[0].Body, "/cors/no-vary.json") {
 		t.Fatalf("purge API saw %+v", reqs)

@@ -50,6 +50,9 @@ func init() {
 			return err
 		}
 		defer cleanup()
+		if err := demoFirstVisit(cmd.Context(), env); err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
 		return da.runTUI(cmd.Context(), f, nil, look, env.Targets)
 	}
 }
