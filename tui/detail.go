@@ -41,7 +41,7 @@ func (d *detailModel) render() {
 		return
 	}
 	d.lines = d.build(d.w)
-	d.off = clampInt(d.off, 0, max(len(d.lines)-d.h, 0))
+	d.off = clampInt(d.off, 0, d.maxOff())
 }
 
 // ShowVariant opens one variant.
@@ -103,6 +103,16 @@ func (d *detailModel) ShowDoc(title string, build func(st themes.Styles, w int) 
 	d.render()
 }
 
+// maxOff is the last scroll offset: the one that shows the last line above
+// the "lines a–b of n" footer, which takes a row whenever the document
+// does not fit.
+func (d *detailModel) maxOff() int {
+	if len(d.lines) <= d.h {
+		return 0
+	}
+	return len(d.lines) - max(d.h-1, 1)
+}
+
 // Update scrolls.
 func (d detailModel) Update(msg tea.Msg) (detailModel, tea.Cmd) {
 	km, ok := msg.(tea.KeyMsg)
@@ -125,7 +135,7 @@ func (d detailModel) Update(msg tea.Msg) (detailModel, tea.Cmd) {
 	case key.Matches(km, k.End):
 		d.off = len(d.lines)
 	}
-	d.off = clampInt(d.off, 0, max(len(d.lines)-d.h, 0))
+	d.off = clampInt(d.off, 0, d.maxOff())
 	return d, nil
 }
 

@@ -500,3 +500,22 @@ func TestDiffKnowsHeadersThatStartedToDiffer(t *testing.T) {
 		}
 	}
 }
+
+// TestDetailEndShowsTheLastLine: end scrolls the outcome (and every
+// document) to its last line, above the "lines a–b of n" footer.
+func TestDetailEndShowsTheLastLine(t *testing.T) {
+	eng := poisonedCDN()
+	m := purgeModel(t, eng, &fakePurger{eng: eng}, 80, 24)
+	m = keys(t, m, "p", "y", "end")
+	out := ansi.Strip(m.View())
+	n := len(m.detail.lines)
+	if n <= m.detail.h {
+		t.Fatalf("the outcome fits (%d lines in %d): the test proves nothing", n, m.detail.h)
+	}
+	if !strings.Contains(out, fmt.Sprintf("of %d ▲▼", n)) || !strings.Contains(out, fmt.Sprintf("–%d of %d", n, n)) {
+		t.Errorf("end does not reach line %d:\n%s", n, out)
+	}
+	if !strings.Contains(out, "and are marked Δ") {
+		t.Errorf("the last lines are not shown:\n%s", out)
+	}
+}
