@@ -173,6 +173,7 @@ func (a *app) runPurge(ctx context.Context, f *purgeFlags, args []string) error 
 	}})
 	a.writeAudit(job, res)
 	if execErr != nil {
+		printPurgeFailure(a.stdout, job, res, cfg.Purge, a.getenv)
 		code := exitFailed
 		if errors.Is(execErr, purge.ErrConfig) {
 			code = exitUsage
