@@ -11,6 +11,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/corscope/corscope/internal/suggest"
+	"github.com/corscope/corscope/internal/termsafe"
 )
 
 // Error is one problem with a config file. Error() is a single line:
@@ -25,9 +26,12 @@ type Error struct {
 	err  error // underlying cause, for errors.Is (e.g. fs.ErrNotExist)
 }
 
+// Error is one line. Everything in it is escaped for the terminal: the
+// parser quotes the file's own text (a stray NUL or ESC in a string), and
+// a key or file name can hold anything.
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString(e.File)
+	b.WriteString(termsafe.String(e.File))
 	if e.Line > 0 {
 		fmt.Fprintf(&b, ":%d", e.Line)
 		if e.Col > 0 {
@@ -36,10 +40,10 @@ func (e *Error) Error() string {
 	}
 	b.WriteString(": ")
 	if e.Key != "" {
-		b.WriteString(e.Key)
+		b.WriteString(termsafe.String(e.Key))
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Msg)
+	b.WriteString(termsafe.String(e.Msg))
 	return b.String()
 }
 
