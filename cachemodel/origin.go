@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/corscope/corscope/internal/termsafe"
 )
 
 // ParseOrigin validates an origin as a browser would serialise it and
@@ -30,9 +32,9 @@ func ParseOrigin(s string) (string, error) {
 	case u.User != nil:
 		return "", fmt.Errorf("%q is not an origin: it has userinfo (user@)", s)
 	case u.Path != "" && u.Path != "/":
-		return "", fmt.Errorf("%q is not an origin: it has a path (%s); an origin is scheme://host[:port]", s, u.Path)
+		return "", fmt.Errorf("%q is not an origin: it has a path (%s); an origin is scheme://host[:port]", s, termsafe.String(u.Path))
 	case u.Path == "/":
-		return "", fmt.Errorf("%q is not an origin: it has a trailing slash; browsers send %s", s, strings.TrimSuffix(s, "/"))
+		return "", fmt.Errorf("%q is not an origin: it has a trailing slash; browsers send %s", s, termsafe.String(strings.TrimSuffix(s, "/")))
 	case u.RawQuery != "" || u.ForceQuery:
 		return "", fmt.Errorf("%q is not an origin: it has a query", s)
 	case u.Fragment != "" || strings.Contains(s, "#"):
@@ -62,7 +64,7 @@ func ParseTargetURL(s string) (*url.URL, error) {
 		return nil, fmt.Errorf("bad URL %q: %v", s, unwrapURLError(err))
 	}
 	if u.Scheme == "" || (u.Host == "" && u.Opaque == "" && !strings.Contains(s, "://")) {
-		return nil, fmt.Errorf("bad URL %q: no scheme; did you mean https://%s ?", s, strings.TrimPrefix(s, "//"))
+		return nil, fmt.Errorf("bad URL %q: no scheme; did you mean https://%s ?", s, termsafe.String(strings.TrimPrefix(s, "//")))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, fmt.Errorf("bad URL %q: scheme must be http or https", s)
