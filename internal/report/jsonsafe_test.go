@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -72,4 +73,35 @@ func TestJSONReportEscapesTerminalControls(t *testing.T) {
 	if got, _ := rep.Targets[0].Variants[0].Response.Headers.Get("X-Evil"); got != hostile {
 		t.Errorf("decoded %q, want %q", got, hostile)
 	}
+}
+
+// FuzzEscapeTerminalRunes: for any string encoded as a JSON string, the
+// escaped document is still valid JSON, decodes to the same value as the
+// original, and holds no raw C1 or bidi control.
+func FuzzEscapeTerminalRunes(f *testing.F) {
+	for _, s := range []string{"", "plain", "\u009b31m", "…\u202e…", "\u2066\u2069\u0080\u009f", "é\u00a0\u2029", "\xc2", "\xe2\x80", "\xff\xfe"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		doc, err := json.Marshal(map[string]string{"k": s, s: "v"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := escapeTerminalRunes(doc)
+		var before, after map[string]string
+		if err := json.Unmarshal(doc, &before); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(out, &after); err != nil {
+			t.Fatalf("escaped document %q does not decode: %v", out, err)
+		}
+		if fmt.Sprint(before) != fmt.Sprint(after) {
+			t.Fatalf("decoded %q, want %q", after, before)
+		}
+		for _, r := range string(out) {
+			if r >= 0x80 && r <= 0x9f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
+				t.Fatalf("raw %U left in %q", r, out)
+			}
+		}
+	})
 }
