@@ -118,10 +118,16 @@ func classifySource(src statusSource, h Headers, v *CacheVerdict) bool {
 	return ok
 }
 
+// maxCacheLayers bounds the Cache-Status members read: one per cache on
+// the path, a handful in practice. A hostile header can list a hundred
+// thousand, and every analysis pass would parse them all.
+const maxCacheLayers = 32
+
 // classifyCacheStatus maps RFC 9211 members to layers; the last member is
-// closest to the user and gives the status.
+// closest to the user and gives the status. Only the last maxCacheLayers
+// members are read.
 func classifyCacheStatus(v *CacheVerdict) bool {
-	ms := parseCacheStatus(v.Raw)
+	ms := parseCacheStatus(lastListMembers(v.Raw, maxCacheLayers))
 	if len(ms) == 0 {
 		return false
 	}
@@ -131,6 +137,33 @@ func classifyCacheStatus(v *CacheVerdict) bool {
 	}
 	v.Status = v.Layers[len(ms)-1].Status
 	return v.Status != StatusUnknown
+}
+
+// lastListMembers returns the tail of a comma-separated list holding its
+// last n members, cut at a comma outside quoted strings (the only place a
+// structured-field list can be split), or s when it has at most n.
+func lastListMembers(s string, n int) string {
+	if strings.Count(s, ",") < n {
+		return s // fast path: no need to track quotes
+	}
+	ring := make([]int, n) // positions of the last n separating commas
+	seen := 0
+	quoted := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case quoted && c == '\\':
+			i++
+		case c == '"':
+			quoted = !quoted
+		case c == ',' && !quoted:
+			ring[seen%n] = i
+			seen++
+		}
+	}
+	if seen < n {
+		return s
+	}
+	return s[ring[seen%n]+1:] // after the n-th comma from the end
 }
 
 // classifyList reads a comma list of "<status>[ from <name>]" entries.

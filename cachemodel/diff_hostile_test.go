@@ -42,3 +42,38 @@ func TestDiffRepeatedHeaderIsLinear(t *testing.T) {
 		t.Errorf("joined value has %d bytes, want %d", len(got), len(want))
 	}
 }
+
+func TestLastListMembers(t *testing.T) {
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"a, b, c", 3, "a, b, c"},
+		{"a, b, c", 2, " b, c"},
+		{"a, b, c", 1, " c"},
+		{`a, "x,y", c`, 2, ` "x,y", c`},
+		{`a, "x\",y", c`, 2, ` "x\",y", c`},
+		{"", 2, ""},
+	}
+	for _, tt := range tests {
+		if got := lastListMembers(tt.in, tt.n); got != tt.want {
+			t.Errorf("lastListMembers(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+}
+
+// A Cache-Status header listing 50,000 caches costs a bounded parse, and
+// its last member still gives the status.
+func TestHugeCacheStatusIsBounded(t *testing.T) {
+	raw := strings.Repeat("edge; fwd=miss, ", 50000) + "final; hit"
+	h := Headers{{Name: "Cache-Status", Value: raw}}
+	var v CacheVerdict
+	n := allocated(func() { v = NormalizeCacheStatus(h) })
+	if v.Status != StatusHit || len(v.Layers) != maxCacheLayers || v.Layers[len(v.Layers)-1].Name != "final" {
+		t.Errorf("status %s, %d layers", v.Status, len(v.Layers))
+	}
+	if n > 1<<20 {
+		t.Errorf("allocated %d KiB", n>>10)
+	}
+}
