@@ -350,3 +350,33 @@ func TestHostileIPv6(t *testing.T) {
 	srv.Close()
 	goleak.VerifyNone(t, ignore)
 }
+
+// Isolate mode analyses every response several times (experiments, the
+// generated-origins guard, findings): headers built to make that work
+// grow faster than their size must still be cheap.
+func TestHostileHeadersInIsolateMode(t *testing.T) {
+	for _, c := range []hostile.Case{hostile.RepeatedHeaders, hostile.LongLists, hostile.ManyHeaders} {
+		srv := hostile.Start(t, c)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		began := time.Now()
+		code, out, errs := runCLI(t, "", "check", "-o", "https://app.example.com", "--timeout", "5s", "--fail-on", "none", "--format", "table", srv.URL)
+		elapsed := time.Since(began)
+		runtime.ReadMemStats(&after)
+		t.Logf("%s: %v, %d MiB allocated", c, elapsed, (after.TotalAlloc-before.TotalAlloc)>>20)
+		if code != exitOK || !strings.Contains(out, "0 failed") {
+			t.Errorf("%s: exit %d: %s\n%s", c, code, errs, out)
+		}
+		if elapsed > 8*time.Second {
+			t.Errorf("%s: isolate mode took %v", c, elapsed)
+		}
+		// Linear work stays in the hundreds of MiB allocated (then
+		// collected); a quadratic path allocates tens of GiB.
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<30 {
+			t.Errorf("%s: allocated %d MiB", c, alloc>>20)
+		}
+		if err := hostile.CheckTerminal([]byte(out)); err != nil {
+			t.Errorf("%s: %v", c, err)
+		}
+	}
+}

@@ -34,8 +34,17 @@ const (
 	NonUTF8Headers Case = "non-utf8-headers"
 	// HugeHeaderBlock sends a header block of just over 1 MiB.
 	HugeHeaderBlock Case = "huge-header-block"
-	// ManyHeaders sends 10,000 short headers (about 250 KiB).
+	// ManyHeaders sends 10,000 short headers (about 190 KiB).
 	ManyHeaders Case = "many-headers"
+	// RepeatedHeaders sends, within Chrome's 256 KiB, thousands of lines
+	// of each header corscope parses (Vary, ACAO, Cache-Status, X-Cache,
+	// Cache-Control, Age, Set-Cookie, ...): work that grows with the line
+	// count must stay linear.
+	RepeatedHeaders Case = "repeated-headers"
+	// LongLists sends single header values holding tens of thousands of
+	// list members (Vary, Cache-Status, Cache-Control, ACAO) and one header
+	// folded over 20,000 continuation lines.
+	LongLists Case = "long-lists"
 	// Slowloris sends the status line, then one header line a byte at a
 	// time, Options.TrickleGap apart (one second by default), forever.
 	Slowloris Case = "slowloris"
@@ -110,7 +119,7 @@ func Lookup(c Case) (Spec, bool) {
 }
 
 var order = []Case{
-	ControlHeaders, C1Headers, CRHeader, NonUTF8Headers, HugeHeaderBlock, ManyHeaders,
+	ControlHeaders, C1Headers, CRHeader, NonUTF8Headers, HugeHeaderBlock, ManyHeaders, RepeatedHeaders, LongLists,
 	Slowloris, Silent, ResetMidHeaders, BadStatusLine, BadHeaderLine, EndlessChunked,
 	GzipBomb, RedirectLoop, NotHTTP, TLSExpired, TLSSelfSigned, TLSWrongHost,
 }
@@ -139,6 +148,10 @@ func init() {
 		serve:  answerAll(headerBlock(1100, 1000))})
 	add(Spec{Case: ManyHeaders, Summary: "10,000 headers",
 		Expect: Expect{Status: 200}, serve: answerAll(headerBlock(10000, 4))})
+	add(Spec{Case: RepeatedHeaders, Summary: "thousands of repeats of every parsed header",
+		Expect: Expect{Status: 200}, serve: answerAll(repeatedHeaders())})
+	add(Spec{Case: LongLists, Summary: "list values with tens of thousands of members, a header folded 20,000 times",
+		Expect: Expect{Status: 200}, serve: answerAll(longLists())})
 	add(Spec{Case: Slowloris, Summary: "a header line trickled one byte per second",
 		Expect: Expect{Kind: cachemodel.ErrTimeout, Message: "reading the response headers"}, serve: serveSlowloris})
 	add(Spec{Case: Silent, Summary: "accepts and never answers",
@@ -366,6 +379,34 @@ func serveNotHTTP(c *conn) {
 		return
 	}
 	c.drain()
+}
+
+// repeatedHeaders cycles through the headers corscope parses until the
+// block is just under 250 KiB.
+func repeatedHeaders() string {
+	lines := []string{
+		"Vary: Origin\r\n", "Access-Control-Allow-Origin: *\r\n", "Cache-Status: edge; hit\r\n",
+		"X-Cache: HIT\r\n", "Cache-Control: public, max-age=60\r\n", "Age: 5\r\n", "Set-Cookie: a=b\r\n",
+		"Access-Control-Allow-Headers: x\r\n", "Access-Control-Allow-Credentials: true\r\n", "ETag: \"x\"\r\n",
+	}
+	var b strings.Builder
+	b.WriteString("HTTP/1.1 200 OK\r\n")
+	for i := 0; b.Len() < 250<<10; i++ {
+		b.WriteString(lines[i%len(lines)])
+	}
+	b.WriteString("Content-Length: 0\r\n\r\n")
+	return b.String()
+}
+
+// longLists packs huge lists into single values.
+func longLists() string {
+	return "HTTP/1.1 200 OK\r\n" +
+		"Vary: " + strings.Repeat("a,", 20000) + "Origin\r\n" +
+		"Cache-Status: " + strings.Repeat("e; fwd=miss, ", 4000) + "final; hit\r\n" +
+		"Cache-Control: " + strings.Repeat("x, ", 10000) + "max-age=60\r\n" +
+		"Access-Control-Allow-Origin: " + strings.Repeat("*, ", 5000) + "*\r\n" +
+		"X-Folded: a\r\n" + strings.Repeat(" b\r\n", 20000) +
+		"Content-Length: 0\r\n\r\n"
 }
 
 // headerBlock is a 200 answer with n padding headers of valueLen bytes.
