@@ -44,3 +44,19 @@ func TestIDNHostsArePunycoded(t *testing.T) {
 		t.Errorf("bidi origin: %v (the message must quote the host escaped)", err)
 	}
 }
+
+func TestHostCharacters(t *testing.T) {
+	for _, bad := range []string{"http://%25/", "http://a*b.example/", "http://a!b/", "http://a$b/"} {
+		if u, err := ParseTargetURL(bad); err == nil || !strings.Contains(err.Error(), "not allowed in a host name") {
+			t.Errorf("ParseTargetURL(%q) = %v, %v", bad, u, err)
+		}
+	}
+	for _, ok := range []string{"http://my_host.internal/", "http://127.0.0.1:8080/", "http://[fe80::1%25eth0]:1/", "http://example.com./"} {
+		if _, err := ParseTargetURL(ok); err != nil {
+			t.Errorf("ParseTargetURL(%q): %v", ok, err)
+		}
+	}
+	if _, err := ParseOrigin("http://[fe80::1%25eth0]"); err == nil || !strings.Contains(err.Error(), "IPv6 zone") {
+		t.Errorf("zone in an origin: %v", err)
+	}
+}

@@ -47,6 +47,10 @@ func ParseOrigin(s string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%q is not an origin: %v", s, err)
 	}
+	if strings.Contains(host, "%") {
+		// Browsers accept no zone in an IPv6 literal, so no Origin has one.
+		return "", fmt.Errorf("%q is not an origin: an IPv6 zone (%%...) is never part of an origin", s)
+	}
 	return serializeOrigin(strings.ToLower(u.Scheme), host, port), nil
 }
 
@@ -111,6 +115,17 @@ func splitHostPort(u *url.URL) (host, port string, err error) {
 	}
 	if strings.HasSuffix(u.Host, ":") {
 		return "", "", fmt.Errorf("empty port")
+	}
+	// A name (IP literals are bracketed) may hold letters, digits, "-",
+	// "." and "_" once it is in ASCII form: Go's parser lets more through
+	// (a decoded "%", "*", "!"), none of which a browser or the probe
+	// would send.
+	if !strings.HasPrefix(u.Host, "[") {
+		for i := 0; i < len(host); i++ {
+			if c := host[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_') {
+				return "", "", fmt.Errorf("host %q has characters not allowed in a host name", host)
+			}
+		}
 	}
 	return host, port, nil
 }
