@@ -505,7 +505,7 @@ func (v *validator) keys(raw map[string]any) map[string][]string {
 			v.fail(k, "want a key or a list of keys, got %s", tomlType(val))
 			continue
 		}
-		var keys []string
+		keys := []string{} // an empty list unbinds the action; keep it (nil would vanish from Redacted)
 		for _, s := range list {
 			if s == "" {
 				v.fail(k, "empty key name")
