@@ -243,10 +243,16 @@ func (x *executor) send(ctx context.Context, b *Batch, r *Request) RequestResult
 		default:
 			rr.Status = status
 			rep := b.interpret(status, hdr, body)
-			rr.OK, rr.NotCached, rr.IDs, rr.Message = rep.ok, rep.notCached, rep.ids, rep.message
+			// Provider answers are server text: escape them here, once, so
+			// every consumer (CLI, TUI, audit log) gets terminal-safe
+			// messages whatever the provider's JSON decoded to.
+			rr.OK, rr.NotCached, rr.IDs, rr.Message = rep.ok, rep.notCached, rep.ids, termsafe.String(rep.message)
+			for i, id := range rr.IDs {
+				rr.IDs[i] = termsafe.String(id)
+			}
 			if !rep.ok {
-				rr.Err = errors.New(rep.errText)
-				rr.Message = rep.errText
+				rr.Message = termsafe.String(rep.errText)
+				rr.Err = errors.New(rr.Message)
 			}
 			if d, ok := budgetSpent(hdr); ok {
 				x.pause = min(d, pol.MaxWait)

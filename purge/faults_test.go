@@ -281,3 +281,42 @@ func TestCancelDuringRetryAfter(t *testing.T) {
 		t.Errorf("audit %+v", a)
 	}
 }
+
+// TestProviderMessagesAreTerminalSafe: text a provider puts in its JSON
+// (here decoded ESC, BEL, CR and LF) reaches every result and rendering
+// escaped.
+func TestProviderMessagesAreTerminalSafe(t *testing.T) {
+	for _, c := range []struct {
+		provider string
+		body     string
+	}{
+		{config.PurgeCloudflare, `{"success":false,"errors":[{"code":1,"message":"bad \u001b]52;c;cHduZWQ=\u0007 thing\nX"}],"messages":[],"result":null}`},
+		{config.PurgeFastly, `{"msg":"nope \u001b[2J","detail":"line\rover"}`},
+	} {
+		t.Run(c.provider, func(t *testing.T) {
+			api := newFakeAPI(t, func(n int, w http.ResponseWriter, r *http.Request) { writeJSON(w, 400, c.body) })
+			e := config.Purge{Provider: c.provider, APIBase: api.URL, ZoneID: "zone1", BatchSize: 30, TokenEnv: "TOK"}
+			job, err := Prepare(urlPlan(t, []string{"https://cdn.example.com/a.js"}, "https://app.example.com"),
+				Options{Providers: []config.Purge{e}, Getenv: testEnv(map[string]string{"TOK": testToken})})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Execute(context.Background(), job, ExecOptions{Retry: fastRetry, Sleep: (&sleepRecorder{}).sleep})
+			if !errors.Is(err, ErrAPI) {
+				t.Fatalf("want ErrAPI, got %v", err)
+			}
+			texts := everyRendering(t, job, res, err)
+			for _, rr := range res.Requests {
+				texts = append(texts, rr.Message, fmt.Sprint(rr.Err))
+			}
+			for _, s := range texts {
+				if strings.ContainsAny(s, "\x1b\x07\r") {
+					t.Errorf("server control bytes reached a result: %q", s)
+				}
+			}
+			if !strings.Contains(texts[len(texts)-2], `\x1b`) {
+				t.Errorf("the escape should stay visible as \\x1b: %q", texts[len(texts)-2])
+			}
+		})
+	}
+}
