@@ -158,10 +158,14 @@ func TestFastJSONFallsBackPerType(t *testing.T) {
 		t.Fatalf("some report type is not known: %+v (%s)", all, shapeMismatch())
 	}
 	for name, k := range map[string]knownTypes{
-		"none":            {},
-		"all":             all,
-		"response only":   func() knownTypes { k := all; k.response = false; return k }(),
-		"leaves unknown":  func() knownTypes { k := all; k.header, k.diffValue, k.probeError, k.timing = false, false, false, false; return k }(),
+		"none":          {},
+		"all":           all,
+		"response only": func() knownTypes { k := all; k.response = false; return k }(),
+		"leaves unknown": func() knownTypes {
+			k := all
+			k.header, k.diffValue, k.probeError, k.timing = false, false, false, false
+			return k
+		}(),
 		"only the target": {target: true},
 	} {
 		e := jsonEnc{known: &k}
