@@ -1,0 +1,99 @@
+package tui
+
+import (
+	"bytes"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/corscope/corscope/internal/hostile"
+	"github.com/corscope/corscope/probe"
+)
+
+var summaryRE = regexp.MustCompile(`✓ (\d+) done(?: · ✗ (\d+) error)?|✗ (\d+) error`)
+
+// TestHostileServersThroughTheView points the real engine at every server
+// of the hostile kit at once (terminal controls, invalid bytes, huge and
+// endless answers, stalls, resets, malformed and non-HTTP replies, redirect
+// loops, bad certificates), waits until every target has an outcome, opens
+// each target's detail view and pages through it, and checks that the
+// program neither hangs nor panics and that nothing it wrote would drive
+// the terminal.
+func TestHostileServersThroughTheView(t *testing.T) {
+	eng, err := probe.New(probe.Config{Timeout: 300 * time.Millisecond, FollowRedirects: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	cases := hostile.Cases()
+	opt := Options{Engine: eng, Plan: observePlan, Origins: []string{appOrigin}}
+	for _, c := range cases {
+		srv := hostile.Start(t, c.Case)
+		opt.URLs = append(opt.URLs, mustURL(t, srv.URL))
+	}
+	tm := program(t, opt, 160, 48)
+	start := time.Now()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		all := summaryRE.FindAllSubmatch(b, -1)
+		if len(all) == 0 {
+			return false
+		}
+		last, n := all[len(all)-1], 0
+		for _, g := range last[1:] {
+			v, _ := strconv.Atoi(string(g))
+			n += v
+		}
+		return n == len(cases)
+	}, teatest.WithDuration(20*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	// Every request is bounded by its timeout: 10 sequential steps per
+	// target, targets in parallel.
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the hostile targets took %s", d)
+	}
+	for i := range cases {
+		if i > 0 {
+			tm.Type("j")
+		}
+		tm.Send(tea.KeyMsg{Type: tea.KeyTab})   // to the matrix
+		tm.Send(tea.KeyMsg{Type: tea.KeyEnter}) // detail of the selected variant
+		tm.Send(tea.KeyMsg{Type: tea.KeyPgDown})
+		tm.Send(tea.KeyMsg{Type: tea.KeyPgDown})
+		tm.Send(tea.KeyMsg{Type: tea.KeyEsc}) // back to the panes
+		tm.Send(tea.KeyMsg{Type: tea.KeyEsc}) // focus back to the targets
+	}
+	tm.Type("q")
+	out, err := readAll(tm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The walk really reached the failures, and they read as words.
+	for _, want := range []string{"not an HTTP response", "certificate", "timeout", "malformed"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("the view never showed %q", want)
+		}
+	}
+	checkOutput(t, out)
+	if err := hostile.CheckTerminal(stripOwnSequences(out)); err != nil {
+		t.Error(err)
+	}
+}
+
+func readAll(tm *teatest.TestModel) ([]byte, error) {
+	var b bytes.Buffer
+	_, err := b.ReadFrom(tm.FinalOutput(nil, teatest.WithFinalTimeout(5*time.Second)))
+	return b.Bytes(), err
+}
+
+// ownSequence matches what Bubble Tea's renderer itself writes (CSI cursor
+// moves, erases, mode switches) and its carriage returns. What is left
+// after removing them must hold nothing a terminal would act on; server
+// text that survived unescaped would show up there (an OSC, a BEL, a C1, a
+// bidi control, an invalid byte), and checkOutput catches the CSI forms
+// the hostile servers send.
+var ownSequence = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]|\r`)
+
+func stripOwnSequences(out []byte) []byte { return ownSequence.ReplaceAll(out, nil) }
