@@ -169,7 +169,7 @@ func (a *app) runPurge(ctx context.Context, f *purgeFlags, args []string) error 
 
 	fmt.Fprintln(a.stdout, "purge:")
 	res, execErr := purge.Execute(ctx, job, purge.ExecOptions{Timeout: f.timeout, OnResult: func(r purge.RequestResult) {
-		a.printRequestResult(job, r)
+		a.printRequestResult(r)
 	}})
 	a.writeAudit(job, res)
 	if execErr != nil {
@@ -239,29 +239,8 @@ func (a *app) confirmPurge(job *purge.Job) error {
 	return usageErr("aborted: nothing was purged")
 }
 
-func (a *app) printRequestResult(job *purge.Job, r purge.RequestResult) {
-	mark := "✓"
-	if !r.OK {
-		mark = "✗"
-	}
-	what := ""
-	if n := len(r.Request.Covers); n == 1 {
-		what = " [" + r.Request.Covers[0].Variant.Label() + "]"
-	} else if n > 1 {
-		what = fmt.Sprintf(" [%d copies]", n)
-	}
-	line := fmt.Sprintf("  %s %s %s%s → %s", mark, r.Request.Method, r.Request.URL, what, r.Message)
-	if len(r.IDs) > 0 {
-		line += " (id " + strings.Join(r.IDs[:min(len(r.IDs), 3)], ", ")
-		if len(r.IDs) > 3 {
-			line += fmt.Sprintf(", +%d", len(r.IDs)-3)
-		}
-		line += ")"
-	}
-	if r.Attempts > 1 {
-		line += fmt.Sprintf(" after %d attempts", r.Attempts)
-	}
-	fmt.Fprintln(a.stdout, termsafe.String(line))
+func (a *app) printRequestResult(r purge.RequestResult) {
+	fmt.Fprintln(a.stdout, "  "+termsafe.String(requestLine(r)))
 }
 
 func (a *app) printVerification(v purge.Verification) {
