@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"github.com/corscope/corscope/cachemodel"
 )
 
@@ -247,4 +249,22 @@ func TestRootTakesProbeFlags(t *testing.T) {
 	if len(rep.Targets) != 1 || *rep.Targets[0].Variants[1].Origin != "https://app.example.com" {
 		t.Fatalf("root with flags: %+v", rep.Targets)
 	}
+}
+
+// TestEveryCommandHasExamples: --help on every command shows how to use it.
+func TestEveryCommandHasExamples(t *testing.T) {
+	a := &app{getenv: func(string) string { return "" }}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Hidden || c.Name() == "help" || c.Name() == "completion" || c.HasParent() && c.Parent().Name() == "completion" {
+			return
+		}
+		if c.Example == "" {
+			t.Errorf("%q has no examples in --help", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(a.newRootCmd())
 }

@@ -119,6 +119,9 @@ func (a *app) newConfigCmd() *cobra.Command {
 		Long: `corscope reads its configuration from --config FILE, else $CORSCOPE_CONFIG,
 else $XDG_CONFIG_HOME/corscope/config.toml (~/.config/corscope/config.toml).
 Flags override the file. config.example.toml documents every key.`,
+		Example: `  corscope config init
+  corscope config check
+  corscope --config ./corscope.toml check https://cdn.example.com/app.js`,
 	}
 	check := &cobra.Command{
 		Use:   "check [FILE]",

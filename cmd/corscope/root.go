@@ -86,9 +86,10 @@ var rootSetup func(a *app, root *cobra.Command) func(cmd *cobra.Command, args []
 
 func (a *app) newVersionCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print corscope's version",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Short:   "Print corscope's version",
+		Example: "  corscope version",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := fmt.Fprintf(a.stdout, "corscope %s\n", versionString())
 			return err
