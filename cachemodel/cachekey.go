@@ -85,8 +85,41 @@ func newDiag(vs []VariantResult, provider Provider, pol Policy) *diag {
 	}
 	if d.isolate {
 		d.facts = d.inferFacts()
+	} else {
+		d.facts = d.inferObserveFacts()
 	}
 	return d
+}
+
+// inferObserveFacts: observe mode probes the real key, whose history is
+// unknown, so most sequences prove nothing. One does: two different origins
+// both served from cache, each with its own Origin in ACAO and no Vary:
+// Origin, means the cache keeps a copy per Origin (or sets ACAO itself after
+// the cache), so the missing Vary cannot mix them up here. Otherwise the
+// facts stay unknown (nil).
+func (d *diag) inferObserveFacts() *CacheKeyFacts {
+	var own []int
+	for i, v := range d.vs {
+		if v.Preflight || v.Response == nil || d.transient(i) || v.Origin == nil || v.CORS.ACAO == nil ||
+			*v.CORS.ACAO != *v.Origin || varyHasOrigin(v) || d.served[i].state != servedCached {
+			continue
+		}
+		own = append(own, i)
+	}
+	for x, i := range own {
+		for _, j := range own[x+1:] {
+			if *d.vs[i].Origin == *d.vs[j].Origin {
+				continue
+			}
+			return &CacheKeyFacts{
+				OriginInKey: ptrBool(true),
+				Cacheable:   ptrBool(true),
+				Evidence: []string{fmt.Sprintf("Origin is in the cache key (or ACAO is set after the cache): %s (%s) and %s (%s) were both served from cache, each with its own Origin in ACAO, without Vary: Origin",
+					d.ref(i), d.served[i].how, d.ref(j), d.served[j].how)},
+			}
+		}
+	}
+	return nil
 }
 
 // statusServed reads the normalised cache status: a vendor status header

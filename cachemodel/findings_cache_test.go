@@ -376,3 +376,40 @@ func TestCacheFixesNameTheProvider(t *testing.T) {
 		t.Errorf("unknown provider: %s", fix)
 	}
 }
+
+// In observe mode, two origins each served their own grant from cache
+// without Vary: Origin prove the cache keys on Origin, so the missing Vary
+// is only informational; one origin served another's grant is not such
+// proof.
+func TestObserveInfersOriginInKey(t *testing.T) {
+	u, _ := ParseTargetURL("https://cdn.example.com/keyed.json")
+	plan := BuildObservePlan(0, u, PlanOptions{Origins: []string{"https://app.example.com", "https://admin.example.com"}, Rounds: 2})
+	run := func(acaoFor func(origin string) string) TargetReport {
+		obs := make([]Observation, len(plan.Steps))
+		for i, s := range plan.Steps {
+			h := Headers{{"Cache-Control", "public, max-age=300"}, {"CF-Cache-Status", map[bool]string{true: "MISS", false: "HIT"}[s.Round == 1]}}
+			if s.Variant.HasOrigin() && s.Variant.Kind == KindConfigured {
+				h = append(h, Header{"Access-Control-Allow-Origin", acaoFor(s.Variant.Origin)})
+			}
+			obs[i] = Observation{Response: &Response{Status: 200, Headers: h}}
+		}
+		return Analyze(plan, obs, AnalyzeOptions{})
+	}
+	rule := func(rep TargetReport) *Finding {
+		for i := range rep.Findings {
+			if rep.Findings[i].Rule == RuleVaryOriginMissing {
+				return &rep.Findings[i]
+			}
+		}
+		return nil
+	}
+	keyed := run(func(o string) string { return o })
+	f := rule(keyed)
+	if f == nil || f.Severity != SevInfo || keyed.CacheKey == nil || keyed.CacheKey.OriginInKey == nil || !*keyed.CacheKey.OriginInKey {
+		t.Fatalf("per-Origin copies: want vary-origin-missing at info and origin_in_key true; got %+v, %+v", f, keyed.CacheKey)
+	}
+	poisoned := run(func(string) string { return "https://app.example.com" })
+	if poisoned.CacheKey != nil {
+		t.Fatalf("one grant served to both origins proves nothing about the key: %+v", poisoned.CacheKey)
+	}
+}
