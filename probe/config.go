@@ -178,6 +178,12 @@ func parseIPAddr(s string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("address %q is not an IP address", s)
 	}
+	if a.Zone() != "" {
+		// A zone ("fe80::1%eth0") names a local interface: it is not an
+		// address an edge could have, and it does not survive being
+		// written back into a URL authority.
+		return "", fmt.Errorf("address %q has an IPv6 zone; give the address alone", s)
+	}
 	return a.String(), nil
 }
 
