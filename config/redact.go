@@ -21,7 +21,7 @@ func (c Config) Redacted() string {
 		Theme:   c.Theme,
 		Color:   c.Color,
 		Origins: nonNil(c.Origins),
-		Probe: outProbe{
+		Probe: rawProbe{
 			Timeout:         c.Probe.Timeout.String(),
 			Concurrency:     c.Probe.Concurrency,
 			Rate:            c.Probe.Rate,
@@ -39,7 +39,7 @@ func (c Config) Redacted() string {
 			RequestMethod:   c.Probe.RequestMethod,
 			RequestHeaders:  nonNil(c.Probe.RequestHeaders),
 		},
-		Policy: outPolicy{Allow: nonNil(c.Policy.Allow), FailOn: c.Policy.FailOn},
+		Policy: rawPolicy{Allow: nonNil(c.Policy.Allow), FailOn: c.Policy.FailOn},
 		Keys:   c.Keys,
 	}
 	for _, r := range c.Probe.Resolve {
@@ -93,36 +93,12 @@ type outFile struct {
 	Theme   string                       `toml:"theme"`
 	Color   string                       `toml:"color"`
 	Origins []string                     `toml:"origins"`
-	Probe   outProbe                     `toml:"probe"`
-	Policy  outPolicy                    `toml:"policy"`
+	Probe   rawProbe                     `toml:"probe"` // Timeout and BodyLimit hold strings here
+	Policy  rawPolicy                    `toml:"policy"`
 	Targets []outTarget                  `toml:"targets,omitempty"`
 	Purge   []outPurge                   `toml:"purge,omitempty"`
 	Keys    map[string][]string          `toml:"keys,omitempty"`
 	Themes  map[string]map[string]string `toml:"themes,omitempty"`
-}
-
-type outProbe struct {
-	Timeout         string   `toml:"timeout"`
-	Concurrency     int      `toml:"concurrency"`
-	Rate            float64  `toml:"rate"`
-	Rounds          int      `toml:"rounds"`
-	BodyLimit       string   `toml:"body_limit"`
-	UserAgent       string   `toml:"user_agent"`
-	Headers         []string `toml:"headers"`
-	Proxy           string   `toml:"proxy"`
-	Resolve         []string `toml:"resolve"`
-	Insecure        bool     `toml:"insecure"`
-	FollowRedirects int      `toml:"follow_redirects"`
-	Mode            string   `toml:"mode"`
-	CacheBuster     string   `toml:"cache_buster"`
-	Preflight       bool     `toml:"preflight"`
-	RequestMethod   string   `toml:"request_method"`
-	RequestHeaders  []string `toml:"request_headers"`
-}
-
-type outPolicy struct {
-	Allow  []string `toml:"allow"`
-	FailOn string   `toml:"fail_on"`
 }
 
 type outTarget struct {
