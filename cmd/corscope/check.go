@@ -356,6 +356,7 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 // targetSpec is one URL to probe, with the per-target settings a config
 // file can give it.
 type targetSpec struct {
+	raw     string   // as given; url is set once it validates
 	url     *url.URL
 	origins []string // nil: the run's origins; non-nil (even empty): these instead
 	headers cachemodel.Headers
@@ -387,7 +388,7 @@ func (a *app) collectTargets(args []string, fromConfig []config.Target) ([]targe
 	var specs []targetSpec
 	for _, arg := range args {
 		if arg != "-" {
-			specs = append(specs, targetSpec{url: &url.URL{Opaque: arg}})
+			specs = append(specs, targetSpec{raw: arg})
 			continue
 		}
 		lines, err := readURLLines(a.stdin)
@@ -395,12 +396,12 @@ func (a *app) collectTargets(args []string, fromConfig []config.Target) ([]targe
 			return nil, usageErr("reading URLs from stdin: %v", err)
 		}
 		for _, l := range lines {
-			specs = append(specs, targetSpec{url: &url.URL{Opaque: l}})
+			specs = append(specs, targetSpec{raw: l})
 		}
 	}
 	if len(args) == 0 {
 		for _, t := range fromConfig {
-			specs = append(specs, targetSpec{url: &url.URL{Opaque: t.URL}, origins: t.Origins, headers: t.Headers})
+			specs = append(specs, targetSpec{raw: t.URL, origins: t.Origins, headers: t.Headers})
 		}
 	}
 	if len(specs) == 0 {
@@ -410,7 +411,7 @@ func (a *app) collectTargets(args []string, fromConfig []config.Target) ([]targe
 	out := specs[:0]
 	dups := 0
 	for _, sp := range specs {
-		u, err := cachemodel.ParseTargetURL(sp.url.Opaque)
+		u, err := cachemodel.ParseTargetURL(sp.raw)
 		if err != nil {
 			return nil, usageErr("%v", err)
 		}
