@@ -356,7 +356,7 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 // targetSpec is one URL to probe, with the per-target settings a config
 // file can give it.
 type targetSpec struct {
-	raw     string   // as given; url is set once it validates
+	raw     string // as given; url is set once it validates
 	url     *url.URL
 	origins []string // nil: the run's origins; non-nil (even empty): these instead
 	headers cachemodel.Headers
