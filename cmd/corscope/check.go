@@ -282,12 +282,7 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	if err != nil {
 		return err
 	}
-	// The policy's origins are sent too: they are the ones that matter.
-	for _, a := range pol.Allow {
-		if a != "*" && a != "null" && !contains(opt.Origins, a) {
-			opt.Origins = append(opt.Origins, a)
-		}
-	}
+	opt.Origins = withPolicyOrigins(opt.Origins, pol)
 	pcfg, err := f.probeConfig()
 	if err != nil {
 		return err
@@ -367,12 +362,7 @@ type targetSpec struct {
 // extra headers.
 func (t targetSpec) planOptions(opt cachemodel.PlanOptions, pol cachemodel.Policy, originsFromFlags bool) cachemodel.PlanOptions {
 	if t.origins != nil && !originsFromFlags {
-		opt.Origins = append([]string(nil), t.origins...)
-		for _, a := range pol.Allow {
-			if a != "*" && a != "null" && !contains(opt.Origins, a) {
-				opt.Origins = append(opt.Origins, a)
-			}
-		}
+		opt.Origins = withPolicyOrigins(append([]string(nil), t.origins...), pol)
 	}
 	if len(t.headers) > 0 {
 		opt.Headers = append(append(cachemodel.Headers(nil), opt.Headers...), t.headers...)
@@ -441,6 +431,18 @@ func readURLLines(r io.Reader) ([]string, error) {
 		out = append(out, line)
 	}
 	return out, sc.Err()
+}
+
+// withPolicyOrigins adds the policy's allowed origins to those sent: they
+// are the ones that matter ("*" and "null" are not origins to send as
+// configured ones; null is always sent).
+func withPolicyOrigins(origins []string, pol cachemodel.Policy) []string {
+	for _, a := range pol.Allow {
+		if a != "*" && a != "null" && !contains(origins, a) {
+			origins = append(origins, a)
+		}
+	}
+	return origins
 }
 
 func contains(list []string, s string) bool {
