@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -438,20 +439,11 @@ func readURLLines(r io.Reader) ([]string, error) {
 // configured ones; null is always sent).
 func withPolicyOrigins(origins []string, pol cachemodel.Policy) []string {
 	for _, a := range pol.Allow {
-		if a != "*" && a != "null" && !contains(origins, a) {
+		if a != "*" && a != "null" && !slices.Contains(origins, a) {
 			origins = append(origins, a)
 		}
 	}
 	return origins
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // collectURLs is collectTargets for commands that take only URLs.

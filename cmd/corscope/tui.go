@@ -181,11 +181,7 @@ func (a *app) tuiOptions(ctx context.Context, f *tuiFlags, fs *pflag.FlagSet, cf
 	if err != nil {
 		return none, nil, err
 	}
-	for _, o := range pol.Allow {
-		if o != "*" && o != "null" && !contains(opt.Origins, o) {
-			opt.Origins = append(opt.Origins, o)
-		}
-	}
+	opt.Origins = withPolicyOrigins(opt.Origins, pol)
 	pcfg, err := f.probeConfig()
 	if err != nil {
 		return none, nil, err
@@ -233,7 +229,7 @@ func (a *app) tuiOptions(ctx context.Context, f *tuiFlags, fs *pflag.FlagSet, cf
 			po = spec.planOptions(opt, pol, f.originsFromFlags)
 		}
 		for _, o := range req.Origins {
-			if !contains(base, o) && !contains(po.Origins, o) {
+			if !slices.Contains(base, o) && !slices.Contains(po.Origins, o) {
 				po.Origins = append(append([]string(nil), po.Origins...), o)
 			}
 		}
