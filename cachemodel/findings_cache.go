@@ -179,11 +179,7 @@ func ruleCacheServedWrongOrigin(d *diag) []Finding {
 	if len(hits) > 1 {
 		msg += fmt.Sprintf(" (%d requests affected)", len(hits))
 	}
-	fix := fixVaryOrigin + " " + cacheKeyFix(d.provider)
-	if varyIgnored {
-		fix = varyIgnoredFix(d.provider)
-	}
-	return d.finding(RuleCacheServedWrongOrigin, SevHigh, msg, fix, ev, primary)
+	return d.finding(RuleCacheServedWrongOrigin, SevHigh, msg, servedAcrossOriginsFix(d.provider, varyIgnored), ev, primary)
 }
 
 func ruleCacheServedWithoutACAO(d *diag) []Finding {
@@ -206,11 +202,7 @@ func ruleCacheServedWithoutACAO(d *diag) []Finding {
 	}
 	msg := fmt.Sprintf("A CORS request from %s got a stored response without ACAO although the server grants that origin when asked: the copy was made for a request without Origin (a plain <script>, <img> or font load) or from an origin that is not allowed, and breaks CORS until it expires",
 		*d.vs[primary[0]].Origin)
-	fix := fixVaryOrigin + " " + cacheKeyFix(d.provider)
-	if varyIgnored {
-		fix = varyIgnoredFix(d.provider)
-	}
-	return d.finding(RuleCacheServedWithoutACAO, SevMedium, msg, fix, ev, primary)
+	return d.finding(RuleCacheServedWithoutACAO, SevMedium, msg, servedAcrossOriginsFix(d.provider, varyIgnored), ev, primary)
 }
 
 // ruleCDNIgnoresVary: the response says Vary: Origin, yet the cache served

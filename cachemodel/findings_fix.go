@@ -40,3 +40,13 @@ func varyIgnoredFix(p Provider) string {
 	}
 	return "The origin already sends Vary: Origin; the cache must honour it or key on Origin. " + cacheKeyFix(p)
 }
+
+// servedAcrossOriginsFix is the fix when a cache served one Origin's copy
+// to another: the origin-side Vary fix, unless the stored copy already said
+// Vary: Origin, in which case only the cache can be at fault.
+func servedAcrossOriginsFix(p Provider, varyIgnored bool) string {
+	if varyIgnored {
+		return varyIgnoredFix(p)
+	}
+	return fixVaryOrigin + " " + cacheKeyFix(p)
+}
