@@ -119,22 +119,7 @@ func (d detailModel) Update(msg tea.Msg) (detailModel, tea.Cmd) {
 	if !ok {
 		return d, nil
 	}
-	k := d.c.keys
-	page := max(d.h-1, 1)
-	switch {
-	case key.Matches(km, k.Up):
-		d.off--
-	case key.Matches(km, k.Down):
-		d.off++
-	case key.Matches(km, k.PageUp):
-		d.off -= page
-	case key.Matches(km, k.PageDown):
-		d.off += page
-	case key.Matches(km, k.Home):
-		d.off = 0
-	case key.Matches(km, k.End):
-		d.off = len(d.lines)
-	}
+	d.off, _ = d.c.keys.moveLinear(km, d.off, max(d.h-1, 1), d.maxOff())
 	d.off = clampInt(d.off, 0, d.maxOff())
 	return d, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
 )
 
 // KeyMap is every key binding, one field per intent. Bindings are turned
@@ -189,4 +190,25 @@ func (k *KeyMap) FullHelp() [][]key.Binding {
 		{k.Reprobe, k.ReprobeAll, k.Cancel, k.Mode, k.Isolate, k.Purge, k.PurgeAll, k.AddURL, k.AddOrigin},
 		{k.Export, k.Theme, k.Help, k.Quit},
 	}
+}
+
+// moveLinear applies a vertical movement key to a position in a list of
+// last+1 lines: up/down by one, page by page, home/end to the ends. The
+// caller clamps. ok is false when km is not a movement key.
+func (k *KeyMap) moveLinear(km tea.KeyMsg, pos, page, last int) (next int, ok bool) {
+	switch {
+	case key.Matches(km, k.Up):
+		return pos - 1, true
+	case key.Matches(km, k.Down):
+		return pos + 1, true
+	case key.Matches(km, k.PageUp):
+		return pos - page, true
+	case key.Matches(km, k.PageDown):
+		return pos + page, true
+	case key.Matches(km, k.Home):
+		return 0, true
+	case key.Matches(km, k.End):
+		return last, true
+	}
+	return pos, false
 }

@@ -111,24 +111,11 @@ func (t targetsModel) Update(msg tea.Msg) (targetsModel, tea.Cmd) {
 	if !ok {
 		return t, nil
 	}
-	k := t.c.keys
-	page := max(t.h-1, 1)
-	switch {
-	case key.Matches(km, k.Up):
-		t.cursor--
-	case key.Matches(km, k.Down):
-		t.cursor++
-	case key.Matches(km, k.PageUp):
-		t.cursor -= page
-	case key.Matches(km, k.PageDown):
-		t.cursor += page
-	case key.Matches(km, k.Home):
-		t.cursor = 0
-	case key.Matches(km, k.End):
-		t.cursor = len(t.visible) - 1
-	default:
+	cur, moved := t.c.keys.moveLinear(km, t.cursor, max(t.h-1, 1), len(t.visible)-1)
+	if !moved {
 		return t, nil
 	}
+	t.cursor = cur
 	t.follow()
 	return t, nil
 }
