@@ -17,6 +17,12 @@ func init() { subcommands = append(subcommands, (*app).newConfigCmd) }
 // --config, else $CORSCOPE_CONFIG, else the XDG default (absent is fine).
 func (a *app) loadConfig(cmd *cobra.Command) (config.Config, error) {
 	path, _ := cmd.Flags().GetString("config")
+	return a.loadConfigAt(path)
+}
+
+// loadConfigAt loads the file at path ("": $CORSCOPE_CONFIG, else the
+// XDG default) and warns on stderr when it is readable by others.
+func (a *app) loadConfigAt(path string) (config.Config, error) {
 	cfg, err := config.Discover(path, a.getenv)
 	if err != nil {
 		return cfg, usageErr("%v", err)
@@ -134,18 +140,15 @@ Flags override the file. config.example.toml documents every key.`,
 			if len(args) == 1 {
 				path = args[0]
 			}
-			cfg, err := config.Discover(path, a.getenv)
+			cfg, err := a.loadConfigAt(path)
 			if err != nil {
-				return usageErr("%v", err)
+				return err
 			}
 			src := cfg.Source
 			if src == "" {
 				src = "built-in defaults (no configuration file found)"
 			}
 			fmt.Fprintf(a.stderr, "corscope: %s: ok\n", src)
-			if w := cfg.PermissionWarning(); w != "" {
-				fmt.Fprintf(a.stderr, "corscope: %s\n", oneLine(w))
-			}
 			_, err = fmt.Fprint(a.stdout, cfg.Redacted())
 			return err
 		},

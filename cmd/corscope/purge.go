@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/corscope/corscope/cachemodel"
-	"github.com/corscope/corscope/config"
 	"github.com/corscope/corscope/internal/termsafe"
 	"github.com/corscope/corscope/probe"
 	"github.com/corscope/corscope/purge"
@@ -126,12 +125,9 @@ func (a *app) runPurge(ctx context.Context, f *purgeFlags, args []string) error 
 			return err
 		}
 	}
-	cfg, err := a.loadPurgeConfig(f.configPath)
+	cfg, err := a.loadConfigAt(f.configPath)
 	if err != nil {
 		return err
-	}
-	if w := cfg.PermissionWarning(); w != "" {
-		fmt.Fprintf(a.stderr, "corscope: %s\n", w)
 	}
 	origins := cfg.Origins
 	if len(f.origins) > 0 {
@@ -204,17 +200,6 @@ func (a *app) runPurge(ctx context.Context, f *purgeFlags, args []string) error 
 		return &exitError{code: exitFindings, err: fmt.Errorf("%d of %d cached %s still cached after the purge", n, len(v.Checks), purgePlural(len(v.Checks), "copy", "copies"))}
 	}
 	return nil
-}
-
-// loadPurgeConfig reads the config file that holds the [[purge]] entries:
-// --config, else $CORSCOPE_CONFIG, else the default location, where a
-// missing file just means no providers.
-func (a *app) loadPurgeConfig(flagPath string) (config.Config, error) {
-	cfg, err := config.Discover(flagPath, a.getenv)
-	if err != nil {
-		return cfg, usageErr("%v", err)
-	}
-	return cfg, nil
 }
 
 // confirmPurge shows the plan and asks on a terminal; without one it
