@@ -6,8 +6,11 @@
 // header order, name case and duplicates. Bodies are never downloaded whole:
 // at most Config.BodyLimit bytes are read, then the connection is dropped.
 //
-// fasthttp serialises requests and parses responses, but the engine owns
-// connections (keep-alive pool, dialing, proxies, TLS, deadlines) so that it
-// can abort a request the moment its context is cancelled, time each phase,
-// and leave no goroutine behind. No fasthttp type appears in the API.
+// The engine writes the request bytes itself and copies the response header
+// lines out of the read buffer; fasthttp only parses the same header block
+// for framing (Content-Length, chunked, keep-alive) and streams the body.
+// The engine owns connections (keep-alive pool, dialing, proxies, TLS,
+// deadlines) so that it can abort a request the moment its context is
+// cancelled, time each phase, and leave no goroutine behind. No fasthttp type
+// appears in the API.
 package probe
