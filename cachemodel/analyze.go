@@ -106,7 +106,7 @@ func corsInfo(step Step, r *Response) CORSInfo {
 		ci.ACAO = &v
 		ci.ACAOCount = len(ao.Lines)
 	}
-	if v, ok := r.Headers.Combined("Access-Control-Allow-Credentials"); ok {
+	if v, ok := r.Headers.Combined(hdrACAC); ok {
 		ci.ACAC = &v
 	}
 	if vary := ParseVary(r.Headers); vary.Present {

@@ -6,15 +6,6 @@ import (
 	"strings"
 )
 
-// Header names of the CORS protocol, as browsers look them up
-// (case-insensitively).
-const (
-	corsHeaderACAO = "Access-Control-Allow-Origin"
-	corsHeaderACAC = "Access-Control-Allow-Credentials"
-	corsHeaderACAM = "Access-Control-Allow-Methods"
-	corsHeaderACAH = "Access-Control-Allow-Headers"
-)
-
 // CheckCORS is the Fetch standard's CORS check: would a browser that sent
 // Origin: requestOrigin with the given credentials mode hand this response
 // to the page?
@@ -32,7 +23,7 @@ const (
 // Leading and trailing spaces and tabs of each line are dropped first, as
 // any HTTP parser does before a browser sees the value.
 func CheckCORS(requestOrigin string, h Headers, mode CredentialsMode) CORSCheck {
-	acao, n := corsGet(h, corsHeaderACAO)
+	acao, n := corsGet(h, hdrACAO)
 	if n == 0 {
 		return CORSCheck{Reason: ReasonMissingACAO,
 			Detail: fmt.Sprintf("no ACAO header for Origin %q", requestOrigin)}
@@ -55,7 +46,7 @@ func CheckCORS(requestOrigin string, h Headers, mode CredentialsMode) CORSCheck 
 	if mode == Anonymous {
 		return CORSCheck{Allowed: true}
 	}
-	acac, m := corsGet(h, corsHeaderACAC)
+	acac, m := corsGet(h, hdrACAC)
 	switch {
 	case m == 0:
 		return CORSCheck{Reason: ReasonACACMissing,

@@ -223,7 +223,7 @@ func (d *diag) describe(i int) string {
 	if c := v.CORS.ACAC; c != nil {
 		parts = append(parts, "ACAC "+strconv.Quote(*c))
 	}
-	if vary, ok := v.Response.Headers.Combined("Vary"); ok {
+	if vary, ok := v.Response.Headers.Combined(hdrVary); ok {
 		parts = append(parts, "Vary "+strconv.Quote(vary))
 	} else {
 		parts = append(parts, "no Vary")

@@ -24,7 +24,7 @@ func ruleWildcard(d *diag) []Finding {
 		if v.Response == nil || d.transient(i) || !ParseAllowOrigin(v.Response.Headers).Wildcard {
 			continue
 		}
-		if acac, ok := v.Response.Headers.Combined("Access-Control-Allow-Credentials"); ok && strings.EqualFold(strings.TrimSpace(acac), "true") {
+		if acac, ok := v.Response.Headers.Combined(hdrACAC); ok && strings.EqualFold(strings.TrimSpace(acac), "true") {
 			creds = append(creds, i)
 			continue
 		}

@@ -5,7 +5,8 @@ import (
 	"strings"
 )
 
-// Response header names the CORS parsers read.
+// Response header names the CORS parsers and the CORS check read (looked up
+// case-insensitively, as browsers do).
 const (
 	hdrACAO = "Access-Control-Allow-Origin"
 	hdrACAC = "Access-Control-Allow-Credentials"

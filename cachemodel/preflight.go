@@ -39,13 +39,13 @@ func CheckPreflight(req PreflightRequest, status int, h Headers) CORSCheck {
 		return CORSCheck{Reason: ReasonPreflightStatus,
 			Detail: fmt.Sprintf("preflight answered status %d; a browser needs 2xx", status)}
 	}
-	acam := h.Values(corsHeaderACAM)
+	acam := h.Values(hdrACAM)
 	methods, okM := ParseFieldList(acam)
 	if !okM {
 		return CORSCheck{Reason: ReasonBadAllowList,
 			Detail: fmt.Sprintf("ACAM %q is not a comma-separated list of methods", strings.Join(acam, ", "))}
 	}
-	acah := h.Values(corsHeaderACAH)
+	acah := h.Values(hdrACAH)
 	names, okH := ParseFieldList(acah)
 	if !okH {
 		return CORSCheck{Reason: ReasonBadAllowList,
