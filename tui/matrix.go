@@ -446,6 +446,15 @@ func (m *matrixModel) isEvidence(ri, ci int) bool {
 	return m.evidence != nil && m.evidence[ri][ci]
 }
 
+// moreLeft is the label-column note on how many columns are scrolled off
+// to the left; empty when none are.
+func moreLeft(hidden int) string {
+	if hidden <= 0 {
+		return ""
+	}
+	return "◀ " + strconv.Itoa(hidden) + " more"
+}
+
 func colWidth(c gridCol) int { return clampInt(c.width+1, minColWidth, maxColWidth) }
 
 // viewNormal: fields down, variants across.
@@ -456,10 +465,7 @@ func (m *matrixModel) viewNormal() ([]string, string) {
 	widths := m.colWidth(avail)
 	off, end := window(len(g.cols), m.varOff, -1, avail, widths)
 
-	left := ""
-	if off > 0 {
-		left = "◀ " + strconv.Itoa(off) + " more"
-	}
+	left := moreLeft(off)
 	right := ""
 	if end < len(g.cols) {
 		right = " ▶"
@@ -515,10 +521,7 @@ func (m *matrixModel) viewTransposed() ([]string, string) {
 	fieldW := m.fieldWidth(avail)
 	offF, endF := window(len(g.rows), m.fieldOff, -1, avail, fieldW)
 
-	left := ""
-	if offF > 0 {
-		left = "◀ " + strconv.Itoa(offF) + " more"
-	}
+	left := moreLeft(offF)
 	var head strings.Builder
 	head.WriteString(st.Muted.Render(fit(left, labelW)))
 	for ri := offF; ri < endF; ri++ {
