@@ -299,25 +299,10 @@ func pfMIMEEssence(v string) string {
 		rest = rest[:semi]
 	}
 	sub := strings.TrimRight(rest, " \t\r\n")
-	if !pfIsToken(typ) || !pfIsToken(sub) {
+	if !isToken(typ) || !isToken(sub) {
 		return ""
 	}
 	return strings.ToLower(typ) + "/" + strings.ToLower(sub)
-}
-
-func pfIsToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-			strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // pfSafelistedRange is Fetch's "parse a single range header value" without
