@@ -134,8 +134,9 @@ func errorLines(s string) []string {
 	return out
 }
 
-// oneLine keeps an error message on a single line.
+// oneLine keeps a message on a single line and escapes what is left of
+// control characters: warnings quote paths and errors from elsewhere.
 func oneLine(s string) string {
 	s = strings.TrimSpace(s)
-	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	return termsafe.String(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s))
 }
