@@ -15,8 +15,11 @@ import (
 // those steps are not sent: they are reported to the runner as withheld
 // (which it needs to complete the target) and trimmed before analysis.
 type IsolateEngine struct {
-	Inner       Engine
-	Concurrency int // targets in flight in each phase
+	Inner Engine
+	// Concurrency bounds the targets whose adversarial phase runs at once.
+	// The first phase is a single Inner.Run over every target, so the
+	// inner engine's own concurrency bounds it.
+	Concurrency int
 
 	mu       sync.Mutex
 	withheld map[int]bool
@@ -46,6 +49,9 @@ func (e *IsolateEngine) Withheld(target int) bool {
 	return e.withheld[target]
 }
 
+// Run implements Engine: the cache experiments of every target first, then
+// each target's adversarial steps once its experiments are in, or withheld
+// observations for them when that is not safe. It closes out on return.
 func (e *IsolateEngine) Run(ctx context.Context, plans []cachemodel.TargetPlan, out chan<- cachemodel.Observation) error {
 	defer close(out)
 	heads := make([]cachemodel.TargetPlan, len(plans))
