@@ -17,14 +17,13 @@ import (
 // The document is rebuilt from its source on resize, so wrapping always
 // fits.
 type detailModel struct {
-	c      *common
-	w, h   int
-	title  string
-	build  func(w int) []string
-	lines  []string
-	off    int
-	curl   string // non-empty when y can copy something
-	isCurl bool
+	c     *common
+	w, h  int
+	title string
+	build func(w int) []string
+	lines []string
+	off   int
+	curl  string // non-empty when y can copy something
 }
 
 func newDetail(c *common) detailModel { return detailModel{c: c} }
