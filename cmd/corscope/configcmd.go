@@ -33,10 +33,16 @@ func (a *app) loadConfigAt(path string) (config.Config, error) {
 	return cfg, nil
 }
 
+// unsetIn reports whether a flag exists on fs but was not given on the
+// command line: only those take their value from the configuration.
+func unsetIn(fs *pflag.FlagSet) func(name string) bool {
+	return func(name string) bool { return fs.Lookup(name) != nil && !fs.Changed(name) }
+}
+
 // applyConfig fills every probe flag the user did not set on the command
 // line from the configuration: flags override the file.
 func (f *probeFlags) applyConfig(fs *pflag.FlagSet, c config.Config) {
-	unset := func(name string) bool { return fs.Lookup(name) != nil && !fs.Changed(name) }
+	unset := unsetIn(fs)
 	p := c.Probe
 	if unset("origin") {
 		f.origins = append([]string(nil), c.Origins...)
@@ -96,7 +102,7 @@ func (f *probeFlags) applyConfig(fs *pflag.FlagSet, c config.Config) {
 func (f *checkFlags) applyCheckConfig(fs *pflag.FlagSet, c config.Config) {
 	f.originsFromFlags = fs.Changed("origin")
 	f.probeFlags.applyConfig(fs, c)
-	unset := func(name string) bool { return fs.Lookup(name) != nil && !fs.Changed(name) }
+	unset := unsetIn(fs)
 	if unset("mode") && c.Probe.Mode != "" {
 		f.mode = c.Probe.Mode
 	}
