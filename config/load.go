@@ -14,15 +14,10 @@ import (
 func Load(path string) (Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		msg := "cannot read: " + err.Error()
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			msg = "cannot read: " + pe.Err.Error()
-		}
 		if errors.Is(err, fs.ErrNotExist) {
 			return Default(), &Error{File: path, Msg: "no such file", err: err}
 		}
-		return Config{}, &Error{File: path, Msg: msg, err: err}
+		return Config{}, &Error{File: path, Msg: "cannot read: " + pathErr(err), err: err}
 	}
 	return Parse(data, path)
 }
