@@ -67,17 +67,9 @@ func (f findingsModel) Update(msg tea.Msg) (findingsModel, tea.Cmd) {
 	if !ok {
 		return f, nil
 	}
-	k := f.c.keys
-	switch {
-	case key.Matches(km, k.Up):
-		f.cursor--
-	case key.Matches(km, k.Down):
-		f.cursor++
-	case key.Matches(km, k.Home):
-		f.cursor = 0
-	case key.Matches(km, k.End):
-		f.cursor = f.count() - 1
-	}
+	// pgup/pgdn are listed in the help whenever a pane has focus, so they
+	// page here too, a finding per row.
+	f.cursor, _ = f.c.keys.moveLinear(km, f.cursor, max(f.h-1, 1), f.count()-1)
 	f.cursor = clampInt(f.cursor, 0, f.count()-1)
 	return f, nil
 }
