@@ -51,7 +51,7 @@ func (f *probeFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.preflight, "preflight", false, "also send a CORS preflight (OPTIONS) per Origin variant")
 	fl.StringVar(&f.requestMethod, "request-method", "GET", "Access-Control-Request-Method of preflights")
 	fl.StringSliceVar(&f.requestHeaders, "request-headers", nil, "Access-Control-Request-Headers of preflights (comma-separated or repeatable)")
-	fl.IntVar(&f.rounds, "rounds", 2, "repeat the whole variant set N times, in order, to see MISS then HIT")
+	fl.IntVar(&f.rounds, "rounds", 2, "observe: repeat the whole variant set N times, in order, to see MISS then HIT; isolate: send each variant N times (at least 2) on its own key")
 	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "timeout per request")
 	fl.IntVar(&f.concurrency, "concurrency", 16, "targets probed at once (each target's requests stay in order)")
 	fl.Float64Var(&f.rate, "rate", 0, "max requests per second per host; 0 = unlimited (be polite to real CDNs)")
