@@ -2,6 +2,7 @@ package tui
 
 import (
 	"bytes"
+	"io"
 	"regexp"
 	"strconv"
 	"testing"
@@ -54,22 +55,32 @@ func TestHostileServersThroughTheView(t *testing.T) {
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("the hostile targets took %s", d)
 	}
+	// The renderer only draws the latest view once per frame, so each
+	// screen of the walk is waited for: keys sent back to back would skip
+	// the detail frames the checks below need.
+	var walk bytes.Buffer
 	for i := range cases {
 		if i > 0 {
 			tm.Type("j")
 		}
 		tm.Send(tea.KeyMsg{Type: tea.KeyTab})   // to the matrix
 		tm.Send(tea.KeyMsg{Type: tea.KeyEnter}) // detail of the selected variant
-		tm.Send(tea.KeyMsg{Type: tea.KeyPgDown})
-		tm.Send(tea.KeyMsg{Type: tea.KeyPgDown})
+		if !awaitOutput(tm, &walk, []byte("Variant "), 5*time.Second) {
+			t.Errorf("target %d: the detail view was never drawn", i)
+		}
+		for range 2 {
+			tm.Send(tea.KeyMsg{Type: tea.KeyPgDown})
+			awaitOutput(tm, &walk, []byte("lines "), 200*time.Millisecond) // a short document does not scroll
+		}
 		tm.Send(tea.KeyMsg{Type: tea.KeyEsc}) // back to the panes
 		tm.Send(tea.KeyMsg{Type: tea.KeyEsc}) // focus back to the targets
 	}
 	tm.Type("q")
-	out, err := readAll(tm)
+	rest, err := readAll(tm)
 	if err != nil {
 		t.Fatal(err)
 	}
+	out := append(walk.Bytes(), rest...)
 	// The walk really reached the failures, and they read as words.
 	for _, want := range []string{"not an HTTP response", "certificate", "timeout", "malformed"} {
 		if !bytes.Contains(out, []byte(want)) {
@@ -80,6 +91,23 @@ func TestHostileServersThroughTheView(t *testing.T) {
 	if err := hostile.CheckTerminal(stripOwnSequences(out)); err != nil {
 		t.Error(err)
 	}
+}
+
+// awaitOutput copies the program's output into seen until what it read
+// this time contains want, or d passes; it reports whether want came.
+func awaitOutput(tm *teatest.TestModel, seen *bytes.Buffer, want []byte, d time.Duration) bool {
+	var now bytes.Buffer
+	for deadline := time.Now().Add(d); ; {
+		if _, err := io.Copy(&now, tm.Output()); err != nil {
+			break
+		}
+		if bytes.Contains(now.Bytes(), want) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	seen.Write(now.Bytes())
+	return bytes.Contains(now.Bytes(), want)
 }
 
 func readAll(tm *teatest.TestModel) ([]byte, error) {
