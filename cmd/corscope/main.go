@@ -18,11 +18,17 @@ import (
 )
 
 // Exit codes shared by every command.
+//
+// When a command cannot establish an answer it says so with exitUnknown,
+// never with exitOK: a "0" must mean every answer given is known.
 const (
-	exitOK       = 0 // ran fine, nothing at or above --fail-on
-	exitFindings = 1 // findings at or above --fail-on (purge: a variant still cached)
-	exitUsage    = 2 // usage or configuration error
-	exitFailed   = 3 // every request failed (purge: the API failed)
+	exitOK          = 0   // ran fine, nothing at or above --fail-on
+	exitFindings    = 1   // findings at or above --fail-on (purge: a variant still cached)
+	exitUsage       = 2   // usage or configuration error
+	exitFailed      = 3   // every request failed (purge: the API failed)
+	exitUnknown     = 4   // some answer is unknown (check: a target failed or got no 2xx; purge: a copy's state could not be verified)
+	exitOutput      = 5   // the report could not be written (stdout closed or full)
+	exitInterrupted = 130 // stopped by SIGINT, SIGTERM or SIGHUP; what was done is reported, the rest marked canceled
 )
 
 // app carries the process's streams and environment so commands can be run
