@@ -165,6 +165,21 @@ user_pref("devtools.console.stdout.content", true);
 // short: Chromium's singleton socket path inside it must fit a Unix socket
 // address). The caller must call Stop.
 func Start(k Kind, bin, dir, url string) (*Browser, error) {
+	return StartWith(k, bin, dir, url, Options{})
+}
+
+// Options adjust a browser for one run.
+type Options struct {
+	// ChromiumArgs are extra command-line switches for Chromium
+	// ("--enable-features=...").
+	ChromiumArgs []string
+	// FirefoxPrefs are extra user.js lines for Firefox
+	// (`user_pref("name", value);`).
+	FirefoxPrefs []string
+}
+
+// StartWith is Start with options.
+func StartWith(k Kind, bin, dir, url string, o Options) (*Browser, error) {
 	profile, err := os.MkdirTemp(dir, "corscope-"+string(k)+"-")
 	if err != nil {
 		return nil, err
@@ -172,9 +187,11 @@ func Start(k Kind, bin, dir, url string) (*Browser, error) {
 	var cmd *exec.Cmd
 	switch k {
 	case Chromium:
-		cmd = exec.Command(bin, append(chromiumFlags(profile), url)...)
+		args := append(chromiumFlags(profile), o.ChromiumArgs...)
+		cmd = exec.Command(bin, append(args, url)...)
 	case Firefox:
-		if err := os.WriteFile(filepath.Join(profile, "user.js"), []byte(firefoxPrefs), 0o600); err != nil {
+		prefs := firefoxPrefs + strings.Join(o.FirefoxPrefs, "\n") + "\n"
+		if err := os.WriteFile(filepath.Join(profile, "user.js"), []byte(prefs), 0o600); err != nil {
 			os.RemoveAll(profile)
 			return nil, err
 		}

@@ -26,13 +26,22 @@ type resp struct {
 }
 
 // divergence documents a case where a browser knowingly departs from the
-// Fetch standard (and so from cachemodel): the browser, the version it was
-// measured with, and the switch or bug that explains it. The suite accepts
-// the opposite verdict from that browser, and fails if the browser starts
-// agreeing (the table, and corscope's per-browser verdict, must then change).
+// Fetch standard: the browser, the version it was measured with, and the
+// switch or bug that explains it. cachemodel models it too
+// (CheckPreflightBrowsers: today's verdict first, the standard's beside it);
+// the suite compares the browser with today's verdict and fails if the
+// two disagree about whether a case deviates, or if the browser starts
+// following the standard (cachemodel and this table must then change).
 type divergence struct {
 	measured string // versions the divergence was observed with
 	why      string
+	// flip switches the browser to the standard's behaviour; with it, the
+	// browser must agree with the standard's verdict.
+	flip Options
+	// report is the id of the deprecation report the page's
+	// ReportingObserver must see when the browser deviates ("" when the
+	// browser warns only in its console, which the suite cannot read).
+	report string
 }
 
 // tcase is one cross-origin fetch() from a page and the responses the
@@ -92,9 +101,13 @@ func (c *tcase) mode() cachemodel.CredentialsMode {
 // firefox-esr 153.8.0esr.
 var authUnderWildcard = map[Kind]divergence{
 	Chromium: {"156", "Chromium allows Authorization under Access-Control-Allow-Headers: * (console deprecation warning); " +
-		"the Fetch rule that * never covers Authorization is behind the default-off feature CorsNonWildcardRequestHeadersSupport"},
+		"the Fetch rule that * never covers Authorization is behind the default-off feature CorsNonWildcardRequestHeadersSupport",
+		Options{ChromiumArgs: []string{"--enable-features=CorsNonWildcardRequestHeadersSupport"}}, "AuthorizationCoveredByWildcard"},
 	Firefox: {"153esr", "Firefox allows Authorization under Access-Control-Allow-Headers: * (console warning) while the pref " +
-		"network.cors_preflight.authorization_covered_by_wildcard is true, its default"},
+		"network.cors_preflight.authorization_covered_by_wildcard is true, its default",
+		// Firefox's warning (CORSAllowHeaderFromPreflightDeprecation in
+		// security.properties) goes to the web console only.
+		Options{FirefoxPrefs: []string{`user_pref("network.cors_preflight.authorization_covered_by_wildcard", false);`}}, ""},
 }
 
 const acamCaseBug = "ACAM case, fixed on branch wt-model"
