@@ -206,6 +206,9 @@ func StartWith(k Kind, bin, dir, url string, o Options) (*Browser, error) {
 	b := &Browser{Kind: k, Profile: profile, cmd: cmd, exited: make(chan struct{}), out: &syncBuffer{}}
 	cmd.Stdout, cmd.Stderr = b.out, b.out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Wait returns even if a process Stop could not kill still holds the
+	// output pipes; Stop then reports it.
+	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(profile)
 		return nil, err
