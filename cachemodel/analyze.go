@@ -1,6 +1,10 @@
 package cachemodel
 
-import "time"
+import (
+	"cmp"
+	"slices"
+	"time"
+)
 
 // AnalyzeOptions tunes how a target's observations become a report.
 type AnalyzeOptions struct {
@@ -133,9 +137,16 @@ func corsInfo(step Step, r *Response) CORSInfo {
 			req.Headers, _ = ParseFieldList([]string{acrh})
 		}
 		req.Mode = Anonymous
-		anon = CheckPreflight(req, r.Status, r.Headers)
+		anonB := CheckPreflightBrowsers(req, r.Status, r.Headers)
 		req.Mode = Credentialed
-		cred = CheckPreflight(req, r.Status, r.Headers)
+		credB := CheckPreflightBrowsers(req, r.Status, r.Headers)
+		anon, cred = anonB.Now, credB.Now
+		if dev := cmp.Or(anonB.Deviation, credB.Deviation); dev != "" {
+			sa, sc := anonB.Standard, credB.Standard
+			ci.Standard = &StandardVerdict{Deviation: dev, Allowed: sa.Allowed, AllowedWithCredentials: sc.Allowed,
+				Reason: string(sa.Reason), ReasonWithCredentials: string(sc.Reason),
+				Detail: cmp.Or(sa.Detail, sc.Detail), Browsers: slices.Clone(MeasuredBrowsers)}
+		}
 	} else {
 		anon = CheckCORS(step.Variant.Origin, r.Headers, Anonymous)
 		cred = CheckCORS(step.Variant.Origin, r.Headers, Credentialed)

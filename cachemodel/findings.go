@@ -53,6 +53,7 @@ const (
 	RuleMaxAgeOverBrowserCap       = "max-age-over-browser-cap"
 	RulePreflightMethodDenied      = "preflight-method-denied"
 	RulePreflightHeaderDenied      = "preflight-header-denied"
+	RuleAuthorizationWildcard      = "authorization-under-wildcard"
 	RulePolicyAllowedOriginBlocked = "policy-allowed-origin-blocked"
 	RulePolicyUnexpectedAllowed    = "policy-unexpected-origin-allowed"
 )
@@ -74,6 +75,7 @@ var findingRules = []func(*diag) []Finding{
 	ruleACACInvalid,
 	ruleMaxAgeOverBrowserCap,
 	rulePreflightDenied,
+	ruleAuthorizationWildcard,
 	rulePolicy,
 }
 

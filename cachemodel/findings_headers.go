@@ -168,3 +168,41 @@ func rulePreflightDenied(d *diag) []Finding {
 	}
 	return out
 }
+
+// ruleAuthorizationWildcard: a preflight lets Authorization through only by
+// Access-Control-Allow-Headers "*". Today's browsers allow it (the verdict
+// shown first), the Fetch standard does not, and the browsers will follow
+// the standard once their switches flip: the request will break then.
+func ruleAuthorizationWildcard(d *diag) []Finding {
+	var idx []int
+	for i, v := range d.vs {
+		if v.Preflight && v.Response != nil && v.CORS.Standard != nil &&
+			v.CORS.Standard.Deviation == DeviationAuthorizationWildcard && !d.transient(i) {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) == 0 {
+		return nil
+	}
+	msg := "Authorization is allowed only by Access-Control-Allow-Headers: *: allowed today by " + measuredList() +
+		" with a deprecation warning; blocked by the Fetch standard, and by both browsers once their switches flip " +
+		"(Chromium's CorsNonWildcardRequestHeadersSupport feature, Firefox's network.cors_preflight.authorization_covered_by_wildcard pref)"
+	fix := "List Authorization in Access-Control-Allow-Headers by name (for example \"*, Authorization\", or only the headers the API needs)."
+	var ev []string
+	for _, i := range idx {
+		ev = append(ev, d.line(i)+": "+d.vs[i].CORS.Standard.Detail)
+	}
+	return d.finding(RuleAuthorizationWildcard, SevLow, msg, fix, ev, idx)
+}
+
+// measuredList words MeasuredBrowsers for a sentence: "A and B".
+func measuredList() string {
+	switch n := len(MeasuredBrowsers); n {
+	case 0:
+		return "today's browsers"
+	case 1:
+		return MeasuredBrowsers[0]
+	default:
+		return strings.Join(MeasuredBrowsers[:n-1], ", ") + " and " + MeasuredBrowsers[n-1]
+	}
+}

@@ -118,6 +118,23 @@ type CORSInfo struct {
 	Reason                 string `json:"reason"`
 	ReasonWithCredentials  string `json:"reason_with_credentials"`
 	Detail                 string `json:"detail,omitempty"`
+	// Standard is set only where the measured browsers decide differently
+	// from the Fetch standard today (see Deviation): the verdicts above are
+	// what those browsers do now, Standard what Fetch says and what they will
+	// do once their switches flip. Null otherwise.
+	Standard *StandardVerdict `json:"standard,omitempty"`
+}
+
+// StandardVerdict is the Fetch standard's verdict on a response where it
+// differs from what today's browsers do, and the browsers measured.
+type StandardVerdict struct {
+	Deviation              Deviation `json:"deviation"`
+	Allowed                bool      `json:"allowed"`
+	AllowedWithCredentials bool      `json:"allowed_with_credentials"`
+	Reason                 string    `json:"reason"`
+	ReasonWithCredentials  string    `json:"reason_with_credentials"`
+	Detail                 string    `json:"detail"`
+	Browsers               []string  `json:"browsers"`
 }
 
 // Add counts one target into the summary.

@@ -250,6 +250,12 @@ func variantDoc(st themes.Styles, v cachemodel.VariantResult, w int) []string {
 		if v.CORS.Detail != "" {
 			b.field("why", safeLong(v.CORS.Detail))
 		}
+		if s := v.CORS.Standard; s != nil {
+			b.text("† these are today's browsers (" + safe(strings.Join(s.Browsers, ", ")) + "); the Fetch standard, which they will follow once their switches flip, says:")
+			b.field("standard, anonymous", verdictWords(&s.Allowed, s.Reason))
+			b.field("standard, credentials", verdictWords(&s.AllowedWithCredentials, s.ReasonWithCredentials))
+			b.field("standard, why", safeLong(s.Detail))
+		}
 	}
 
 	b.section("Request headers")

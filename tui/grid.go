@@ -441,10 +441,14 @@ func verdictCell(v cachemodel.VariantResult) gridCell {
 	if !*v.CORS.Allowed {
 		return gridCell{text: "✗ " + shortReason(v.CORS.Reason), tone: toneBlocked}
 	}
-	if v.CORS.AllowedWithCredentials != nil && !*v.CORS.AllowedWithCredentials {
-		return gridCell{text: "✓ anon, ✗ creds", tone: toneAllowed}
+	mark := ""
+	if v.CORS.Standard != nil {
+		mark = " †" // today's browsers allow what the Fetch standard blocks; the detail says more
 	}
-	return gridCell{text: "✓ allowed", tone: toneAllowed}
+	if v.CORS.AllowedWithCredentials != nil && !*v.CORS.AllowedWithCredentials {
+		return gridCell{text: "✓ anon, ✗ creds" + mark, tone: toneAllowed}
+	}
+	return gridCell{text: "✓ allowed" + mark, tone: toneAllowed}
 }
 
 // freshACAO lists the Origins that got an ACAO in a response that did not

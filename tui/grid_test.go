@@ -471,3 +471,43 @@ func anyInRow(lit [][]bool, ri int) bool {
 	}
 	return false
 }
+
+// Where today's browsers allow what the Fetch standard blocks, the grid
+// cell is marked and the detail view gives both verdicts.
+func TestStandardVerdictMarkedInGridAndDetail(t *testing.T) {
+	u := mustURL(t, urlA)
+	plan := cachemodel.BuildObservePlan(0, u, cachemodel.PlanOptions{Origins: []string{appOrigin}, Rounds: 1,
+		Preflight: true, RequestMethod: "GET", RequestHeaders: []string{"Authorization"}})
+	obs := make([]cachemodel.Observation, len(plan.Steps))
+	for i, st := range plan.Steps {
+		h := cachemodel.Headers{{Name: "Access-Control-Allow-Origin", Value: "*"}}
+		if st.Preflight {
+			h = append(h, cachemodel.Header{Name: "Access-Control-Allow-Headers", Value: "*"})
+		}
+		obs[i] = cachemodel.Observation{Step: i, Response: &cachemodel.Response{Status: 204, Headers: h}}
+	}
+	rep := cachemodel.Analyze(plan, obs, cachemodel.AnalyzeOptions{})
+	marked := 0
+	for _, v := range rep.Variants {
+		cell := verdictCell(v)
+		if v.CORS.Standard == nil {
+			if strings.Contains(cell.text, "†") {
+				t.Errorf("%s: %q marked without a standard verdict", v.Label, cell.text)
+			}
+			continue
+		}
+		marked++
+		if cell.text != "✓ anon, ✗ creds †" {
+			t.Errorf("%s: cell %q, want the anonymous allow marked", v.Label, cell.text)
+		}
+		doc := strings.Join(variantDoc(newTestModel(t, nil, 100, 30).c.styles, v, 100), "\n")
+		for _, want := range []string{"today's browsers (Chromium 156", "standard, anonymous", "✗ blocked: header-not-allowed"} {
+			if !strings.Contains(doc, want) {
+				t.Errorf("%s: detail lacks %q:\n%s", v.Label, want, doc)
+			}
+		}
+	}
+	if marked == 0 {
+		t.Fatal("no variant carries the standard's verdict")
+	}
+}

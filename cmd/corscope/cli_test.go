@@ -120,6 +120,9 @@ func TestVersion(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "corscope ") {
 		t.Fatalf("version: %d %q", code, out)
 	}
+	if !strings.Contains(out, "\nCORS verdicts checked against Chromium 156.0.8078.129, Firefox ESR 153.8.0esr\n") {
+		t.Errorf("version does not name the browsers checked: %q", out)
+	}
 }
 
 func TestParseSize(t *testing.T) {

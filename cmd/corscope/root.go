@@ -3,6 +3,9 @@ package main
 import (
 	"fmt"
 	"runtime/debug"
+	"strings"
+
+	"github.com/corscope/corscope/cachemodel"
 
 	"github.com/spf13/cobra"
 )
@@ -87,11 +90,12 @@ var rootSetup func(a *app, root *cobra.Command) func(cmd *cobra.Command, args []
 func (a *app) newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:     "version",
-		Short:   "Print corscope's version",
+		Short:   "Print corscope's version and the browsers its CORS verdicts were checked against",
 		Example: "  corscope version",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(a.stdout, "corscope %s\n", versionString())
+			_, err := fmt.Fprintf(a.stdout, "corscope %s\nCORS verdicts checked against %s\n",
+				versionString(), strings.Join(cachemodel.MeasuredBrowsers, ", "))
 			return err
 		},
 	}

@@ -360,6 +360,23 @@ func (e *jsonEnc) cors(c *cachemodel.CORSInfo) {
 		e.b = append(e.b, `,"detail":`...)
 		e.str(c.Detail)
 	}
+	if s := c.Standard; s != nil {
+		e.b = append(e.b, `,"standard":{"deviation":`...)
+		e.str(string(s.Deviation))
+		e.b = append(e.b, `,"allowed":`...)
+		e.boolean(s.Allowed)
+		e.b = append(e.b, `,"allowed_with_credentials":`...)
+		e.boolean(s.AllowedWithCredentials)
+		e.b = append(e.b, `,"reason":`...)
+		e.str(s.Reason)
+		e.b = append(e.b, `,"reason_with_credentials":`...)
+		e.str(s.ReasonWithCredentials)
+		e.b = append(e.b, `,"detail":`...)
+		e.str(s.Detail)
+		e.b = append(e.b, `,"browsers":`...)
+		e.strings(s.Browsers)
+		e.b = append(e.b, '}')
+	}
 	e.b = append(e.b, '}')
 }
 
@@ -540,6 +557,13 @@ var reportShape = map[reflect.Type][]string{
 		`ACAC json:"acac" *string`, `Vary json:"vary" []string`, `Allowed json:"allowed" *bool`,
 		`AllowedWithCredentials json:"allowed_with_credentials" *bool`, `Reason json:"reason" string`,
 		`ReasonWithCredentials json:"reason_with_credentials" string`, `Detail json:"detail,omitempty" string`,
+		`Standard json:"standard,omitempty" *cachemodel.StandardVerdict`,
+	},
+	reflect.TypeFor[cachemodel.StandardVerdict](): {
+		`Deviation json:"deviation" cachemodel.Deviation`, `Allowed json:"allowed" bool`,
+		`AllowedWithCredentials json:"allowed_with_credentials" bool`, `Reason json:"reason" string`,
+		`ReasonWithCredentials json:"reason_with_credentials" string`, `Detail json:"detail" string`,
+		`Browsers json:"browsers" []string`,
 	},
 	reflect.TypeFor[cachemodel.HeaderDiff](): {
 		`Name json:"name" string`, `Scope json:"scope" cachemodel.DiffScope`, `Round json:"round,omitempty" int`,
@@ -572,7 +596,7 @@ var reportTypesKnown = sync.OnceValue(func() *knownTypes {
 		target: ok(cachemodel.TargetReport{}), variant: ok(cachemodel.VariantResult{}),
 		request: ok(cachemodel.RequestInfo{}), header: ok(cachemodel.Header{}),
 		response: ok(cachemodel.ResponseInfo{}), probeError: ok(cachemodel.ProbeError{}),
-		timing: ok(cachemodel.TimingInfo{}), cache: ok(cachemodel.CacheInfo{}), cors: ok(cachemodel.CORSInfo{}),
+		timing: ok(cachemodel.TimingInfo{}), cache: ok(cachemodel.CacheInfo{}), cors: ok(cachemodel.CORSInfo{}) && ok(cachemodel.StandardVerdict{}),
 		diff: ok(cachemodel.HeaderDiff{}), diffValue: ok(cachemodel.DiffValue{}),
 		finding: ok(cachemodel.Finding{}), cacheKey: ok(cachemodel.CacheKeyFacts{}),
 	}

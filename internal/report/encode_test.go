@@ -42,7 +42,9 @@ func full() cachemodel.TargetReport {
 			Timing: cachemodel.TimingInfo{ConnectMS: 1e-7, TTFBMS: 1e21, TotalMS: -0.125},
 			Cache:  cachemodel.CacheInfo{Status: cachemodel.StatusHit, Source: "X-Cache", Raw: hostile, Weak: true, Age: &age},
 			CORS: cachemodel.CORSInfo{Applicable: true, ACAO: s("*"), ACAOCount: 2, ACAC: s(""), Vary: []string{},
-				Allowed: b(true), AllowedWithCredentials: b(false), Reason: hostile, ReasonWithCredentials: "x", Detail: hostile},
+				Allowed: b(true), AllowedWithCredentials: b(false), Reason: hostile, ReasonWithCredentials: "x", Detail: hostile,
+				Standard: &cachemodel.StandardVerdict{Deviation: cachemodel.Deviation(hostile), AllowedWithCredentials: true,
+					Reason: hostile, ReasonWithCredentials: "y", Detail: hostile, Browsers: []string{hostile, ""}}},
 			Curl: "curl -sS $'\\x1b' '<&>'",
 		}, {}},
 		Diffs: []cachemodel.HeaderDiff{

@@ -47,6 +47,10 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 			acac = *v.CORS.ACAC
 		}
 		anon, cred := mdVerdict(v, v.CORS.Allowed, v.CORS.Reason), mdVerdict(v, v.CORS.AllowedWithCredentials, v.CORS.ReasonWithCredentials)
+		if s := v.CORS.Standard; s != nil {
+			anon = mdStandard(anon, v.CORS.Allowed, s.Allowed, s.Reason)
+			cred = mdStandard(cred, v.CORS.AllowedWithCredentials, s.AllowedWithCredentials, s.ReasonWithCredentials)
+		}
 		ew.printf("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			v.Round, md(v.Label), v.Method, status, md(cache), age, md(acao), md(acac),
 			md(strings.Join(v.CORS.Vary, ", ")), anon, cred)
@@ -58,7 +62,7 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 		}
 		// The notes are already escaped for the terminal; md escapes for
 		// Markdown (a backslash it adds never forms a terminal control).
-		for _, n := range []string{bodyErrorNote(v), redirectNote(v)} {
+		for _, n := range []string{bodyErrorNote(v), redirectNote(v), standardNote(v)} {
 			if n != "" && !seen[n] {
 				seen[n] = true
 				ew.printf("\n- %s", md(n))
@@ -110,6 +114,18 @@ func mdVerdict(v cachemodel.VariantResult, allowed *bool, reason string) string 
 		return "allowed"
 	}
 	return "blocked: " + md(reason)
+}
+
+// mdStandard adds the Fetch standard's verdict to a cell where today's
+// browsers decide otherwise.
+func mdStandard(cell string, now *bool, std bool, reason string) string {
+	if now == nil || *now == std {
+		return cell
+	}
+	if std {
+		return cell + " today; Fetch standard: allowed"
+	}
+	return cell + " today; Fetch standard: blocked: " + md(reason)
 }
 
 // md makes untrusted text safe for a terminal and inert in a Markdown table.

@@ -216,7 +216,7 @@ func (t *tableWriter) notes(ew *errWriter, tr cachemodel.TargetReport, width int
 		for _, n := range []struct {
 			tone Tone
 			msg  string
-		}{{ToneError, bodyErrorNote(v)}, {ToneMuted, redirectNote(v)}} {
+		}{{ToneError, bodyErrorNote(v)}, {ToneMuted, redirectNote(v)}, {ToneBlocked, termsafe.String(standardNote(v))}} {
 			if n.msg != "" && !seen[n.msg] {
 				seen[n.msg] = true
 				wrapped(n.tone, n.msg)
@@ -384,11 +384,31 @@ func verdictCell(v cachemodel.VariantResult) (string, Tone) {
 	case c.Allowed == nil:
 		return "?", ToneNone
 	case *c.Allowed && c.AllowedWithCredentials != nil && *c.AllowedWithCredentials:
-		return "✓ allowed", ToneAllowed
+		return "✓ allowed" + standardMark(c), ToneAllowed
 	case *c.Allowed:
-		return "✓ anon only", ToneAllowed
+		return "✓ anon only" + standardMark(c), ToneAllowed
 	}
 	return "✗ " + shortReason(c.Reason), ToneBlocked
+}
+
+// standardMark flags a verdict of today's browsers that the Fetch standard
+// does not share; the notes under the table explain it.
+func standardMark(c cachemodel.CORSInfo) string {
+	if c.Standard != nil {
+		return " †"
+	}
+	return ""
+}
+
+// standardNote explains a † verdict: what browsers do now, what the
+// standard (and so the browsers, later) say.
+func standardNote(v cachemodel.VariantResult) string {
+	s := v.CORS.Standard
+	if s == nil {
+		return ""
+	}
+	return fmt.Sprintf("† round %d %s: allowed today by %s; blocked by the Fetch standard (%s): %s",
+		v.Round, v.Label, strings.Join(s.Browsers, " and "), s.Deviation, s.Detail)
 }
 
 func shortReason(r string) string {
