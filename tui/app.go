@@ -309,7 +309,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.Err != nil {
 			cmds = append(cmds, m.setFlash(flashError, "could not copy: "+safe(msg.Err.Error())))
 		} else {
-			cmds = append(cmds, m.setFlash(flashOK, "copied the "+msg.What+" to the clipboard (OSC 52; the terminal must allow it)"))
+			// Nothing answers an OSC 52, so this says "sent", not "copied".
+			text := msg.What + " sent to the terminal clipboard"
+			if msg.InTmux { // short enough for an 80-column status line
+				text = "sent to the terminal clipboard · tmux needs set-clipboard on"
+			}
+			cmds = append(cmds, m.setFlash(flashOK, text))
 		}
 	case purgePlanMsg:
 		cmds = append(cmds, m.onPurgePlan(msg))

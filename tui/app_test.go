@@ -12,6 +12,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/corscope/corscope/cachemodel"
 )
@@ -489,7 +490,9 @@ func TestCopyCurlWritesOSC52(t *testing.T) {
 		prefix string
 	}{
 		{"plain terminal", nil, "\x1b]52;c;"},
-		{"inside tmux", map[string]string{"TMUX": "/tmp/tmux-0/default,1,0"}, "\x1bPtmux;\x1b\x1b]52;c;"},
+		// tmux 3.3+ drops passthrough-wrapped sequences by default and takes
+		// a plain OSC 52 with set-clipboard on.
+		{"inside tmux", map[string]string{"TMUX": "/tmp/tmux-0/default,1,0"}, "\x1b]52;c;"},
 		{"inside screen", map[string]string{"TERM": "screen-256color"}, "\x1bP\x1b]52;c;"},
 	}
 	for _, c := range cases {
@@ -519,8 +522,16 @@ func TestCopyCurlWritesOSC52(t *testing.T) {
 			if err != nil || string(got) != v.Curl {
 				t.Errorf("clipboard holds %q (%v), want the curl command %q", got, err, v.Curl)
 			}
-			if !strings.Contains(m.View(), "copied the curl command") {
-				t.Error("copy not confirmed")
+			view := m.View()
+			if !strings.Contains(view, "sent to the terminal clipboard") {
+				t.Error("copy not reported")
+			}
+			// Nothing answers an OSC 52: claiming "copied" would be a guess.
+			if strings.Contains(view, "copied") {
+				t.Errorf("the status claims a copy nobody confirmed:\n%s", view)
+			}
+			if _, inTmux := c.env["TMUX"]; inTmux != strings.Contains(view, "set-clipboard on") {
+				t.Errorf("tmux hint shown=%v inside tmux=%v:\n%s", !inTmux, inTmux, view)
 			}
 		})
 	}
@@ -785,5 +796,60 @@ func TestTargetsPaneSaysWhatIsScrolledAway(t *testing.T) {
 	m = keys(t, m, "end")
 	if !strings.Contains(m.View(), "rows 5–10") || !strings.Contains(m.View(), "/tj") {
 		t.Errorf("end did not scroll to the last target:\n%s", m.View())
+	}
+}
+
+// The curl reproducer is one line in the detail view, never hard-wrapped
+// (a wrapped command pastes as several broken lines); < and > move a
+// window over it, and the windows together hold the whole command.
+func TestDetailCurlScrollsSidewaysNotWrapped(t *testing.T) {
+	m := start(t, newTestModel(t, poisonedCDN(), 80, 24, urlA))
+	m = keys(t, m, "tab", "home", "enter")
+	v, _ := m.matrix.Selected()
+	if len(v.Curl) <= 80 {
+		t.Fatalf("curl command %q fits in 80 columns: the test needs a longer one", v.Curl)
+	}
+	// Scroll down until the Reproduce section shows.
+	for i := 0; i < 40 && !strings.Contains(ansi.Strip(m.View()), "── Reproduce"); i++ {
+		m = keys(t, m, "pgdown")
+	}
+	row := -1
+	for i, l := range strings.Split(ansi.Strip(m.View()), "\n") {
+		if strings.HasPrefix(l, "curl ") {
+			row = i
+		}
+	}
+	if row < 0 {
+		t.Fatalf("no line starts with curl:\n%s", ansi.Strip(m.View()))
+	}
+	curlLine := func() string { return strings.Split(ansi.Strip(m.View()), "\n")[row] }
+	first := curlLine()
+	if !strings.HasPrefix(first, "curl ") {
+		t.Fatalf("no curl line at the start of the window:\n%s", ansi.Strip(m.View()))
+	}
+	if strings.Contains(first, "…") {
+		t.Errorf("the curl line was cut with …: %q", first)
+	}
+	if !strings.Contains(ansi.Strip(m.View()), "columns 1–80 of ") {
+		t.Errorf("no sideways position shown:\n%s", ansi.Strip(m.View()))
+	}
+	var got strings.Builder
+	got.WriteString(first)
+	for range 20 {
+		prev := m.detail.xoff
+		m = keys(t, m, ">")
+		if m.detail.xoff == prev {
+			break
+		}
+		// Each step moves half a view: append what is new.
+		l := curlLine()
+		got.WriteString(l[80-(m.detail.xoff-prev):])
+	}
+	if strings.TrimRight(got.String(), " ") != v.Curl {
+		t.Errorf("scrolled windows hold\n%q\nwant the curl command\n%q", got.String(), v.Curl)
+	}
+	m = keys(t, m, "<")
+	if m.detail.xoff == 0 && len(v.Curl) > 120 {
+		t.Error("< did not scroll back")
 	}
 }

@@ -73,6 +73,10 @@ func (m *Model) handleDetailKey(msg tea.KeyMsg) tea.Cmd {
 		if m.detail.curl != "" {
 			return copyToClipboard(m.opt.Clipboard, m.opt.ClipboardEnv, "curl command", m.detail.curl)
 		}
+	case key.Matches(msg, k.ScrollLeft):
+		m.detail.ScrollX(-1)
+	case key.Matches(msg, k.ScrollRight):
+		m.detail.ScrollX(1)
 	case m.detailVar && key.Matches(msg, k.Left):
 		if m.matrix.Step(-1) {
 			m.openVariant(true)

@@ -31,6 +31,8 @@ func (m *Model) syncKeys() {
 	}
 	k.Left.SetEnabled(focusM || (detail && m.detailVar))
 	k.Right.SetEnabled(focusM || (detail && m.detailVar))
+	k.ScrollLeft.SetEnabled(detail && m.detail.Wide())
+	k.ScrollRight.SetEnabled(detail && m.detail.Wide())
 	k.NextPane.SetEnabled(main)
 	k.PrevPane.SetEnabled(main)
 	k.Open.SetEnabled(purged || main && (m.focus == paneTargets && hasSel || focusM && hasRep || focusF && m.findings.count() > 0))
