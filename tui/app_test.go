@@ -853,3 +853,56 @@ func TestDetailCurlScrollsSidewaysNotWrapped(t *testing.T) {
 		t.Error("< did not scroll back")
 	}
 }
+
+// Without -o the header says how to add an origin, with the key as bound.
+func TestHeaderSaysHowToAddAnOrigin(t *testing.T) {
+	opt := Options{Engine: newFakeCDN(appOrigin), Plan: observePlan}
+	opt.URLs = append(opt.URLs, mustURL(t, urlA))
+	m := start(t, newTestModelOpt(t, opt, 80, 24))
+	if head := firstLine([]byte(ansi.Strip(m.View()))); !strings.Contains(head, "no origins: o adds one") {
+		t.Errorf("header %q does not say how to add an origin", head)
+	}
+	km := DefaultKeyMap()
+	km.AddOrigin.SetKeys("O")
+	km.AddOrigin.SetHelp("O", "add origin")
+	opt.Keys = &km
+	m = start(t, newTestModelOpt(t, opt, 80, 24))
+	if head := firstLine([]byte(ansi.Strip(m.View()))); !strings.Contains(head, "no origins: O adds one") {
+		t.Errorf("header %q does not follow the rebound key", head)
+	}
+	// With origins it counts them.
+	m = start(t, newTestModel(t, newFakeCDN(appOrigin), 80, 24, urlA))
+	if head := firstLine([]byte(ansi.Strip(m.View()))); !strings.Contains(head, "2 origins") {
+		t.Errorf("header %q does not count the origins", head)
+	}
+}
+
+// The default theme follows the background, so on a dark terminal the
+// first t (to dark) changes nothing visible: the status says why.
+func TestThemeSwitchThatLooksTheSameSaysWhy(t *testing.T) {
+	cases := []struct {
+		prev, next string
+		dark       bool
+		want       string
+	}{
+		{"default", "dark", true, "same colours as default here: default follows the terminal's dark background"},
+		{"dark", "light", true, ""},
+		{"default", "dark", false, ""},
+		{"light", "default", false, "same colours as light here"},
+		{"mono", "default", true, ""},
+	}
+	for _, c := range cases {
+		got := sameLookNote(c.prev, c.next, c.dark)
+		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
+			t.Errorf("%s→%s dark=%v: %q, want %q", c.prev, c.next, c.dark, got, c.want)
+		}
+	}
+	m := start(t, newTestModel(t, newFakeCDN(appOrigin), 120, 40, urlA))
+	if m.themes[m.themeIdx].Name != "default" || m.themes[(m.themeIdx+1)%len(m.themes)].Name != "dark" {
+		t.Fatalf("theme order changed: %v", m.themes)
+	}
+	m = keys(t, m, "t")
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "theme dark (same colours as default here") {
+		t.Errorf("first t does not explain the unchanged look:\n%s", v)
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/corscope/corscope/cachemodel"
 	"github.com/corscope/corscope/internal/report"
+	"github.com/corscope/corscope/themes"
 )
 
 // handleKey applies keys in a fixed order: the open prompt, the purge
@@ -38,9 +39,11 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	case key.Matches(msg, k.Theme):
+		prev := m.themes[m.themeIdx].Name
 		m.themeIdx = (m.themeIdx + 1) % len(m.themes)
 		m.applyTheme()
-		return m.setFlash(flashInfo, "theme "+safe(m.themes[m.themeIdx].Name))
+		name := m.themes[m.themeIdx].Name
+		return m.setFlash(flashInfo, "theme "+safe(name)+sameLookNote(prev, name, m.darkBackground()))
 	}
 	switch m.screen {
 	case screenHelp:
@@ -329,4 +332,28 @@ func refusal(err error, value string) string {
 		msg = "this " + strings.TrimPrefix(msg, q+" ")
 	}
 	return safe(msg)
+}
+
+// sameLookNote explains a theme switch that changes nothing on screen: the
+// default theme adapts to the terminal's background, so on a dark terminal
+// it is the dark theme (and on a light one, the light theme).
+func sameLookNote(prev, next string, dark bool) string {
+	twin := themes.NameLight
+	if dark {
+		twin = themes.NameDark
+	}
+	if (prev == themes.NameDefault && next == twin) || (prev == twin && next == themes.NameDefault) {
+		return " (same colours as " + prev + " here: default follows the terminal's " + map[bool]string{true: "dark", false: "light"}[dark] + " background)"
+	}
+	return ""
+}
+
+// darkBackground reports what the renderer detected (read once by cmd
+// before the program starts); without a renderer, dark, lipgloss's own
+// assumption, rather than querying the terminal mid-program.
+func (m *Model) darkBackground() bool {
+	if m.opt.Renderer == nil {
+		return true
+	}
+	return m.opt.Renderer.HasDarkBackground()
 }

@@ -57,7 +57,13 @@ func (m Model) headerView() string {
 	parts := []string{plural(len(m.s.targets), "target")}
 	if !m.readOnly {
 		parts = append([]string{"mode " + string(m.mode)}, parts...)
-		parts = append(parts, plural(len(m.origins), "origin"))
+		if len(m.origins) == 0 && m.c.keys.AddOrigin.Enabled() {
+			// Without an origin only the no-Origin, same-origin and null
+			// variants run: say how to add the site that uses the URL.
+			parts = append(parts, "no origins: "+m.c.keys.AddOrigin.Help().Key+" adds one")
+		} else {
+			parts = append(parts, plural(len(m.origins), "origin"))
+		}
 	} else {
 		parts = append(parts, "read-only")
 	}
