@@ -113,7 +113,9 @@ type Model struct {
 
 	shown     shownState // what the matrix was last synced with
 	helpFrom  screen     // the screen the help was opened from
+	helpOff   int        // the help's scroll offset
 	quitting  bool
+	quitArmed bool // q was pressed while busy; the next q quits
 	detailVar bool // the detail screen shows a variant (not a finding)
 }
 

@@ -238,10 +238,14 @@ func TestKeysAreEnabledByState(t *testing.T) {
 					t.Errorf("%q is enabled", k)
 				}
 			}
-			help := keys(t, m, "?").View()
+			help := wholeHelp(t, m)
+			working, off, _ := strings.Cut(help, "Not available now")
 			for _, h := range c.helpHidden {
-				if strings.Contains(help, h) {
-					t.Errorf("help lists %q although it does nothing here", h)
+				if strings.Contains(working, h) {
+					t.Errorf("help lists %q among the working keys although it does nothing here", h)
+				}
+				if !strings.Contains(off, h+":") {
+					t.Errorf("help does not list %q as unavailable with its reason:\n%s", h, help)
 				}
 			}
 		})
@@ -649,7 +653,18 @@ func TestQuitCancelsRuns(t *testing.T) {
 	m := newTestModel(t, newFakeCDN(appOrigin), 80, 24, urlA)
 	m = update(t, m, keyMsg("R"))
 	ctx := m.ctx
+	// While probes run, the first q asks; a second q quits.
 	next, cmd := m.Update(keyMsg("q"))
+	m = next.(Model)
+	if cmd != nil {
+		if _, ok := cmd().(tea.QuitMsg); ok {
+			t.Fatal("q quit at once while probes were running")
+		}
+	}
+	if !strings.Contains(m.View(), "probes are running: q again quits") {
+		t.Errorf("first q does not ask:\n%s", m.View())
+	}
+	next, cmd = m.Update(keyMsg("q"))
 	if cmd == nil {
 		t.Fatal("q returned no command")
 	}
@@ -769,7 +784,7 @@ func TestHelpListsEveryWorkingKeyAt80Columns(t *testing.T) {
 	m := start(t, newTestModelOpt(t, opt, 80, 24))
 	m = keys(t, m, "r", "tab")
 	m = update(t, m, keyMsg("R")) // a run in flight: c works
-	help := keys(t, m, "?").View()
+	help := wholeHelp(t, m)
 	for _, want := range []string{"r re-probe", "R re-probe all", "c cancel runs", "m switch mode", "x run isolate",
 		"p purge", "u add URL", "o add origin", "diff vs previous", "transpose", "rounds", "e export", "t next theme", "q quit", "←/h", "→/l"} {
 		if !strings.Contains(help, want) {
@@ -779,8 +794,8 @@ func TestHelpListsEveryWorkingKeyAt80Columns(t *testing.T) {
 	if strings.Contains(help, "…") {
 		t.Errorf("help is cut at 80 columns:\n%s", help)
 	}
-	if strings.Contains(help, "copy curl") {
-		t.Error("help lists y outside the detail view")
+	if working, _, _ := strings.Cut(help, "Not available now"); strings.Contains(working, "copy curl") {
+		t.Error("help lists y among the working keys outside the detail view")
 	}
 }
 
@@ -904,5 +919,86 @@ func TestThemeSwitchThatLooksTheSameSaysWhy(t *testing.T) {
 	m = keys(t, m, "t")
 	if v := ansi.Strip(m.View()); !strings.Contains(v, "theme dark (same colours as default here") {
 		t.Errorf("first t does not explain the unchanged look:\n%s", v)
+	}
+}
+
+// wholeHelp opens the help and pages through it, returning every page.
+func wholeHelp(t *testing.T, m Model) string {
+	t.Helper()
+	m = keys(t, m, "?")
+	var b strings.Builder
+	for range 10 {
+		b.WriteString(m.View())
+		prev := m.helpOff
+		m = keys(t, m, "pgdown")
+		if m.helpOff == prev {
+			break
+		}
+	}
+	return b.String()
+}
+
+// The help scrolls when it is longer than the screen, and lists the keys
+// that do nothing now with why.
+func TestHelpScrollsAndSaysWhyKeysAreOff(t *testing.T) {
+	m := start(t, newTestModel(t, newFakeCDN(appOrigin), 80, 24, urlA))
+	m = keys(t, m, "?")
+	first := m.View()
+	if !strings.Contains(first, "lines 1–") {
+		t.Fatalf("help at 80×24 does not say it scrolls:\n%s", first)
+	}
+	m = keys(t, m, "end")
+	last := m.View()
+	if !strings.Contains(last, "Not available now") || !strings.Contains(last, "d diff vs previous: no previous run of this target yet") {
+		t.Errorf("end of the help lacks the unavailable keys:\n%s", last)
+	}
+	m = keys(t, m, "home")
+	if m.View() != first {
+		t.Error("home did not return to the top of the help")
+	}
+}
+
+// A key that does nothing now says why in the status line instead of
+// doing nothing silently.
+func TestDisabledKeysSayWhy(t *testing.T) {
+	m := start(t, newTestModel(t, newFakeCDN(appOrigin), 80, 24, urlA))
+	cases := []struct{ key, want string }{
+		{"d", "d: no previous run of this target yet"},
+		{"c", "c: nothing is running to cancel"},
+		{"y", "y: copies a variant's curl command"},
+		{"p", "p: no purge provider"},
+	}
+	for _, c := range cases {
+		m = keys(t, m, c.key)
+		if v := ansi.Strip(m.View()); !strings.Contains(v, c.want) {
+			t.Errorf("%s: status does not say %q:\n%s", c.key, c.want, v)
+		}
+	}
+	rep := m.s.targets[0].current
+	view := start(t, newTestModelOpt(t, Options{Reports: []cachemodel.TargetReport{*rep}}, 80, 24))
+	view = keys(t, view, "r")
+	if v := ansi.Strip(view.View()); !strings.Contains(v, "r: read-only") {
+		t.Errorf("r in a saved report does not say why:\n%s", v)
+	}
+}
+
+// q inside the purge confirmation leaves the confirmation, not corscope.
+func TestQuitKeyInPurgeConfirmationOnlyCancelsIt(t *testing.T) {
+	opt := Options{Engine: newFakeCDN(appOrigin), Plan: observePlan, Purger: &fakePurger{}}
+	opt.URLs = append(opt.URLs, mustURL(t, urlA))
+	m := start(t, newTestModelOpt(t, opt, 80, 24))
+	m = keys(t, m, "p")
+	if m.screen != screenConfirm {
+		t.Fatalf("p did not open the confirmation:\n%s", m.View())
+	}
+	next, cmd := m.Update(keyMsg("q"))
+	m = next.(Model)
+	if cmd != nil {
+		if _, ok := cmd().(tea.QuitMsg); ok {
+			t.Fatal("q in the purge confirmation quit corscope")
+		}
+	}
+	if m.quitting || m.screen != screenMain || !strings.Contains(m.View(), "nothing was sent") {
+		t.Errorf("q did not cancel the confirmation:\n%s", m.View())
 	}
 }

@@ -20,7 +20,18 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if m.prompt != promptNone {
 		return m.handlePromptKey(msg)
 	}
+	armed := m.quitArmed
+	m.quitArmed = false
 	if key.Matches(msg, k.Quit) {
+		switch {
+		case m.screen == screenConfirm:
+			// Leaving the confirmation, never the program: a q meant for
+			// "no" must not take the purge's outcome with it.
+			return m.cancelPurge()
+		case msg.String() != "ctrl+c" && !armed && m.busy() != "":
+			m.quitArmed = true
+			return m.setFlash(flashWarn, m.busy()+": "+k.Quit.Help().Key+" again quits and stops it, any other key stays")
+		}
 		m.quit()
 		return nil
 	}
@@ -30,12 +41,17 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if m.screen == screenConfirm {
 		return m.handleConfirmKey(msg)
 	}
+	if action, off := m.disabledMatch(msg); off {
+		if why := m.whyOff(action); why != "" {
+			return m.setFlash(flashWarn, msg.String()+": "+why)
+		}
+	}
 	switch {
 	case key.Matches(msg, k.Help):
 		if m.screen == screenHelp {
 			m.screen = m.helpFrom
 		} else {
-			m.helpFrom, m.screen = m.screen, screenHelp
+			m.helpFrom, m.screen, m.helpOff = m.screen, screenHelp, 0
 		}
 		return nil
 	case key.Matches(msg, k.Theme):
@@ -49,7 +65,16 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case screenHelp:
 		if key.Matches(msg, k.Back) {
 			m.screen = m.helpFrom
+			return nil
 		}
+		// The movement keys scroll the help whatever the screen it covers
+		// enables (their state is that screen's, for the listing).
+		probe := *k
+		for _, b := range []*key.Binding{&probe.Up, &probe.Down, &probe.PageUp, &probe.PageDown, &probe.Home, &probe.End} {
+			b.SetEnabled(true)
+		}
+		m.helpOff, _ = probe.moveLinear(msg, m.helpOff, max(m.lay.full.h-1, 1), m.helpMaxOff())
+		m.helpOff = clampInt(m.helpOff, 0, m.helpMaxOff())
 		return nil
 	case screenDetail:
 		return m.handleDetailKey(msg)
@@ -356,4 +381,15 @@ func (m *Model) darkBackground() bool {
 		return true
 	}
 	return m.opt.Renderer.HasDarkBackground()
+}
+
+// busy says what quitting now would stop ("" when nothing is in flight).
+func (m *Model) busy() string {
+	switch {
+	case m.purging:
+		return "a purge is running (its verification would be lost)"
+	case len(m.runs) > 0:
+		return "probes are running"
+	}
+	return ""
 }
