@@ -476,6 +476,7 @@ func isolateReport(r *cachemodel.TargetReport) bool {
 
 // emptyMatrixText explains an empty matrix in words.
 func (m *Model) emptyMatrixText(t *target) string {
+	r := m.c.keys.Reprobe.Help().Key
 	switch t.state {
 	case stateQueued:
 		return "queued: waiting for a free probe slot…"
@@ -484,12 +485,12 @@ func (m *Model) emptyMatrixText(t *target) string {
 	case stateFailed:
 		return "✗ " + safe(t.err)
 	case stateCancelled:
-		return "■ stopped before it finished; press r to probe again"
+		return "■ stopped before it finished; press " + r + " to probe again"
 	}
 	if m.readOnly {
 		return "no result for this target in the report"
 	}
-	return "not probed yet: press r"
+	return "not probed yet: press " + r
 }
 
 func plural(n int, word string) string {

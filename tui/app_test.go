@@ -949,7 +949,7 @@ func TestHelpScrollsAndSaysWhyKeysAreOff(t *testing.T) {
 	}
 	m = keys(t, m, "end")
 	last := m.View()
-	if !strings.Contains(last, "Not available now") || !strings.Contains(last, "d diff vs previous: no previous run of this target yet") {
+	if !strings.Contains(last, "Not available now") || !strings.Contains(last, "d diff vs previous: no previous run yet") {
 		t.Errorf("end of the help lacks the unavailable keys:\n%s", last)
 	}
 	m = keys(t, m, "home")
@@ -963,7 +963,7 @@ func TestHelpScrollsAndSaysWhyKeysAreOff(t *testing.T) {
 func TestDisabledKeysSayWhy(t *testing.T) {
 	m := start(t, newTestModel(t, newFakeCDN(appOrigin), 80, 24, urlA))
 	cases := []struct{ key, want string }{
-		{"d", "d: no previous run of this target yet"},
+		{"d", "d: no previous run yet: r re-probes, then d compares"},
 		{"c", "c: nothing is running to cancel"},
 		{"y", "y: copies a variant's curl command"},
 		{"p", "p: no purge provider"},
@@ -1000,5 +1000,26 @@ func TestQuitKeyInPurgeConfirmationOnlyCancelsIt(t *testing.T) {
 	}
 	if m.quitting || m.screen != screenMain || !strings.Contains(m.View(), "nothing was sent") {
 		t.Errorf("q did not cancel the confirmation:\n%s", m.View())
+	}
+}
+
+// Key hints in the screen's text follow [keys]: rebinding re-probe and
+// diff changes what the screens tell the user to press.
+func TestKeyHintsFollowRebinding(t *testing.T) {
+	km := DefaultKeyMap()
+	km.Reprobe.SetKeys("f5")
+	km.Reprobe.SetHelp("f5", "re-probe")
+	km.Diff.SetKeys("D")
+	km.Diff.SetHelp("D", "diff vs previous")
+	opt := Options{Engine: newFakeCDN(appOrigin), Plan: observePlan, Keys: &km, Origins: []string{appOrigin}}
+	opt.URLs = append(opt.URLs, mustURL(t, urlA))
+	m := start(t, newTestModelOpt(t, opt, 80, 24))
+	m = keys(t, m, "D")
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, "press f5 to re-probe, then D") && !strings.Contains(v, "f5 re-probes, then D compares") {
+		t.Errorf("the hint does not use the rebound keys:\n%s", v)
+	}
+	if strings.Contains(v, "press r ") || strings.Contains(v, " then d") {
+		t.Errorf("a hint still names the default keys:\n%s", v)
 	}
 }

@@ -159,7 +159,7 @@ func (m *Model) handleMainKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Mode):
 		i := slices.Index(m.modes, m.mode)
 		m.mode = m.modes[(i+1)%len(m.modes)]
-		return m.setFlash(flashInfo, "mode "+string(m.mode)+": r or R probes in this mode")
+		return m.setFlash(flashInfo, "mode "+string(m.mode)+": "+k.Reprobe.Help().Key+" or "+k.ReprobeAll.Help().Key+" probes in this mode")
 	case key.Matches(msg, k.Purge):
 		return m.startPurgePlan(sel, false)
 	case key.Matches(msg, k.PurgeAll):
@@ -171,7 +171,7 @@ func (m *Model) handleMainKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Diff):
 		m.diff = !m.diff
 		if m.diff && sel != nil && sel.previous == nil {
-			return m.setFlash(flashWarn, "no previous run of this target yet: press r to re-probe, then d")
+			return m.setFlash(flashWarn, "no previous run of this target yet: press "+k.Reprobe.Help().Key+" to re-probe, then "+k.Diff.Help().Key)
 		}
 	case key.Matches(msg, k.Open):
 		return m.open()
@@ -344,7 +344,8 @@ func (m *Model) submitOrigin(value string) tea.Cmd {
 		return m.setFlash(flashWarn, "origin already configured: "+safe(o))
 	}
 	m.origins = append(m.origins, o)
-	return m.setFlash(flashInfo, "added origin "+safe(o)+": r re-probes this target with it, R every target")
+	k := m.c.keys
+	return m.setFlash(flashInfo, "added origin "+safe(o)+": "+k.Reprobe.Help().Key+" re-probes this target with it, "+k.ReprobeAll.Help().Key+" every target")
 }
 
 // refusal words a validation error for the prompt line, where the value

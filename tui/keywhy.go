@@ -32,7 +32,7 @@ func (m *Model) whyOff(action string) string {
 		if sel == nil {
 			return "no target selected"
 		}
-		return "no previous run of this target yet: " + k.Reprobe.Help().Key + " re-probes it, then " + k.Diff.Help().Key + " compares"
+		return "no previous run yet: " + k.Reprobe.Help().Key + " re-probes, then " + k.Diff.Help().Key + " compares"
 	case "cancel":
 		return "nothing is running to cancel"
 	case "copy-curl":

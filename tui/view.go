@@ -38,7 +38,7 @@ func (m Model) View() string {
 func (m Model) tooSmallView() string {
 	msg := []string{
 		"corscope needs a terminal of at least " + itoa(minWidth) + "×" + itoa(minHeight) + ".",
-		"This one is " + itoa(m.w) + "×" + itoa(m.h) + ": enlarge it, or press q to quit.",
+		"This one is " + itoa(m.w) + "×" + itoa(m.h) + ": enlarge it, or press " + m.c.keys.Quit.Help().Key + " to quit.",
 	}
 	var lines []string
 	for _, l := range msg {
