@@ -113,7 +113,9 @@ type Model struct {
 
 	shown     shownState // what the matrix was last synced with
 	helpFrom  screen     // the screen the help was opened from
+	helpOff   int        // the help's scroll offset
 	quitting  bool
+	quitArmed bool // q was pressed while busy; the next q quits
 	detailVar bool // the detail screen shows a variant (not a finding)
 }
 
@@ -309,7 +311,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.Err != nil {
 			cmds = append(cmds, m.setFlash(flashError, "could not copy: "+safe(msg.Err.Error())))
 		} else {
-			cmds = append(cmds, m.setFlash(flashOK, "copied the "+msg.What+" to the clipboard (OSC 52; the terminal must allow it)"))
+			// Nothing answers an OSC 52, so this says "sent", not "copied".
+			text := msg.What + " sent to the terminal clipboard"
+			if msg.InTmux { // short enough for an 80-column status line
+				text = "sent to the terminal clipboard · tmux needs set-clipboard on"
+			}
+			cmds = append(cmds, m.setFlash(flashOK, text))
 		}
 	case purgePlanMsg:
 		cmds = append(cmds, m.onPurgePlan(msg))
@@ -469,6 +476,7 @@ func isolateReport(r *cachemodel.TargetReport) bool {
 
 // emptyMatrixText explains an empty matrix in words.
 func (m *Model) emptyMatrixText(t *target) string {
+	r := m.c.keys.Reprobe.Help().Key
 	switch t.state {
 	case stateQueued:
 		return "queued: waiting for a free probe slot…"
@@ -477,12 +485,12 @@ func (m *Model) emptyMatrixText(t *target) string {
 	case stateFailed:
 		return "✗ " + safe(t.err)
 	case stateCancelled:
-		return "■ stopped before it finished; press r to probe again"
+		return "■ stopped before it finished; press " + r + " to probe again"
 	}
 	if m.readOnly {
 		return "no result for this target in the report"
 	}
-	return "not probed yet: press r"
+	return "not probed yet: press " + r
 }
 
 func plural(n int, word string) string {

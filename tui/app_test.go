@@ -12,6 +12,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/corscope/corscope/cachemodel"
 )
@@ -237,10 +238,14 @@ func TestKeysAreEnabledByState(t *testing.T) {
 					t.Errorf("%q is enabled", k)
 				}
 			}
-			help := keys(t, m, "?").View()
+			help := wholeHelp(t, m)
+			working, off, _ := strings.Cut(help, "Not available now")
 			for _, h := range c.helpHidden {
-				if strings.Contains(help, h) {
-					t.Errorf("help lists %q although it does nothing here", h)
+				if strings.Contains(working, h) {
+					t.Errorf("help lists %q among the working keys although it does nothing here", h)
+				}
+				if !strings.Contains(off, h+":") {
+					t.Errorf("help does not list %q as unavailable with its reason:\n%s", h, help)
 				}
 			}
 		})
@@ -489,7 +494,9 @@ func TestCopyCurlWritesOSC52(t *testing.T) {
 		prefix string
 	}{
 		{"plain terminal", nil, "\x1b]52;c;"},
-		{"inside tmux", map[string]string{"TMUX": "/tmp/tmux-0/default,1,0"}, "\x1bPtmux;\x1b\x1b]52;c;"},
+		// tmux 3.3+ drops passthrough-wrapped sequences by default and takes
+		// a plain OSC 52 with set-clipboard on.
+		{"inside tmux", map[string]string{"TMUX": "/tmp/tmux-0/default,1,0"}, "\x1b]52;c;"},
 		{"inside screen", map[string]string{"TERM": "screen-256color"}, "\x1bP\x1b]52;c;"},
 	}
 	for _, c := range cases {
@@ -519,8 +526,16 @@ func TestCopyCurlWritesOSC52(t *testing.T) {
 			if err != nil || string(got) != v.Curl {
 				t.Errorf("clipboard holds %q (%v), want the curl command %q", got, err, v.Curl)
 			}
-			if !strings.Contains(m.View(), "copied the curl command") {
-				t.Error("copy not confirmed")
+			view := m.View()
+			if !strings.Contains(view, "sent to the terminal clipboard") {
+				t.Error("copy not reported")
+			}
+			// Nothing answers an OSC 52: claiming "copied" would be a guess.
+			if strings.Contains(view, "copied") {
+				t.Errorf("the status claims a copy nobody confirmed:\n%s", view)
+			}
+			if _, inTmux := c.env["TMUX"]; inTmux != strings.Contains(view, "set-clipboard on") {
+				t.Errorf("tmux hint shown=%v inside tmux=%v:\n%s", !inTmux, inTmux, view)
 			}
 		})
 	}
@@ -638,7 +653,18 @@ func TestQuitCancelsRuns(t *testing.T) {
 	m := newTestModel(t, newFakeCDN(appOrigin), 80, 24, urlA)
 	m = update(t, m, keyMsg("R"))
 	ctx := m.ctx
+	// While probes run, the first q asks; a second q quits.
 	next, cmd := m.Update(keyMsg("q"))
+	m = next.(Model)
+	if cmd != nil {
+		if _, ok := cmd().(tea.QuitMsg); ok {
+			t.Fatal("q quit at once while probes were running")
+		}
+	}
+	if !strings.Contains(m.View(), "probes are running: q again quits") {
+		t.Errorf("first q does not ask:\n%s", m.View())
+	}
+	next, cmd = m.Update(keyMsg("q"))
 	if cmd == nil {
 		t.Fatal("q returned no command")
 	}
@@ -758,7 +784,7 @@ func TestHelpListsEveryWorkingKeyAt80Columns(t *testing.T) {
 	m := start(t, newTestModelOpt(t, opt, 80, 24))
 	m = keys(t, m, "r", "tab")
 	m = update(t, m, keyMsg("R")) // a run in flight: c works
-	help := keys(t, m, "?").View()
+	help := wholeHelp(t, m)
 	for _, want := range []string{"r re-probe", "R re-probe all", "c cancel runs", "m switch mode", "x run isolate",
 		"p purge", "u add URL", "o add origin", "diff vs previous", "transpose", "rounds", "e export", "t next theme", "q quit", "←/h", "→/l"} {
 		if !strings.Contains(help, want) {
@@ -768,8 +794,8 @@ func TestHelpListsEveryWorkingKeyAt80Columns(t *testing.T) {
 	if strings.Contains(help, "…") {
 		t.Errorf("help is cut at 80 columns:\n%s", help)
 	}
-	if strings.Contains(help, "copy curl") {
-		t.Error("help lists y outside the detail view")
+	if working, _, _ := strings.Cut(help, "Not available now"); strings.Contains(working, "copy curl") {
+		t.Error("help lists y among the working keys outside the detail view")
 	}
 }
 
@@ -785,5 +811,215 @@ func TestTargetsPaneSaysWhatIsScrolledAway(t *testing.T) {
 	m = keys(t, m, "end")
 	if !strings.Contains(m.View(), "rows 5–10") || !strings.Contains(m.View(), "/tj") {
 		t.Errorf("end did not scroll to the last target:\n%s", m.View())
+	}
+}
+
+// The curl reproducer is one line in the detail view, never hard-wrapped
+// (a wrapped command pastes as several broken lines); < and > move a
+// window over it, and the windows together hold the whole command.
+func TestDetailCurlScrollsSidewaysNotWrapped(t *testing.T) {
+	m := start(t, newTestModel(t, poisonedCDN(), 80, 24, urlA))
+	m = keys(t, m, "tab", "home", "enter")
+	v, _ := m.matrix.Selected()
+	if len(v.Curl) <= 80 {
+		t.Fatalf("curl command %q fits in 80 columns: the test needs a longer one", v.Curl)
+	}
+	// Scroll down until the Reproduce section shows.
+	for i := 0; i < 40 && !strings.Contains(ansi.Strip(m.View()), "── Reproduce"); i++ {
+		m = keys(t, m, "pgdown")
+	}
+	row := -1
+	for i, l := range strings.Split(ansi.Strip(m.View()), "\n") {
+		if strings.HasPrefix(l, "curl ") {
+			row = i
+		}
+	}
+	if row < 0 {
+		t.Fatalf("no line starts with curl:\n%s", ansi.Strip(m.View()))
+	}
+	curlLine := func() string { return strings.Split(ansi.Strip(m.View()), "\n")[row] }
+	first := curlLine()
+	if !strings.HasPrefix(first, "curl ") {
+		t.Fatalf("no curl line at the start of the window:\n%s", ansi.Strip(m.View()))
+	}
+	if strings.Contains(first, "…") {
+		t.Errorf("the curl line was cut with …: %q", first)
+	}
+	if !strings.Contains(ansi.Strip(m.View()), "columns 1–80 of ") {
+		t.Errorf("no sideways position shown:\n%s", ansi.Strip(m.View()))
+	}
+	var got strings.Builder
+	got.WriteString(first)
+	for range 20 {
+		prev := m.detail.xoff
+		m = keys(t, m, ">")
+		if m.detail.xoff == prev {
+			break
+		}
+		// Each step moves half a view: append what is new.
+		l := curlLine()
+		got.WriteString(l[80-(m.detail.xoff-prev):])
+	}
+	if strings.TrimRight(got.String(), " ") != v.Curl {
+		t.Errorf("scrolled windows hold\n%q\nwant the curl command\n%q", got.String(), v.Curl)
+	}
+	m = keys(t, m, "<")
+	if m.detail.xoff == 0 && len(v.Curl) > 120 {
+		t.Error("< did not scroll back")
+	}
+}
+
+// Without -o the header says how to add an origin, with the key as bound.
+func TestHeaderSaysHowToAddAnOrigin(t *testing.T) {
+	opt := Options{Engine: newFakeCDN(appOrigin), Plan: observePlan}
+	opt.URLs = append(opt.URLs, mustURL(t, urlA))
+	m := start(t, newTestModelOpt(t, opt, 80, 24))
+	if head := firstLine([]byte(ansi.Strip(m.View()))); !strings.Contains(head, "no origins: o adds one") {
+		t.Errorf("header %q does not say how to add an origin", head)
+	}
+	km := DefaultKeyMap()
+	km.AddOrigin.SetKeys("O")
+	km.AddOrigin.SetHelp("O", "add origin")
+	opt.Keys = &km
+	m = start(t, newTestModelOpt(t, opt, 80, 24))
+	if head := firstLine([]byte(ansi.Strip(m.View()))); !strings.Contains(head, "no origins: O adds one") {
+		t.Errorf("header %q does not follow the rebound key", head)
+	}
+	// With origins it counts them.
+	m = start(t, newTestModel(t, newFakeCDN(appOrigin), 80, 24, urlA))
+	if head := firstLine([]byte(ansi.Strip(m.View()))); !strings.Contains(head, "2 origins") {
+		t.Errorf("header %q does not count the origins", head)
+	}
+}
+
+// The default theme follows the background, so on a dark terminal the
+// first t (to dark) changes nothing visible: the status says why.
+func TestThemeSwitchThatLooksTheSameSaysWhy(t *testing.T) {
+	cases := []struct {
+		prev, next string
+		dark       bool
+		want       string
+	}{
+		{"default", "dark", true, "same colours as default here: default follows the terminal's dark background"},
+		{"dark", "light", true, ""},
+		{"default", "dark", false, ""},
+		{"light", "default", false, "same colours as light here"},
+		{"mono", "default", true, ""},
+	}
+	for _, c := range cases {
+		got := sameLookNote(c.prev, c.next, c.dark)
+		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
+			t.Errorf("%s→%s dark=%v: %q, want %q", c.prev, c.next, c.dark, got, c.want)
+		}
+	}
+	m := start(t, newTestModel(t, newFakeCDN(appOrigin), 120, 40, urlA))
+	if m.themes[m.themeIdx].Name != "default" || m.themes[(m.themeIdx+1)%len(m.themes)].Name != "dark" {
+		t.Fatalf("theme order changed: %v", m.themes)
+	}
+	m = keys(t, m, "t")
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "theme dark (same colours as default here") {
+		t.Errorf("first t does not explain the unchanged look:\n%s", v)
+	}
+}
+
+// wholeHelp opens the help and pages through it, returning every page.
+func wholeHelp(t *testing.T, m Model) string {
+	t.Helper()
+	m = keys(t, m, "?")
+	var b strings.Builder
+	for range 10 {
+		b.WriteString(m.View())
+		prev := m.helpOff
+		m = keys(t, m, "pgdown")
+		if m.helpOff == prev {
+			break
+		}
+	}
+	return b.String()
+}
+
+// The help scrolls when it is longer than the screen, and lists the keys
+// that do nothing now with why.
+func TestHelpScrollsAndSaysWhyKeysAreOff(t *testing.T) {
+	m := start(t, newTestModel(t, newFakeCDN(appOrigin), 80, 24, urlA))
+	m = keys(t, m, "?")
+	first := m.View()
+	if !strings.Contains(first, "lines 1–") {
+		t.Fatalf("help at 80×24 does not say it scrolls:\n%s", first)
+	}
+	m = keys(t, m, "end")
+	last := m.View()
+	if !strings.Contains(last, "Not available now") || !strings.Contains(last, "d diff vs previous: no previous run yet") {
+		t.Errorf("end of the help lacks the unavailable keys:\n%s", last)
+	}
+	m = keys(t, m, "home")
+	if m.View() != first {
+		t.Error("home did not return to the top of the help")
+	}
+}
+
+// A key that does nothing now says why in the status line instead of
+// doing nothing silently.
+func TestDisabledKeysSayWhy(t *testing.T) {
+	m := start(t, newTestModel(t, newFakeCDN(appOrigin), 80, 24, urlA))
+	cases := []struct{ key, want string }{
+		{"d", "d: no previous run yet: r re-probes, then d compares"},
+		{"c", "c: nothing is running to cancel"},
+		{"y", "y: copies a variant's curl command"},
+		{"p", "p: no purge provider"},
+	}
+	for _, c := range cases {
+		m = keys(t, m, c.key)
+		if v := ansi.Strip(m.View()); !strings.Contains(v, c.want) {
+			t.Errorf("%s: status does not say %q:\n%s", c.key, c.want, v)
+		}
+	}
+	rep := m.s.targets[0].current
+	view := start(t, newTestModelOpt(t, Options{Reports: []cachemodel.TargetReport{*rep}}, 80, 24))
+	view = keys(t, view, "r")
+	if v := ansi.Strip(view.View()); !strings.Contains(v, "r: read-only") {
+		t.Errorf("r in a saved report does not say why:\n%s", v)
+	}
+}
+
+// q inside the purge confirmation leaves the confirmation, not corscope.
+func TestQuitKeyInPurgeConfirmationOnlyCancelsIt(t *testing.T) {
+	opt := Options{Engine: newFakeCDN(appOrigin), Plan: observePlan, Purger: &fakePurger{}}
+	opt.URLs = append(opt.URLs, mustURL(t, urlA))
+	m := start(t, newTestModelOpt(t, opt, 80, 24))
+	m = keys(t, m, "p")
+	if m.screen != screenConfirm {
+		t.Fatalf("p did not open the confirmation:\n%s", m.View())
+	}
+	next, cmd := m.Update(keyMsg("q"))
+	m = next.(Model)
+	if cmd != nil {
+		if _, ok := cmd().(tea.QuitMsg); ok {
+			t.Fatal("q in the purge confirmation quit corscope")
+		}
+	}
+	if m.quitting || m.screen != screenMain || !strings.Contains(m.View(), "nothing was sent") {
+		t.Errorf("q did not cancel the confirmation:\n%s", m.View())
+	}
+}
+
+// Key hints in the screen's text follow [keys]: rebinding re-probe and
+// diff changes what the screens tell the user to press.
+func TestKeyHintsFollowRebinding(t *testing.T) {
+	km := DefaultKeyMap()
+	km.Reprobe.SetKeys("f5")
+	km.Reprobe.SetHelp("f5", "re-probe")
+	km.Diff.SetKeys("D")
+	km.Diff.SetHelp("D", "diff vs previous")
+	opt := Options{Engine: newFakeCDN(appOrigin), Plan: observePlan, Keys: &km, Origins: []string{appOrigin}}
+	opt.URLs = append(opt.URLs, mustURL(t, urlA))
+	m := start(t, newTestModelOpt(t, opt, 80, 24))
+	m = keys(t, m, "D")
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, "press f5 to re-probe, then D") && !strings.Contains(v, "f5 re-probes, then D compares") {
+		t.Errorf("the hint does not use the rebound keys:\n%s", v)
+	}
+	if strings.Contains(v, "press r ") || strings.Contains(v, " then d") {
+		t.Errorf("a hint still names the default keys:\n%s", v)
 	}
 }

@@ -208,22 +208,22 @@ func writeReport(path string, reps []cachemodel.TargetReport, opt report.Options
 
 // copyToClipboard writes an OSC 52 sequence carrying text to the terminal.
 // The payload is base64, so nothing in text can reach the terminal as a
-// control sequence. Inside tmux or screen the sequence is wrapped so the
-// multiplexer passes it on.
+// control sequence. Inside tmux the sequence is sent plain: tmux 3.3+
+// drops passthrough-wrapped sequences by default, while a plain OSC 52 is
+// taken (set-clipboard on, its default "external" for the outer terminal).
+// GNU screen knows no OSC 52, so there it is wrapped for passthrough. No
+// terminal answers, so the status says "sent", never "copied".
 func copyToClipboard(w io.Writer, getenv func(string) string, what, text string) tea.Cmd {
 	return func() tea.Msg {
 		if w == nil {
 			return clipboardDoneMsg{What: what, Err: errors.New("no terminal to write to")}
 		}
 		seq := osc52.New(text)
-		switch {
-		case getenv("TMUX") != "":
-			seq = seq.Tmux()
-		case strings.HasPrefix(getenv("TERM"), "screen"):
+		if getenv("TMUX") == "" && strings.HasPrefix(getenv("TERM"), "screen") {
 			seq = seq.Screen()
 		}
 		_, err := seq.WriteTo(w)
-		return clipboardDoneMsg{What: what, Err: err}
+		return clipboardDoneMsg{What: what, InTmux: getenv("TMUX") != "", Err: err}
 	}
 }
 

@@ -3,6 +3,7 @@ package tui
 import (
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -71,19 +72,111 @@ func cut(s string, w int) string {
 }
 
 // wrap breaks already-safe text into lines of at most w columns: at spaces
-// when it can, hard otherwise (header values often have no spaces).
+// when it can, after ',' or ';' next (header values often have no spaces),
+// hard inside a word last. No character is ever lost: only the spaces at a
+// break are dropped, so a pane never has to cut a wrapped line with "…".
+// (ansi.Wrap returned a line one column too wide when ',' or ';' fell on
+// the edge, which the pane then cut.)
 func wrap(s string, w int) []string {
 	if w < 1 {
 		w = 1
 	}
-	if s == "" {
-		return []string{""}
-	}
-	out := strings.Split(ansi.Wrap(s, w, ",;"), "\n")
-	for i := range out {
-		out[i] = strings.TrimRight(out[i], " ")
+	var out []string
+	for _, para := range strings.Split(s, "\n") {
+		out = append(out, wrapLine(para, w)...)
 	}
 	return out
+}
+
+// wrapLine fills lines greedily from pieces: a piece is a word, or the
+// part of a word up to and including a ',' or ';'.
+func wrapLine(s string, w int) []string {
+	var (
+		lines []string
+		cur   strings.Builder
+		curW  int
+	)
+	flush := func() {
+		lines = append(lines, cur.String())
+		cur.Reset()
+		curW = 0
+	}
+	// Leading spaces are indentation: keep them on the first line.
+	rest := strings.TrimLeft(s, " ")
+	cur.WriteString(s[:len(s)-len(rest)])
+	curW = len(s) - len(rest)
+	for i, word := range strings.Split(rest, " ") {
+		spaces := 1
+		if i == 0 {
+			spaces = 0
+		}
+		if word == "" {
+			// A run of spaces: keep it inside a line, drop it at a break.
+			if curW > 0 {
+				cur.WriteByte(' ')
+				curW++
+			}
+			continue
+		}
+		for _, piece := range splitAfterPunct(word) {
+			pw := ansi.StringWidth(piece)
+			gap := 0
+			if curW > 0 {
+				gap = spaces
+			}
+			if curW+gap+pw > w && curW > 0 {
+				flush()
+				gap = 0
+			}
+			if gap > 0 {
+				cur.WriteByte(' ')
+				curW++
+			}
+			for pw > w-curW {
+				// Too long for any line: fill this one and carry on.
+				head := ansi.Truncate(piece, w-curW, "")
+				if head == "" && curW > 0 {
+					flush()
+					continue
+				}
+				if head == "" || !strings.HasPrefix(piece, head) {
+					// A single character wider than w (or styled text
+					// Truncate rewrote): take one rune as it is.
+					_, size := utf8.DecodeRuneInString(piece)
+					head = piece[:size]
+				}
+				cur.WriteString(head)
+				flush()
+				piece = piece[len(head):]
+				pw = ansi.StringWidth(piece)
+			}
+			cur.WriteString(piece)
+			curW += pw
+			spaces = 0 // the next piece of this word follows without a space
+		}
+		spaces = 1
+	}
+	if cur.Len() > 0 || len(lines) == 0 {
+		lines = append(lines, strings.TrimRight(cur.String(), " "))
+	}
+	for i := range lines {
+		lines[i] = strings.TrimRight(lines[i], " ")
+	}
+	return lines
+}
+
+// splitAfterPunct cuts a word after each ',' or ';' that is not its last
+// byte, so "a,b;c" can break as "a," "b;" "c".
+func splitAfterPunct(word string) []string {
+	var parts []string
+	start := 0
+	for i := 0; i < len(word)-1; i++ {
+		if word[i] == ',' || word[i] == ';' {
+			parts = append(parts, word[start:i+1])
+			start = i + 1
+		}
+	}
+	return append(parts, word[start:])
 }
 
 // padLines pads or cuts a block of lines to exactly h lines of w columns,

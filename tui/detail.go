@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/corscope/corscope/cachemodel"
 	"github.com/corscope/corscope/themes"
@@ -23,6 +24,7 @@ type detailModel struct {
 	build func(w int) []string
 	lines []string
 	off   int
+	xoff  int    // horizontal scroll of lines wider than the pane (the curl reproducer)
 	curl  string // non-empty when y can copy something
 }
 
@@ -41,7 +43,21 @@ func (d *detailModel) render() {
 	}
 	d.lines = d.build(d.w)
 	d.off = clampInt(d.off, 0, d.maxOff())
+	d.xoff = clampInt(d.xoff, 0, d.maxXOff())
 }
+
+// widest is the width of the document's widest line.
+func (d *detailModel) widest() int {
+	n := 0
+	for _, l := range d.lines {
+		n = max(n, ansi.StringWidth(l))
+	}
+	return n
+}
+
+// maxXOff is the last horizontal offset: the one that shows the end of
+// the widest line.
+func (d *detailModel) maxXOff() int { return max(d.widest()-d.w, 0) }
 
 // ShowVariant opens one variant.
 func (d *detailModel) ShowVariant(targetURL string, v cachemodel.VariantResult, keepScroll bool) {
@@ -123,6 +139,15 @@ func (d detailModel) Update(msg tea.Msg) (detailModel, tea.Cmd) {
 	return d, nil
 }
 
+// Wide reports whether a line is wider than the view (it then scrolls
+// sideways instead of wrapping).
+func (d *detailModel) Wide() bool { return d.widest() > d.w }
+
+// ScrollX moves the window over wide lines by half a view; dir is -1 or 1.
+func (d *detailModel) ScrollX(dir int) {
+	d.xoff = clampInt(d.xoff+dir*max(d.w/2, 1), 0, d.maxXOff())
+}
+
 // View draws the visible lines, the last one saying how much is left.
 func (d detailModel) View() string {
 	if d.h <= 0 {
@@ -133,10 +158,29 @@ func (d detailModel) View() string {
 	if more {
 		body--
 	}
+	wide := d.widest() > d.w
+	if wide && !more && len(d.lines) >= d.h {
+		more = true
+		body--
+	}
 	end := min(d.off+body, len(d.lines))
-	lines := append([]string(nil), d.lines[d.off:end]...)
-	if more {
-		lines = append(lines, d.c.styles.Muted.Render(fmt.Sprintf("lines %d–%d of %d ▲▼", d.off+1, end, len(d.lines))))
+	lines := make([]string, 0, d.h)
+	for _, l := range d.lines[d.off:end] {
+		if ansi.StringWidth(l) > d.w {
+			// Shown through a window that ←→ move; never cut with "…".
+			l = ansi.Cut(l, d.xoff, d.xoff+d.w)
+		}
+		lines = append(lines, l)
+	}
+	var foot []string
+	if len(d.lines) > body {
+		foot = append(foot, fmt.Sprintf("lines %d–%d of %d ▲▼", d.off+1, end, len(d.lines)))
+	}
+	if wide {
+		foot = append(foot, fmt.Sprintf("columns %d–%d of %d ◀▶", d.xoff+1, min(d.xoff+d.w, d.widest()), d.widest()))
+	}
+	if len(foot) > 0 {
+		lines = append(lines, d.c.styles.Muted.Render(strings.Join(foot, " · ")))
 	}
 	return padLines(lines, d.w, d.h)
 }
@@ -144,7 +188,7 @@ func (d detailModel) View() string {
 // ShortHelp lists the detail view's keys.
 func (d detailModel) ShortHelp() []key.Binding {
 	k := d.c.keys
-	return []key.Binding{k.Up, k.Down, k.Left, k.Right, k.CopyCurl, k.Back}
+	return []key.Binding{k.Back, k.CopyCurl, k.Up, k.Down, k.Left, k.Right, k.ScrollLeft, k.ScrollRight}
 }
 
 // FullHelp is ShortHelp in one group.
@@ -279,8 +323,10 @@ func variantDoc(st themes.Styles, v cachemodel.VariantResult, w int) []string {
 	}
 
 	b.section("Reproduce")
-	b.text(safeLong(v.Curl))
-	b.lines = append(b.lines, st.Muted.Render("press y to copy this command (OSC 52)"))
+	// One line, never wrapped: ←→ scroll it, and a selection of it pastes
+	// as one command.
+	b.lines = append(b.lines, st.Detail.Value.Render(safeLong(v.Curl)))
+	b.lines = append(b.lines, st.Muted.Render("y sends this command to the terminal clipboard (OSC 52); < > scroll it"))
 	return b.lines
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/corscope/corscope/cachemodel"
 	"github.com/corscope/corscope/internal/report"
+	"github.com/corscope/corscope/themes"
 )
 
 // handleKey applies keys in a fixed order: the open prompt, the purge
@@ -19,7 +20,18 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if m.prompt != promptNone {
 		return m.handlePromptKey(msg)
 	}
+	armed := m.quitArmed
+	m.quitArmed = false
 	if key.Matches(msg, k.Quit) {
+		switch {
+		case m.screen == screenConfirm:
+			// Leaving the confirmation, never the program: a q meant for
+			// "no" must not take the purge's outcome with it.
+			return m.cancelPurge()
+		case msg.String() != "ctrl+c" && !armed && m.busy() != "":
+			m.quitArmed = true
+			return m.setFlash(flashWarn, m.busy()+": "+k.Quit.Help().Key+" again quits and stops it, any other key stays")
+		}
 		m.quit()
 		return nil
 	}
@@ -29,24 +41,40 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if m.screen == screenConfirm {
 		return m.handleConfirmKey(msg)
 	}
+	if action, off := m.disabledMatch(msg); off {
+		if why := m.whyOff(action); why != "" {
+			return m.setFlash(flashWarn, msg.String()+": "+why)
+		}
+	}
 	switch {
 	case key.Matches(msg, k.Help):
 		if m.screen == screenHelp {
 			m.screen = m.helpFrom
 		} else {
-			m.helpFrom, m.screen = m.screen, screenHelp
+			m.helpFrom, m.screen, m.helpOff = m.screen, screenHelp, 0
 		}
 		return nil
 	case key.Matches(msg, k.Theme):
+		prev := m.themes[m.themeIdx].Name
 		m.themeIdx = (m.themeIdx + 1) % len(m.themes)
 		m.applyTheme()
-		return m.setFlash(flashInfo, "theme "+safe(m.themes[m.themeIdx].Name))
+		name := m.themes[m.themeIdx].Name
+		return m.setFlash(flashInfo, "theme "+safe(name)+sameLookNote(prev, name, m.darkBackground()))
 	}
 	switch m.screen {
 	case screenHelp:
 		if key.Matches(msg, k.Back) {
 			m.screen = m.helpFrom
+			return nil
 		}
+		// The movement keys scroll the help whatever the screen it covers
+		// enables (their state is that screen's, for the listing).
+		probe := *k
+		for _, b := range []*key.Binding{&probe.Up, &probe.Down, &probe.PageUp, &probe.PageDown, &probe.Home, &probe.End} {
+			b.SetEnabled(true)
+		}
+		m.helpOff, _ = probe.moveLinear(msg, m.helpOff, max(m.lay.full.h-1, 1), m.helpMaxOff())
+		m.helpOff = clampInt(m.helpOff, 0, m.helpMaxOff())
 		return nil
 	case screenDetail:
 		return m.handleDetailKey(msg)
@@ -73,6 +101,10 @@ func (m *Model) handleDetailKey(msg tea.KeyMsg) tea.Cmd {
 		if m.detail.curl != "" {
 			return copyToClipboard(m.opt.Clipboard, m.opt.ClipboardEnv, "curl command", m.detail.curl)
 		}
+	case key.Matches(msg, k.ScrollLeft):
+		m.detail.ScrollX(-1)
+	case key.Matches(msg, k.ScrollRight):
+		m.detail.ScrollX(1)
 	case m.detailVar && key.Matches(msg, k.Left):
 		if m.matrix.Step(-1) {
 			m.openVariant(true)
@@ -127,7 +159,7 @@ func (m *Model) handleMainKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Mode):
 		i := slices.Index(m.modes, m.mode)
 		m.mode = m.modes[(i+1)%len(m.modes)]
-		return m.setFlash(flashInfo, "mode "+string(m.mode)+": r or R probes in this mode")
+		return m.setFlash(flashInfo, "mode "+string(m.mode)+": "+k.Reprobe.Help().Key+" or "+k.ReprobeAll.Help().Key+" probes in this mode")
 	case key.Matches(msg, k.Purge):
 		return m.startPurgePlan(sel, false)
 	case key.Matches(msg, k.PurgeAll):
@@ -139,7 +171,7 @@ func (m *Model) handleMainKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Diff):
 		m.diff = !m.diff
 		if m.diff && sel != nil && sel.previous == nil {
-			return m.setFlash(flashWarn, "no previous run of this target yet: press r to re-probe, then d")
+			return m.setFlash(flashWarn, "no previous run of this target yet: press "+k.Reprobe.Help().Key+" to re-probe, then "+k.Diff.Help().Key)
 		}
 	case key.Matches(msg, k.Open):
 		return m.open()
@@ -312,7 +344,8 @@ func (m *Model) submitOrigin(value string) tea.Cmd {
 		return m.setFlash(flashWarn, "origin already configured: "+safe(o))
 	}
 	m.origins = append(m.origins, o)
-	return m.setFlash(flashInfo, "added origin "+safe(o)+": r re-probes this target with it, R every target")
+	k := m.c.keys
+	return m.setFlash(flashInfo, "added origin "+safe(o)+": "+k.Reprobe.Help().Key+" re-probes this target with it, "+k.ReprobeAll.Help().Key+" every target")
 }
 
 // refusal words a validation error for the prompt line, where the value
@@ -325,4 +358,39 @@ func refusal(err error, value string) string {
 		msg = "this " + strings.TrimPrefix(msg, q+" ")
 	}
 	return safe(msg)
+}
+
+// sameLookNote explains a theme switch that changes nothing on screen: the
+// default theme adapts to the terminal's background, so on a dark terminal
+// it is the dark theme (and on a light one, the light theme).
+func sameLookNote(prev, next string, dark bool) string {
+	twin := themes.NameLight
+	if dark {
+		twin = themes.NameDark
+	}
+	if (prev == themes.NameDefault && next == twin) || (prev == twin && next == themes.NameDefault) {
+		return " (same colours as " + prev + " here: default follows the terminal's " + map[bool]string{true: "dark", false: "light"}[dark] + " background)"
+	}
+	return ""
+}
+
+// darkBackground reports what the renderer detected (read once by cmd
+// before the program starts); without a renderer, dark, lipgloss's own
+// assumption, rather than querying the terminal mid-program.
+func (m *Model) darkBackground() bool {
+	if m.opt.Renderer == nil {
+		return true
+	}
+	return m.opt.Renderer.HasDarkBackground()
+}
+
+// busy says what quitting now would stop ("" when nothing is in flight).
+func (m *Model) busy() string {
+	switch {
+	case m.purging:
+		return "a purge is running (its verification would be lost)"
+	case len(m.runs) > 0:
+		return "probes are running"
+	}
+	return ""
 }

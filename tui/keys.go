@@ -26,6 +26,10 @@ type KeyMap struct {
 	PrevPane key.Binding `action:"prev-pane"`
 	Open     key.Binding `action:"open"`
 	Back     key.Binding `action:"back"`
+	// ScrollLeft and ScrollRight move a line wider than the detail view
+	// (the curl reproducer, never wrapped) sideways.
+	ScrollLeft  key.Binding `action:"scroll-left"`
+	ScrollRight key.Binding `action:"scroll-right"`
 
 	Filter     key.Binding `action:"filter"`
 	AddURL     key.Binding `action:"add-url"`
@@ -75,6 +79,9 @@ func DefaultKeyMap() KeyMap {
 		PrevPane: b("shift+tab", "prev pane", "shift+tab"),
 		Open:     b("enter", "open", "enter"),
 		Back:     b("esc", "back", "esc"),
+
+		ScrollLeft:  b("<", "scroll left", "<", "shift+left"),
+		ScrollRight: b(">", "scroll right", ">", "shift+right"),
 
 		Filter:     b("/", "filter", "/"),
 		AddURL:     b("u", "add URL", "u"),
@@ -186,7 +193,7 @@ func (k *KeyMap) clash() error {
 func (k *KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Left, k.Right, k.PageUp, k.PageDown, k.Home, k.End, k.NextPane, k.PrevPane},
-		{k.Open, k.Back, k.Filter, k.Transpose, k.Rounds, k.Diff, k.CopyCurl},
+		{k.Open, k.Back, k.ScrollLeft, k.ScrollRight, k.Filter, k.Transpose, k.Rounds, k.Diff, k.CopyCurl},
 		{k.Reprobe, k.ReprobeAll, k.Cancel, k.Mode, k.Isolate, k.Purge, k.PurgeAll, k.AddURL, k.AddOrigin},
 		{k.Export, k.Theme, k.Help, k.Quit},
 	}

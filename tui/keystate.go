@@ -31,6 +31,8 @@ func (m *Model) syncKeys() {
 	}
 	k.Left.SetEnabled(focusM || (detail && m.detailVar))
 	k.Right.SetEnabled(focusM || (detail && m.detailVar))
+	k.ScrollLeft.SetEnabled(detail && m.detail.Wide())
+	k.ScrollRight.SetEnabled(detail && m.detail.Wide())
 	k.NextPane.SetEnabled(main)
 	k.PrevPane.SetEnabled(main)
 	k.Open.SetEnabled(purged || main && (m.focus == paneTargets && hasSel || focusM && hasRep || focusF && m.findings.count() > 0))
@@ -94,7 +96,11 @@ func (m Model) ShortHelp() []key.Binding {
 	case paneFindings:
 		own = m.findings.ShortHelp()
 	}
-	return append(own, k.NextPane, k.Reprobe, k.Diff, k.Help, k.Quit)
+	// Domain actions first: at 80 columns the footer is cut from the
+	// right, and every user already knows the arrow keys.
+	out := []key.Binding{k.Purge, k.Isolate, k.Mode, k.Diff, k.Reprobe}
+	out = append(out, own...)
+	return append(out, k.NextPane, k.Help, k.Quit)
 }
 
 // FullHelp is every binding, grouped; disabled ones are left out by the

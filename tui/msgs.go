@@ -54,8 +54,9 @@ type exportDoneMsg struct {
 
 // clipboardDoneMsg reports an OSC 52 copy (sent by copyToClipboard).
 type clipboardDoneMsg struct {
-	What string
-	Err  error
+	What   string
+	InTmux bool // tmux forwards it only with set-clipboard on
+	Err    error
 }
 
 // purgePlanMsg carries what a purge would do (sent by planPurge).

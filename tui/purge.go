@@ -103,6 +103,7 @@ func (m *Model) onPurgePlan(msg purgePlanMsg) tea.Cmd {
 	if msg.Seq != m.purgeSeq {
 		return nil
 	}
+	k := m.c.keys
 	m.purgeBusy = false
 	t := m.s.targets[msg.Target]
 	m.detailVar = false
@@ -114,7 +115,7 @@ func (m *Model) onPurgePlan(msg purgePlanMsg) tea.Cmd {
 			b := &docWriter{st: st, w: w}
 			b.text("✗ " + safeLong(err.Error()))
 			b.lines = append(b.lines, "")
-			b.text("Nothing was sent. esc goes back.")
+			b.text("Nothing was sent. " + k.Back.Help().Key + " goes back.")
 			return b.lines
 		})
 		m.screen = screenPurged
@@ -126,12 +127,12 @@ func (m *Model) onPurgePlan(msg purgePlanMsg) tea.Cmd {
 	lines = append(lines, "", "Nothing is sent until you confirm. Afterwards every variant is probed again and shown before and after.")
 	m.screen = screenConfirm
 	if msg.Plan.Confirm == "" {
-		m.detail.ShowText("Purge "+t.label+"? y purges, n cancels", lines)
+		m.detail.ShowText("Purge "+t.label+"? "+k.Confirm.Help().Key+" purges, "+k.Deny.Help().Key+" cancels", lines)
 		return nil
 	}
 	what := m.confirmWhat()
 	lines = append(lines, "", "This removes far more than this URL. To confirm, type the "+what+": "+msg.Plan.Confirm)
-	m.detail.ShowText("PURGE EVERYTHING behind "+t.label+"? type the "+what+", esc cancels", lines)
+	m.detail.ShowText("PURGE EVERYTHING behind "+t.label+"? type the "+what+", "+k.Dismiss.Help().Key+" cancels", lines)
 	return m.openPrompt(promptPurgeConfirm, "type the "+what+" to purge everything: ", "")
 }
 
@@ -159,7 +160,7 @@ func (m *Model) handleConfirmKey(msg tea.KeyMsg) tea.Cmd {
 // submitPurgeConfirm checks the typed zone or service ID.
 func (m *Model) submitPurgeConfirm(value string) tea.Cmd {
 	if value != m.purgePlan.Confirm {
-		m.promptErr = "not the " + m.confirmWhat() + "; nothing was sent (esc cancels)"
+		m.promptErr = "not the " + m.confirmWhat() + "; nothing was sent (" + m.c.keys.Dismiss.Help().Key + " cancels)"
 		return nil
 	}
 	m.closePrompt()
@@ -217,7 +218,7 @@ func (m *Model) onPurgeDone(msg purgeDoneMsg) tea.Cmd {
 		title = "Purge of " + t.label + " failed"
 	}
 	m.detail.ShowDoc(title, func(st themes.Styles, w int) []string {
-		return purgeDoc(st, &before, out, err, w)
+		return purgeDoc(st, m.c.keys, &before, out, err, w)
 	})
 	m.detailVar = false
 	m.screen = screenPurged
@@ -284,7 +285,7 @@ func verdictStyle(st themes.Styles, v PurgeVerdict) func(...string) string {
 
 // purgeDoc is the outcome screen: the summary, the before/after table, why
 // each copy ended as it did, what each request got back, and what next.
-func purgeDoc(st themes.Styles, before *cachemodel.TargetReport, out PurgeOutcome, err error, w int) []string {
+func purgeDoc(st themes.Styles, k *KeyMap, before *cachemodel.TargetReport, out PurgeOutcome, err error, w int) []string {
 	b := &docWriter{st: st, w: w}
 	if err != nil {
 		for _, l := range wrap("✗ the purge failed: "+safeLong(err.Error()), w) {
@@ -359,9 +360,9 @@ func purgeDoc(st themes.Styles, before *cachemodel.TargetReport, out PurgeOutcom
 	}
 	b.section("Next")
 	if out.After != nil {
-		b.text("esc: the matrix now shows this re-probe. Cells that changed since the run before the purge read \"new (was old)\" and are marked Δ; d turns the marks off and on. r probes again.")
+		b.text(k.Back.Help().Key + ": the matrix now shows this re-probe. Cells that changed since the run before the purge read \"new (was old)\" and are marked Δ; " + k.Diff.Help().Key + " turns the marks off and on. " + k.Reprobe.Help().Key + " probes again.")
 	} else {
-		b.text("esc goes back; r probes the target again.")
+		b.text(k.Back.Help().Key + " goes back; " + k.Reprobe.Help().Key + " probes the target again.")
 	}
 	return b.lines
 }

@@ -136,7 +136,7 @@ func TestPurgeAsksFirst(t *testing.T) {
 		t.Fatalf("p should show the plan and send nothing: screen %v, planned %d, purged %d", m.screen, pg.planned, pg.purged)
 	}
 	out := m.View()
-	for _, want := range []string{"y purges, n cancels", `via the \x1b[31mfake API`, "Nothing is sent until you confirm"} {
+	for _, want := range []string{"y purges, n/esc cancels", `via the \x1b[31mfake API`, "Nothing is sent until you confirm"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("confirmation screen lacks %q:\n%s", want, out)
 		}

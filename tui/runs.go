@@ -105,7 +105,7 @@ func (m *Model) finishRun(id uint64) tea.Cmd {
 	if again == 0 || m.flash.level == flashError && m.flash.text != "" {
 		return nil
 	}
-	return m.setFlash(flashOK, "re-probed "+plural(again, "target")+" · d diffs against the previous run")
+	return m.setFlash(flashOK, "re-probed "+plural(again, "target")+" · "+m.c.keys.Diff.Help().Key+" diffs against the previous run")
 }
 
 // releaseRun forgets a run and stops its remaining targets; it returns how

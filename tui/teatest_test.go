@@ -171,7 +171,7 @@ func TestProgramNeverPrintsServerControlSequences(t *testing.T) {
 	tm.Send(tea.KeyMsg{Type: tea.KeyPgDown})
 	waitFor(t, tm, "X-C1-Raw", `\x9b31mRAW`, `\u009d0;PWNED-TITLE\u009c`, `line\u2028break`)
 	tm.Type("y")
-	waitFor(t, tm, "copied the curl command")
+	waitFor(t, tm, "sent to the terminal clipboard")
 	// The failed target: its error quotes the raw header, escaped.
 	tm.Send(tea.KeyMsg{Type: tea.KeyEsc}) // back to the panes
 	tm.Send(tea.KeyMsg{Type: tea.KeyEsc}) // focus to the targets

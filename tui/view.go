@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -27,7 +28,7 @@ func (m Model) View() string {
 	case screenDetail, screenConfirm, screenPurged:
 		body = paneTitle(m.c, m.detail.title, true, m.w) + "\n" + m.detail.View()
 	case screenHelp:
-		body = paneTitle(m.c, "Help · every key that works right now", true, m.w) + "\n" + m.helpView()
+		body = paneTitle(m.c, "Help · the keys that work now, then the ones that do not and why", true, m.w) + "\n" + m.helpView()
 	default:
 		body = m.mainView()
 	}
@@ -37,7 +38,7 @@ func (m Model) View() string {
 func (m Model) tooSmallView() string {
 	msg := []string{
 		"corscope needs a terminal of at least " + itoa(minWidth) + "×" + itoa(minHeight) + ".",
-		"This one is " + itoa(m.w) + "×" + itoa(m.h) + ": enlarge it, or press q to quit.",
+		"This one is " + itoa(m.w) + "×" + itoa(m.h) + ": enlarge it, or press " + m.c.keys.Quit.Help().Key + " to quit.",
 	}
 	var lines []string
 	for _, l := range msg {
@@ -57,7 +58,13 @@ func (m Model) headerView() string {
 	parts := []string{plural(len(m.s.targets), "target")}
 	if !m.readOnly {
 		parts = append([]string{"mode " + string(m.mode)}, parts...)
-		parts = append(parts, plural(len(m.origins), "origin"))
+		if len(m.origins) == 0 && m.c.keys.AddOrigin.Enabled() {
+			// Without an origin only the no-Origin, same-origin and null
+			// variants run: say how to add the site that uses the URL.
+			parts = append(parts, "no origins: "+m.c.keys.AddOrigin.Help().Key+" adds one")
+		} else {
+			parts = append(parts, plural(len(m.origins), "origin"))
+		}
 	} else {
 		parts = append(parts, "read-only")
 	}
@@ -214,7 +221,9 @@ func (m Model) matrixTitle() string {
 }
 
 // helpView is every enabled binding plus the glyph legend.
-func (m Model) helpView() string {
+// helpLines is the whole help: the keys that work, the glyphs, and the
+// keys that do not work now with why.
+func (m Model) helpLines() []string {
 	h := m.help
 	groups := m.FullHelp()
 	full := h.FullHelpView(groups)
@@ -239,10 +248,34 @@ func (m Model) helpView() string {
 	if m.readOnly {
 		legend = append(legend, "", "Read-only: this is a saved report; keys that would send requests are off.")
 	}
+	if off := m.offBindings(); len(off) > 0 {
+		legend = append(legend, "", st.Accent.Render("Not available now"))
+		for _, o := range off {
+			legend = append(legend, "  "+o.help.Key+" "+o.help.Desc+": "+o.why)
+		}
+	}
 	for _, l := range legend {
 		lines = append(lines, wrap(l, m.w)...)
 	}
-	return padLines(lines, m.w, m.lay.full.h)
+	return lines
+}
+
+// helpView is the help, scrolled: longer than the screen (80×24 with the
+// unavailable keys), it scrolls with the movement keys rather than cut.
+func (m Model) helpView() string {
+	lines := m.helpLines()
+	rows := m.lay.full.h
+	if len(lines) > rows && rows > 1 {
+		off := clampInt(m.helpOff, 0, m.helpMaxOff())
+		end := off + rows - 1
+		lines = append(lines[off:end:end], m.c.styles.Muted.Render(fmt.Sprintf("lines %d–%d of %d ▲▼", off+1, end, len(lines))))
+	}
+	return padLines(lines, m.w, rows)
+}
+
+// helpMaxOff is the help's last scroll offset.
+func (m Model) helpMaxOff() int {
+	return max(len(m.helpLines())-(m.lay.full.h-1), 0)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

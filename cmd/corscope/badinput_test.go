@@ -476,3 +476,26 @@ func TestTenThousandURLsOnStdin(t *testing.T) {
 		t.Errorf("took %v", elapsed)
 	}
 }
+
+// An unknown --theme is a usage error with a suggestion on every command
+// that takes the flag, with or without a terminal (without one, the root
+// command runs check, which never draws a theme: the typo must not wait
+// for the first terminal to surface).
+func TestUnknownThemeSaysWhichOneWasMeant(t *testing.T) {
+	u := "http://127.0.0.1:1/"
+	wantUsageError(t, []string{"--theme", "darc", u}, "", `unknown --theme "darc" (did you mean "dark"?)`)
+	wantUsageError(t, []string{"tui", "--theme", "hi-contrast", u}, "", `(did you mean "high-contrast"?)`)
+	wantUsageError(t, []string{"demo", "--theme", "lihgt"}, "", `unknown --theme "lihgt" (did you mean "light"?)`)
+	wantUsageError(t, []string{"demo", "--check", "--theme", "zzzzzzzzzz"}, "", `unknown --theme "zzzzzzzzzz": want one of default, dark`)
+}
+
+// demo takes the view's --theme and --no-color like the root command.
+func TestDemoTakesThemeAndNoColor(t *testing.T) {
+	code, out, errs := runCLI(t, "", "demo", "--check", "--theme", "mono", "--no-color", "--format", "markdown")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "no-vary.json") || strings.Contains(out, "\x1b[") {
+		t.Errorf("want the plain demo report, got %.300q", out)
+	}
+}

@@ -18,8 +18,8 @@ import (
 func init() { subcommands = append(subcommands, (*app).newDemoCmd) }
 
 func (a *app) newDemoCmd() *cobra.Command {
-	var checkOnly bool
-	var format string
+	var checkOnly, noColor bool
+	var format, theme string
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run corscope against a built-in local CDN (no network needed)",
@@ -36,19 +36,28 @@ Everything stops when corscope exits.`,
   corscope demo --check --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			if _, err := checkTheme(cfg, theme); err != nil {
+				return err
+			}
 			env, err := demo.Start(cmd.Context())
 			if err != nil {
 				return &exitError{code: exitFailed, err: err}
 			}
 			defer env.Close()
 			if checkOnly || demoInteractive == nil || !a.stdoutTTY {
-				return a.runDemoCheck(cmd, env, format)
+				return a.runDemoCheck(cmd, env, format, noColor)
 			}
 			return demoInteractive(a, cmd, env)
 		},
 	}
 	cmd.Flags().BoolVar(&checkOnly, "check", false, "print the check report instead of opening the interactive view")
 	cmd.Flags().StringVar(&format, "format", "", "report format with --check: table, json or markdown (default table on a terminal, json otherwise)")
+	cmd.Flags().StringVar(&theme, "theme", "", "colour theme of the view (default from the configuration, else \"default\"); t cycles")
+	cmd.Flags().BoolVar(&noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
 	return cmd
 }
 
@@ -58,8 +67,11 @@ var demoInteractive func(a *app, cmd *cobra.Command, env *demo.Env) error
 
 // runDemoCheck runs `corscope check` on the demo's URLs, exactly as a user
 // would type it, so the demo shows the real command's output.
-func (a *app) runDemoCheck(cmd *cobra.Command, env *demo.Env, format string) error {
+func (a *app) runDemoCheck(cmd *cobra.Command, env *demo.Env, format string, noColor bool) error {
 	args := []string{"check", "--rounds", "2", "--fail-on", "none"}
+	if noColor {
+		args = append(args, "--no-color")
+	}
 	if format != "" {
 		args = append(args, "--format", format)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/corscope/corscope/config"
 	"github.com/corscope/corscope/internal/demo"
 	"github.com/corscope/corscope/internal/runner"
+	"github.com/corscope/corscope/internal/suggest"
 	"github.com/corscope/corscope/probe"
 	"github.com/corscope/corscope/tui"
 )
@@ -49,6 +50,8 @@ func init() {
 		if err != nil {
 			return err
 		}
+		f.theme, _ = cmd.Flags().GetString("theme")
+		f.noColor, _ = cmd.Flags().GetBool("no-color")
 		defer cleanup()
 		if err := demoFirstVisit(cmd.Context(), env); err != nil {
 			return &exitError{code: exitFailed, err: err}
@@ -132,7 +135,11 @@ func (a *app) runTUI(ctx context.Context, f *tuiFlags, cmd *cobra.Command, cfg c
 		f.failOn = cfg.Policy.FailOn
 	}
 	if !a.stdoutTTY {
-		// Exactly check, its default mode included.
+		// Exactly check, its default mode included; a wrong --theme is
+		// still an error, so a typo does not wait for the first terminal.
+		if _, err := checkTheme(cfg, f.theme); err != nil {
+			return err
+		}
 		return a.runCheck(ctx, &f.checkFlags, args)
 	}
 	opt, closeEngine, err := a.tuiOptions(ctx, f, fs, cfg, args)
@@ -162,12 +169,9 @@ func (a *app) tuiOptions(ctx context.Context, f *tuiFlags, fs *pflag.FlagSet, cf
 	if themeName == "" {
 		themeName = cfg.Theme
 	}
-	themeList, err := tuiThemes(cfg)
+	themeList, err := checkTheme(cfg, themeName)
 	if err != nil {
-		return none, nil, usageErr("%v", err)
-	}
-	if !slices.ContainsFunc(themeList, func(t tui.Theme) bool { return t.Name == themeName }) {
-		return none, nil, usageErr("unknown --theme %q: want one of %s", themeName, strings.Join(cfg.ThemeNames(), ", "))
+		return none, nil, err
 	}
 	keys, err := tuiKeys(cfg)
 	if err != nil {
@@ -276,6 +280,27 @@ func (a *app) tuiRenderer(noColor bool, setting string) *lipgloss.Renderer {
 	}
 	r.SetHasDarkBackground(r.HasDarkBackground())
 	return r
+}
+
+// checkTheme returns the themes t cycles through, or a usage error when
+// name (empty: the configuration's or the default) is none of them, with
+// the closest name as a suggestion.
+func checkTheme(cfg config.Config, name string) ([]tui.Theme, error) {
+	themeList, err := tuiThemes(cfg)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	if name == "" {
+		name = cfg.Theme
+	}
+	if name == "" || slices.ContainsFunc(themeList, func(t tui.Theme) bool { return t.Name == name }) {
+		return themeList, nil
+	}
+	hint := ""
+	if c := suggest.Closest(name, cfg.ThemeNames()); c != "" {
+		hint = fmt.Sprintf(" (did you mean %q?)", c)
+	}
+	return nil, usageErr("unknown --theme %q%s: want one of %s", name, hint, strings.Join(cfg.ThemeNames(), ", "))
 }
 
 // tuiThemes is every theme t cycles through: the built-ins, then the

@@ -7,8 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -65,12 +63,9 @@ reports one line per change.`,
 			if theme == "" {
 				theme = cfg.Theme
 			}
-			themeList, err := tuiThemes(cfg)
+			themeList, err := checkTheme(cfg, theme)
 			if err != nil {
-				return usageErr("%v", err)
-			}
-			if !slices.ContainsFunc(themeList, func(t tui.Theme) bool { return t.Name == theme }) {
-				return usageErr("unknown --theme %q: want one of %s", theme, strings.Join(cfg.ThemeNames(), ", "))
+				return err
 			}
 			keys, err := tuiKeys(cfg)
 			if err != nil {
