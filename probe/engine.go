@@ -205,7 +205,8 @@ func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.S
 
 // redirect returns the request for the Location of a 3xx answer to a GET or
 // HEAD, or nil when there is nothing (valid) to follow. The same headers are
-// sent again, except a plan-supplied Host.
+// sent again, except a plan-supplied Host, and except credentials when the
+// redirect changes origin (see dropCredentials).
 func redirect(prev *request, res *cachemodel.Response, proxy proxySpec) *request {
 	switch res.Status {
 	case 301, 302, 303, 307, 308:
@@ -224,17 +225,39 @@ func redirect(prev *request, res *cachemodel.Response, proxy proxySpec) *request
 		return nil
 	}
 	u.Fragment, u.RawFragment = "", ""
+	parts, err := parseURLParts(u.String(), proxy)
+	if err != nil {
+		return nil
+	}
+	crossOrigin := parts.originKey() != prev.originKey()
 	headers := make(cachemodel.Headers, 0, len(prev.headers))
 	for _, h := range prev.headers {
-		if !strings.EqualFold(h.Name, "Host") {
-			headers = append(headers, h)
+		if strings.EqualFold(h.Name, "Host") || (crossOrigin && isCredentialHeader(h.Name)) {
+			continue
 		}
+		headers = append(headers, h)
 	}
-	next, err := newRequest(prev.method, u.String(), headers, proxy)
+	next, err := buildRequest(prev.method, parts, headers, proxy)
 	if err != nil {
 		return nil
 	}
 	return next
+}
+
+// credentialHeaders are never sent on after a redirect that changes origin
+// (scheme, host or port), as curl and browsers do: the credentials were
+// given for the first origin, and another host (or plain http after https)
+// must not receive them. Proxy-Authorization here is one the user set with
+// -H; the probe's own, for --proxy, is added per request and unaffected.
+var credentialHeaders = []string{"Authorization", "Cookie", "Proxy-Authorization"}
+
+func isCredentialHeader(name string) bool {
+	for _, c := range credentialHeaders {
+		if strings.EqualFold(name, c) {
+			return true
+		}
+	}
+	return false
 }
 
 // hostLimiters holds one token bucket per host:port, created on first use.

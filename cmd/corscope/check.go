@@ -60,7 +60,7 @@ func (f *probeFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.resolve, "resolve", nil, "host:port:addr pins a host to an address, keeping Host and SNI (repeatable)")
 	fl.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify TLS certificates")
 	fl.StringVar(&f.proxy, "proxy", "", "send requests through an http:// or socks5:// proxy")
-	fl.IntVar(&f.follow, "follow", 0, "follow up to N redirects (default 0: a 3xx is shown as it is)")
+	fl.IntVar(&f.follow, "follow", 0, "follow up to N redirects (default 0: a 3xx is shown as it is); -H Authorization, Cookie and Proxy-Authorization are dropped when a redirect changes origin (scheme, host or port)")
 }
 
 // planOptions validates the request-shaping flags.
