@@ -21,6 +21,52 @@ type pconn struct {
 
 func (c *pconn) close() { _ = c.raw.Close() }
 
+// unsolicited reports whether anything arrived on the connection that no
+// request asked for: bytes after the end of the last response (a second
+// copy of it sent late, a body after a HEAD, 204 or 304 answer, a body
+// longer than its Content-Length), or the server's FIN or reset. Such a
+// connection must not carry another request: its next answer would start
+// with those bytes, shifting every later response by one, so corscope would
+// compare an answer with the wrong request. Browsers and Go's net/http
+// drop such connections too.
+func (c *pconn) unsolicited() bool {
+	if c.conn == c.raw {
+		return socketReadable(c.raw)
+	}
+	// TLS. Plaintext the TLS layer already holds is not on the socket any
+	// more: a read with a deadline in the past returns only what is
+	// buffered, or a timeout, which leaves the connection usable.
+	if c.tlsReadable(time.Unix(1, 0)) {
+		return true
+	}
+	if !socketReadable(c.raw) {
+		return false
+	}
+	// Records on the socket may be TLS's own (TLS 1.3 session tickets
+	// often arrive after the first answer); reading them briefly consumes
+	// those and finds out whether any application data came with them.
+	if c.tlsReadable(time.Now().Add(idleTLSProbe)) {
+		return true
+	}
+	return socketReadable(c.raw)
+}
+
+// idleTLSProbe bounds the read that tells TLS records of its own from
+// stray application data on an idle connection; it is spent only when
+// something did arrive.
+const idleTLSProbe = 2 * time.Millisecond
+
+// tlsReadable reads from the TLS connection until deadline: true when
+// application data (or an alert, the end of the stream, an error) came.
+func (c *pconn) tlsReadable(deadline time.Time) bool {
+	if err := c.conn.SetReadDeadline(deadline); err != nil {
+		return true
+	}
+	var buf [1]byte
+	n, err := c.conn.Read(buf[:])
+	return n > 0 || !isTimeout(err)
+}
+
 // connPool keeps idle keep-alive connections per scheme://host:port. It runs
 // no goroutine: stale connections are dropped when next looked at.
 type connPool struct {
@@ -43,7 +89,7 @@ func (p *connPool) get(key string) *pconn {
 		c := list[len(list)-1]
 		list[len(list)-1] = nil
 		list = list[:len(list)-1]
-		if time.Since(c.idleAt) < maxIdleTime {
+		if time.Since(c.idleAt) < maxIdleTime && !c.unsolicited() {
 			p.store(key, list)
 			return c
 		}
@@ -54,11 +100,12 @@ func (p *connPool) get(key string) *pconn {
 }
 
 // put parks a connection for reuse, or closes it when the pool is full or
-// closed.
+// closed, or when bytes already follow the response just read.
 func (p *connPool) put(key string, c *pconn) {
 	c.idleAt = time.Now()
+	unsolicited := c.unsolicited()
 	p.mu.Lock()
-	if p.closed || len(p.idle[key]) >= p.maxPerKey {
+	if unsolicited || p.closed || len(p.idle[key]) >= p.maxPerKey {
 		p.mu.Unlock()
 		c.close()
 		return
