@@ -1,9 +1,13 @@
 package probe
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/corscope/corscope/cachemodel"
 )
 
 // hopLog records, per server, the request headers each path received.
@@ -104,5 +108,97 @@ func TestRedirectOriginKey(t *testing.T) {
 		if got := a.originKey() == b.originKey(); got != tt.same {
 			t.Errorf("%s vs %s: same origin %v, want %v (%s, %s)", tt.from, tt.to, got, tt.same, a.originKey(), b.originKey())
 		}
+	}
+}
+
+// Issue 11, item 8: redirects are followed as browsers follow them. After
+// a redirect from a URL cross-origin to the request's origin on to another
+// origin, the Origin header is "null" and stays so; a same-origin hop or
+// a request from the URL's own origin keeps it. Each hop is recorded with
+// what was sent and the 3xx answer's headers.
+func TestRedirectOriginTaint(t *testing.T) {
+	var other hopLog
+	srvB, _ := countingServer(t, other.handler(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/bounce" {
+			w.Header().Set("Location", "/landing2")
+			w.WriteHeader(http.StatusFound)
+		}
+	}))
+	var first hopLog
+	srvA, _ := countingServer(t, first.handler(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/cross":
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+			w.Header().Set("Location", srvB.URL+"/bounce")
+			w.WriteHeader(http.StatusFound)
+		case "/same":
+			w.Header().Set("Location", "/cross")
+			w.WriteHeader(http.StatusMovedPermanently)
+		}
+	}))
+	e := newEngine(t, Config{FollowRedirects: 5})
+	for _, tt := range []struct {
+		name, origin string
+		want         []string // Origin at /same (if any), /cross, /bounce, /landing2
+	}{
+		{"cross-origin request", "https://app.test", []string{"https://app.test", "https://app.test", "null", "null"}},
+		{"from the URL's own origin", srvA.URL, []string{srvA.URL, srvA.URL, srvA.URL, srvA.URL}},
+		{"null stays null", "null", []string{"null", "null", "null", "null"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := mustResponse(t, runOne(t, e, get(srvA.URL+"/same", "Origin", tt.origin, "Authorization", "Bearer x")))
+			var got []string
+			for _, at := range []struct {
+				l    *hopLog
+				path string
+			}{{&first, "/same"}, {&first, "/cross"}, {&other, "/bounce"}, {&other, "/landing2"}} {
+				h, _ := at.l.get(at.path)
+				got = append(got, h.Get("Origin"))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("Origins sent\n got %q\nwant %q", got, tt.want)
+			}
+			if len(r.Hops) != 3 || r.Final == nil {
+				t.Fatalf("hops %+v final %+v", r.Hops, r.Final)
+			}
+			if r.Hops[1].Status != 302 || r.Hops[1].Request.URL != srvA.URL+"/cross" {
+				t.Errorf("hop 1: %+v", r.Hops[1])
+			}
+			if v, _ := r.Hops[1].Headers.Get("Access-Control-Allow-Origin"); v != "*" {
+				t.Errorf("hop 1 headers not recorded: %v", r.Hops[1].Headers)
+			}
+			if r.Final.URL != srvB.URL+"/landing2" || r.Final.Origin == nil || *r.Final.Origin != tt.want[3] {
+				t.Errorf("final request %+v", r.Final)
+			}
+			if fmt.Sprint(r.Hops[1].Request.Dropped) != "[]" || fmt.Sprint(r.Final.Dropped) != "[Authorization]" {
+				t.Errorf("dropped headers: hop 1 %v, final %v", r.Hops[1].Request.Dropped, r.Final.Dropped)
+			}
+		})
+	}
+}
+
+// A Location with credentials (user:password@) ends a CORS request to
+// another origin with a network error, as in browsers; a request without
+// Origin follows it without sending or recording the credentials.
+func TestRedirectToURLWithCredentials(t *testing.T) {
+	var other hopLog
+	srvB, _ := countingServer(t, other.handler(func(w http.ResponseWriter, r *http.Request) {}))
+	srvA, _ := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", strings.Replace(srvB.URL, "http://", "http://user:s3cret@", 1)+"/in")
+		w.WriteHeader(http.StatusFound)
+	}))
+	e := newEngine(t, Config{FollowRedirects: 3})
+	o := runOne(t, e, get(srvA.URL+"/", "Origin", "https://app.test"))
+	wantErrKind(t, o, cachemodel.ErrOther, "network error")
+	if _, ok := other.get("/in"); ok {
+		t.Errorf("the CORS request went on to the URL with credentials")
+	}
+	r := mustResponse(t, runOne(t, e, get(srvA.URL+"/")))
+	h, ok := other.get("/in")
+	if !ok || h.Get("Authorization") != "" {
+		t.Errorf("followed %v, Authorization %q", ok, h.Get("Authorization"))
+	}
+	if strings.Contains(fmt.Sprint(r.Redirects, r.Final), "s3cret") {
+		t.Errorf("credentials recorded: %v %+v", r.Redirects, r.Final)
 	}
 }
