@@ -81,22 +81,26 @@ func newConnPool(maxPerKey int) *connPool {
 }
 
 // get returns the most recently used idle connection for key, or nil.
+// Connections idle too long, or on which something arrived while idle, are
+// closed instead (the check runs outside the lock: on TLS it may read for a
+// moment).
 func (p *connPool) get(key string) *pconn {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	list := p.idle[key]
-	for len(list) > 0 {
+	for {
+		p.mu.Lock()
+		list := p.idle[key]
+		if len(list) == 0 {
+			p.mu.Unlock()
+			return nil
+		}
 		c := list[len(list)-1]
 		list[len(list)-1] = nil
-		list = list[:len(list)-1]
+		p.store(key, list[:len(list)-1])
+		p.mu.Unlock()
 		if time.Since(c.idleAt) < maxIdleTime && !c.unsolicited() {
-			p.store(key, list)
 			return c
 		}
 		c.close()
 	}
-	p.store(key, list)
-	return nil
 }
 
 // put parks a connection for reuse, or closes it when the pool is full or
