@@ -2,6 +2,8 @@ package cachemodel
 
 import (
 	"cmp"
+	"fmt"
+	"net/url"
 	"slices"
 	"time"
 )
@@ -93,13 +95,110 @@ func analyzeStep(step Step, o Observation, opt AnalyzeOptions) VariantResult {
 		BodyBytes: r.BodyBytes, BodyTruncated: r.BodyTruncated,
 		BodyError: r.BodyErr, Redirects: r.Redirects,
 	}
+	if r.Final != nil {
+		vr.Response.Sent = sentInfo(*r.Final)
+		vr.Response.Hops = make([]HopInfo, len(r.Hops))
+		for i, h := range r.Hops {
+			vr.Response.Hops[i] = HopInfo{Request: *sentInfo(h.Request), Status: h.Status, Headers: h.Headers}
+		}
+	}
 	cv := NormalizeCacheStatus(r.Headers)
 	vr.Cache = CacheInfo{Status: cv.Status, Source: cv.Source, Raw: cv.Raw, Weak: cv.Weak}
 	if age, ok := ParseAge(r.Headers); ok {
 		vr.Cache.Age = &age
 	}
 	vr.CORS = corsInfo(step, r)
+	if r.Final != nil && !step.Preflight {
+		redirectCORS(step, r, &vr)
+	}
 	return vr
+}
+
+func sentInfo(s SentRequest) *SentInfo {
+	return &SentInfo{URL: s.URL, Origin: s.Origin, DroppedHeaders: s.Dropped}
+}
+
+// redirectCORS applies the CORS check to a followed redirect chain the way
+// browsers do (Fetch: HTTP fetch runs the check on every response once the
+// response tainting is "cors", which it becomes at the first URL not of the
+// request's origin and stays): every 3xx answer on the way must pass it,
+// and the final answer is checked against the Origin actually sent for it
+// ("null" after a cross-origin redirect). A hop that fails stops the
+// browser: the variant is blocked there.
+func redirectCORS(step Step, r *Response, vr *VariantResult) {
+	if step.Variant.Kind == KindNoOrigin || !step.Variant.HasOrigin() {
+		return
+	}
+	reqOrigin := step.Variant.Origin
+	cors := step.Variant.Kind != KindSameOrigin
+	taints := func(rawURL string) bool {
+		if cors {
+			return true
+		}
+		u, err := url.Parse(rawURL)
+		if err != nil {
+			return true
+		}
+		return OriginOf(u) != reqOrigin
+	}
+	anonOK, credOK := true, true
+	var anonWhy, credWhy BlockReason
+	var detail string
+	for i := range vr.Response.Hops {
+		h := &vr.Response.Hops[i]
+		if cors = taints(h.Request.URL); !cors || h.Request.Origin == nil {
+			continue
+		}
+		anon := CheckCORS(*h.Request.Origin, h.Headers, Anonymous)
+		cred := CheckCORS(*h.Request.Origin, h.Headers, Credentialed)
+		h.CORS = &HopCORS{Allowed: anon.Allowed, AllowedWithCredentials: cred.Allowed,
+			Reason: string(anon.Reason), ReasonWithCredentials: string(cred.Reason)}
+		where := fmt.Sprintf("redirect %d (%d from %s)", i+1, h.Status, h.Request.URL)
+		if anonOK && !anon.Allowed {
+			anonOK, anonWhy = false, anon.Reason
+			detail = where + ": " + anon.Detail + "; a browser stops at this redirect"
+		}
+		if credOK && !cred.Allowed {
+			credOK, credWhy = false, cred.Reason
+			if anonOK {
+				detail = where + ": " + cred.Detail + "; a credentialed request stops at this redirect"
+			}
+		}
+	}
+	final := vr.Response.Sent
+	if cors = taints(final.URL); !cors || final.Origin == nil {
+		return // still same-origin: no check, as without redirects
+	}
+	if anonOK {
+		a := CheckCORS(*final.Origin, r.Headers, Anonymous)
+		anonOK, anonWhy = a.Allowed, a.Reason
+		if !a.Allowed {
+			detail = a.Detail
+		}
+	}
+	if credOK {
+		c := CheckCORS(*final.Origin, r.Headers, Credentialed)
+		credOK, credWhy = c.Allowed, c.Reason
+		if !c.Allowed && anonOK {
+			detail = c.Detail
+		}
+	}
+	ci := &vr.CORS
+	ci.Applicable = true
+	ci.Allowed, ci.AllowedWithCredentials = &anonOK, &credOK
+	ci.Reason, ci.ReasonWithCredentials = string(anonWhy), string(credWhy)
+	ci.Detail = ""
+	if !anonOK || !credOK {
+		ci.Detail = detail
+	}
+	if *final.Origin != reqOrigin {
+		note := fmt.Sprintf("after the redirects the browser sent Origin: %s, not %s", *final.Origin, reqOrigin)
+		if ci.Detail == "" {
+			ci.Detail = note
+		} else {
+			ci.Detail += " (" + note + ")"
+		}
+	}
 }
 
 func corsInfo(step Step, r *Response) CORSInfo {

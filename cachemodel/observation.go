@@ -73,6 +73,34 @@ type Response struct {
 	// followed; the last one is where this response came from. Empty when
 	// no redirect was followed.
 	Redirects []string
+	// Hops are the followed 3xx answers, in order, with what was sent to
+	// get each (Hops[0] answered the step's own request). Browsers run
+	// the CORS check on every one of them. Empty when no redirect was
+	// followed.
+	Hops []RedirectHop
+	// Final is what was sent for this response when redirects were
+	// followed: after a cross-origin redirect browsers send Origin: null,
+	// and credentials are not sent to another origin. nil otherwise.
+	Final *SentRequest
+}
+
+// SentRequest is what one request of a redirect chain carried where it
+// differs from the step's own request.
+type SentRequest struct {
+	URL string
+	// Origin is the Origin header sent; nil when none was.
+	Origin *string
+	// Dropped names the step's headers that were not sent (credentials,
+	// after a redirect changed origin).
+	Dropped []string
+}
+
+// RedirectHop is one followed redirect: the request and the 3xx answer's
+// status and headers.
+type RedirectHop struct {
+	Request SentRequest
+	Status  int
+	Headers Headers
 }
 
 // Timing of one request. Connect is zero when a kept-alive connection was

@@ -12,7 +12,10 @@ import (
 // ParseOrigin validates an origin as a browser would serialise it and
 // returns it in that form: scheme "://" host [":" port], lower-case, no
 // default port, no path, query, fragment or userinfo; an internationalised
-// host name in its ASCII (punycode) form, as browsers send it. "null" is accepted
+// host name in its ASCII (punycode) form, as browsers send it; a port
+// without leading zeros ("0443" is the default 443) and an IPv4 address
+// dotted-decimal ("1.2.3" is 1.2.0.3, "0x7f.0.0.1" is 127.0.0.1), as the URL
+// Standard's parser reads them. "null" is accepted
 // as the opaque origin. Errors are one line and say what is wrong.
 func ParseOrigin(s string) (string, error) {
 	if s == "null" {
@@ -79,8 +82,19 @@ func ParseTargetURL(s string) (*url.URL, error) {
 	if err := asciiHost(u); err != nil {
 		return nil, fmt.Errorf("bad URL %q: %v", s, err)
 	}
-	if _, _, err := splitHostPort(u); err != nil {
+	host, port, err := splitHostPort(u)
+	if err != nil {
 		return nil, fmt.Errorf("bad URL %q: %v", s, err)
+	}
+	if !strings.HasPrefix(u.Host, "[") && (host != strings.ToLower(u.Hostname()) || port != u.Port()) {
+		// An IPv4 address in another form, or a port with leading zeros:
+		// request what a browser would (its Host header and cache key).
+		u.Host = host
+		if port != "" {
+			u.Host += ":" + port
+		}
+	} else if port != u.Port() {
+		u.Host = "[" + u.Hostname() + "]:" + port
 	}
 	if u.User != nil {
 		return nil, fmt.Errorf("bad URL %q: credentials in URLs are not supported; use -H 'Authorization: ...'", s)
@@ -96,8 +110,15 @@ func ParseTargetURL(s string) (*url.URL, error) {
 
 // OriginOf returns the serialized origin of a target URL (its same-origin
 // variant).
+//
+// The host and port are those a browser would serialise (see
+// splitHostPort), and an IPv6 zone ("fe80::1%eth0"), which names an
+// interface of this machine and is never part of an origin, is left out.
 func OriginOf(u *url.URL) string {
 	host, port, _ := splitHostPort(u)
+	if i := strings.IndexByte(host, '%'); i >= 0 && strings.Contains(host, ":") {
+		host = host[:i]
+	}
 	return serializeOrigin(strings.ToLower(u.Scheme), host, port)
 }
 
@@ -112,9 +133,18 @@ func splitHostPort(u *url.URL) (host, port string, err error) {
 		if err != nil || n < 1 || n > 65535 {
 			return "", "", fmt.Errorf("port %q out of range", port)
 		}
+		port = strconv.Itoa(n) // "0443" is port 443, as browsers read it
 	}
 	if strings.HasSuffix(u.Host, ":") {
 		return "", "", fmt.Errorf("empty port")
+	}
+	if !strings.HasPrefix(u.Host, "[") {
+		// "1.2.3" and "0x7f.0.0.1" are IPv4 addresses to a browser.
+		ip, _, err := whatwgIPv4(host)
+		if err != nil {
+			return "", "", fmt.Errorf("host %q is not a valid IPv4 address: %v", host, err)
+		}
+		host = ip
 	}
 	// A name (IP literals are bracketed) may hold letters, digits, "-",
 	// "." and "_" once it is in ASCII form: Go's parser lets more through

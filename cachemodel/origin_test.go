@@ -77,3 +77,42 @@ func TestParseTargetURL(t *testing.T) {
 		}
 	}
 }
+
+// Issue 11, item 8: origins typed the way browsers normalise them are sent
+// the way browsers serialise them.
+func TestOriginsSerialisedAsBrowsersDo(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://app.example.com:0443":  "https://app.example.com",
+		"https://app.example.com:08443": "https://app.example.com:8443",
+		"https://1.2.3":                 "https://1.2.0.3",
+		"http://0x7f.0.0.1":             "http://127.0.0.1",
+		"http://0x7f.0.0.1:080":         "http://127.0.0.1",
+		"http://2130706433:8080":        "http://127.0.0.1:8080",
+	} {
+		got, err := ParseOrigin(in)
+		if err != nil || got != want {
+			t.Errorf("ParseOrigin(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"https://1.2.3.256", "http://09.0.0.1"} {
+		if got, err := ParseOrigin(in); err == nil {
+			t.Errorf("ParseOrigin(%q) = %q: a browser rejects this host", in, got)
+		}
+	}
+	for in, want := range map[string][2]string{
+		"http://[fe80::1%25eth0]:8080/x": {"http://[fe80::1]:8080", "http://[fe80::1%25eth0]:8080/x"},
+		"https://1.2.3:0443/a":           {"https://1.2.0.3", "https://1.2.0.3:443/a"},
+		"http://0x7f.0.0.1:018691/":      {"http://127.0.0.1:18691", "http://127.0.0.1:18691/"},
+	} {
+		u, err := ParseTargetURL(in)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if got := OriginOf(u); got != want[0] {
+			t.Errorf("OriginOf(%s) = %q, want %q", in, got, want[0])
+		}
+		if u.String() != want[1] {
+			t.Errorf("ParseTargetURL(%s) = %s, want %s", in, u, want[1])
+		}
+	}
+}

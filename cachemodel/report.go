@@ -83,6 +83,41 @@ type ResponseInfo struct {
 	BodyError *ProbeError `json:"body_error,omitempty"`
 	// Redirects followed, in order (the last is this response's URL).
 	Redirects []string `json:"redirects,omitempty"`
+	// Hops are the followed 3xx answers, with what was sent to get each
+	// and the CORS check a browser runs on it.
+	Hops []HopInfo `json:"hops,omitempty"`
+	// Sent is what the request for this response carried, when redirects
+	// were followed (Request is the first hop's).
+	Sent *SentInfo `json:"sent,omitempty"`
+}
+
+// SentInfo is what one request of a redirect chain carried where it may
+// differ from the step's own request.
+type SentInfo struct {
+	URL string `json:"url"`
+	// Origin sent (null: none); "null" after a cross-origin redirect.
+	Origin *string `json:"origin"`
+	// DroppedHeaders were not sent: credentials, after the chain changed
+	// origin.
+	DroppedHeaders []string `json:"dropped_headers,omitempty"`
+}
+
+// HopInfo is one followed redirect.
+type HopInfo struct {
+	Request SentInfo `json:"request"`
+	Status  int      `json:"status"`
+	Headers Headers  `json:"headers"`
+	// CORS is the browser's CORS check of this 3xx answer; null when none
+	// runs (no Origin, or still on the request's own origin).
+	CORS *HopCORS `json:"cors"`
+}
+
+// HopCORS is the CORS check of one redirect answer.
+type HopCORS struct {
+	Allowed                bool   `json:"allowed"`
+	AllowedWithCredentials bool   `json:"allowed_with_credentials"`
+	Reason                 string `json:"reason,omitempty"`
+	ReasonWithCredentials  string `json:"reason_with_credentials,omitempty"`
 }
 
 // TimingInfo is in milliseconds.

@@ -101,7 +101,9 @@ func (c Config) validate() error {
 }
 
 // ParseResolve splits a curl-style --resolve spec "host:port:addr" into the
-// pinned "host:port" (host lower-cased) and the IP address to dial. addr may
+// pinned "host:port" (host lower-cased, port as a plain number, so "018691"
+// pins port 18691 just as a URL's ":018691" means it) and the IP address
+// to dial. addr may
 // be a bracketed IPv6 address ("[::1]"); it is returned without brackets.
 func ParseResolve(spec string) (hostport, addr string, err error) {
 	bad := func(why string) (string, string, error) {
@@ -133,14 +135,16 @@ func ParseResolve(spec string) (hostport, addr string, err error) {
 	if !validHostname(host) {
 		return bad("host contains characters not allowed in a host name")
 	}
-	if _, err := parsePort(port); err != nil {
+	n, err := parsePort(port)
+	if err != nil {
 		return bad(err.Error())
 	}
 	ip, err := parseIPAddr(addr)
 	if err != nil {
 		return bad(err.Error())
 	}
-	return net.JoinHostPort(strings.ToLower(host), port), ip, nil
+	// "018691" is port 18691, as in the URL it is meant to match.
+	return net.JoinHostPort(strings.ToLower(host), strconv.Itoa(n)), ip, nil
 }
 
 // normalizeResolve validates a Config.Resolve map and returns a copy keyed by
@@ -155,14 +159,15 @@ func normalizeResolve(m map[string]string) (map[string]string, error) {
 		if !validHostname(host) {
 			return nil, fmt.Errorf("resolve: %q has characters not allowed in a host name", hp)
 		}
-		if _, err := parsePort(port); err != nil {
+		n, err := parsePort(port)
+		if err != nil {
 			return nil, fmt.Errorf("resolve: %q: %v", hp, err)
 		}
 		ip, err := parseIPAddr(addr)
 		if err != nil {
 			return nil, fmt.Errorf("resolve: %q -> %q: %v", hp, addr, err)
 		}
-		out[net.JoinHostPort(strings.ToLower(host), port)] = ip
+		out[net.JoinHostPort(strings.ToLower(host), strconv.Itoa(n))] = ip
 	}
 	return out, nil
 }

@@ -136,3 +136,31 @@ func nan() float64 {
 	var zero float64
 	return zero / zero
 }
+
+// Issue 11, item 8: a --resolve port written with a leading zero pins the
+// same port a URL with that number reaches; before, "018691" was kept as
+// written, never matched the URL's port and the name went to DNS.
+func TestResolvePortWithLeadingZeroMatches(t *testing.T) {
+	hp, addr, err := ParseResolve("corscope.test:018691:127.0.0.1")
+	if err != nil || hp != "corscope.test:18691" || addr != "127.0.0.1" {
+		t.Fatalf("ParseResolve = %q %q %v", hp, addr, err)
+	}
+	m, err := normalizeResolve(map[string]string{"Corscope.Test:08080": "127.0.0.1"})
+	if err != nil || m["corscope.test:8080"] != "127.0.0.1" {
+		t.Fatalf("normalizeResolve = %v %v", m, err)
+	}
+	srv := newRawServer(t, serveCanned("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false))
+	p := port(t, srv.addr())
+	for _, spec := range []string{"corscope.test:0" + p + ":127.0.0.1", "corscope.test:" + p + ":127.0.0.1"} {
+		for _, u := range []string{"http://corscope.test:" + p + "/", "http://corscope.test:0" + p + "/"} {
+			hp, addr, err := ParseResolve(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := newEngine(t, Config{Resolve: map[string]string{hp: addr}, Timeout: 2 * time.Second})
+			if o := runOne(t, e, get(u)); o.Err != nil {
+				t.Errorf("--resolve %s, URL %s: %v (the pin was not used)", spec, u, o.Err.Message)
+			}
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -162,6 +163,8 @@ func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.S
 	}
 	var deadline time.Time
 	var redirects []string
+	var hops []cachemodel.RedirectHop
+	ch := newChain(st.Headers)
 	for hop := 0; ; hop++ {
 		waitCtx := ctx
 		if hop > 0 {
@@ -187,13 +190,25 @@ func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.S
 			break
 		}
 		if hop < e.cfg.FollowRedirects {
-			if next := redirect(req, res, e.proxy); next != nil {
+			sent := ch.sent(req)
+			next, perr := redirect(req, res, e.proxy, ch)
+			if perr != nil {
+				obs.Err = perr
+				break
+			}
+			if next != nil {
+				hops = append(hops, cachemodel.RedirectHop{Request: sent, Status: res.Status, Headers: res.Headers})
 				req = next
 				redirects = append(redirects, next.url.String())
 				continue
 			}
 		}
 		res.Redirects = redirects
+		if len(hops) > 0 {
+			res.Hops = hops
+			final := ch.sent(req)
+			res.Final = &final
+		}
 		obs.Response = res
 		break
 	}
@@ -203,38 +218,122 @@ func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.S
 	return obs
 }
 
-// redirect returns the request for the Location of a 3xx answer to a GET or
-// HEAD, or nil when there is nothing (valid) to follow. The same headers are
-// sent again, except a plan-supplied Host.
-func redirect(prev *request, res *cachemodel.Response, proxy proxySpec) *request {
+// chain is what a followed redirect chain carries from hop to hop, as the
+// Fetch standard's HTTP-redirect fetch has it.
+type chain struct {
+	origin    string // the step's Origin header: the request's origin
+	hasOrigin bool   // a CORS request (Origin sent)
+	tainted   bool   // Fetch's tainted origin flag: Origin is sent as "null"
+	dropped   []string
+}
+
+func newChain(h cachemodel.Headers) *chain {
+	ch := &chain{}
+	ch.origin, ch.hasOrigin = h.Get("Origin")
+	return ch
+}
+
+// sent describes what r carries.
+func (ch *chain) sent(r *request) cachemodel.SentRequest {
+	s := cachemodel.SentRequest{URL: r.url.String(), Dropped: slices.Clone(ch.dropped)}
+	if v, ok := r.headers.Get("Origin"); ok {
+		s.Origin = &v
+	}
+	return s
+}
+
+// redirect returns the request a browser makes for the Location of a 3xx
+// answer to a GET or HEAD, nil when there is nothing (valid) to follow, or
+// the network error a browser ends a CORS request with. The same headers
+// are sent again, except a plan-supplied Host; except credentials when the
+// redirect changes origin (see credentialHeaders); and with Origin: null
+// once the chain has gone from one cross-origin URL to another origin
+// (Fetch: the tainted origin flag, "serializing a request origin").
+func redirect(prev *request, res *cachemodel.Response, proxy proxySpec, ch *chain) (*request, *cachemodel.ProbeError) {
 	switch res.Status {
 	case 301, 302, 303, 307, 308:
 	default:
-		return nil
+		return nil, nil
 	}
 	if prev.method != "GET" && prev.method != "HEAD" {
-		return nil
+		return nil, nil
 	}
 	loc, ok := res.Headers.Get("Location")
 	if !ok || loc == "" {
-		return nil
+		return nil, nil
 	}
 	u, err := prev.url.Parse(loc)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	u.Fragment, u.RawFragment = "", ""
+	withCredentials := u.User != nil
+	u.User = nil // never sent, never recorded
+	parts, err := parseURLParts(u.String(), proxy)
+	if err != nil {
+		return nil, nil
+	}
+	if withCredentials && ch.hasOrigin && ch.origin != serializeOrigin(parts.tls, parts.hostport) {
+		return nil, &cachemodel.ProbeError{Kind: cachemodel.ErrOther, Message: fmt.Sprintf(
+			"redirect %d to a URL with credentials (user:password@) on another origin: a browser ends a CORS request here with a network error", res.Status)}
+	}
+	crossOrigin := parts.originKey() != prev.originKey()
+	if ch.hasOrigin && crossOrigin && ch.origin != serializeOrigin(prev.tls, prev.hostport) {
+		ch.tainted = true
+	}
 	headers := make(cachemodel.Headers, 0, len(prev.headers))
 	for _, h := range prev.headers {
-		if !strings.EqualFold(h.Name, "Host") {
-			headers = append(headers, h)
+		switch {
+		case strings.EqualFold(h.Name, "Host"):
+			continue
+		case crossOrigin && isCredentialHeader(h.Name):
+			if !slices.Contains(ch.dropped, h.Name) {
+				ch.dropped = append(ch.dropped, h.Name)
+			}
+			continue
+		case ch.tainted && strings.EqualFold(h.Name, "Origin"):
+			h.Value = "null"
+		}
+		headers = append(headers, h)
+	}
+	next, err := buildRequest(prev.method, parts, headers, proxy)
+	if err != nil {
+		return nil, nil
+	}
+	return next, nil
+}
+
+// serializeOrigin is the origin of a request URL as browsers write it in
+// Origin: no default port, IPv6 literals in brackets.
+func serializeOrigin(tls bool, hostport string) string {
+	host, port, _ := net.SplitHostPort(hostport)
+	scheme := "http"
+	if tls {
+		scheme = "https"
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if (tls && port == "443") || (!tls && port == "80") {
+		return scheme + "://" + host
+	}
+	return scheme + "://" + host + ":" + port
+}
+
+// credentialHeaders are never sent on after a redirect that changes origin
+// (scheme, host or port), as curl and browsers do: the credentials were
+// given for the first origin, and another host (or plain http after https)
+// must not receive them. Proxy-Authorization here is one the user set with
+// -H; the probe's own, for --proxy, is added per request and unaffected.
+var credentialHeaders = []string{"Authorization", "Cookie", "Proxy-Authorization"}
+
+func isCredentialHeader(name string) bool {
+	for _, c := range credentialHeaders {
+		if strings.EqualFold(name, c) {
+			return true
 		}
 	}
-	next, err := newRequest(prev.method, u.String(), headers, proxy)
-	if err != nil {
-		return nil
-	}
-	return next
+	return false
 }
 
 // hostLimiters holds one token bucket per host:port, created on first use.

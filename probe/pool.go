@@ -21,6 +21,52 @@ type pconn struct {
 
 func (c *pconn) close() { _ = c.raw.Close() }
 
+// unsolicited reports whether anything arrived on the connection that no
+// request asked for: bytes after the end of the last response (a second
+// copy of it sent late, a body after a HEAD, 204 or 304 answer, a body
+// longer than its Content-Length), or the server's FIN or reset. Such a
+// connection must not carry another request: its next answer would start
+// with those bytes, shifting every later response by one, so corscope would
+// compare an answer with the wrong request. Browsers and Go's net/http
+// drop such connections too.
+func (c *pconn) unsolicited() bool {
+	if c.conn == c.raw {
+		return socketReadable(c.raw)
+	}
+	// TLS. Plaintext the TLS layer already holds is not on the socket any
+	// more: a read with a deadline in the past returns only what is
+	// buffered, or a timeout, which leaves the connection usable.
+	if c.tlsReadable(time.Unix(1, 0)) {
+		return true
+	}
+	if !socketReadable(c.raw) {
+		return false
+	}
+	// Records on the socket may be TLS's own (TLS 1.3 session tickets
+	// often arrive after the first answer); reading them briefly consumes
+	// those and finds out whether any application data came with them.
+	if c.tlsReadable(time.Now().Add(idleTLSProbe)) {
+		return true
+	}
+	return socketReadable(c.raw)
+}
+
+// idleTLSProbe bounds the read that tells TLS records of its own from
+// stray application data on an idle connection; it is spent only when
+// something did arrive.
+const idleTLSProbe = 2 * time.Millisecond
+
+// tlsReadable reads from the TLS connection until deadline: true when
+// application data (or an alert, the end of the stream, an error) came.
+func (c *pconn) tlsReadable(deadline time.Time) bool {
+	if err := c.conn.SetReadDeadline(deadline); err != nil {
+		return true
+	}
+	var buf [1]byte
+	n, err := c.conn.Read(buf[:])
+	return n > 0 || !isTimeout(err)
+}
+
 // connPool keeps idle keep-alive connections per scheme://host:port. It runs
 // no goroutine: stale connections are dropped when next looked at.
 type connPool struct {
@@ -35,30 +81,35 @@ func newConnPool(maxPerKey int) *connPool {
 }
 
 // get returns the most recently used idle connection for key, or nil.
+// Connections idle too long, or on which something arrived while idle, are
+// closed instead (the check runs outside the lock: on TLS it may read for a
+// moment).
 func (p *connPool) get(key string) *pconn {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	list := p.idle[key]
-	for len(list) > 0 {
+	for {
+		p.mu.Lock()
+		list := p.idle[key]
+		if len(list) == 0 {
+			p.mu.Unlock()
+			return nil
+		}
 		c := list[len(list)-1]
 		list[len(list)-1] = nil
-		list = list[:len(list)-1]
-		if time.Since(c.idleAt) < maxIdleTime {
-			p.store(key, list)
+		p.store(key, list[:len(list)-1])
+		p.mu.Unlock()
+		if time.Since(c.idleAt) < maxIdleTime && !c.unsolicited() {
 			return c
 		}
 		c.close()
 	}
-	p.store(key, list)
-	return nil
 }
 
 // put parks a connection for reuse, or closes it when the pool is full or
-// closed.
+// closed, or when bytes already follow the response just read.
 func (p *connPool) put(key string, c *pconn) {
 	c.idleAt = time.Now()
+	unsolicited := c.unsolicited()
 	p.mu.Lock()
-	if p.closed || len(p.idle[key]) >= p.maxPerKey {
+	if unsolicited || p.closed || len(p.idle[key]) >= p.maxPerKey {
 		p.mu.Unlock()
 		c.close()
 		return

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/corscope/corscope/cachemodel"
@@ -21,11 +22,20 @@ type request struct {
 	wire     []byte // request line + header block
 }
 
-func (r *request) poolKey() string {
-	if r.tls {
-		return "https://" + r.hostport
+func (r *request) poolKey() string { return originKey(r.tls, r.hostport) }
+
+// originKey is the request's origin as scheme://host:port with the port
+// always written: two requests have the same origin exactly when their keys
+// are equal.
+func (r *request) originKey() string { return originKey(r.tls, r.hostport) }
+
+func (p *urlParts) originKey() string { return originKey(p.tls, p.hostport) }
+
+func originKey(tls bool, hostport string) string {
+	if tls {
+		return "https://" + hostport
 	}
-	return "http://" + r.hostport
+	return "http://" + hostport
 }
 
 // newRequest validates a step's method, URL and headers and serialises the
@@ -95,8 +105,12 @@ func parseURLParts(rawURL string, proxy proxySpec) (*urlParts, error) {
 		if p.tls {
 			port = "443"
 		}
-	} else if _, err := parsePort(port); err != nil {
+	} else if n, err := parsePort(port); err != nil {
 		return nil, invalidRequest("URL %q: %v", rawURL, err)
+	} else {
+		// "018691" is port 18691: keyed (pool, --resolve, same-origin
+		// tests) by its number, however it was written.
+		port = strconv.Itoa(n)
 	}
 	p.hostname = strings.ToLower(u.Hostname())
 	if !validHostname(p.hostname) {

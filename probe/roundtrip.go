@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -142,7 +143,7 @@ func (e *Engine) exchange(ctx context.Context, deadline time.Time, pc *pconn, ke
 		complete = done
 	}
 	reusable = complete && head.status != fasthttp.StatusSwitchingProtocols &&
-		!fr.Header.ConnectionClose() && hr.drained()
+		!fr.Header.ConnectionClose() && hr.drained() && !doubtfulFraming(head)
 	return res, ttfb, phaseReadHeaders, nil
 }
 
@@ -158,6 +159,29 @@ func idempotent(method string) bool {
 
 func hasBody(method string, status int) bool {
 	return method != "HEAD" && status >= 200 && status != 204 && status != 304
+}
+
+// doubtfulFraming reports a response without a body that announces one: a
+// 204 with a non-zero Content-Length, or a 204 or 304 with
+// Transfer-Encoding. Where its announced body ends is anyone's guess (a
+// server that sends it anyway leaves bytes that would become the start of
+// the next answer on this connection), so the connection is not reused.
+// HEAD answers and 304s may carry the Content-Length of the body they do
+// not send; bytes that still follow them are caught when the connection is
+// next taken from the pool.
+func doubtfulFraming(h parsedHead) bool {
+	if h.status != 204 && h.status != 304 {
+		return false
+	}
+	if _, ok := h.headers.Get("Transfer-Encoding"); ok {
+		return true
+	}
+	if h.status == 204 {
+		if cl, ok := h.headers.Get("Content-Length"); ok && strings.TrimSpace(cl) != "0" {
+			return true
+		}
+	}
+	return false
 }
 
 var bodyBufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}

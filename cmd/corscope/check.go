@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/corscope/corscope/config"
 	"github.com/corscope/corscope/internal/report"
 	"github.com/corscope/corscope/internal/runner"
+	"github.com/corscope/corscope/internal/termsafe"
 	"github.com/corscope/corscope/probe"
 	"github.com/corscope/corscope/themes"
 )
@@ -40,6 +42,11 @@ type probeFlags struct {
 	insecure       bool
 	proxy          string
 	follow         int
+
+	// normalised lists what was sent other than typed: origins (and the
+	// same-origin variants of targets) in the form browsers serialise
+	// them. check says so in one line on stderr.
+	normalised []string
 }
 
 func (f *probeFlags) register(cmd *cobra.Command) {
@@ -60,7 +67,7 @@ func (f *probeFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.resolve, "resolve", nil, "host:port:addr pins a host to an address, keeping Host and SNI (repeatable)")
 	fl.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify TLS certificates")
 	fl.StringVar(&f.proxy, "proxy", "", "send requests through an http:// or socks5:// proxy")
-	fl.IntVar(&f.follow, "follow", 0, "follow up to N redirects (default 0: a 3xx is shown as it is)")
+	fl.IntVar(&f.follow, "follow", 0, "follow up to N redirects (default 0: a 3xx is shown as it is); -H Authorization, Cookie and Proxy-Authorization are dropped when a redirect changes origin (scheme, host or port)")
 }
 
 // planOptions validates the request-shaping flags.
@@ -87,6 +94,7 @@ func (f *probeFlags) planOptions() (cachemodel.PlanOptions, error) {
 		if err != nil {
 			return opt, usageErr("--origin: %v", err)
 		}
+		f.noteNormalised("--origin "+o, norm)
 		opt.Origins = append(opt.Origins, norm)
 	}
 	for _, h := range f.headers {
@@ -102,6 +110,70 @@ func (f *probeFlags) planOptions() (cachemodel.PlanOptions, error) {
 		}
 	}
 	return opt, nil
+}
+
+// noteNormalised records that what (typed as the end of what) is sent as
+// norm, when the two differ.
+func (f *probeFlags) noteNormalised(what, norm string) {
+	if typed := what[strings.LastIndexByte(what, ' ')+1:]; typed != norm {
+		f.normalised = append(f.normalised, termsafe.String(what)+" → "+norm)
+	}
+}
+
+// noteTargets records targets whose same-origin variant is not their URL's
+// authority as typed: an IPv4 address or port a browser rewrites, an IPv6
+// zone no Origin carries.
+func (f *probeFlags) noteTargets(targets []targetSpec) {
+	for _, t := range targets {
+		raw, err := url.Parse(strings.TrimSpace(t.raw))
+		if err != nil {
+			continue
+		}
+		typed := strings.ToLower(raw.Scheme) + "://" + strings.ToLower(raw.Host)
+		if same := cachemodel.OriginOf(t.url); typed != same && typed != cachemodel.OriginOf(raw) {
+			f.normalised = append(f.normalised, "same-origin variant of "+termsafe.String(t.raw)+" → "+same)
+		}
+	}
+}
+
+// unusedResolveNote is one stderr line naming the --resolve entries that no
+// target's host:port matches (they apply only if a redirect goes there), or
+// "".
+func unusedResolveNote(pins map[string]string, targets []targetSpec) string {
+	if len(pins) == 0 {
+		return ""
+	}
+	used := map[string]bool{}
+	for _, t := range targets {
+		port := t.url.Port()
+		if port == "" {
+			port = "80"
+			if strings.EqualFold(t.url.Scheme, "https") {
+				port = "443"
+			}
+		}
+		used[net.JoinHostPort(strings.ToLower(t.url.Hostname()), port)] = true
+	}
+	var unused []string
+	for hp := range pins {
+		if !used[hp] {
+			unused = append(unused, hp)
+		}
+	}
+	if len(unused) == 0 {
+		return ""
+	}
+	slices.Sort(unused)
+	return "corscope: note: --resolve " + termsafe.String(strings.Join(unused, ", ")) +
+		" matches no target URL's host:port; it is used only if a redirect goes there\n"
+}
+
+// normalisedNote is the one stderr line about f.normalised, or "".
+func (f *probeFlags) normalisedNote() string {
+	if len(f.normalised) == 0 {
+		return ""
+	}
+	return "corscope: note: sent as browsers serialise them: " + strings.Join(f.normalised, "; ") + "\n"
 }
 
 // probeConfig validates the transport flags.
@@ -138,6 +210,7 @@ func (f *probeFlags) probeConfig() (probe.Config, error) {
 		return cfg, usageErr("--max-header-bytes %s out of range: want 4KiB to 64MiB", f.maxHeaderBytes)
 	}
 	cfg.MaxHeaderBytes = int(mh)
+	norm := make([]string, 0, len(f.resolve))
 	for _, r := range f.resolve {
 		hp, addr, err := probe.ParseResolve(r)
 		if err != nil {
@@ -147,7 +220,14 @@ func (f *probeFlags) probeConfig() (probe.Config, error) {
 			cfg.Resolve = map[string]string{}
 		}
 		cfg.Resolve[hp] = addr
+		if strings.Contains(addr, ":") {
+			addr = "[" + addr + "]"
+		}
+		norm = append(norm, hp+":"+addr)
 	}
+	// The curl reproducers get the entries as the probe reads them (a
+	// port "018691" as 18691), so they pin what the probe pinned.
+	f.resolve = norm
 	return cfg, nil
 }
 
@@ -186,6 +266,7 @@ func (f *checkFlags) policy() (cachemodel.Policy, error) {
 		if err != nil {
 			return p, usageErr("--allow: %v", err)
 		}
+		f.noteNormalised("--allow "+a, norm)
 		p.Allow = append(p.Allow, norm)
 	}
 	return p, nil
@@ -291,6 +372,13 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	targets, err := a.collectTargets(args, f.configTargets)
 	if err != nil {
 		return err
+	}
+	f.noteTargets(targets)
+	if note := f.normalisedNote(); note != "" {
+		fmt.Fprint(a.stderr, note)
+	}
+	if note := unusedResolveNote(pcfg.Resolve, targets); note != "" {
+		fmt.Fprint(a.stderr, note)
 	}
 	plans := make([]cachemodel.TargetPlan, len(targets))
 	iso := cachemodel.IsolateOptions{Param: f.cacheBuster, Rand: rand.Reader}

@@ -271,3 +271,13 @@ func TestEveryCommandHasExamples(t *testing.T) {
 	}
 	walk(a.newRootCmd())
 }
+
+// --help says which headers --follow drops at an origin change (issue 11,
+// item 9).
+func TestFollowHelpNamesDroppedCredentials(t *testing.T) {
+	_, out, _ := runCLI(t, "", "check", "--help")
+	flat := strings.Join(strings.Fields(out), " ")
+	if !strings.Contains(flat, "Authorization, Cookie and Proxy-Authorization are dropped when a redirect changes origin") {
+		t.Errorf("--help for --follow does not say credentials are dropped:\n%s", out)
+	}
+}

@@ -76,6 +76,30 @@ const (
 	TLSExpired    Case = "tls-expired"
 	TLSSelfSigned Case = "tls-self-signed"
 	TLSWrongHost  Case = "tls-wrong-host"
+
+	// The keep-alive cases model a correct cache that honours Vary: Origin
+	// (ACAO echoes the request's Origin, X-Cache MISS then HIT per target
+	// and Origin, Age, an ETag per stored copy) but leave bytes on the
+	// connection after an answer, unasked, once the connection has been
+	// idle for Options.StrayDelay (10 ms by default). A client that reuses
+	// the connection after that reads them as the start of its next
+	// answer. When the next request comes sooner, nothing is sent: bytes
+	// that arrive after a request went out cannot be told from its answer
+	// by any client. Server.Strays counts what was sent, Server.Racy the
+	// strays that crossed a request on its way (on a loaded machine the
+	// server's idle timer can fire just as the client sends). See
+	// KeepAliveCases.
+
+	// StrayResponse sends every answer a second time.
+	StrayResponse Case = "stray-response"
+	// NoContentBody answers with 204 No Content, then sends a body anyway.
+	NoContentBody Case = "no-content-body"
+	// HeadBody answers HEAD with the GET body after the header block (GET
+	// is answered correctly).
+	HeadBody Case = "head-body"
+	// ShortContentLength announces a Content-Length one byte short of the
+	// body; the last byte comes late.
+	ShortContentLength Case = "short-content-length"
 )
 
 // Expect is what corscope's probe engine should make of every request to a
@@ -111,6 +135,20 @@ func Cases() []Spec {
 	}
 	return out
 }
+
+// KeepAliveCases lists the keep-alive cases (StrayResponse and the rest).
+// They are not in Cases: whether a client escapes them depends on how long
+// it leaves a connection idle before reusing it (at least StrayDelay), so
+// they have a suite of their own.
+func KeepAliveCases() []Spec {
+	out := make([]Spec, 0, len(keepAliveOrder))
+	for _, c := range keepAliveOrder {
+		out = append(out, specs[c])
+	}
+	return out
+}
+
+var keepAliveOrder = []Case{StrayResponse, NoContentBody, HeadBody, ShortContentLength}
 
 // Lookup returns a case's spec.
 func Lookup(c Case) (Spec, bool) {
@@ -179,6 +217,14 @@ func init() {
 	add(Spec{Case: TLSWrongHost, Summary: "TLS with a certificate for another host",
 		Expect: Expect{Kind: cachemodel.ErrTLS, Message: "wrong host"},
 		serve:  answerAll(okResponse), cert: certWrongHost})
+	add(Spec{Case: StrayResponse, Summary: "a correct Vary: Origin cache that sends each answer twice, the copy late",
+		Expect: Expect{Status: 200}, serve: serveStray(StrayResponse)})
+	add(Spec{Case: NoContentBody, Summary: "a 204 followed, late, by a body",
+		Expect: Expect{Status: 204}, serve: serveStray(NoContentBody)})
+	add(Spec{Case: HeadBody, Summary: "HEAD answered with a body, sent late",
+		Expect: Expect{Status: 200}, serve: serveStray(HeadBody)})
+	add(Spec{Case: ShortContentLength, Summary: "Content-Length one byte short; the last byte comes late",
+		Expect: Expect{Status: 200}, serve: serveStray(ShortContentLength)})
 }
 
 const okResponse = "HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: 2\r\n\r\nok"
@@ -420,4 +466,78 @@ func headerBlock(n, valueLen int) string {
 	}
 	b.WriteString("Content-Length: 0\r\n\r\n")
 	return b.String()
+}
+
+// strayBody is the body of the keep-alive cases.
+const strayBody = `{"ok":true}`
+
+// serveStray answers like a correct cache keyed on the request target and
+// Origin (Vary: Origin), then misbehaves as c says.
+func serveStray(c Case) func(*conn) {
+	return func(cn *conn) {
+		for !cn.stopped() {
+			r, err := cn.readRequest()
+			if err != nil {
+				return
+			}
+			origin := r.header("Origin")
+			hit, etag, age := cn.s.cacheLookup(r.target + "\x00" + origin)
+			var b strings.Builder
+			status := "200 OK"
+			if c == NoContentBody {
+				status = "204 No Content"
+			}
+			fmt.Fprintf(&b, "HTTP/1.1 %s\r\n", status)
+			if origin != "" {
+				fmt.Fprintf(&b, "Access-Control-Allow-Origin: %s\r\n", origin)
+			}
+			b.WriteString("Vary: Origin\r\nCache-Control: public, max-age=60\r\n")
+			if hit {
+				fmt.Fprintf(&b, "X-Cache: HIT\r\nAge: %d\r\n", age)
+			} else {
+				b.WriteString("X-Cache: MISS\r\n")
+			}
+			fmt.Fprintf(&b, "ETag: %q\r\n", etag)
+			body, late := strayBody, ""
+			switch c {
+			case NoContentBody:
+				body, late = "", strayBody
+			case HeadBody:
+				if r.method == "HEAD" {
+					body, late = "", strayBody
+				}
+			case ShortContentLength:
+				body, late = strayBody[:len(strayBody)-1], strayBody[len(strayBody)-1:]
+			}
+			switch {
+			case c == NoContentBody:
+				// 204 has no body and no Content-Length.
+			case r.method == "HEAD":
+				// The length of the GET body, as a HEAD answer should say.
+				fmt.Fprintf(&b, "Content-Length: %d\r\n", len(strayBody))
+			default:
+				fmt.Fprintf(&b, "Content-Length: %d\r\n", len(body))
+			}
+			b.WriteString("\r\n")
+			b.WriteString(body)
+			answer := b.String()
+			if c == StrayResponse {
+				late = answer
+			}
+			if cn.writeString(answer) != nil {
+				return
+			}
+			if late != "" && cn.idleFor(cn.s.opt.StrayDelay) {
+				if cn.writeString(late) != nil {
+					return
+				}
+				cn.s.strays.Add(1)
+				if cn.requestWithin(time.Millisecond) {
+					// The next request was on its way as the stray bytes
+					// went out: no client could have kept them apart.
+					cn.s.racy.Add(1)
+				}
+			}
+		}
+	}
 }

@@ -38,6 +38,9 @@ type Options struct {
 	// TrickleGap is the pause between bytes of the Slowloris case; default
 	// one second.
 	TrickleGap time.Duration
+	// StrayDelay is how long the keep-alive cases wait after an answer
+	// before sending their stray bytes; default 10 ms.
+	StrayDelay time.Duration
 }
 
 // Server is one running hostile server.
@@ -58,7 +61,34 @@ type Server struct {
 	conns    map[net.Conn]struct{}
 	accepted atomic.Int64
 	written  atomic.Int64
+	strays   atomic.Int64
+	racy     atomic.Int64
 	closing  sync.Once
+
+	cacheMu sync.Mutex
+	cache   map[string]cached // the keep-alive cases' stored copies
+}
+
+// cached is a copy the keep-alive cases' cache stored.
+type cached struct {
+	etag   string
+	stored time.Time
+}
+
+// cacheLookup finds or stores the copy for key: hit, its ETag (one per
+// stored copy) and its age in whole seconds, at least 1 on a hit.
+func (s *Server) cacheLookup(key string) (hit bool, etag string, age int) {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	if s.cache == nil {
+		s.cache = map[string]cached{}
+	}
+	if c, ok := s.cache[key]; ok {
+		return true, c.etag, max(1, int(time.Since(c.stored)/time.Second))
+	}
+	c := cached{etag: fmt.Sprintf("copy-%d", len(s.cache)+1), stored: time.Now()}
+	s.cache[key] = c
+	return false, c.etag, 0
 }
 
 // Start starts a server for c and stops it when the test ends.
@@ -90,6 +120,9 @@ func New(c Case, opt Options) (*Server, error) {
 	}
 	if opt.TrickleGap <= 0 {
 		opt.TrickleGap = time.Second
+	}
+	if opt.StrayDelay <= 0 {
+		opt.StrayDelay = 10 * time.Millisecond
 	}
 	if c == GzipBomb {
 		gzipMember()
@@ -140,6 +173,16 @@ func (s *Server) Close() {
 // Accepted counts the connections accepted so far.
 func (s *Server) Accepted() int { return int(s.accepted.Load()) }
 
+// Strays counts the unasked answers (or stray bodies) the keep-alive cases
+// sent.
+func (s *Server) Strays() int { return int(s.strays.Load()) }
+
+// Racy counts the strays of the keep-alive cases that crossed the next
+// request: it arrived within a millisecond after them, so no client could
+// have told them from its answer. A run with racy strays proves nothing
+// about the client.
+func (s *Server) Racy() int { return int(s.racy.Load()) }
+
 // Written counts the bytes the server managed to write: with an endless
 // answer it shows how soon the client hung up.
 func (s *Server) Written() int64 { return s.written.Load() }
@@ -172,8 +215,9 @@ func (s *Server) accept(serve func(*conn)) {
 				s.mu.Unlock()
 			}()
 			// No handler may outlive a stuck client for long.
-			_ = c.SetDeadline(time.Now().Add(maxConnLife))
-			serve(&conn{Conn: c, br: bufio.NewReaderSize(c, 4096), s: s, n: int(s.accepted.Load())})
+			end := time.Now().Add(maxConnLife)
+			_ = c.SetDeadline(end)
+			serve(&conn{Conn: c, br: bufio.NewReaderSize(c, 4096), s: s, n: int(s.accepted.Load()), end: end})
 		}()
 	}
 }
@@ -184,9 +228,10 @@ const maxConnLife = 20 * time.Second
 // conn is one accepted connection as a handler sees it.
 type conn struct {
 	net.Conn
-	br *bufio.Reader
-	s  *Server
-	n  int // 1-based connection number on this server
+	br  *bufio.Reader
+	s   *Server
+	n   int       // 1-based connection number on this server
+	end time.Time // the connection's deadline
 }
 
 func (c *conn) Write(p []byte) (int, error) {
@@ -220,6 +265,28 @@ func (c *conn) sleep(d time.Duration) bool {
 	case <-c.s.done:
 		return false
 	}
+}
+
+// idleFor reports whether the client sent nothing for d (false also when
+// the connection ended or the server is closing).
+func (c *conn) idleFor(d time.Duration) bool {
+	if c.stopped() {
+		return false
+	}
+	_ = c.SetReadDeadline(time.Now().Add(d))
+	_, err := c.br.Peek(1)
+	_ = c.SetReadDeadline(c.end)
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// requestWithin reports whether request bytes arrive within d (or had
+// already arrived).
+func (c *conn) requestWithin(d time.Duration) bool {
+	_ = c.SetReadDeadline(time.Now().Add(d))
+	_, err := c.br.Peek(1)
+	_ = c.SetReadDeadline(c.end)
+	return err == nil
 }
 
 // request is the head of one request the server read.

@@ -17,7 +17,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // Every case starts, answers (or misbehaves at) a raw client, and stops
 // with everything it started, even while a handler is mid-answer.
 func TestEveryCaseStartsAndStops(t *testing.T) {
-	for _, spec := range Cases() {
+	for _, spec := range append(Cases(), KeepAliveCases()...) {
 		t.Run(string(spec.Case), func(t *testing.T) {
 			s, err := New(spec.Case, Options{TrickleGap: 10 * time.Millisecond})
 			if err != nil {

@@ -275,6 +275,15 @@ func (e *jsonEnc) response(r *cachemodel.ResponseInfo) {
 		e.b = append(e.b, `,"redirects":`...)
 		e.strings(r.Redirects)
 	}
+	if len(r.Hops) > 0 {
+		// Rare (--follow only): encoding/json is fast enough.
+		e.b = append(e.b, `,"hops":`...)
+		e.marshal(r.Hops)
+	}
+	if r.Sent != nil {
+		e.b = append(e.b, `,"sent":`...)
+		e.marshal(r.Sent)
+	}
 	e.b = append(e.b, '}')
 }
 
@@ -543,6 +552,7 @@ var reportShape = map[reflect.Type][]string{
 		`Status json:"status" int`, `Proto json:"proto" string`, `Headers json:"headers" cachemodel.Headers`,
 		`RemoteAddr json:"remote_addr" string`, `BodyBytes json:"body_bytes" int64`, `BodyTruncated json:"body_truncated" bool`,
 		`BodyError json:"body_error,omitempty" *cachemodel.ProbeError`, `Redirects json:"redirects,omitempty" []string`,
+		`Hops json:"hops,omitempty" []cachemodel.HopInfo`, `Sent json:"sent,omitempty" *cachemodel.SentInfo`,
 	},
 	reflect.TypeFor[cachemodel.ProbeError](): {`Kind json:"kind" cachemodel.ErrorKind`, `Message json:"message" string`},
 	reflect.TypeFor[cachemodel.TimingInfo](): {

@@ -40,6 +40,20 @@ func redirectNote(v cachemodel.VariantResult) string {
 	case r.Status >= 300 && r.Status < 400:
 		msg += fmt.Sprintf(" (stopped at the --follow limit; the last answer, a %d, is shown)", r.Status)
 	}
+	if s := r.Sent; s != nil {
+		if s.Origin != nil && v.Origin != nil && *s.Origin != *v.Origin {
+			msg += "; the last request carried Origin: " + termsafe.String(*s.Origin) + ", as browsers send after a cross-origin redirect"
+		}
+		if len(s.DroppedHeaders) > 0 {
+			msg += "; not sent to the new origin: " + termsafe.String(strings.Join(s.DroppedHeaders, ", "))
+		}
+	}
+	for i, h := range r.Hops {
+		if h.CORS != nil && !h.CORS.Allowed {
+			msg += fmt.Sprintf("; redirect %d fails the CORS check (%s): a browser stops there", i+1, termsafe.String(h.CORS.Reason))
+			break
+		}
+	}
 	return msg
 }
 
