@@ -54,6 +54,25 @@ func (e *IsolateEngine) Withheld(target int) bool {
 // observations for them when that is not safe. It closes out on return.
 func (e *IsolateEngine) Run(ctx context.Context, plans []cachemodel.TargetPlan, out chan<- cachemodel.Observation) error {
 	defer close(out)
+	// Observations name their target by plan Index; plans are usually
+	// indexed by position, but StreamFrom runs one plan at a time.
+	var byIndex map[int]int
+	for i, p := range plans {
+		if p.Index != i {
+			byIndex = make(map[int]int, len(plans))
+			for j, q := range plans {
+				byIndex[q.Index] = j
+			}
+			break
+		}
+	}
+	pos := func(target int) (int, bool) {
+		if byIndex != nil {
+			i, ok := byIndex[target]
+			return i, ok
+		}
+		return target, target >= 0 && target < len(plans)
+	}
 	heads := make([]cachemodel.TargetPlan, len(plans))
 	cut := make([]int, len(plans))
 	for i, p := range plans {
@@ -109,8 +128,8 @@ func (e *IsolateEngine) Run(ctx context.Context, plans []cachemodel.TargetPlan, 
 	go func() { errc <- e.Inner.Run(ctx, heads, inner) }()
 	for o := range inner {
 		out <- o
-		i := o.Target
-		if i < 0 || i >= len(plans) || o.Step < 0 || o.Step >= cut[i] {
+		i, ok := pos(o.Target)
+		if !ok || o.Step < 0 || o.Step >= cut[i] {
 			continue
 		}
 		if obs[i] == nil {
