@@ -18,7 +18,8 @@ type IsolateEngine struct {
 	Inner Engine
 	// Concurrency bounds the targets whose adversarial phase runs at once.
 	// The first phase is a single Inner.Run over every target, so the
-	// inner engine's own concurrency bounds it.
+	// inner engine's own concurrency bounds it. Under StreamFrom each Run
+	// gets one target, so StreamFrom's concurrency bounds both.
 	Concurrency int
 
 	mu       sync.Mutex
