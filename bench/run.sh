@@ -358,12 +358,12 @@ if [ "$ISOLATE" = 1 ]; then
 	S8_WALL=$(awk '$1 == "after" {print $5}' "$WORK/s8.txt")
 	S8_BWALL=$(awk '$1 == "before" {print $5}' "$WORK/s8.txt")
 	if [ -n "$S8_AFTER" ]; then
-		target_row "8 isolate memory" "peak RSS MiB, 100k URLs" "$S8_AFTER" "${S8_BEFORE:--}" \
+		target_row "8 isolate memory" "peak RSS MiB, ${ISO_URLS:-100000} URLs" "$S8_AFTER" "${S8_BEFORE:--}" \
 			"$( [ -n "$S8_BEFORE" ] && calc "$S8_AFTER / $S8_BEFORE" || echo -)" "< 300" "$S8_AFTER" 299.999
-		row "8 isolate memory (info)" "wall s, 100k URLs" "$S8_WALL" "${S8_BWALL:--}" "-" "-" "-"
+		row "8 isolate memory (info)" "wall s, ${ISO_URLS:-100000} URLs" "$S8_WALL" "${S8_BWALL:--}" "-" "-" "-"
 	else
 		FAILS=$((FAILS + 1))
-		row "8 isolate memory" "peak RSS MiB, 100k URLs" "failed" "-" "-" "< 300" FAIL
+		row "8 isolate memory" "peak RSS MiB, ${ISO_URLS:-100000} URLs" "failed" "-" "-" "< 300" FAIL
 		tail -5 "$WORK/s8.log" >&2
 	fi
 fi
