@@ -10,6 +10,9 @@
 #   LATENCY_RUNS [20] alternating runs per side in scenarios 2 and 3
 #   MICRO [1]         0 skips the Go micro-benchmarks
 #   VARNISH [1]       0 skips the Varnish scenario
+#   ISOLATE [1]       0 skips scenario 8 (100,000 URLs in isolate mode, twice:
+#                     about 10 minutes on 2 cores); ISO_URLS, BASE: see
+#                     bench/isolate_rss.sh
 #   KEEP [0]          1 keeps the work directory (outputs, JSON, logs)
 set -euo pipefail
 
@@ -21,6 +24,7 @@ CURL_RUNS=${CURL_RUNS:-1}
 LATENCY_RUNS=${LATENCY_RUNS:-20}
 MICRO=${MICRO:-1}
 VARNISH=${VARNISH:-1}
+ISOLATE=${ISOLATE:-1}
 KEEP=${KEEP:-0}
 
 URLS=2000           # scenario 1: 2,000 URLs × 5 variants = 10,000 requests
@@ -342,6 +346,26 @@ EOF
 	S7_RPS=$(calc "$REQS / $(cut -d' ' -f1 "$WORK/s7.times" | median)" 0)
 	W7=$(median <"$WORK/wrk7.rps")
 	row "7 via Varnish (info)" "req/s vs wrk -c64" "$S7_RPS" "$W7" "$(calc "$S7_RPS / $W7")" "-" "-"
+fi
+
+# ---------------------------------------------------------------- 8 isolate memory
+if [ "$ISOLATE" = 1 ]; then
+	log "scenario 8: ${ISO_URLS:-100000} URLs in isolate mode, peak RSS, before (${BASE-e164271}) and after"
+	if ORIGIN=$ORIGIN BIN=$BIN timeout 3600 "$ROOT/bench/isolate_rss.sh" >"$WORK/s8.txt" 2>"$WORK/s8.log"; then :; fi
+	cat "$WORK/s8.txt" >&2
+	S8_AFTER=$(awk '$1 == "after" {print $6}' "$WORK/s8.txt")
+	S8_BEFORE=$(awk '$1 == "before" {print $6}' "$WORK/s8.txt")
+	S8_WALL=$(awk '$1 == "after" {print $5}' "$WORK/s8.txt")
+	S8_BWALL=$(awk '$1 == "before" {print $5}' "$WORK/s8.txt")
+	if [ -n "$S8_AFTER" ]; then
+		target_row "8 isolate memory" "peak RSS MiB, ${ISO_URLS:-100000} URLs" "$S8_AFTER" "${S8_BEFORE:--}" \
+			"$( [ -n "$S8_BEFORE" ] && calc "$S8_AFTER / $S8_BEFORE" || echo -)" "< 300" "$S8_AFTER" 299.999
+		row "8 isolate memory (info)" "wall s, ${ISO_URLS:-100000} URLs" "$S8_WALL" "${S8_BWALL:--}" "-" "-" "-"
+	else
+		FAILS=$((FAILS + 1))
+		row "8 isolate memory" "peak RSS MiB, ${ISO_URLS:-100000} URLs" "failed" "-" "-" "< 300" FAIL
+		tail -5 "$WORK/s8.log" >&2
+	fi
 fi
 
 # ---------------------------------------------------------------- micro

@@ -40,6 +40,14 @@ type Config struct {
 	// matter, and the cap bounds what a hostile server can make corscope
 	// hold and analyse per request.
 	MaxHeaderBytes int
+	// HeaderBudget bounds the memory of header blocks over 1 MiB across
+	// every request in flight: a request whose block outgrows 1 MiB
+	// reserves 3 × MaxHeaderBytes (its buffer, the one it outgrew and the
+	// copies made of the block) for the rest of its exchange, waiting
+	// within its step's timeout when others hold the budget. Default
+	// max(256 MiB, 6 × MaxHeaderBytes): at least two such responses at
+	// once. A budget smaller than one reservation fails those responses.
+	HeaderBudget int64
 	// Resolve pins "host:port" to an IP address, like curl --resolve: the
 	// probe connects there but keeps the Host header and TLS SNI. It applies
 	// to every TCP connection the engine opens itself (targets when there is
@@ -86,6 +94,9 @@ func (c Config) validate() error {
 	}
 	if c.BodyLimit < 0 {
 		errs = append(errs, fmt.Sprintf("body limit must not be negative (got %d)", c.BodyLimit))
+	}
+	if c.HeaderBudget < 0 {
+		errs = append(errs, fmt.Sprintf("header budget must not be negative (got %d)", c.HeaderBudget))
 	}
 	if c.MaxHeaderBytes < 0 {
 		errs = append(errs, fmt.Sprintf("max header bytes must not be negative (got %d)", c.MaxHeaderBytes))

@@ -29,6 +29,7 @@ type Engine struct {
 	tlsBase  *tls.Config
 	pool     *connPool
 	limiters *hostLimiters
+	headers  *headerBudget // nil when MaxHeaderBytes needs none
 	closed   atomic.Bool
 }
 
@@ -59,6 +60,7 @@ func New(cfg Config) (*Engine, error) {
 		},
 		pool:     newConnPool(max(cfg.Concurrency, 4)),
 		limiters: newHostLimiters(cfg.Rate),
+		headers:  newHeaderBudget(cfg.MaxHeaderBytes, cfg.HeaderBudget),
 	}
 	return e, nil
 }

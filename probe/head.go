@@ -3,12 +3,15 @@ package probe
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"io"
 	"net"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 
 	"github.com/corscope/corscope/cachemodel"
 )
@@ -25,6 +28,45 @@ const initialReadBuffer = 32 << 10
 
 var readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, initialReadBuffer) }}
 
+// freeHeaderBytes is how far a request's header buffer may grow without
+// the engine's header budget: any real header block fits (Chrome refuses
+// blocks over 256 KiB), so the budget only ever slows down servers that
+// send megabytes of headers.
+const freeHeaderBytes = 1 << 20
+
+// DefaultHeaderBudget is the least total an engine's header budget holds.
+const DefaultHeaderBudget = 256 << 20
+
+// headerReservation is what one request takes from the header budget when
+// its header block outgrows freeHeaderBytes, for the rest of its exchange:
+// its buffer grows to maxHeader, the previous buffer (half that) is read
+// from while it does, and the block is copied out once for the report and
+// once by fasthttp's framing.
+func headerReservation(maxHeader int) int64 { return 3 * int64(maxHeader) }
+
+// headerBudget bounds, across every request of an engine, the memory of
+// header blocks larger than freeHeaderBytes: --max-header-bytes × the
+// concurrency would otherwise be the bound (16 × 64 MiB, plus copies).
+// A request reserves its whole worst case at once (headerReservation), so
+// no request waits while holding part of the budget, and waits in FIFO
+// order, within its step's timeout.
+type headerBudget struct {
+	sem   *semaphore.Weighted
+	total int64
+}
+
+// newHeaderBudget returns nil (no budget needed) when no block can outgrow
+// freeHeaderBytes.
+func newHeaderBudget(maxHeader int, total int64) *headerBudget {
+	if maxHeader <= freeHeaderBytes {
+		return nil
+	}
+	if total == 0 {
+		total = max(DefaultHeaderBudget, 2*headerReservation(maxHeader))
+	}
+	return &headerBudget{sem: semaphore.NewWeighted(total), total: total}
+}
+
 // headReader finds header blocks in a connection's read buffer, growing the
 // buffer when a block does not fit.
 type headReader struct {
@@ -34,6 +76,11 @@ type headReader struct {
 	carry     *bytes.Reader // bytes moved out of an outgrown buffer
 	pooled    bool
 	firstByte time.Time // when the first response byte arrived
+
+	budget   *headerBudget
+	ctx      context.Context
+	deadline time.Time // the step's
+	held     int64     // reserved from budget
 }
 
 func newHeadReader(conn net.Conn, maxHeader int) *headReader {
@@ -48,12 +95,43 @@ func newHeadReader(conn net.Conn, maxHeader int) *headReader {
 	return h
 }
 
+// release gives back the read buffer and any header budget held.
 func (h *headReader) release() {
+	h.releaseBuffer()
+	if h.held > 0 {
+		h.budget.sem.Release(h.held)
+		h.held = 0
+	}
+}
+
+func (h *headReader) releaseBuffer() {
 	if h.pooled {
 		h.br.Reset(nil)
 		readerPool.Put(h.br)
 	}
 	h.br, h.pooled = nil, false // a grown reader is not pooled
+}
+
+// reserve takes this request's share of the header budget, waiting (FIFO)
+// until the step's deadline at most.
+func (h *headReader) reserve() error {
+	n := headerReservation(h.max)
+	if n > h.budget.total {
+		return &kindError{kind: cachemodel.ErrTooLarge, msg: "a header block of up to " + byteSize(int64(h.max)) +
+			" (MaxHeaderBytes) needs " + byteSize(n) + " of memory, more than the header budget of " + byteSize(h.budget.total)}
+	}
+	ctx, cancel := context.WithDeadline(h.ctx, h.deadline)
+	defer cancel()
+	if err := h.budget.sem.Acquire(ctx, n); err != nil {
+		if h.ctx.Err() != nil {
+			return h.ctx.Err()
+		}
+		return &kindError{kind: cachemodel.ErrTimeout, msg: "timed out waiting for memory to read a header block over " +
+			byteSize(freeHeaderBytes) + ": other responses with huge header blocks held the header budget (" +
+			byteSize(h.budget.total) + ", set by MaxHeaderBytes)"}
+	}
+	h.held = n
+	return nil
 }
 
 // drained reports whether nothing the server sent is left unread, which is
@@ -64,12 +142,28 @@ func (h *headReader) drained() bool {
 
 // grow moves the buffered bytes into a reader with a bigger buffer. The old
 // bytes are replayed first, then reading continues from the connection.
-func (h *headReader) grow() {
+// Past freeHeaderBytes the request first reserves from the header budget.
+func (h *headReader) grow() error {
 	size := min(2*h.br.Size(), h.max)
+	if size > freeHeaderBytes && h.budget != nil && h.held == 0 {
+		if err := h.reserve(); err != nil {
+			return err
+		}
+		// The reservation covers the largest buffer: take it now rather
+		// than doubling, which would leave 32+16+8… MiB of garbage behind.
+		// Pages not filled are never touched, so cost no memory.
+		size = h.max
+	}
 	old, _ := h.br.Peek(h.br.Buffered())
-	h.carry = bytes.NewReader(bytes.Clone(old))
-	h.release()
+	if h.pooled {
+		old = bytes.Clone(old) // the pooled buffer is reused at once
+	}
+	// Otherwise the outgrown buffer is read from as it is (no copy) and
+	// dropped once the new one has taken its bytes.
+	h.carry = bytes.NewReader(old)
+	h.releaseBuffer()
 	h.br = bufio.NewReaderSize(io.MultiReader(h.carry, h.conn), size)
+	return nil
 }
 
 // peekBlock returns the next header block (status line through the blank
@@ -104,7 +198,9 @@ func (h *headReader) peekBlock() ([]byte, phase, error) {
 					msg: "response header block is larger than " + byteSize(int64(h.max)) + " (MaxHeaderBytes)"}
 			}
 			if n == h.br.Size() {
-				h.grow()
+				if err := h.grow(); err != nil {
+					return nil, phaseReadHeaders, err
+				}
 				continue
 			}
 		}

@@ -79,6 +79,7 @@ func (e *Engine) exchange(ctx context.Context, deadline time.Time, pc *pconn, ke
 	}
 
 	hr := newHeadReader(pc.conn, e.cfg.MaxHeaderBytes)
+	hr.budget, hr.ctx, hr.deadline = e.headers, ctx, deadline
 	defer hr.release()
 	fr := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseResponse(fr)

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -380,16 +381,7 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	if note := unusedResolveNote(pcfg.Resolve, targets); note != "" {
 		fmt.Fprint(a.stderr, note)
 	}
-	plans := make([]cachemodel.TargetPlan, len(targets))
-	iso := cachemodel.IsolateOptions{Param: f.cacheBuster, Rand: rand.Reader}
-	for i, t := range targets {
-		topt := t.planOptions(opt, pol, f.originsFromFlags)
-		if f.mode == modeIsolate {
-			plans[i] = cachemodel.BuildIsolatePlan(i, t.url, topt, iso)
-		} else {
-			plans[i] = cachemodel.BuildObservePlan(i, t.url, topt)
-		}
-	}
+	plans := f.planSource(targets, opt, pol)
 	eng, err := probe.New(pcfg)
 	if err != nil {
 		return usageErr("%v", err)
@@ -418,7 +410,7 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	if err := w.Begin(); err != nil {
 		return err
 	}
-	err = runner.Stream(ctx, run, plans, analyze, runner.Hooks{OnTarget: func(t cachemodel.TargetReport) error {
+	err = runner.StreamFrom(ctx, run, plans, pcfg.Concurrency, analyze, runner.Hooks{OnTarget: func(t cachemodel.TargetReport) error {
 		sum.Add(t)
 		return w.Target(t)
 	}})
@@ -435,6 +427,34 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 		return &exitError{code: exitFindings}
 	}
 	return nil
+}
+
+// plansBuilt counts the plans check has built (tests watch that they are
+// built as probing proceeds, not all up front).
+var plansBuilt atomic.Int64
+
+// planSource builds each target's plan when the runner asks for it, so a
+// run holds the plans of the targets in its window (about 20 KiB each in
+// isolate mode), not of its whole input.
+func (f *checkFlags) planSource(targets []targetSpec, opt cachemodel.PlanOptions, pol cachemodel.Policy) runner.Source {
+	iso := cachemodel.IsolateOptions{Param: f.cacheBuster, Rand: rand.Reader}
+	i := 0
+	return func() (cachemodel.TargetPlan, bool) {
+		if i == len(targets) {
+			return cachemodel.TargetPlan{}, false
+		}
+		t := targets[i]
+		topt := t.planOptions(opt, pol, f.originsFromFlags)
+		var p cachemodel.TargetPlan
+		if f.mode == modeIsolate {
+			p = cachemodel.BuildIsolatePlan(i, t.url, topt, iso)
+		} else {
+			p = cachemodel.BuildObservePlan(i, t.url, topt)
+		}
+		i++
+		plansBuilt.Add(1)
+		return p, true
+	}
 }
 
 // targetSpec is one URL to probe, with the per-target settings a config

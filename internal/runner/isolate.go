@@ -18,7 +18,8 @@ type IsolateEngine struct {
 	Inner Engine
 	// Concurrency bounds the targets whose adversarial phase runs at once.
 	// The first phase is a single Inner.Run over every target, so the
-	// inner engine's own concurrency bounds it.
+	// inner engine's own concurrency bounds it. Under StreamFrom each Run
+	// gets one target, so StreamFrom's concurrency bounds both.
 	Concurrency int
 
 	mu       sync.Mutex
@@ -54,6 +55,25 @@ func (e *IsolateEngine) Withheld(target int) bool {
 // observations for them when that is not safe. It closes out on return.
 func (e *IsolateEngine) Run(ctx context.Context, plans []cachemodel.TargetPlan, out chan<- cachemodel.Observation) error {
 	defer close(out)
+	// Observations name their target by plan Index; plans are usually
+	// indexed by position, but StreamFrom runs one plan at a time.
+	var byIndex map[int]int
+	for i, p := range plans {
+		if p.Index != i {
+			byIndex = make(map[int]int, len(plans))
+			for j, q := range plans {
+				byIndex[q.Index] = j
+			}
+			break
+		}
+	}
+	pos := func(target int) (int, bool) {
+		if byIndex != nil {
+			i, ok := byIndex[target]
+			return i, ok
+		}
+		return target, target >= 0 && target < len(plans)
+	}
 	heads := make([]cachemodel.TargetPlan, len(plans))
 	cut := make([]int, len(plans))
 	for i, p := range plans {
@@ -109,8 +129,8 @@ func (e *IsolateEngine) Run(ctx context.Context, plans []cachemodel.TargetPlan, 
 	go func() { errc <- e.Inner.Run(ctx, heads, inner) }()
 	for o := range inner {
 		out <- o
-		i := o.Target
-		if i < 0 || i >= len(plans) || o.Step < 0 || o.Step >= cut[i] {
+		i, ok := pos(o.Target)
+		if !ok || o.Step < 0 || o.Step >= cut[i] {
 			continue
 		}
 		if obs[i] == nil {

@@ -102,3 +102,45 @@ func TestIsolateEngineCancelled(t *testing.T) {
 		t.Errorf("cancelled run: err %v, %d generated origins sent", err, inner.adv)
 	}
 }
+
+// Through StreamFrom the isolate engine is given one plan at a time, whose
+// Index is its place in the whole run, not 0: both phases still run (or
+// the adversarial one is withheld) for every target.
+func TestIsolateEngineOnePlanAtATime(t *testing.T) {
+	leaks := goleak.IgnoreCurrent()
+	defer goleak.VerifyNone(t, leaks)
+	for _, c := range []struct {
+		status   string
+		withheld bool
+	}{{"MISS", false}, {"HIT", true}} {
+		inner := &cacheEngine{status: c.status}
+		eng := NewIsolateEngine(inner, 2)
+		const n = 20
+		i := 0
+		src := func() (cachemodel.TargetPlan, bool) {
+			if i == n {
+				return cachemodel.TargetPlan{}, false
+			}
+			u, _ := cachemodel.ParseTargetURL("https://cdn.example.com/" + strconv.Itoa(i))
+			p := cachemodel.BuildIsolatePlan(i, u, cachemodel.PlanOptions{Origins: []string{"https://app.example.com"}}, cachemodel.IsolateOptions{})
+			i++
+			return p, true
+		}
+		var reps []cachemodel.TargetReport
+		err := StreamFrom(context.Background(), eng, src, 3, func(p cachemodel.TargetPlan, obs []cachemodel.Observation) cachemodel.TargetReport {
+			p, obs = eng.Trim(p, obs)
+			return cachemodel.Analyze(p, obs, cachemodel.AnalyzeOptions{})
+		}, Hooks{OnTarget: func(r cachemodel.TargetReport) error { reps = append(reps, r); return nil }})
+		if err != nil || len(reps) != n {
+			t.Fatalf("%s: err %v, %d reports", c.status, err, len(reps))
+		}
+		for j := range n {
+			if eng.Withheld(j) != c.withheld {
+				t.Errorf("%s: target %d withheld=%v", c.status, j, eng.Withheld(j))
+			}
+		}
+		if (inner.adv == 0) != c.withheld || (!c.withheld && inner.adv%n != 0) {
+			t.Errorf("%s: %d generated-origin requests sent for %d targets", c.status, inner.adv, n)
+		}
+	}
+}
