@@ -114,6 +114,8 @@ type Model struct {
 	shown     shownState // what the matrix was last synced with
 	helpFrom  screen     // the screen the help was opened from
 	helpOff   int        // the help's scroll offset
+	hw        wants      // the largest pane contents seen at hwSize (layout.go)
+	hwSize    [2]int
 	quitting  bool
 	quitArmed bool // q was pressed while busy; the next q quits
 	detailVar bool // the detail screen shows a variant (not a finding)
@@ -399,12 +401,19 @@ func (m *Model) wantedLayout() layout {
 	titleH := lipgloss.Height(paneTitle(m.c, "x", false, 10))
 	sepW := lipgloss.Width(m.separator())
 	_, rightW := paneWidths(m.w, sepW)
-	want := wants{targets: len(m.targets.visible), matrix: m.matrix.Wanted(), findings: m.findings.Wanted(rightW), matrixW: m.matrix.WantedWidth()}
-	if want.matrixW == 0 {
-		// No report yet: guess an observe matrix (no Origin, the origins,
-		// same-origin, null), so the layout does not flip when one comes.
-		want.matrixW = maxLabelWidth + 2 + (len(m.origins)+3)*(maxColWidth-6)
+	// High-water marks per terminal size: a pane grows for a bigger
+	// target and keeps that size, so moving between targets never
+	// reshuffles the screen.
+	if m.hwSize != [2]int{m.w, m.h} {
+		m.hwSize, m.hw = [2]int{m.w, m.h}, wants{}
 	}
+	m.hw.matrix = max(m.hw.matrix, m.matrix.Wanted())
+	m.hw.findings = max(m.hw.findings, m.findings.Wanted(rightW))
+	// The layout is chosen for an observe matrix of the configured
+	// origins (no Origin, the origins, same-origin, null), not for what
+	// is on screen, so x (28 isolate columns) does not flip it.
+	want := wants{targets: len(m.targets.visible), matrix: m.hw.matrix, findings: m.hw.findings,
+		matrixW: maxLabelWidth + 2 + (len(m.origins)+3)*(maxColWidth-6)}
 	return computeLayout(m.w, m.h, headerH, statusH, titleH, sepW, want)
 }
 

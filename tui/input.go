@@ -127,8 +127,14 @@ func (m *Model) handleMainKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.NextPane):
 		m.focus = (m.focus + 1) % 3
+		if m.lay.compact && m.focus == paneMatrix { // hidden below 80×24
+			m.focus = paneFindings
+		}
 	case key.Matches(msg, k.PrevPane):
 		m.focus = (m.focus + 2) % 3
+		if m.lay.compact && m.focus == paneMatrix {
+			m.focus = paneTargets
+		}
 	case key.Matches(msg, k.Filter):
 		m.focus = paneTargets
 		return m.openPrompt(promptFilter, "filter: ", m.targets.filter)
@@ -204,6 +210,9 @@ func (m *Model) open() tea.Cmd {
 	switch m.focus {
 	case paneTargets:
 		m.focus = paneMatrix
+		if m.lay.compact {
+			m.focus = paneFindings
+		}
 	case paneMatrix:
 		if sel != nil {
 			if _, ok := m.matrix.Selected(); ok {

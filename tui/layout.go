@@ -1,6 +1,7 @@
 package tui
 
-// Minimum terminal size; below it the TUI says so instead of drawing.
+// Minimum terminal size for every pane; below it the TUI drops the matrix
+// (compact), and below compactWidth it says so instead of drawing.
 const (
 	minWidth  = 80
 	minHeight = 24
@@ -15,6 +16,7 @@ type box struct{ w, h int }
 // rows (titleH each) and the header and status bar are already taken out.
 type layout struct {
 	tooSmall bool
+	compact  bool // below the minimum: targets and findings only
 	wide     bool // targets on the left, matrix and findings on the right
 	left     int  // wide: width of the targets column (the separator follows)
 	targets  box
@@ -23,45 +25,73 @@ type layout struct {
 	full     box // detail and help: everything between header and status bar, below one title row
 }
 
-// computeLayout splits a w×h terminal. headerH and statusH are the measured
-// heights of the rendered header and status bar, titleH that of a pane
-// title, sepW the width of the wide layout's column separator. The wanted
-// counts are each pane's content height: panes start from a fair share and
-// the matrix hands rows it does not need to the others.
+// Compact layout bounds: below minWidth×minHeight the screen still shows
+// the targets and the findings (the matrix needs the width) down to this.
+const (
+	compactWidth = 40
+	compactRows  = 3 // content rows for targets and findings together
+)
+
+// computeLayout splits a w×h terminal by one stated rule, so panes keep
+// their place while the user moves between targets:
+//
+//   - Side by side (targets left, matrix over findings right) from
+//     wideWidth columns when the observe matrix of the configured origins
+//     fits beside the list (want.matrixW, which moving or pressing x does
+//     not change), stacked otherwise.
+//   - The targets pane gets one row per target, up to a quarter of the
+//     rows when stacked, more when the findings do not want their rows.
+//   - The matrix gets the rows it needs, at most all but a third of what is
+//     left; the findings get the rest. want holds high-water marks (see
+//     Model.wantedLayout), so a pane grows for a bigger target and never
+//     shrinks back while the user moves on.
+//   - Below minWidth×minHeight, down to compactWidth columns, the matrix
+//     is hidden and targets and findings share the screen (compact).
+//
+// headerH and statusH are the measured heights of the rendered header and
+// status bar, titleH that of a pane title, sepW the width of the wide
+// layout's column separator.
 func computeLayout(w, h, headerH, statusH, titleH, sepW int, want wants) layout {
-	if w < minWidth || h < minHeight {
-		return layout{tooSmall: true}
-	}
 	avail := h - headerH - statusH
+	if w < minWidth || h < minHeight {
+		rest := avail - 2*titleH
+		if w < compactWidth || rest < compactRows {
+			return layout{tooSmall: true}
+		}
+		th := clampInt(want.targets, 1, max(rest/2, 1))
+		return layout{compact: true, full: box{w, avail - titleH},
+			targets: box{w, th}, findings: box{w, rest - th}, matrix: box{w, 0}}
+	}
 	l := layout{full: box{w, avail - titleH}}
 	left, right := paneWidths(w, sepW)
-	// Side by side only when the matrix still gets all its columns there:
-	// a wide matrix is worth more than a tall target list.
 	if w >= wideWidth && right >= want.matrixW {
 		l.wide = true
 		l.left = left
 		l.targets = box{l.left, avail - titleH}
-		rest := avail - 2*titleH
-		fh := clampInt(want.findings, 1, max(rest/3, 3))
-		if spare := rest - fh - want.matrix; spare > 0 {
-			fh = min(want.findings, fh+spare)
-		}
-		l.findings = box{right, fh}
-		l.matrix = box{right, rest - fh}
+		l.matrix, l.findings = splitRight(right, avail-2*titleH, want)
 		return l
 	}
 	rest := avail - 3*titleH
-	th := clampInt(want.targets, 1, max(rest/5, 3))
-	fh := clampInt(want.findings, 1, max(rest/4, 3))
-	if spare := rest - th - fh - want.matrix; spare > 0 {
-		more := min(spare, max(want.targets-th, 0))
+	th := clampInt(want.targets, 1, max(rest/4, 3))
+	l.matrix, l.findings = splitRight(w, rest-th, want)
+	// Rows neither the matrix nor the findings want go to a long target
+	// list rather than stay blank.
+	if spare := l.findings.h - max(want.findings, 1); spare > 0 && want.targets > th {
+		more := min(spare, want.targets-th)
 		th += more
-		fh = min(max(want.findings, fh), fh+spare-more)
+		l.findings.h -= more
 	}
 	l.targets = box{w, th}
-	l.findings = box{w, fh}
-	l.matrix = box{w, rest - th - fh}
 	return l
+}
+
+// splitRight shares rows between the matrix and the findings: the matrix
+// what it needs, leaving the findings at least a third (or what they
+// need, when less); the findings everything else.
+func splitRight(w, rows int, want wants) (matrix, findings box) {
+	keep := min(max(want.findings, 1), max(rows/3, 3))
+	mh := clampInt(want.matrix, 1, max(rows-keep, 1))
+	return box{w, mh}, box{w, rows - mh}
 }
 
 // wants are the content heights panes would like, and the width the

@@ -1,6 +1,10 @@
 package tui
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/corscope/corscope/cachemodel"
+)
 
 func TestComputeLayout(t *testing.T) {
 	cases := []struct {
@@ -8,18 +12,22 @@ func TestComputeLayout(t *testing.T) {
 		w, h       int
 		want       wants
 		small      bool
+		compact    bool
 		wide       bool
 		t, m, f    int // content heights
 		matrixBoxW int
 	}{
-		{name: "below the minimum width", w: 79, h: 40, small: true},
-		{name: "below the minimum height", w: 200, h: 23, small: true},
+		{name: "below the minimum width: compact", w: 79, h: 40, want: wants{targets: 2}, compact: true, t: 2, m: 0, f: 34, matrixBoxW: 79},
+		{name: "below the minimum height: compact", w: 200, h: 23, want: wants{targets: 2}, compact: true, t: 2, m: 0, f: 17, matrixBoxW: 200},
+		{name: "too narrow even for compact", w: 39, h: 40, small: true},
+		{name: "too short even for compact", w: 80, h: 6, small: true},
 		// 24 rows: header, status and three titles leave 19.
 		{name: "80x24, matrix needs 11", w: 80, h: 24, want: wants{targets: 2, matrix: 11, findings: 9}, t: 2, m: 11, f: 6, matrixBoxW: 80},
-		{name: "80x24, many targets, long findings", w: 80, h: 24, want: wants{targets: 500, matrix: 30, findings: 30}, t: 3, m: 12, f: 4, matrixBoxW: 80},
-		{name: "80x24, spare rows go to the targets first", w: 80, h: 24, want: wants{targets: 9, matrix: 3, findings: 1}, t: 9, m: 9, f: 1, matrixBoxW: 80},
-		{name: "wide but the matrix would scroll beside the list", w: 160, h: 48, want: wants{targets: 2, matrix: 11, findings: 5, matrixW: 150}, t: 2, m: 36, f: 5, matrixBoxW: 160},
-		{name: "wide enough for both", w: 300, h: 60, want: wants{targets: 2, matrix: 11, findings: 5, matrixW: 150}, wide: true, t: 57, m: 51, f: 5, matrixBoxW: 300 - 56 - 1},
+		{name: "80x24, many targets, long findings: a quarter, a third", w: 80, h: 24, want: wants{targets: 500, matrix: 30, findings: 30}, t: 4, m: 10, f: 5, matrixBoxW: 80},
+		{name: "80x24, rows nobody else wants go to the targets", w: 80, h: 24, want: wants{targets: 9, matrix: 3, findings: 1}, t: 9, m: 3, f: 7, matrixBoxW: 80},
+		{name: "wide but the matrix would scroll beside the list", w: 160, h: 48, want: wants{targets: 2, matrix: 11, findings: 5, matrixW: 150}, t: 2, m: 11, f: 30, matrixBoxW: 160},
+		{name: "wide enough for both", w: 300, h: 60, want: wants{targets: 2, matrix: 11, findings: 5, matrixW: 150}, wide: true, t: 57, m: 11, f: 45, matrixBoxW: 300 - 56 - 1},
+		{name: "wide: a tall matrix leaves the findings a third", w: 220, h: 60, want: wants{targets: 2, matrix: 80, findings: 40, matrixW: 150}, wide: true, t: 57, m: 38, f: 18, matrixBoxW: 220 - 56 - 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -28,6 +36,15 @@ func TestComputeLayout(t *testing.T) {
 				t.Fatalf("tooSmall = %v", l.tooSmall)
 			}
 			if c.small {
+				return
+			}
+			if l.compact != c.compact {
+				t.Fatalf("compact = %v", l.compact)
+			}
+			if l.compact {
+				if l.targets.h != c.t || l.matrix.h != 0 || l.findings.h != c.f || l.targets.h+l.findings.h+2 != c.h-2 {
+					t.Errorf("compact heights t%d m%d f%d", l.targets.h, l.matrix.h, l.findings.h)
+				}
 				return
 			}
 			if l.wide != c.wide || l.targets.h != c.t || l.matrix.h != c.m || l.findings.h != c.f || l.matrix.w != c.matrixBoxW {
@@ -45,5 +62,37 @@ func TestComputeLayout(t *testing.T) {
 				t.Errorf("panes fill %d rows of %d", sum, c.h-2)
 			}
 		})
+	}
+}
+
+// Panes keep their place: moving between targets does not resize them
+// once each has been seen, and x (isolate, many columns) does not flip the
+// side-by-side layout.
+func TestLayoutDoesNotJump(t *testing.T) {
+	plan := func(req PlanRequest) (cachemodel.TargetPlan, error) {
+		if req.Mode == ModeIsolate {
+			return cachemodel.BuildIsolatePlan(req.Index, req.URL, cachemodel.PlanOptions{Origins: req.Origins, Rounds: 2, UserAgent: "corscope/test"}, cachemodel.IsolateOptions{}), nil
+		}
+		return observePlan(req)
+	}
+	opt := Options{Engine: poisonedCDN(), Plan: plan, Modes: []Mode{ModeObserve, ModeIsolate},
+		Origins: []string{"https://app.example.com", "https://admin.example.com"}}
+	opt.URLs = append(opt.URLs, mustURL(t, urlA), mustURL(t, urlB))
+	m := start(t, newTestModelOpt(t, opt, 220, 60))
+	if !m.lay.wide {
+		t.Fatal("220×60 with two origins should be side by side")
+	}
+	m = keys(t, m, "j", "k") // every target seen once
+	settled := m.lay
+	for _, k := range []string{"j", "k", "j", "k"} {
+		m = keys(t, m, k)
+		if m.lay != settled {
+			t.Fatalf("after %s the panes moved: %+v, was %+v", k, m.lay, settled)
+		}
+	}
+	m = keys(t, m, "x")
+	m = start(t, m)
+	if !m.lay.wide {
+		t.Errorf("x flipped the layout to stacked:\n%s", m.View())
 	}
 }

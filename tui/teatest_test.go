@@ -87,7 +87,9 @@ func TestProgramResizeBelowMinimum(t *testing.T) {
 	tm := program(t, opt, 80, 24)
 	waitFor(t, tm, "✓ 1 done")
 	tm.Send(tea.WindowSizeMsg{Width: 60, Height: 20})
-	waitFor(t, tm, "at least 80×24")
+	waitFor(t, tm, "variants need 80×24") // compact: targets and findings
+	tm.Send(tea.WindowSizeMsg{Width: 30, Height: 10})
+	waitFor(t, tm, "at least 40")
 	tm.Send(tea.WindowSizeMsg{Width: 120, Height: 40})
 	waitFor(t, tm, "Variants of")
 	tm.Type("q")

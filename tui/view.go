@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -36,15 +37,23 @@ func (m Model) View() string {
 }
 
 func (m Model) tooSmallView() string {
-	msg := []string{
-		"corscope needs a terminal of at least " + itoa(minWidth) + "×" + itoa(minHeight) + ".",
-		"This one is " + itoa(m.w) + "×" + itoa(m.h) + ": enlarge it, or press " + m.c.keys.Quit.Help().Key + " to quit.",
+	w, h := max(m.w, 1), max(m.h, 1)
+	q := m.c.keys.Quit.Help().Key
+	size := itoa(m.w) + "×" + itoa(m.h)
+	// The longest message that fits whole: never a cut one.
+	msgs := []string{
+		"corscope needs a terminal of at least " + itoa(compactWidth) + " columns (" + itoa(minWidth) + "×" + itoa(minHeight) + " for every pane). This one is " + size + ": enlarge it, or press " + q + " to quit.",
+		"too small: " + size + "; need " + itoa(minWidth) + "×" + itoa(minHeight) + ". " + q + " quits.",
+		size + ": too small. " + q + " quits.",
+		"too small",
 	}
-	var lines []string
-	for _, l := range msg {
-		lines = append(lines, wrap(l, max(m.w, 1))...)
+	for _, msg := range msgs {
+		lines := wrap(msg, w)
+		if len(lines) <= h && !slices.ContainsFunc(lines, func(l string) bool { return ansi.StringWidth(l) > w }) {
+			return padLines(lines, w, h)
+		}
 	}
-	return padLines(lines, max(m.w, 1), max(m.h, len(lines)))
+	return padLines(nil, w, h)
 }
 
 // headerView is the top line: what is running, in which mode, with which
@@ -171,6 +180,10 @@ func (m Model) progressView() string {
 func (m Model) mainView() string {
 	l := m.lay
 	targets := paneTitle(m.c, m.targets.Title(), m.targets.focused, l.targets.w) + "\n" + m.targets.View()
+	if l.compact {
+		title := m.findings.Title() + " · variants need " + itoa(minWidth) + "×" + itoa(minHeight)
+		return targets + "\n" + paneTitle(m.c, title, m.findings.focused, l.findings.w) + "\n" + m.findings.View()
+	}
 	matrix := paneTitle(m.c, m.matrixTitle(), m.matrix.focused, l.matrix.w) + "\n" + m.matrix.View()
 	findings := paneTitle(m.c, m.findings.Title(), m.findings.focused, l.findings.w) + "\n" + m.findings.View()
 	if !l.wide {
