@@ -54,6 +54,7 @@ func Analyze(plan TargetPlan, obs []Observation, opt AnalyzeOptions) TargetRepor
 		rep.Diffs = d
 	}
 	rep.Findings, rep.CacheKey = Diagnose(rep.Variants, rep.Provider, opt.Policy)
+	rep.State, rep.StateDetail = ComputeState(rep.Variants)
 	return rep
 }
 

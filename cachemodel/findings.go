@@ -55,6 +55,8 @@ const (
 	RulePreflightHeaderDenied      = "preflight-header-denied"
 	RulePolicyAllowedOriginBlocked = "policy-allowed-origin-blocked"
 	RulePolicyUnexpectedAllowed    = "policy-unexpected-origin-allowed"
+	RuleCORSNotEnabled             = "cors-not-enabled"
+	RuleCachedCopyWithoutACAO      = "cached-copy-without-acao"
 )
 
 // findingRules run in this order; each returns at most one finding per
@@ -75,6 +77,8 @@ var findingRules = []func(*diag) []Finding{
 	ruleMaxAgeOverBrowserCap,
 	rulePreflightDenied,
 	rulePolicy,
+	ruleCORSNotEnabled,
+	ruleCachedCopyWithoutACAO,
 }
 
 // Diagnose draws the findings from a target's analysed variants (in plan

@@ -25,7 +25,11 @@ func (m *markdownWriter) Begin() error {
 
 func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 	ew := &errWriter{w: m.w}
-	ew.printf("## %s\n\nProvider: %s · requests: %d\n\n", md(tr.URL), tr.Provider, len(tr.Variants))
+	state, detail := stateOf(tr)
+	ew.printf("## %s\n\nProvider: %s · requests: %d · state: **%s**\n\n", md(tr.URL), tr.Provider, len(tr.Variants), state)
+	if detail != "" {
+		ew.printf("State %s: %s\n\n", state, md(detail))
+	}
 	ew.printf("| Round | Origin | Method | Status | Cache | Age | ACAO | ACAC | Vary | Anonymous | Credentialed |\n")
 	ew.printf("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, v := range tr.Variants {
@@ -81,7 +85,11 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 	}
 	ew.printf("\n\n**Findings**\n")
 	if len(tr.Findings) == 0 {
-		ew.printf("\nNone.\n")
+		if state.Unknown() {
+			ew.printf("\nNone, and no complete verdict (state %s).\n", state)
+		} else {
+			ew.printf("\nNone.\n")
+		}
 	}
 	for _, f := range tr.Findings {
 		ew.printf("\n- **%s** `%s`: %s", strings.ToUpper(string(f.Severity)), f.Rule, md(f.Message))
@@ -94,7 +102,11 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 }
 
 func (m *markdownWriter) End(s cachemodel.Summary) error {
-	_, err := fmt.Fprintf(m.w, "---\n\n%s\n", summaryLine(s))
+	line := summaryLine(s)
+	if st := statesLine(s); st != "" {
+		line += " · " + st
+	}
+	_, err := fmt.Fprintf(m.w, "---\n\n%s\n", line)
 	return err
 }
 
