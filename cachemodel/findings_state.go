@@ -7,8 +7,8 @@ import (
 
 // State findings: what the target's answers say as a whole about CORS.
 
-// ruleCORSNotEnabled: the server answered CORS requests with a 2xx (not
-// only stored copies) and sent ACAO to none of them. Without a policy this
+// ruleCORSNotEnabled: the server answered the given origins' requests
+// with a 2xx (not only stored copies) and sent ACAO to none of them. Without a policy this
 // may be intended (a resource only its own site reads), so it is low; when
 // --allow says some of these origins must be allowed it is medium.
 func ruleCORSNotEnabled(d *diag) []Finding {
@@ -21,7 +21,7 @@ func ruleCORSNotEnabled(d *diag) []Finding {
 	sev := SevLow
 	var ev []string
 	for i, v := range d.vs {
-		if !d.corsRequest(i) || v.Response == nil {
+		if !corsVariant(v) || v.Response == nil {
 			continue
 		}
 		primary = append(primary, i)
@@ -35,7 +35,7 @@ func ruleCORSNotEnabled(d *diag) []Finding {
 			sev = SevMedium
 		}
 	}
-	msg := fmt.Sprintf("CORS is not enabled for the origins sent: no response to a CORS request carried Access-Control-Allow-Origin (%s), so browsers block every cross-origin read of this resource from them",
+	msg := fmt.Sprintf("CORS is not enabled for the given origins: no response to them carried Access-Control-Allow-Origin (%s), so browsers block every cross-origin read of this resource from them",
 		strings.Join(origins, ", "))
 	if sev == SevMedium {
 		msg += "; the --allow policy says some of them must be allowed"
@@ -44,15 +44,15 @@ func ruleCORSNotEnabled(d *diag) []Finding {
 	return d.finding(RuleCORSNotEnabled, sev, msg, fix, ev, primary)
 }
 
-// ruleCachedCopyWithoutACAO: no CORS request got ACAO and every 2xx answer
-// to one was a stored copy (typical of observe mode after a request
+// ruleCachedCopyWithoutACAO: no request from a given origin got ACAO and
+// every 2xx answer to one was a stored copy (typical of observe mode after a request
 // without Origin primed the cache). That looks like a resource without
 // CORS, but may be a copy stored for a request without Origin and served
 // to every Origin; only fresh answers (isolate mode) tell them apart.
 func ruleCachedCopyWithoutACAO(d *diag) []Finding {
 	var cached, primary []int
 	for i, v := range d.vs {
-		if !d.corsRequest(i) || v.Response == nil {
+		if !corsVariant(v) || v.Response == nil {
 			continue
 		}
 		if v.CORS.ACAO != nil {
@@ -80,7 +80,7 @@ func ruleCachedCopyWithoutACAO(d *diag) []Finding {
 			break
 		}
 	}
-	msg := "Every CORS request got a copy served from the cache without Access-Control-Allow-Origin, and no fresh answer from the server was seen: either CORS is not enabled for these origins, or the copy was stored for a request without Origin (or for an origin that is not allowed) and is served to every Origin, which breaks CORS until it expires. The served copies cannot tell these apart"
+	msg := "Every request from a given origin got a copy served from the cache without Access-Control-Allow-Origin, and no fresh answer from the server was seen: either CORS is not enabled for these origins, or the copy was stored for a request without Origin (or for an origin that is not allowed) and is served to every Origin, which breaks CORS until it expires. The served copies cannot tell these apart"
 	fix := "Run isolate mode (--mode isolate, or x in the TUI): it asks the server on fresh cache keys whether it grants these origins. If it does, the cache mixes Origins: " + fixVaryOrigin
 	return d.finding(RuleCachedCopyWithoutACAO, SevLow, msg, fix, ev, primary)
 }

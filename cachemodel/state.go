@@ -29,10 +29,11 @@ const (
 	// StateNon2xx: responses came, but none was a 2xx: they are error or
 	// redirect pages, so there is no CORS verdict about the resource.
 	StateNon2xx TargetState = "non-2xx"
-	// StateCORSNotEnabled: the server answered the CORS requests with a
-	// 2xx but sent no Access-Control-Allow-Origin to any of the origins
-	// (fresh answers, not only stored copies): CORS is not enabled for
-	// them.
+	// StateCORSNotEnabled: the server answered the requests from the
+	// given origins (--origin, --allow, the config; not null or generated
+	// origins) with a 2xx but sent none of them an
+	// Access-Control-Allow-Origin (fresh answers, not only stored copies):
+	// CORS is not enabled for them.
 	StateCORSNotEnabled TargetState = "cors-not-enabled"
 )
 
@@ -107,12 +108,13 @@ func ComputeState(vs []VariantResult) (TargetState, string) {
 		return StatePartial, fmt.Sprintf("%d of %d requests failed, so the verdicts rest on part of the plan: %s", failed, len(vs), errText())
 	}
 	if n, ok := corsNotEnabled(vs); ok {
-		return StateCORSNotEnabled, fmt.Sprintf("no Access-Control-Allow-Origin on any of %d CORS responses: CORS is not enabled for the origins sent", n)
+		return StateCORSNotEnabled, fmt.Sprintf("no Access-Control-Allow-Origin on any of %d responses to the given origins: CORS is not enabled for them", n)
 	}
 	return StateOK, ""
 }
 
-// corsNotEnabled: no CORS request got ACAO, and at least one of them got
+// corsNotEnabled: no request from a given origin got ACAO, and at least
+// one of them got
 // a 2xx that was not known to be a stored copy (a copy stored for a
 // request without Origin lacks ACAO even when the server sends it: see
 // cache-copy-without-acao). n counts the CORS responses.
@@ -133,8 +135,12 @@ func corsNotEnabled(vs []VariantResult) (n int, ok bool) {
 	return n, n > 0 && fresh
 }
 
+// corsVariant: a request from one of the origins the user gave (--origin,
+// --allow, the config). Origin: null and the generated attacker-style
+// origins are meant to be refused, so a refusal says nothing about whether
+// CORS is enabled.
 func corsVariant(v VariantResult) bool {
-	return v.Origin != nil && v.Kind != KindNoOrigin && v.Kind != KindSameOrigin
+	return v.Origin != nil && v.Kind == KindConfigured
 }
 
 func statusServedCached(v VariantResult) bool {
