@@ -49,7 +49,7 @@ type fakeCDN struct {
 	status map[string]int
 	// noCORS URLs never get ACAO, whatever the Origin.
 	noCORS map[string]bool
-	runs int
+	runs   int
 }
 
 func newFakeCDN(allowed ...string) *fakeCDN {
