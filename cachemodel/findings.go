@@ -57,6 +57,7 @@ const (
 	RulePolicyUnexpectedAllowed    = "policy-unexpected-origin-allowed"
 	RuleCORSNotEnabled             = "cors-not-enabled"
 	RuleCachedCopyWithoutACAO      = "cached-copy-without-acao"
+	RuleVarySplitLines             = "vary-split-lines"
 )
 
 // findingRules run in this order; each returns at most one finding per
@@ -74,6 +75,7 @@ var findingRules = []func(*diag) []Finding{
 	ruleWildcard,
 	ruleACAOInvalid,
 	ruleACACInvalid,
+	ruleVarySplitLines,
 	ruleMaxAgeOverBrowserCap,
 	rulePreflightDenied,
 	rulePolicy,
@@ -227,8 +229,10 @@ func (d *diag) describe(i int) string {
 	if c := v.CORS.ACAC; c != nil {
 		parts = append(parts, "ACAC "+strconv.Quote(*c))
 	}
-	if vary, ok := v.Response.Headers.Combined(hdrVary); ok {
-		parts = append(parts, "Vary "+strconv.Quote(vary))
+	if lines := v.Response.Headers.Values(hdrVary); len(lines) > 1 {
+		parts = append(parts, varyLinesText(lines)) // as sent: one line each
+	} else if len(lines) == 1 {
+		parts = append(parts, "Vary "+strconv.Quote(lines[0]))
 	} else {
 		parts = append(parts, "no Vary")
 	}

@@ -53,7 +53,7 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 		anon, cred := mdVerdict(v, v.CORS.Allowed, v.CORS.Reason), mdVerdict(v, v.CORS.AllowedWithCredentials, v.CORS.ReasonWithCredentials)
 		ew.printf("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			v.Round, md(v.Label), v.Method, status, md(cache), age, md(acao), md(acac),
-			md(strings.Join(v.CORS.Vary, ", ")), anon, cred)
+			mdVary(v), anon, cred)
 	}
 	seen := map[string]bool{}
 	for _, v := range tr.Variants {
@@ -108,6 +108,21 @@ func (m *markdownWriter) End(s cachemodel.Summary) error {
 	}
 	_, err := fmt.Fprintf(m.w, "---\n\n%s\n", line)
 	return err
+}
+
+// mdVary is the Vary cell: the fields, or, when Vary came on several
+// header lines, each line as sent on its own cell line (some caches read
+// only the first).
+func mdVary(v cachemodel.VariantResult) string {
+	if v.Response != nil {
+		if lines := v.Response.Headers.Values("Vary"); len(lines) > 1 {
+			for i, l := range lines {
+				lines[i] = md(l)
+			}
+			return strings.Join(lines, "<br>")
+		}
+	}
+	return md(strings.Join(v.CORS.Vary, ", "))
 }
 
 func mdVerdict(v cachemodel.VariantResult, allowed *bool, reason string) string {
