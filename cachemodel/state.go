@@ -58,6 +58,15 @@ var TargetStates = []TargetState{StateOK, StateCORSNotEnabled, StatePartial, Sta
 // its analysed variants. The explanation names the errors (as the probe
 // reported them, untrusted text) or statuses behind it; it is "" for ok.
 func ComputeState(vs []VariantResult) (TargetState, string) {
+	// A 2xx preflight says nothing about the resource (CORS middleware
+	// answers OPTIONS for any path), so only the other requests count
+	// for non-2xx, unless the plan has nothing else.
+	simple := 0
+	for _, v := range vs {
+		if !v.Preflight {
+			simple++
+		}
+	}
 	var failed, canceled, answered, ok2xx int
 	statuses := map[int]int{}
 	errs := map[string]int{}
@@ -81,7 +90,7 @@ func ComputeState(vs []VariantResult) (TargetState, string) {
 		}
 		answered++
 		statuses[v.Response.Status]++
-		if v.Response.Status >= 200 && v.Response.Status <= 299 {
+		if v.Response.Status >= 200 && v.Response.Status <= 299 && (!v.Preflight || simple == 0) {
 			ok2xx++
 		}
 	}

@@ -124,3 +124,28 @@ func TestObserveCachedCopyWithoutACAO(t *testing.T) {
 		t.Errorf("isolate: %q", ruleSet(iso.Findings))
 	}
 }
+
+// A 2xx preflight does not make a 404 resource ok.
+func TestNon2xxIgnoresPreflights(t *testing.T) {
+	plan := BuildObservePlan(0, simTarget, PlanOptions{Origins: []string{"https://app.example.com"}, Preflight: true, RequestMethod: "PUT", Rounds: 1})
+	srv := func(method, origin string, has bool, fetch int) (int, Headers) {
+		h := Headers{{"Cache-Control", "no-store"}}
+		if method == "OPTIONS" {
+			return 204, append(h, Header{"Access-Control-Allow-Origin", origin}, Header{"Access-Control-Allow-Methods", "PUT"})
+		}
+		return 404, h
+	}
+	rep := simRun(t, plan, &simCache{none: true}, srv, Policy{})
+	pre := 0
+	for _, v := range rep.Variants {
+		if v.Preflight {
+			pre++
+		}
+	}
+	if pre == 0 {
+		t.Fatal("setup: no preflights in the plan")
+	}
+	if rep.State != StateNon2xx {
+		t.Errorf("state %q (%s), want non-2xx", rep.State, rep.StateDetail)
+	}
+}
