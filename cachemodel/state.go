@@ -117,7 +117,7 @@ func ComputeState(vs []VariantResult) (TargetState, string) {
 		return StatePartial, fmt.Sprintf("%d of %d requests failed, so the verdicts rest on part of the plan: %s", failed, len(vs), errText())
 	}
 	if n, ok := corsNotEnabled(vs); ok {
-		return StateCORSNotEnabled, fmt.Sprintf("no Access-Control-Allow-Origin on any of %d responses to the given origins: CORS is not enabled for them", n)
+		return StateCORSNotEnabled, fmt.Sprintf("no Access-Control-Allow-Origin on %s to the given origins: CORS is not enabled for them", countNoun(n, "response"))
 	}
 	return StateOK, ""
 }
@@ -167,4 +167,11 @@ func statusList(m map[int]int) string {
 		parts[i] = strconv.Itoa(k)
 	}
 	return strings.Join(parts, ", ")
+}
+
+func countNoun(n int, word string) string {
+	if n == 1 {
+		return "the 1 " + word
+	}
+	return "any of the " + strconv.Itoa(n) + " " + word + "s"
 }
