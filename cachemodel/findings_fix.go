@@ -18,16 +18,16 @@ var varyHonouringCaches = map[Provider]varyHonouringCache{
 	ProviderVarnish: {"Varnish", "Varnish honours Vary",
 		"add Origin to beresp.http.Vary in vcl_backend_response when the backend cannot, or hash req.http.Origin in vcl_hash",
 		"VCL that unsets or rewrites beresp.http.Vary, or a vcl_hash/vcl_recv that changes the request's Origin",
-		"then PURGE the URL (removes every variant) or ban it."},
+		"Then PURGE the URL (removes every variant) or ban it."},
 	ProviderNginx: {"nginx", "nginx proxy_cache honours Vary (since 1.7.7)",
 		"add $http_origin to proxy_cache_key", "proxy_ignore_headers Vary, or a Vary hidden or rewritten before the cache",
 		"Purge the stored copies (ngx_cache_purge with the same key) or wait for their TTL."},
 	ProviderSquid: {"Squid", "Squid honours Vary",
 		"keep Origin in the response's Vary (or key on Origin)", "a reply_header_access or ACL rule that removes Vary, or a peer in front that ignores it",
-		"then purge the URL."},
+		"Then purge the URL."},
 	ProviderTrafficServer: {"Apache Traffic Server", "Apache Traffic Server honours Vary (it stores one alternate per Vary value, up to proxy.config.cache.limits.http.max_alts)",
 		"key on Origin with the cachekey plugin (--include-headers=Origin)", "a header_rewrite rule or plugin that removes or rewrites Vary before the cache stores the response",
-		"then purge the URL."},
+		"Then purge the URL."},
 }
 
 // cacheKeyFix says how to keep Origins apart at the detected cache and how
