@@ -228,9 +228,9 @@ URL, --rounds times in order: what users get now, never an attacker Origin.
 --allow lists the origins that should be allowed (policy checks).
 
 Each target gets a state: ok; cors-not-enabled (the server answered but sent
-no Access-Control-Allow-Origin to any of the given origins; also a finding); partial (some
-requests failed); non-2xx (no request got a 2xx: error pages, no verdict about
-the resource); failed (every request failed); canceled.
+no Access-Control-Allow-Origin to any of the given origins; also a finding);
+partial (some requests failed); non-2xx (no request got a 2xx: error pages, no
+verdict about the resource); failed (every request failed); canceled.
 
 Exit codes: 0 fine, 1 findings at or above --fail-on, 2 usage or configuration
 error, 3 every request failed, 4 unknown: some target failed, had failed
