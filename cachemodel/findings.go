@@ -87,6 +87,13 @@ var findingRules = []func(*diag) []Finding{
 // order), and in isolate mode the cache-key facts (nil in observe mode).
 // Findings come sorted by severity, highest first, then by rule id.
 func Diagnose(vs []VariantResult, provider Provider, pol Policy) ([]Finding, *CacheKeyFacts) {
+	f, facts, _ := diagnose(vs, provider, pol)
+	return f, facts
+}
+
+// diagnose is Diagnose that also returns how each variant was served, as
+// the analysis inferred it (the target's state depends on it).
+func diagnose(vs []VariantResult, provider Provider, pol Policy) ([]Finding, *CacheKeyFacts, []servedInfo) {
 	d := newDiag(vs, provider, pol)
 	out := []Finding{}
 	for _, rule := range findingRules {
@@ -99,7 +106,7 @@ func Diagnose(vs []VariantResult, provider Provider, pol Policy) ([]Finding, *Ca
 		}
 		return out[i].Rule < out[j].Rule
 	})
-	return out, d.facts
+	return out, d.facts, d.served
 }
 
 // maxEvidence bounds the evidence lines of one finding; the rest are

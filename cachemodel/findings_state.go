@@ -12,7 +12,7 @@ import (
 // may be intended (a resource only its own site reads), so it is low; when
 // --allow says some of these origins must be allowed it is medium.
 func ruleCORSNotEnabled(d *diag) []Finding {
-	if _, ok := corsNotEnabled(d.vs); !ok {
+	if _, ok := corsNotEnabled(d.vs, d.served); !ok {
 		return nil
 	}
 	var origins []string
@@ -45,7 +45,7 @@ func ruleCORSNotEnabled(d *diag) []Finding {
 }
 
 // ruleCachedCopyWithoutACAO: no request from a given origin got ACAO and
-// every 2xx answer to one was a stored copy (typical of observe mode after a request
+// every 2xx answer to one was, or may have been, a stored copy (typical of observe mode after a request
 // without Origin primed the cache). That looks like a resource without
 // CORS, but may be a copy stored for a request without Origin and served
 // to every Origin; only fresh answers (isolate mode) tell them apart.
@@ -61,8 +61,8 @@ func ruleCachedCopyWithoutACAO(d *diag) []Finding {
 		if d.transient(i) || v.Response.Status < 200 || v.Response.Status > 299 {
 			continue
 		}
-		if d.served[i].state != servedCached {
-			return nil // a fresh (or unknown) answer: see cors-not-enabled
+		if !mayBeStored(v, d.served[i]) {
+			return nil // a fresh answer: see cors-not-enabled
 		}
 		cached = append(cached, i)
 	}
@@ -80,7 +80,7 @@ func ruleCachedCopyWithoutACAO(d *diag) []Finding {
 			break
 		}
 	}
-	msg := "Every request from a given origin got a copy served from the cache without Access-Control-Allow-Origin, and no fresh answer from the server was seen: either CORS is not enabled for these origins, or the copy was stored for a request without Origin (or for an origin that is not allowed) and is served to every Origin, which breaks CORS until it expires. The served copies cannot tell these apart"
+	msg := "Every request from a given origin got an answer without Access-Control-Allow-Origin that was served from the cache, or came through a cache that did not say whether it was a stored copy, and no answer known to be fresh was seen: either CORS is not enabled for these origins, or a copy stored for a request without Origin (or for an origin that is not allowed) is served to every Origin, which breaks CORS until it expires. These answers cannot tell the two apart"
 	fix := "Run isolate mode (--mode isolate, or x in the TUI): it asks the server on fresh cache keys whether it grants these origins. If it does, the cache mixes Origins: " + fixVaryOrigin
 	return d.finding(RuleCachedCopyWithoutACAO, SevLow, msg, fix, ev, primary)
 }

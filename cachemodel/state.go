@@ -58,6 +58,16 @@ var TargetStates = []TargetState{StateOK, StateCORSNotEnabled, StatePartial, Sta
 // its analysed variants. The explanation names the errors (as the probe
 // reported them, untrusted text) or statuses behind it; it is "" for ok.
 func ComputeState(vs []VariantResult) (TargetState, string) {
+	served := make([]servedInfo, len(vs))
+	for i, v := range vs {
+		served[i] = statusServed(v)
+	}
+	return computeState(vs, served)
+}
+
+// computeState is ComputeState with how each variant was served (from the
+// cache status, or as the analysis inferred it).
+func computeState(vs []VariantResult, served []servedInfo) (TargetState, string) {
 	// A 2xx preflight says nothing about the resource (CORS middleware
 	// answers OPTIONS for any path), so only the other requests count
 	// for non-2xx, unless the plan has nothing else.
@@ -116,20 +126,21 @@ func ComputeState(vs []VariantResult) (TargetState, string) {
 	case failed > 0:
 		return StatePartial, fmt.Sprintf("%d of %d requests failed, so the verdicts rest on part of the plan: %s", failed, len(vs), errText())
 	}
-	if n, ok := corsNotEnabled(vs); ok {
+	if n, ok := corsNotEnabled(vs, served); ok {
 		return StateCORSNotEnabled, fmt.Sprintf("no Access-Control-Allow-Origin on %s to the given origins: CORS is not enabled for them", countNoun(n, "response"))
 	}
 	return StateOK, ""
 }
 
 // corsNotEnabled: no request from a given origin got ACAO, and at least
-// one of them got
-// a 2xx that was not known to be a stored copy (a copy stored for a
-// request without Origin lacks ACAO even when the server sends it: see
-// cache-copy-without-acao). n counts the CORS responses.
-func corsNotEnabled(vs []VariantResult) (n int, ok bool) {
+// one of them got a 2xx that is known not to be a stored copy, or came
+// with no sign of a cache on the path. A copy stored for a request without
+// Origin lacks ACAO even when the server sends it (see
+// cached-copy-without-acao), and a cache that does not say HIT or MISS may
+// have served one. n counts the responses to the given origins.
+func corsNotEnabled(vs []VariantResult, served []servedInfo) (n int, ok bool) {
 	fresh := false
-	for _, v := range vs {
+	for i, v := range vs {
 		if !corsVariant(v) || v.Response == nil {
 			continue
 		}
@@ -137,11 +148,25 @@ func corsNotEnabled(vs []VariantResult) (n int, ok bool) {
 		if v.CORS.ACAO != nil {
 			return n, false
 		}
-		if v.Response.Status >= 200 && v.Response.Status <= 299 && !statusServedCached(v) {
+		if v.Response.Status >= 200 && v.Response.Status <= 299 && !mayBeStored(v, served[i]) {
 			fresh = true
 		}
 	}
 	return n, n > 0 && fresh
+}
+
+// mayBeStored: the response is a stored copy, or it came through a cache
+// (a cache status header, Age, Via or a known CDN's headers) that did not
+// say whether it was one.
+func mayBeStored(v VariantResult, s servedInfo) bool {
+	switch s.state {
+	case servedCached:
+		return true
+	case servedFresh:
+		return false
+	}
+	h := v.Response.Headers
+	return v.Cache.Source != "" || h.Count("Age") > 0 || h.Count("Via") > 0 || DetectProvider(h) != ProviderUnknown
 }
 
 // corsVariant: a request from one of the origins the user gave (--origin,
@@ -150,10 +175,6 @@ func corsNotEnabled(vs []VariantResult) (n int, ok bool) {
 // CORS is enabled.
 func corsVariant(v VariantResult) bool {
 	return v.Origin != nil && v.Kind == KindConfigured
-}
-
-func statusServedCached(v VariantResult) bool {
-	return statusServed(v).state == servedCached
 }
 
 func statusList(m map[int]int) string {

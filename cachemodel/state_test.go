@@ -149,3 +149,28 @@ func TestNon2xxIgnoresPreflights(t *testing.T) {
 		t.Errorf("state %q (%s), want non-2xx", rep.State, rep.StateDetail)
 	}
 }
+
+// A cache that does not say HIT or MISS (no status header, Age 0 or none,
+// only Via) may have served the no-Origin copy: no "CORS not enabled" from
+// such answers, but the uncertain finding instead. Seen with real Traffic
+// Server before its X-Cache-Lookup was read.
+func TestSilentCacheIsNotCORSNotEnabled(t *testing.T) {
+	via := Header{"Via", "http/1.1 edge (ApacheTrafficServer/9.2.9 [uScHs f p eN:t cCHp s ])"}
+	rep := simRun(t, observePlan(PlanOptions{}), &simCache{statusHeader: "-", noAge: true}, corsServer(allowList, via), Policy{})
+	for _, v := range rep.Variants {
+		if v.Cache.Status != StatusUnknown {
+			t.Fatalf("setup: %s has cache status %s", v.Label, v.Cache.Status)
+		}
+	}
+	if rep.State == StateCORSNotEnabled || findingByRule(rep.Findings, RuleCORSNotEnabled) != nil {
+		t.Errorf("claims CORS is not enabled from answers a cache may have stored: %s %q", rep.State, ruleSet(rep.Findings))
+	}
+	if findingByRule(rep.Findings, RuleCachedCopyWithoutACAO) == nil {
+		t.Errorf("no %s: %q", RuleCachedCopyWithoutACAO, ruleSet(rep.Findings))
+	}
+	// The same answers with no sign of a cache read as the server's own.
+	rep = simRun(t, observePlan(PlanOptions{}), &simCache{none: true}, corsServer(noCORS), Policy{})
+	if rep.State != StateCORSNotEnabled {
+		t.Errorf("no cache: state %q", rep.State)
+	}
+}
