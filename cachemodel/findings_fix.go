@@ -9,25 +9,27 @@ const fixVaryOrigin = "Send Vary: Origin on every response of this URL whose ACA
 // is told to key on Origin and to drop stored copies.
 type varyHonouringCache struct {
 	name, honours, keyOn, stripped, purge string
+	// keyOnWithoutVary is how to key on Origin without relying on Vary.
+	keyOnWithoutVary string
 }
 
 var varyHonouringCaches = map[Provider]varyHonouringCache{
 	ProviderFastly: {"Fastly", "Fastly honours Vary: Origin unless VCL rewrites or strips Vary",
 		"add req.http.Origin to vcl_hash", "VCL that rewrites or strips Vary, or a vcl_hash that drops it",
-		"Purge the URL afterwards (all variants go)."},
+		"Purge the URL afterwards (all variants go).", "add req.http.Origin to vcl_hash"},
 	ProviderVarnish: {"Varnish", "Varnish honours Vary",
 		"add Origin to beresp.http.Vary in vcl_backend_response when the backend cannot, or hash req.http.Origin in vcl_hash",
 		"VCL that unsets or rewrites beresp.http.Vary, or a vcl_hash/vcl_recv that changes the request's Origin",
-		"Then PURGE the URL (removes every variant) or ban it."},
+		"Then PURGE the URL (removes every variant) or ban it.", "hash req.http.Origin in vcl_hash"},
 	ProviderNginx: {"nginx", "nginx proxy_cache honours Vary (since 1.7.7)",
 		"add $http_origin to proxy_cache_key", "proxy_ignore_headers Vary, or a Vary hidden or rewritten before the cache",
-		"Purge the stored copies (ngx_cache_purge with the same key) or wait for their TTL."},
+		"Purge the stored copies (ngx_cache_purge with the same key) or wait for their TTL.", "add $http_origin to proxy_cache_key"},
 	ProviderSquid: {"Squid", "Squid honours Vary",
-		"keep Origin in the response's Vary (or key on Origin)", "a reply_header_access or ACL rule that removes Vary, or a peer in front that ignores it",
-		"Then purge the URL."},
+		"keep Origin in the response's Vary", "a reply_header_access or ACL rule that removes Vary, or a peer in front that ignores it",
+		"Then purge the URL.", "Squid keys on the URL only, so do not cache requests that carry Origin (acl hasOrigin req_header Origin . and cache deny hasOrigin)"},
 	ProviderTrafficServer: {"Apache Traffic Server", "Apache Traffic Server honours Vary (it stores one alternate per Vary value, up to proxy.config.cache.limits.http.max_alts)",
-		"key on Origin with the cachekey plugin (--include-headers=Origin)", "a header_rewrite rule or plugin that removes or rewrites Vary before the cache stores the response",
-		"Then purge the URL."},
+		"keep Origin in the response's Vary, or key on Origin with the cachekey plugin (--include-headers=Origin)", "a header_rewrite rule or plugin that removes or rewrites Vary before the cache stores the response",
+		"Then purge the URL.", "use the cachekey plugin with --include-headers=Origin"},
 }
 
 // cacheKeyFix says how to keep Origins apart at the detected cache and how
@@ -45,7 +47,7 @@ func cacheKeyFix(p Provider, varyIgnored bool) string {
 	}
 	if c, ok := varyHonouringCaches[p]; ok {
 		if varyIgnored {
-			return c.name + " would honour Vary by default, but this run showed this cache ignoring Vary: Origin: look for " + c.stripped + "; key on Origin instead (" + c.keyOn + "). " + c.purge
+			return c.name + " would honour Vary by default, but this run showed this cache ignoring Vary: Origin: look for " + c.stripped + ". Or key on Origin without relying on Vary: " + c.keyOnWithoutVary + ". " + c.purge
 		}
 		return c.honours + ": " + c.keyOn + ". " + c.purge
 	}
