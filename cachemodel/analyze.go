@@ -59,7 +59,9 @@ func Analyze(plan TargetPlan, obs []Observation, opt AnalyzeOptions) TargetRepor
 	if d := DiffVariants(cells, VolatileHeader); d != nil {
 		rep.Diffs = d
 	}
-	rep.Findings, rep.CacheKey = Diagnose(rep.Variants, rep.Provider, opt.Policy)
+	var served []servedInfo
+	rep.Findings, rep.CacheKey, served = diagnose(rep.Variants, rep.Provider, opt.Policy)
+	rep.State, rep.StateDetail = computeState(rep.Variants, served)
 	return rep
 }
 

@@ -16,6 +16,7 @@ const (
 	srcXCacheStatus                          // nginx $upstream_cache_status, by convention
 	srcXCache                                // Fastly, CloudFront, Akamai/Azure TCP_*, Squid, ATS xdebug, VCLs
 	srcCDNCache                              // Bunny
+	srcXCacheLookup                          // Squid's lookup result; ATS setups that copy %{CACHE} into it
 	srcXVarnish                              // Varnish transaction ids
 	srcAge                                   // any cache: weak
 	numStatusSources
@@ -29,6 +30,7 @@ var statusSourceNames = [numStatusSources]string{
 	"X-Cache-Status",
 	"X-Cache",
 	"CDN-Cache",
+	"X-Cache-Lookup",
 	"X-Varnish",
 	"Age",
 }
@@ -102,7 +104,7 @@ func classifySource(src statusSource, h Headers, v *CacheVerdict) bool {
 		return classifyCacheStatus(v)
 	case srcAkamaiCacheStatus:
 		return classifyList(v, h, true)
-	case srcXCache:
+	case srcXCache, srcXCacheLookup:
 		return classifyList(v, h, false)
 	case srcXVarnish:
 		return classifyXVarnish(v)

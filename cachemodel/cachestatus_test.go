@@ -16,6 +16,13 @@ func TestNormalizeCacheStatus(t *testing.T) {
 	}{
 		{"nothing", hdrKV("Content-Type", "text/html"), StatusUnknown, "", "", false},
 
+		// X-Cache-Lookup: Squid's lookup result, below its X-Cache; ATS
+		// setups copy header_rewrite's %{CACHE} into it.
+		{"ats lookup miss", hdrKV("Server", "ATS/9.2", "X-Cache-Lookup", "miss"), StatusMiss, "X-Cache-Lookup", "miss", false},
+		{"ats lookup hit-fresh", hdrKV("X-Cache-Lookup", "hit-fresh", "Age", "0"), StatusHit, "X-Cache-Lookup", "hit-fresh", false},
+		{"squid x-cache outranks its lookup", hdrKV("X-Cache", "MISS from p", "X-Cache-Lookup", "HIT from p:3128"), StatusMiss, "X-Cache", "MISS from p", false},
+		{"squid lookup alone", hdrKV("X-Cache-Lookup", "HIT from p:3128"), StatusHit, "X-Cache-Lookup", "HIT from p:3128", false},
+
 		// Cloudflare: every documented value.
 		{"cf hit", hdrKV("CF-Cache-Status", "HIT", "Age", "12"), StatusHit, "CF-Cache-Status", "HIT", false},
 		{"cf miss", hdrKV("cf-cache-status", "MISS"), StatusMiss, "cf-cache-status", "MISS", false},

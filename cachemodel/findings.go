@@ -56,6 +56,9 @@ const (
 	RuleAuthorizationWildcard      = "authorization-under-wildcard"
 	RulePolicyAllowedOriginBlocked = "policy-allowed-origin-blocked"
 	RulePolicyUnexpectedAllowed    = "policy-unexpected-origin-allowed"
+	RuleCORSNotEnabled             = "cors-not-enabled"
+	RuleCachedCopyWithoutACAO      = "cached-copy-without-acao"
+	RuleVarySplitLines             = "vary-split-lines"
 )
 
 // findingRules run in this order; each returns at most one finding per
@@ -73,16 +76,26 @@ var findingRules = []func(*diag) []Finding{
 	ruleWildcard,
 	ruleACAOInvalid,
 	ruleACACInvalid,
+	ruleVarySplitLines,
 	ruleMaxAgeOverBrowserCap,
 	rulePreflightDenied,
 	ruleAuthorizationWildcard,
 	rulePolicy,
+	ruleCORSNotEnabled,
+	ruleCachedCopyWithoutACAO,
 }
 
 // Diagnose draws the findings from a target's analysed variants (in plan
 // order), and in isolate mode the cache-key facts (nil in observe mode).
 // Findings come sorted by severity, highest first, then by rule id.
 func Diagnose(vs []VariantResult, provider Provider, pol Policy) ([]Finding, *CacheKeyFacts) {
+	f, facts, _ := diagnose(vs, provider, pol)
+	return f, facts
+}
+
+// diagnose is Diagnose that also returns how each variant was served, as
+// the analysis inferred it (the target's state depends on it).
+func diagnose(vs []VariantResult, provider Provider, pol Policy) ([]Finding, *CacheKeyFacts, []servedInfo) {
 	d := newDiag(vs, provider, pol)
 	out := []Finding{}
 	for _, rule := range findingRules {
@@ -95,7 +108,7 @@ func Diagnose(vs []VariantResult, provider Provider, pol Policy) ([]Finding, *Ca
 		}
 		return out[i].Rule < out[j].Rule
 	})
-	return out, d.facts
+	return out, d.facts, d.served
 }
 
 // maxEvidence bounds the evidence lines of one finding; the rest are
@@ -225,8 +238,10 @@ func (d *diag) describe(i int) string {
 	if c := v.CORS.ACAC; c != nil {
 		parts = append(parts, "ACAC "+strconv.Quote(*c))
 	}
-	if vary, ok := v.Response.Headers.Combined(hdrVary); ok {
-		parts = append(parts, "Vary "+strconv.Quote(vary))
+	if lines := v.Response.Headers.Values(hdrVary); len(lines) > 1 {
+		parts = append(parts, varyLinesText(lines)) // as sent: one line each
+	} else if len(lines) == 1 {
+		parts = append(parts, "Vary "+strconv.Quote(lines[0]))
 	} else {
 		parts = append(parts, "no Vary")
 	}

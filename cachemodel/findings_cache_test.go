@@ -363,16 +363,19 @@ func TestCacheFixesNameTheProvider(t *testing.T) {
 	names := map[Provider]string{
 		ProviderCloudflare: "Cloudflare", ProviderCloudFront: "CloudFront", ProviderAkamai: "Akamai",
 		ProviderFastly: "Fastly", ProviderVarnish: "Varnish", ProviderNginx: "nginx",
+		ProviderSquid: "Squid", ProviderTrafficServer: "Apache Traffic Server",
 	}
 	for p, name := range names {
-		if fix := cacheKeyFix(p); !strings.HasPrefix(fix, name) {
-			t.Errorf("%s: cache-key fix does not start with %q: %s", p, name, fix)
+		for _, ignored := range []bool{false, true} {
+			if fix := cacheKeyFix(p, ignored); !strings.HasPrefix(fix, name) {
+				t.Errorf("%s: cache-key fix does not start with %q: %s", p, name, fix)
+			}
 		}
 		if fix := varyIgnoredFix(p); !strings.Contains(fix, name) {
 			t.Errorf("%s: vary fix does not name %q: %s", p, name, fix)
 		}
 	}
-	if fix := cacheKeyFix(ProviderUnknown); !strings.HasPrefix(fix, "At the cache") {
+	if fix := cacheKeyFix(ProviderUnknown, false); !strings.HasPrefix(fix, "At the cache") {
 		t.Errorf("unknown provider: %s", fix)
 	}
 }
@@ -411,5 +414,45 @@ func TestObserveInfersOriginInKey(t *testing.T) {
 	poisoned := run(func(string) string { return "https://app.example.com" })
 	if poisoned.CacheKey != nil {
 		t.Fatalf("one grant served to both origins proves nothing about the key: %+v", poisoned.CacheKey)
+	}
+}
+
+// When this run shows the cache ignoring Vary: Origin, no fix text may
+// claim that the detected product honours Vary (issue 11 item 7).
+func TestFixDoesNotClaimVaryHonouredWhenTheRunShowsOtherwise(t *testing.T) {
+	for _, p := range []struct {
+		provider Provider
+		header   Header
+	}{
+		{ProviderVarnish, Header{"X-Varnish", "32773 32770"}},
+		{ProviderNginx, Header{"Server", "nginx/1.25.3"}}, // with the simulated X-Cache
+		{ProviderSquid, Header{"Server", "squid/6.6"}},
+		{ProviderTrafficServer, Header{"Server", "ATS/9.2.3"}},
+		{ProviderFastly, Header{"Fastly-Debug-Digest", "abc"}},
+	} {
+		// Every response says Vary: Origin and the cache ignores it.
+		srv := corsServer(func(o string, has bool) string { return allowList(o, has) }, Header{"Vary", "Origin"}, p.header)
+		rep := simRun(t, isolatePlan(PlanOptions{}), &simCache{ignoreVary: true}, srv, Policy{})
+		if rep.Provider != p.provider {
+			t.Fatalf("provider %s, want %s", rep.Provider, p.provider)
+		}
+		if k := rep.CacheKey; k == nil || k.VaryHonoured == nil || *k.VaryHonoured {
+			t.Fatalf("%s: vary_honoured should be false: %+v", p.provider, k)
+		}
+		if len(rep.Findings) == 0 {
+			t.Fatalf("%s: no findings", p.provider)
+		}
+		for _, f := range rep.Findings {
+			if strings.Contains(f.Fix, "honours Vary") {
+				t.Errorf("%s: %s fix claims Vary is honoured although vary_honoured=false: %s", p.provider, f.Rule, f.Fix)
+			}
+		}
+		// The same server behind a cache that honours Vary may say so.
+		ok := simRun(t, isolatePlan(PlanOptions{}), &simCache{}, corsServer(reflectAny, p.header), Policy{})
+		for _, f := range ok.Findings {
+			if strings.Contains(f.Fix, "this run showed") {
+				t.Errorf("%s: %s fix claims Vary was ignored without evidence: %s", p.provider, f.Rule, f.Fix)
+			}
+		}
 	}
 }

@@ -5,9 +5,38 @@ package cachemodel
 
 const fixVaryOrigin = "Send Vary: Origin on every response of this URL whose ACAO depends on the request's Origin, including responses to requests without Origin and to origins you do not allow; or send one fixed ACAO (for example *) on every response and no Vary."
 
+// varyHonouringCache is how a cache product that honours Vary by default
+// is told to key on Origin and to drop stored copies.
+type varyHonouringCache struct {
+	name, honours, keyOn, stripped, purge string
+	// keyOnWithoutVary is how to key on Origin without relying on Vary.
+	keyOnWithoutVary string
+}
+
+var varyHonouringCaches = map[Provider]varyHonouringCache{
+	ProviderFastly: {"Fastly", "Fastly honours Vary: Origin unless VCL rewrites or strips Vary",
+		"add req.http.Origin to vcl_hash", "VCL that rewrites or strips Vary, or a vcl_hash that drops it",
+		"Purge the URL afterwards (all variants go).", "add req.http.Origin to vcl_hash"},
+	ProviderVarnish: {"Varnish", "Varnish honours Vary",
+		"add Origin to beresp.http.Vary in vcl_backend_response when the backend cannot, or hash req.http.Origin in vcl_hash",
+		"VCL that unsets or rewrites beresp.http.Vary, or a vcl_hash/vcl_recv that changes the request's Origin",
+		"Then PURGE the URL (removes every variant) or ban it.", "hash req.http.Origin in vcl_hash"},
+	ProviderNginx: {"nginx", "nginx proxy_cache honours Vary (since 1.7.7)",
+		"add $http_origin to proxy_cache_key", "proxy_ignore_headers Vary, or a Vary hidden or rewritten before the cache",
+		"Purge the stored copies (ngx_cache_purge with the same key) or wait for their TTL.", "add $http_origin to proxy_cache_key"},
+	ProviderSquid: {"Squid", "Squid honours Vary",
+		"keep Origin in the response's Vary", "a reply_header_access or ACL rule that removes Vary, or a peer in front that ignores it",
+		"Then purge the URL.", "Squid keys on the URL only, so do not cache requests that carry Origin (acl hasOrigin req_header Origin . and cache deny hasOrigin)"},
+	ProviderTrafficServer: {"Apache Traffic Server", "Apache Traffic Server honours Vary (it stores one alternate per Vary value, up to proxy.config.cache.limits.http.max_alts)",
+		"keep Origin in the response's Vary, or key on Origin with the cachekey plugin (--include-headers=Origin)", "a header_rewrite rule or plugin that removes or rewrites Vary before the cache stores the response",
+		"Then purge the URL.", "use the cachekey plugin with --include-headers=Origin"},
+}
+
 // cacheKeyFix says how to keep Origins apart at the detected cache and how
-// to get rid of copies already stored.
-func cacheKeyFix(p Provider) string {
+// to get rid of copies already stored. varyIgnored: this run showed the
+// cache serving a copy stored with Vary: Origin to another Origin, so the
+// text must not claim that this cache honours Vary.
+func cacheKeyFix(p Provider, varyIgnored bool) string {
 	switch p {
 	case ProviderCloudflare:
 		return "Cloudflare: keep Origin in the cache key (it is part of the default key; make sure no Cache Rule excludes it), then purge the URL once per Origin with files[].headers.Origin in the purge API (a plain URL purge evicts only the no-Origin copy) or purge by host, prefix or tag."
@@ -15,20 +44,21 @@ func cacheKeyFix(p Provider) string {
 		return "CloudFront: add the Origin header to the behaviour's cache policy (an origin request policy only forwards it, without keying on it: the classic poisoning setup), then create an invalidation for the path (it drops every variant)."
 	case ProviderAkamai:
 		return "Akamai does not honour Vary (any Vary other than Accept-Encoding makes the object uncacheable, and the Remove Vary Header behaviour strips it): add the Origin header to the cache key with Cache ID Modification, then purge the URL with Fast Purge."
-	case ProviderFastly:
-		return "Fastly honours Vary: Origin unless VCL rewrites or strips Vary; alternatively add req.http.Origin to vcl_hash. Purge the URL afterwards (all variants go)."
-	case ProviderVarnish:
-		return "Varnish honours Vary: add Origin to beresp.http.Vary in vcl_backend_response when the backend cannot, or hash req.http.Origin in vcl_hash; then PURGE the URL (removes every variant) or ban it."
-	case ProviderNginx:
-		return "nginx proxy_cache honours Vary (since 1.7.7); alternatively add $http_origin to proxy_cache_key. Purge the stored copies (ngx_cache_purge with the same key) or wait for their TTL."
-	case ProviderSquid, ProviderTrafficServer:
-		return string(p) + " honours Vary: keep Origin in the response's Vary (or key on Origin), then purge the URL."
+	}
+	if c, ok := varyHonouringCaches[p]; ok {
+		if varyIgnored {
+			return c.name + " would honour Vary by default, but this run showed this cache ignoring Vary: Origin: look for " + c.stripped + ". Or key on Origin without relying on Vary: " + c.keyOnWithoutVary + ". " + c.purge
+		}
+		return c.honours + ": " + c.keyOn + ". " + c.purge
+	}
+	if varyIgnored {
+		return "At the cache: this run showed it ignoring Vary: Origin, so key on the Origin header, then purge the copies already stored."
 	}
 	return "At the cache: key on the Origin header or honour Vary: Origin, then purge the copies already stored."
 }
 
 // varyIgnoredFix is the cache-side fix when the response already says
-// Vary: Origin.
+// Vary: Origin and the cache served it across Origins.
 func varyIgnoredFix(p Provider) string {
 	switch p {
 	case ProviderCloudflare:
@@ -38,15 +68,25 @@ func varyIgnoredFix(p Provider) string {
 	case ProviderCloudFront:
 		return "The origin already sends Vary: Origin; CloudFront only varies on headers in the cache policy: add Origin to the cache policy, then invalidate the path."
 	}
-	return "The origin already sends Vary: Origin; the cache must honour it or key on Origin. " + cacheKeyFix(p)
+	return "The origin already sends Vary: Origin, but this cache served it across Origins. " + cacheKeyFix(p, true)
 }
 
 // servedAcrossOriginsFix is the fix when a cache served one Origin's copy
 // to another: the origin-side Vary fix, unless the stored copy already said
 // Vary: Origin, in which case only the cache can be at fault.
-func servedAcrossOriginsFix(p Provider, varyIgnored bool) string {
+func servedAcrossOriginsFix(p Provider, varyIgnored, varyIgnoredSeen bool) string {
 	if varyIgnored {
 		return varyIgnoredFix(p)
 	}
-	return fixVaryOrigin + " " + cacheKeyFix(p)
+	return fixVaryOrigin + " " + cacheKeyFix(p, varyIgnoredSeen)
+}
+
+// varyIgnoredSeen: this run showed the cache ignoring Vary: Origin (the
+// isolate experiments inferred it, or a stored copy that says Vary: Origin
+// reached another Origin).
+func (d *diag) varyIgnoredSeen() bool {
+	if f := d.facts; f != nil && f.VaryHonoured != nil && !*f.VaryHonoured {
+		return true
+	}
+	return len(ruleCDNIgnoresVary(d)) > 0
 }

@@ -206,3 +206,71 @@ func measuredList() string {
 		return strings.Join(MeasuredBrowsers[:n-1], ", ") + " and " + MeasuredBrowsers[n-1]
 	}
 }
+
+// varyLinesText shows a response's Vary header lines as sent: one quoted
+// value per line, so two lines never read as one.
+func varyLinesText(lines []string) string {
+	return strconv.Itoa(len(lines)) + " Vary lines " + quotedLines(lines)
+}
+
+func quotedLines(lines []string) string {
+	q := make([]string, len(lines))
+	for i, l := range lines {
+		q[i] = strconv.Quote(l)
+	}
+	return strings.Join(q, " and ")
+}
+
+// ruleVarySplitLines: Vary sent on more than one header line. HTTP says
+// the lines combine into one list, but some caches and CDNs read only the
+// first line; when Origin is on a later line of a response whose ACAO
+// depends on the Origin, such a cache does not keep Origins apart.
+func ruleVarySplitLines(d *diag) []Finding {
+	var ev []string
+	var primary []int
+	seen := map[string]bool{}
+	originLater := false
+	var example []string
+	for i, v := range d.vs {
+		if v.Response == nil {
+			continue
+		}
+		lines := v.Response.Headers.Values(hdrVary)
+		if len(lines) < 2 {
+			continue
+		}
+		primary = append(primary, i)
+		first := ParseVary(Headers{{Name: hdrVary, Value: lines[0]}})
+		if !first.Has("Origin") && !first.Star && varyHasOrigin(v) {
+			if a, ok := d.acao(i); ok && a != "*" {
+				originLater = true
+			}
+		}
+		key := strings.Join(lines, "\x00")
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if example == nil {
+			example = lines
+		}
+		ev = append(ev, d.ref(i)+": "+varyLinesText(lines))
+	}
+	if len(primary) == 0 {
+		return nil
+	}
+	sev := SevInfo
+	msg := "Vary is sent on " + strconv.Itoa(len(example)) + " header lines (" + quotedLines(example) + "): HTTP combines them into one list, but some caches and CDNs read only the first line"
+	if originLater {
+		sev = SevLow
+		msg += ", and Origin is not on the first line while ACAO depends on the Origin: such a cache keeps one copy for every Origin"
+	}
+	var fields []string
+	for _, l := range example {
+		if f, ok := ParseFieldList([]string{l}); ok {
+			fields = append(fields, f...)
+		}
+	}
+	fix := "Send one Vary line listing every field: Vary: " + strings.Join(fields, ", ") + "."
+	return d.finding(RuleVarySplitLines, sev, msg, fix, ev, primary)
+}

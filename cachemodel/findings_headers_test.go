@@ -114,3 +114,53 @@ func TestPreflightRules(t *testing.T) {
 		t.Errorf("method-denied should name PUT and the preflight variant: %+v", f)
 	}
 }
+
+// Issue 11 item 7: two Vary lines are shown as sent, not joined into one,
+// and a finding suggests one line.
+func TestVarySplitLines(t *testing.T) {
+	split := Headers{{"Vary", "accept-encoding"}, {"Vary", "origin"}}
+	rep := simRun(t, observePlan(PlanOptions{}), &simCache{none: true}, corsServer(allowList, split...), Policy{})
+	f := findingByRule(rep.Findings, RuleVarySplitLines)
+	if f == nil {
+		t.Fatalf("no %s: %q", RuleVarySplitLines, ruleSet(rep.Findings))
+	}
+	if f.Severity != SevLow || !strings.Contains(f.Message, `"accept-encoding" and "origin"`) || !strings.Contains(f.Message, "only the first line") {
+		t.Errorf("got %s %q", f.Severity, f.Message)
+	}
+	if f.Fix != "Send one Vary line listing every field: Vary: accept-encoding, origin." {
+		t.Errorf("fix %q", f.Fix)
+	}
+	// Evidence of every rule shows the lines as sent, never joined.
+	for _, x := range rep.Findings {
+		for _, e := range x.Evidence {
+			if strings.Contains(e, "accept-encoding, origin") {
+				t.Errorf("%s evidence joins the Vary lines: %s", x.Rule, e)
+			}
+		}
+	}
+	if ev := strings.Join(f.Evidence, "\n"); !strings.Contains(ev, `2 Vary lines "accept-encoding" and "origin"`) {
+		t.Errorf("evidence:\n%s", ev)
+	}
+	// Another rule's evidence line describes the response: the lines as
+	// sent there too.
+	rep = simRun(t, observePlan(PlanOptions{}), &simCache{none: true}, corsServer(reflectAny, split...), Policy{})
+	null := findingByRule(rep.Findings, RuleOriginNullAllowed)
+	if null == nil {
+		t.Fatalf("no %s: %q", RuleOriginNullAllowed, ruleSet(rep.Findings))
+	}
+	if ev := strings.Join(null.Evidence, "\n"); !strings.Contains(ev, `2 Vary lines "accept-encoding" and "origin"`) || strings.Contains(ev, "accept-encoding, origin") {
+		t.Errorf("evidence joins the Vary lines:\n%s", ev)
+	}
+	// Origin on the first line: a first-line-only cache still varies on it.
+	first := Headers{{"Vary", "Origin"}, {"Vary", "Accept-Encoding"}}
+	rep = simRun(t, observePlan(PlanOptions{}), &simCache{none: true}, corsServer(allowList, first...), Policy{})
+	if f := findingByRule(rep.Findings, RuleVarySplitLines); f == nil || f.Severity != SevInfo {
+		t.Errorf("origin first: %+v", f)
+	}
+	// One line: nothing to say.
+	one := Headers{{"Vary", "Accept-Encoding, Origin"}}
+	rep = simRun(t, observePlan(PlanOptions{}), &simCache{none: true}, corsServer(allowList, one...), Policy{})
+	if f := findingByRule(rep.Findings, RuleVarySplitLines); f != nil {
+		t.Errorf("one line: %+v", f)
+	}
+}

@@ -2,7 +2,10 @@ package cachemodel
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
+
+	"golang.org/x/net/publicsuffix"
 )
 
 // Trust findings: whom the server's origin check lets in. They rest on the
@@ -42,7 +45,7 @@ var trustChecks = []trustCheck{
 		"Any subdomain of a trusted host is allowed: one XSS or subdomain takeover anywhere below it is enough to read these responses",
 		"Allow only the subdomains that need access, listed exactly, unless every subdomain is trusted with this data."},
 	{KindGenInsecureScheme, RuleOriginInsecureScheme, SevInfo, SevMedium,
-		"The http:// version of a trusted origin is allowed: a network attacker who injects script into the plain-HTTP site can read these https responses",
+		"The http:// version of a trusted origin is allowed: a network attacker who injects script into the plain-HTTP site can read these responses",
 		"Allow only https:// origins (compare the scheme too)."},
 	{KindGenOtherPort, RuleOriginAnyPort, SevInfo, SevLow,
 		"A trusted host on another port is allowed: any other service on that host can read these responses",
@@ -123,12 +126,28 @@ func ruleOriginTrust(d *diag) []Finding {
 			ev = append(ev, d.line(i))
 		}
 		sev, msg := tc.plain, tc.what
-		if d.anyCredentialed(idx) {
+		creds := d.anyCredentialed(idx)
+		if creds {
 			sev = tc.creds
+		}
+		if tc.kind == KindGenSuffix {
+			if site := siteOwnedSuffix(d, idx); site != "" {
+				sev, msg = SevInfo, suffixUnderSiteMsg(d.vs[idx[0]].Origin, site)
+				if creds {
+					sev = SevLow
+				}
+			}
+		}
+		if creds {
 			msg += ", with the visitor's cookies (ACAC: true)"
 		}
-		if tc.kind == KindGenInsecureScheme && strings.HasPrefix(d.vs[idx[0]].Request.URL, "http://") {
-			sev = SevInfo // the resource itself is plain HTTP: no extra exposure
+		if tc.kind == KindGenInsecureScheme {
+			if strings.HasPrefix(d.vs[idx[0]].Request.URL, "http://") {
+				sev = SevInfo // the resource itself is plain HTTP: no extra exposure
+				msg = "The http:// version of a trusted origin is allowed; this resource is itself served over plain HTTP, so a network attacker can read it anyway and allowing http:// origins adds no exposure here"
+			} else {
+				msg = strings.Replace(msg, "these responses", "these https responses", 1)
+			}
 		}
 		out = append(out, d.finding(tc.rule, sev, msg, tc.fix, ev, idx)...)
 	}
@@ -193,4 +212,36 @@ func rulePolicy(d *diag) []Finding {
 		out = append(out, d.finding(RulePolicyUnexpectedAllowed, sev, msg, fix, ev, unexpected)...)
 	}
 	return out
+}
+
+// siteOwnedSuffix returns the registrable domain (eTLD+1, from the Public
+// Suffix List) that every accepted suffix look-alike lies under, when each
+// of them is a subdomain of a registrable domain rather than one itself
+// ("evilapp.example.com" lies under "example.com", which an outside attacker
+// cannot register); "" when any of them is registrable by anyone
+// ("evilexample.com") or cannot be placed (then the finding stays high).
+func siteOwnedSuffix(d *diag, idx []int) string {
+	site := ""
+	for _, i := range idx {
+		o := d.vs[i].Origin
+		if o == nil {
+			return ""
+		}
+		u, err := url.Parse(*o)
+		if err != nil {
+			return ""
+		}
+		host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+		reg, err := publicsuffix.EffectiveTLDPlusOne(host)
+		if err != nil || reg == host || (site != "" && reg != site) {
+			return ""
+		}
+		site = reg
+	}
+	return site
+}
+
+func suffixUnderSiteMsg(origin *string, site string) string {
+	return fmt.Sprintf("An origin that merely ends with a trusted host is allowed (%s): the check is a suffix match, but this look-alike lies under %s (its registrable domain by the Public Suffix List), so an outside attacker cannot register it; as with any subdomain, one XSS or subdomain takeover under %s is enough to read these responses",
+		*origin, site, site)
 }

@@ -32,9 +32,10 @@ func TestOriginTrustRules(t *testing.T) {
 		withCreds string // findings with ACAC: true
 	}{
 		{"exact allow-list", func(o string) bool { return o == app }, "", ""},
+		// evilapp.example.com lies under example.com: the subdomain severities.
 		{"endsWith host", func(o string) bool { return strings.HasSuffix(o, "app.example.com") },
-			"origin-bypass-suffix:low origin-insecure-scheme-allowed:info origin-subdomain-allowed:info",
-			"origin-bypass-suffix:high origin-insecure-scheme-allowed:medium origin-subdomain-allowed:low"},
+			"origin-bypass-suffix:info origin-insecure-scheme-allowed:info origin-subdomain-allowed:info",
+			"origin-bypass-suffix:low origin-insecure-scheme-allowed:medium origin-subdomain-allowed:low"},
 		{"startsWith origin", func(o string) bool { return strings.HasPrefix(o, app) },
 			"origin-any-port-allowed:info origin-bypass-prefix:low origin-bypass-special-char:low",
 			"origin-any-port-allowed:low origin-bypass-prefix:high origin-bypass-special-char:high"},
@@ -128,5 +129,65 @@ func TestPolicyRules(t *testing.T) {
 	rep := simRun(t, isolatePlan(PlanOptions{}), &simCache{none: true}, trustServer(func(o string) bool { return o == admin }, false), Policy{})
 	if len(rep.Findings) != 0 {
 		t.Errorf("no policy: got %q", ruleSet(rep.Findings))
+	}
+}
+
+// A suffix look-alike is only an outsider's domain when it is registrable
+// itself (Public Suffix List): "evilexample.com" for example.com, but not
+// "evilapp.example.com" for app.example.com, which lies under example.com.
+func TestSuffixBypassSeverityFollowsRegistrableDomain(t *testing.T) {
+	cases := []struct {
+		trusted   string
+		wantPlain Severity
+		wantCreds Severity
+		wantText  string
+	}{
+		{"https://app.example.com", SevInfo, SevLow, "lies under example.com"},
+		{"https://example.com", SevLow, SevHigh, "a domain of their own"},
+		{"https://shop.example.co.uk", SevInfo, SevLow, "lies under example.co.uk"},
+		{"https://example.co.uk", SevLow, SevHigh, "a domain of their own"},
+		// github.io is a public suffix: evilfoo.github.io is anyone's.
+		{"https://foo.github.io", SevLow, SevHigh, "a domain of their own"},
+		// An unlisted TLD: "evilintranet" has no registrable domain to lie under.
+		{"https://intranet", SevLow, SevHigh, "a domain of their own"},
+	}
+	for _, c := range cases {
+		host := strings.TrimPrefix(c.trusted, "https://")
+		for _, creds := range []bool{false, true} {
+			srv := trustServer(func(o string) bool {
+				return o == c.trusted || o == "https://evil"+host
+			}, creds)
+			rep := simRun(t, isolatePlan(PlanOptions{Origins: []string{c.trusted}}), &simCache{none: true}, srv, Policy{})
+			f := findingByRule(rep.Findings, RuleOriginBypassSuffix)
+			if f == nil {
+				t.Errorf("%s: no %s in %q", c.trusted, RuleOriginBypassSuffix, ruleSet(rep.Findings))
+				continue
+			}
+			want := c.wantPlain
+			if creds {
+				want = c.wantCreds
+			}
+			if f.Severity != want || !strings.Contains(f.Message, c.wantText) {
+				t.Errorf("%s (credentials %v): got %s %q, want %s and %q", c.trusted, creds, f.Severity, f.Message, want, c.wantText)
+			}
+		}
+	}
+}
+
+func TestInsecureSchemeMessageFitsTheTargetScheme(t *testing.T) {
+	srv := trustServer(func(o string) bool { return strings.HasSuffix(o, "//app.example.com") }, true)
+	for _, c := range []struct{ target, want, not string }{
+		{"http://cdn.example.com/a.js", "served over plain HTTP", "https responses"},
+		{"https://cdn.example.com/a.js", "these https responses", "plain HTTP, so"},
+	} {
+		plan := BuildIsolatePlan(0, mustURL(c.target), PlanOptions{Origins: []string{"https://app.example.com"}}, IsolateOptions{Rand: seeded(2)})
+		rep := simRun(t, plan, &simCache{none: true}, srv, Policy{})
+		f := findingByRule(rep.Findings, RuleOriginInsecureScheme)
+		if f == nil {
+			t.Fatalf("%s: got %q", c.target, ruleSet(rep.Findings))
+		}
+		if !strings.Contains(f.Message, c.want) || strings.Contains(f.Message, c.not) {
+			t.Errorf("%s: message %q: want %q, not %q", c.target, f.Message, c.want, c.not)
+		}
 	}
 }

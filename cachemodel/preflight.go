@@ -25,9 +25,11 @@ type PreflightRequest struct {
 // mode, a 2xx status, parsable ACAM and ACAH, the method, then each header.
 //
 // Methods: GET, HEAD and POST need no listing; other methods must appear in
-// ACAM, compared byte-for-byte after Fetch's method normalisation (which
-// upper-cases only DELETE, GET, HEAD, OPTIONS, POST and PUT: "patch" and
-// "PATCH" stay different). "*" allows any method only without credentials.
+// ACAM, compared byte-for-byte with the request's method after Fetch's
+// method normalisation (which upper-cases only DELETE, GET, HEAD, OPTIONS,
+// POST and PUT, and only the request's method: ACAM "put" or "Put" does not
+// allow PUT, as Chromium and Firefox agree; "patch" and "PATCH" stay
+// different). "*" allows any method only without credentials.
 // Headers compare case-insensitively; "*" allows any header only without
 // credentials and never covers Authorization.
 func CheckPreflight(req PreflightRequest, status int, h Headers) CORSCheck {
@@ -67,7 +69,9 @@ func pfCheckMethod(req PreflightRequest, methods, acam []string) (CORSCheck, boo
 	}
 	wildcard := false
 	for _, item := range methods {
-		if pfNormalizeMethod(item) == m {
+		// Fetch normalises only the request's method; the ACAM items are
+		// compared byte for byte ("put" does not allow PUT).
+		if item == m {
 			return CORSCheck{}, true
 		}
 		wildcard = wildcard || item == "*"

@@ -1,5 +1,7 @@
 package cachemodel
 
+import "strings"
+
 // providerSignals records which tell-tale headers a response carries.
 type providerSignals struct {
 	cloudflare, fastly, cloudfront, akamai, vercel, netlify bool
@@ -25,19 +27,27 @@ type providerSignals struct {
 //
 // Managed CDNs come first: a CDN in front of a site outranks the cache
 // software behind it, and the platforms may run that software themselves.
-// Then the generic products:
+// Then the generic products, each recognised by the vocabulary of the
+// values (a Server product token, the product in a Via comment), not by a
+// header name alone:
 //
-//  7. Varnish: X-Varnish, Via naming varnish.
+//  7. Varnish: X-Varnish, a Via hop received by "varnish..." or naming
+//     Varnish as its product.
 //  8. nginx: X-Cache-Status (the usual $upstream_cache_status header), or
 //     Server: nginx/openresty together with an X-Cache, Nginx-Cache or
 //     X-Proxy-Cache header.
-//  9. Squid: X-Cache-Lookup, Server: squid, Via naming squid, or an X-Cache
-//     of the form "HIT from <host>" / "MISS from <host>".
-//  10. Apache Traffic Server: Server: ATS/..., Server or Via naming
-//     ApacheTrafficServer, or an xdebug X-Cache value (hit-fresh,
-//     hit-stale, skipped).
+//  9. Squid: Server: squid[/version], a Via hop whose product is squid, or
+//     an X-Cache or X-Cache-Lookup of Squid's form "HIT from <host>" /
+//     "MISS from <host>" (a bare "miss" is anybody's).
+//  10. Apache Traffic Server: Server: ATS[/version] or ApacheTrafficServer,
+//     a Via hop whose product is ApacheTrafficServer or that carries ATS's
+//     bracketed via codes ("[cMsSf ]"), or an xdebug X-Cache value
+//     (hit-fresh, hit-stale, skipped).
 //
-// Anything else is ProviderUnknown.
+// When the values name more than one of these generic products (a Server
+// and a Via that disagree, or two caches on the path), the answer is
+// ProviderUnknown rather than a guess, since the fix texts name the
+// product. Anything else is ProviderUnknown too.
 func DetectProvider(h Headers) Provider {
 	var s providerSignals
 	for _, f := range h {
@@ -59,6 +69,16 @@ func DetectProvider(h Headers) Provider {
 		return ProviderVercel
 	case s.netlify:
 		return ProviderNetlify
+	}
+	generic := 0
+	for _, b := range []bool{s.varnish, s.nginx, s.squid, s.trafficServer} {
+		if b {
+			generic++
+		}
+	}
+	switch {
+	case generic > 1:
+		return ProviderUnknown
 	case s.varnish:
 		return ProviderVarnish
 	case s.nginx:
@@ -97,7 +117,7 @@ func (s *providerSignals) observe(f Header) {
 	case hvNameIs(n, "Nginx-Cache"), hvNameIs(n, "X-Proxy-Cache"):
 		s.genericXCache = true
 	case hvNameIs(n, "X-Cache-Lookup"):
-		s.squid = true
+		s.squid = s.squid || squidCacheForm(v)
 	case hvNameIs(n, "X-Cache"):
 		s.genericXCache = true
 		s.observeXCache(v)
@@ -137,26 +157,75 @@ func (s *providerSignals) observeXCache(v string) {
 		switch {
 		case hvNameIs(w, "hit-fresh"), hvNameIs(w, "hit-stale"), hvNameIs(w, "skipped"):
 			s.trafficServer = true
-		case (hvNameIs(w, "HIT") || hvNameIs(w, "MISS")) && fromName(e) != "":
+		case squidCacheForm(e):
 			s.squid = true
 		}
 	}
 }
 
 func (s *providerSignals) observeVia(v string) {
-	switch {
-	case hvContainsFold(v, "cloudfront"):
+	if hvContainsFold(v, "cloudfront") {
 		s.cloudfront = true
-	case hvContainsFold(v, "ApacheTrafficServer"):
-		s.trafficServer = true
 	}
-	// Via can list several hops; keep looking for the generic products.
-	if hvContainsFold(v, "varnish") {
-		s.varnish = true
+	// Via can list several hops: "1.1 host (product/version [codes])".
+	for rest := v; rest != ""; {
+		var hop string
+		hop, rest = nextEntry(rest)
+		_, after := nextField(hop)
+		receivedBy, comment := nextField(after)
+		if hvHasPrefixFold(receivedBy, "varnish") {
+			s.varnish = true
+		}
+		if i := strings.IndexByte(hop, '['); i >= 0 && atsViaCodes(hop[i:]) {
+			s.trafficServer = true
+		}
+		comment = hvTrim(comment)
+		if !strings.HasPrefix(comment, "(") {
+			continue
+		}
+		switch p := productToken(strings.TrimPrefix(comment, "(")); {
+		case hvNameIs(p, "varnish"):
+			s.varnish = true
+		case hvNameIs(p, "squid"):
+			s.squid = true
+		case hvNameIs(p, "ApacheTrafficServer"), hvNameIs(p, "ATS"), hvNameIs(p, "TrafficServer"):
+			s.trafficServer = true
+		}
 	}
-	if hvContainsFold(v, "squid") {
-		s.squid = true
+}
+
+// productToken is the product name of a Server value or Via comment: the
+// text up to the first "/", white space or ")".
+func productToken(v string) string {
+	v = hvTrim(v)
+	if i := strings.IndexAny(v, "/ \t)"); i >= 0 {
+		return v[:i]
 	}
+	return v
+}
+
+// atsViaCodes reports whether s starts with Traffic Server's bracketed Via
+// codes: "[" then letters, colons and spaces only, then "]" ("[cMsSf ]",
+// "[uScMsSf pSeN:t cCMi p sS]").
+func atsViaCodes(s string) bool {
+	end := strings.IndexByte(s, ']')
+	if !strings.HasPrefix(s, "[") || end < 3 {
+		return false
+	}
+	for i := 1; i < end; i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == ':' || c == ' ') {
+			return false
+		}
+	}
+	return true
+}
+
+// squidCacheForm: Squid's X-Cache / X-Cache-Lookup entry, "HIT from
+// <host>", "MISS from <host>" or "NONE from <host>".
+func squidCacheForm(e string) bool {
+	w := firstWord(e)
+	return (hvNameIs(w, "HIT") || hvNameIs(w, "MISS") || hvNameIs(w, "NONE")) && fromName(e) != ""
 }
 
 func (s *providerSignals) observeServer(v string) {
@@ -174,9 +243,11 @@ func (s *providerSignals) observeServer(v string) {
 		s.netlify = true
 	case hvHasPrefixFold(v, "nginx"), hvHasPrefixFold(v, "openresty"):
 		s.serverNginx = true
-	case hvHasPrefixFold(v, "squid"):
+	}
+	switch p := productToken(v); {
+	case hvNameIs(p, "squid"):
 		s.squid = true
-	case hvNameIs(v, "ATS"), hvHasPrefixFold(v, "ATS/"), hvContainsFold(v, "ApacheTrafficServer"):
+	case hvNameIs(p, "ATS"), hvNameIs(p, "ApacheTrafficServer"), hvNameIs(p, "TrafficServer"):
 		s.trafficServer = true
 	}
 }

@@ -57,6 +57,19 @@ func TestDetectProvider(t *testing.T) {
 		{"ats via", hdrKV("Via", "http/1.1 edge.example (ApacheTrafficServer/9.2.3 [cMsSfW])"), ProviderTrafficServer},
 		{"ats xdebug", hdrKV("X-Cache", "hit-fresh"), ProviderTrafficServer},
 
+		// Traffic Server as configured in issue 11: its X-Cache-Lookup is not
+		// Squid's "MISS from host" form, and Server and Via name ATS.
+		{"ats with x-cache-lookup miss", hdrKV("Server", "ATS/9.2", "X-Cache-Lookup", "miss"), ProviderTrafficServer},
+		{"ats via codes without product", hdrKV("X-Cache-Lookup", "miss", "Via", "http/1.1 edge.example[uScMsSf pSeN:t cCMi p sS]"), ProviderTrafficServer},
+		{"ats via codes with product", hdrKV("X-Cache-Lookup", "miss", "Via", "https/1.1 edge (ApacheTrafficServer/9.2.3 [uScMsSf pSeN:t cCMi p sS])"), ProviderTrafficServer},
+		{"bare x-cache-lookup is nobody's", hdrKV("X-Cache-Lookup", "miss"), ProviderUnknown},
+		{"squid host name in via is not squid", hdrKV("Via", "1.1 squid-proxy.example (ApacheTrafficServer/9.2.3)"), ProviderTrafficServer},
+		{"squid server word must be the product", hdrKV("Server", "squidward/1.0"), ProviderUnknown},
+		{"conflict: squid lookup, ats server", hdrKV("Server", "ATS/9.2", "X-Cache-Lookup", "MISS from proxy:3128"), ProviderUnknown},
+		{"conflict: squid via hop before ats", hdrKV("Via", "1.1 p (squid/6.6), http/1.1 e (ApacheTrafficServer/9.2.3)"), ProviderUnknown},
+		{"conflict: varnish and squid", hdrKV("X-Varnish", "1 2", "Server", "squid/6.6"), ProviderUnknown},
+		{"varnish pseudonym via", hdrKV("Via", "1.1 varnish-v4"), ProviderVarnish},
+
 		{"fastly plain x-cache is not squid", hdrKV("X-Cache", "HIT"), ProviderUnknown},
 		{"ats server prefix needs a slash", hdrKV("Server", "ATSX"), ProviderUnknown},
 	}

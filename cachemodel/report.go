@@ -23,16 +23,22 @@ type Summary struct {
 	Requests int              `json:"requests"`
 	Failed   int              `json:"failed"`
 	Findings map[Severity]int `json:"findings"`
+	// States counts the targets per state (every state is present).
+	States map[TargetState]int `json:"states"`
 }
 
 // TargetReport is everything known about one URL.
 type TargetReport struct {
-	URL      string          `json:"url"`
-	Provider Provider        `json:"provider"`
-	Variants []VariantResult `json:"variants"`
-	Diffs    []HeaderDiff    `json:"diffs"`
-	Findings []Finding       `json:"findings"`
-	CacheKey *CacheKeyFacts  `json:"cache_key,omitempty"`
+	URL string `json:"url"`
+	// State says whether the target has a verdict at all (see
+	// TargetState); StateDetail explains any state but ok.
+	State       TargetState     `json:"state"`
+	StateDetail string          `json:"state_detail,omitempty"`
+	Provider    Provider        `json:"provider"`
+	Variants    []VariantResult `json:"variants"`
+	Diffs       []HeaderDiff    `json:"diffs"`
+	Findings    []Finding       `json:"findings"`
+	CacheKey    *CacheKeyFacts  `json:"cache_key,omitempty"`
 }
 
 // CacheKeyFacts is what isolate-mode experiments inferred about the cache
@@ -184,6 +190,17 @@ func (s *Summary) Add(t TargetReport) {
 	if s.Findings == nil {
 		s.Findings = map[Severity]int{}
 	}
+	if s.States == nil {
+		s.States = map[TargetState]int{}
+		for _, st := range TargetStates {
+			s.States[st] = 0
+		}
+	}
+	state := t.State
+	if state == "" { // a report written before states existed
+		state, _ = ComputeState(t.Variants)
+	}
+	s.States[state]++
 	for _, f := range t.Findings {
 		s.Findings[f.Severity]++
 	}
@@ -194,6 +211,18 @@ func (s Summary) AtOrAbove(min Severity) int {
 	n := 0
 	for sev, c := range s.Findings {
 		if sev.Rank() >= min.Rank() {
+			n += c
+		}
+	}
+	return n
+}
+
+// Unknown counts the targets without a complete verdict (failed, partial,
+// non-2xx or canceled).
+func (s Summary) Unknown() int {
+	n := 0
+	for st, c := range s.States {
+		if st.Unknown() {
 			n += c
 		}
 	}

@@ -134,18 +134,51 @@ func (f findingsModel) View() string {
 	return padLines(lines, f.w, f.h)
 }
 
-// top is how many fixed lines (the cache-key summary) precede the list.
+// top is how many fixed lines (the target's state, the cache-key summary)
+// precede the list.
 func (f findingsModel) top() int {
+	n := len(f.stateLines(f.w))
 	if f.rep != nil && f.rep.CacheKey != nil {
-		return 1
+		n++
 	}
-	return 0
+	return n
+}
+
+// stateLines say the report's state when it is not ok, with its detail
+// (the probe's error text, the statuses seen), so a failed or non-2xx
+// target never reads as a clean one.
+func (f findingsModel) stateLines(w int) []string {
+	if f.rep == nil {
+		return nil
+	}
+	state, detail := reportStateDetail(f.rep)
+	if state == cachemodel.StateOK {
+		return nil
+	}
+	style := f.c.styles.Targets.Error
+	if !state.Unknown() {
+		style = f.c.styles.Text
+	}
+	text := "state " + string(state)
+	if detail != "" {
+		text += ": " + safeLong(detail)
+	}
+	var out []string
+	for i, l := range wrap(text, max(w-2, 8)) {
+		pre := "! "
+		if i > 0 {
+			pre = "  "
+		}
+		out = append(out, style.Render(pre+l))
+	}
+	return out
 }
 
 // lines renders the pane at width w; all unfolds every finding, otherwise
 // only the one under the cursor. sel is the line where that one starts.
 func (f findingsModel) lines(w int, all bool) (lines []string, sel int) {
 	st := f.c.styles
+	lines = append(lines, f.stateLines(w)...)
 	if f.rep != nil && f.rep.CacheKey != nil {
 		lines = append(lines, st.Muted.Render(cut(cacheKeyLine(f.rep.CacheKey), w)))
 		if all {
@@ -165,7 +198,11 @@ func (f findingsModel) lines(w int, all bool) (lines []string, sel int) {
 	case f.rep == nil:
 		return append(lines, st.Muted.Render("no report yet")), 0
 	case len(f.rep.Findings) == 0:
-		lines = append(lines, st.Muted.Render("no findings for this target"))
+		if reportState(f.rep).Unknown() {
+			lines = append(lines, st.Muted.Render("no findings, and no complete verdict for this target"))
+		} else {
+			lines = append(lines, st.Muted.Render("no findings for this target"))
+		}
 		if f.hint != "" {
 			for _, l := range wrap(f.hint, w) {
 				lines = append(lines, st.Muted.Render(l))

@@ -56,6 +56,10 @@ func TestViewGolden(t *testing.T) {
 			newer := []cachemodel.TargetReport{poisonedReport(t), {URL: "http://127.0.0.1:8080/new"}}
 			return newTestModelOpt(t, Options{Reports: newer, Previous: older, Title: "view old.json → new.json"}, w, h)
 		}},
+		{"target-states", func(t *testing.T, w, h int) Model {
+			m := start(t, newTestModel(t, statesCDN(), w, h, urlFailed, urlNotFound, urlNoCORS, urlA))
+			return m // the failed target is selected: its error shows in the findings pane
+		}},
 		{"empty", func(t *testing.T, w, h int) Model {
 			return newTestModel(t, newFakeCDN(), w, h)
 		}},

@@ -358,6 +358,11 @@ func cellFor(rep *cachemodel.TargetReport, row gridRow, col gridCol, rounds bool
 		}
 		return gridCell{text: safe(*v.CORS.ACAC)}
 	case rowVary:
+		if lines := v.Response.Headers.Values("Vary"); len(lines) > 1 {
+			// As sent: several lines are not one (some caches read only
+			// the first).
+			return gridCell{text: safe(strings.Join(lines, " ‖ ") + " (" + strconv.Itoa(len(lines)) + " lines)")}
+		}
 		if len(v.CORS.Vary) == 0 {
 			if _, ok := v.Response.Headers.Get("Vary"); !ok {
 				return absent

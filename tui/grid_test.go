@@ -511,3 +511,15 @@ func TestStandardVerdictMarkedInGridAndDetail(t *testing.T) {
 		t.Fatal("no variant carries the standard's verdict")
 	}
 }
+
+// Issue 11 item 7: two Vary lines are shown as sent, not joined as one.
+func TestGridShowsVaryLinesAsSent(t *testing.T) {
+	eng := newFakeCDN(appOrigin)
+	eng.extra = cachemodel.Headers{{Name: "Vary", Value: "accept-encoding"}, {Name: "Vary", Value: "origin"}}
+	rep := reportFor(t, eng, "http://127.0.0.1:8080/x", 1, appOrigin)
+	g := buildGrid(&rep, nil, gridOptions{})
+	got := g.cells[rowIndex(t, g, "Vary")][colIndex(t, g, appOrigin)].text
+	if got != "accept-encoding ‖ origin (2 lines)" {
+		t.Errorf("Vary cell %q, want both lines as sent", got)
+	}
+}

@@ -45,11 +45,16 @@ type fakeCDN struct {
 	extra cachemodel.Headers
 	// fail makes every request to these URLs fail.
 	fail map[string]bool
-	runs int
+	// status answers these URLs with another status than 200.
+	status map[string]int
+	// noCORS URLs never get ACAO, whatever the Origin.
+	noCORS map[string]bool
+	runs   int
 }
 
 func newFakeCDN(allowed ...string) *fakeCDN {
-	f := &fakeCDN{cache: map[string]cachemodel.Headers{}, hits: map[string]int64{}, allowed: map[string]bool{}, fail: map[string]bool{}}
+	f := &fakeCDN{cache: map[string]cachemodel.Headers{}, hits: map[string]int64{}, allowed: map[string]bool{}, fail: map[string]bool{},
+		status: map[string]int{}, noCORS: map[string]bool{}}
 	for _, o := range allowed {
 		f.allowed[o] = true
 	}
@@ -93,17 +98,21 @@ func (f *fakeCDN) respond(st cachemodel.Step) *cachemodel.Response {
 	if f.vary {
 		key += " " + origin
 	}
+	status := 200
+	if s, ok := f.status[st.URL]; ok {
+		status = s
+	}
 	if stored, ok := f.cache[key]; ok {
 		f.hits[key]++
 		h := append(stored.Clone(), cachemodel.Header{Name: "X-Cache", Value: "HIT"},
 			cachemodel.Header{Name: "Age", Value: strconv.FormatInt(f.hits[key], 10)})
-		return &cachemodel.Response{Status: 200, Proto: "HTTP/1.1", Headers: h, RemoteAddr: "127.0.0.1:8080", BodyBytes: 42}
+		return &cachemodel.Response{Status: status, Proto: "HTTP/1.1", Headers: h, RemoteAddr: "127.0.0.1:8080", BodyBytes: 42}
 	}
 	h := cachemodel.Headers{
 		{Name: "Content-Type", Value: "application/json"},
 		{Name: "Cache-Control", Value: "public, max-age=60"},
 	}
-	if hasOrigin && f.allowed[origin] {
+	if hasOrigin && f.allowed[origin] && !f.noCORS[st.URL] {
 		h = append(h, cachemodel.Header{Name: "Access-Control-Allow-Origin", Value: origin})
 	}
 	if f.vary {
@@ -112,7 +121,7 @@ func (f *fakeCDN) respond(st cachemodel.Step) *cachemodel.Response {
 	h = append(h, f.extra...)
 	f.cache[key] = h.Clone()
 	h = append(h, cachemodel.Header{Name: "X-Cache", Value: "MISS"}, cachemodel.Header{Name: "Age", Value: "0"})
-	return &cachemodel.Response{Status: 200, Proto: "HTTP/1.1", Headers: h, RemoteAddr: "127.0.0.1:8080", BodyBytes: 42}
+	return &cachemodel.Response{Status: status, Proto: "HTTP/1.1", Headers: h, RemoteAddr: "127.0.0.1:8080", BodyBytes: 42}
 }
 
 // observePlan is the plan builder tests use: observe mode, two rounds.

@@ -146,7 +146,7 @@ func (t targetsModel) Title() string {
 const (
 	stateColW    = 10
 	providerColW = 11
-	severityColW = 7
+	severityColW = 9 // "canceled" and a space
 )
 
 // View draws the rows in view.
@@ -185,15 +185,8 @@ func (t targetsModel) View() string {
 			b.WriteString(st.Targets.Dim.Render(fit(prov, providerColW)))
 			used += providerColW
 		}
-		sev := tg.worst()
-		sevWord := ""
-		switch {
-		case sev != "":
-			sevWord = strings.ToUpper(string(sev))
-		case tg.current != nil:
-			sevWord = "ok"
-		}
-		b.WriteString(themes.SeverityStyle(st, string(sev)).Render(fit(sevWord, severityColW)))
+		sevWord, sevStyle := t.verdictWord(tg)
+		b.WriteString(sevStyle.Render(fit(sevWord, severityColW)))
 		used += severityColW
 		urlStyle := st.Targets.Item
 		if sel && t.focused {
@@ -203,6 +196,47 @@ func (t targetsModel) View() string {
 		lines = append(lines, b.String())
 	}
 	return padLines(lines, t.w, t.h)
+}
+
+// verdictWord is the column after the provider: the worst finding's
+// severity, or the report's state when it is not ok (failed, partial,
+// non-2xx, no CORS) and no finding is medium or worse, or "ok" only when
+// the report's state is ok and nothing was found.
+func (t targetsModel) verdictWord(tg *target) (string, lipgloss.Style) {
+	st := t.c.styles
+	sev := tg.worst()
+	if tg.current == nil {
+		if tg.state == stateFailed {
+			return "failed", st.Targets.Error
+		}
+		return "", st.Targets.Dim
+	}
+	state := reportState(tg.current)
+	switch {
+	case sev != "" && sev.Rank() >= cachemodel.SevMedium.Rank():
+		return strings.ToUpper(string(sev)), themes.SeverityStyle(st, string(sev))
+	case state.Unknown():
+		return state.Short(), st.Targets.Error
+	case state != cachemodel.StateOK:
+		return state.Short(), themes.SeverityStyle(st, string(sev))
+	case sev != "":
+		return strings.ToUpper(string(sev)), themes.SeverityStyle(st, string(sev))
+	}
+	return "ok", themes.SeverityStyle(st, "")
+}
+
+// reportState is a report's state, derived for a report written before
+// states existed.
+func reportState(r *cachemodel.TargetReport) cachemodel.TargetState {
+	s, _ := reportStateDetail(r)
+	return s
+}
+
+func reportStateDetail(r *cachemodel.TargetReport) (cachemodel.TargetState, string) {
+	if r.State == "" {
+		return cachemodel.ComputeState(r.Variants)
+	}
+	return r.State, r.StateDetail
 }
 
 // stateWord is the state as glyph and word: readable without colour.

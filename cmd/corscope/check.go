@@ -309,8 +309,16 @@ server's origin check. --mode observe sends only the plain variants to the real
 URL, --rounds times in order: what users get now, never an attacker Origin.
 --allow lists the origins that should be allowed (policy checks).
 
+Each target gets a state: ok; cors-not-enabled (the server answered but sent
+no Access-Control-Allow-Origin to any of the given origins; also a finding);
+partial (some requests failed); non-2xx (no request got a 2xx: error pages, no
+verdict about the resource); failed (every request failed); canceled.
+
 Exit codes: 0 fine, 1 findings at or above --fail-on, 2 usage or configuration
-error, 3 every request failed.`,
+error, 3 every request failed, 4 unknown: some target failed, had failed
+requests or got no 2xx, so it has no complete verdict. When several apply the
+first in this order wins: 2, 3, 1, 4, 0 (findings are answers, so they outrank
+an unknown).`,
 		Example: `  corscope check --origin https://app.example.com --origin https://admin.example.com https://cdn.example.com/app.js
   corscope check --format json -o https://app.example.com https://cdn.example.com/font.woff2 > report.json
   corscope check --resolve cdn.example.com:443:203.0.113.7 -o https://app.example.com https://cdn.example.com/a.css
@@ -420,11 +428,22 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	if err := w.End(sum); err != nil {
 		return err
 	}
+	return checkExit(sum, failOn)
+}
+
+// checkExit decides check's exit code from the run's summary. Precedence
+// (usage errors, 2, are decided before anything runs): every request
+// failed, 3; findings at or above --fail-on, 1 (a finding is an answer
+// even when other targets have none); some target without a complete
+// verdict (failed, partial failures, no 2xx, canceled), 4; otherwise 0.
+func checkExit(sum cachemodel.Summary, failOn cachemodel.Severity) error {
 	switch {
 	case sum.Requests > 0 && sum.Failed == sum.Requests:
 		return &exitError{code: exitFailed, err: fmt.Errorf("every request failed (%d of %d)", sum.Failed, sum.Requests)}
 	case failOn != "" && sum.AtOrAbove(failOn) > 0:
 		return &exitError{code: exitFindings}
+	case sum.Unknown() > 0:
+		return &exitError{code: exitUnknown, err: fmt.Errorf("no complete verdict for %d of %d targets (%s): see each target's state", sum.Unknown(), sum.Targets, unknownStates(sum))}
 	}
 	return nil
 }
@@ -455,6 +474,17 @@ func (f *checkFlags) planSource(targets []targetSpec, opt cachemodel.PlanOptions
 		plansBuilt.Add(1)
 		return p, true
 	}
+}
+
+// unknownStates lists the counts of the states without a verdict.
+func unknownStates(sum cachemodel.Summary) string {
+	var parts []string
+	for _, st := range cachemodel.TargetStates {
+		if n := sum.States[st]; n > 0 && st.Unknown() {
+			parts = append(parts, fmt.Sprintf("%d %s", n, st))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // targetSpec is one URL to probe, with the per-target settings a config

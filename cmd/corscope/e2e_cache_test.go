@@ -108,3 +108,54 @@ func TestCheckAgainstRealCaches(t *testing.T) {
 		})
 	}
 }
+
+// TestObserveAfterNoOriginPrimedTheCache (issue 11 item 4): real Varnish
+// in front of the demo's missing-Vary path. A request without Origin
+// stores the copy; observe mode then sees every Origin get that copy (HIT,
+// no ACAO), which looks like a resource without CORS. The report must say
+// that the copy came from the cache and that isolate mode can tell the two
+// apart, and must not call it "CORS not enabled".
+func TestObserveAfterNoOriginPrimedTheCache(t *testing.T) {
+	origin := httptest.NewServer(demo.OriginHandler(e2eOrigins))
+	defer origin.Close()
+	base := cachetest.Varnish(t, cachetest.Host(origin.URL))
+	const path = "/cors/no-vary.json?primed=observe"
+	tr := checkThrough(t, base, path, "--mode", "observe", "--rounds", "1")
+	if tr.Provider != cachemodel.ProviderVarnish {
+		t.Fatalf("provider %q", tr.Provider)
+	}
+	for _, o := range e2eOrigins {
+		v := variant(t, tr, o, 1)
+		if v.Cache.Status != cachemodel.StatusHit || v.CORS.ACAO != nil {
+			t.Fatalf("setup: %s got %s, ACAO %s; want the no-Origin copy (HIT, no ACAO)", o, v.Cache.Status, acao(v))
+		}
+	}
+	if tr.State != cachemodel.StateOK {
+		t.Errorf("state %q (%s): stored copies are no proof that CORS is off", tr.State, tr.StateDetail)
+	}
+	var f *cachemodel.Finding
+	for i := range tr.Findings {
+		switch tr.Findings[i].Rule {
+		case cachemodel.RuleCachedCopyWithoutACAO:
+			f = &tr.Findings[i]
+		case cachemodel.RuleCORSNotEnabled:
+			t.Errorf("observe mode claims CORS is not enabled from stored copies: %+v", tr.Findings[i])
+		}
+	}
+	if f == nil {
+		t.Fatalf("no %s finding: %+v", cachemodel.RuleCachedCopyWithoutACAO, tr.Findings)
+	}
+	if !strings.Contains(f.Message, "served from the cache") || !strings.Contains(f.Fix, "--mode isolate") {
+		t.Errorf("finding does not explain the cached copy or point to isolate mode: %+v", *f)
+	}
+	// Isolate mode asks the server on fresh keys and proves what observe
+	// mode could not.
+	tr = checkThrough(t, base, path)
+	rules := map[string]bool{}
+	for _, x := range tr.Findings {
+		rules[x.Rule] = true
+	}
+	if !rules[cachemodel.RuleCacheServedWithoutACAO] || rules[cachemodel.RuleCachedCopyWithoutACAO] {
+		t.Errorf("isolate mode: %v", rules)
+	}
+}

@@ -144,6 +144,12 @@ func (e *jsonEnc) target(t *cachemodel.TargetReport) {
 	}
 	e.b = append(e.b, `{"url":`...)
 	e.str(t.URL)
+	e.b = append(e.b, `,"state":`...)
+	e.str(string(t.State))
+	if t.StateDetail != "" {
+		e.b = append(e.b, `,"state_detail":`...)
+		e.str(t.StateDetail)
+	}
 	e.b = append(e.b, `,"provider":`...)
 	e.str(string(t.Provider))
 	e.b = append(e.b, `,"variants":`...)
@@ -534,7 +540,8 @@ func appendJSONString(dst []byte, s string) []byte {
 // appendTargetJSON was written against.
 var reportShape = map[reflect.Type][]string{
 	reflect.TypeFor[cachemodel.TargetReport](): {
-		`URL json:"url" string`, `Provider json:"provider" cachemodel.Provider`,
+		`URL json:"url" string`, `State json:"state" cachemodel.TargetState`,
+		`StateDetail json:"state_detail,omitempty" string`, `Provider json:"provider" cachemodel.Provider`,
 		`Variants json:"variants" []cachemodel.VariantResult`, `Diffs json:"diffs" []cachemodel.HeaderDiff`,
 		`Findings json:"findings" []cachemodel.Finding`, `CacheKey json:"cache_key,omitempty" *cachemodel.CacheKeyFacts`,
 	},

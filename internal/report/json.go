@@ -85,6 +85,12 @@ func (j *jsonWriter) End(s cachemodel.Summary) error {
 	if s.Findings == nil {
 		s.Findings = map[cachemodel.Severity]int{}
 	}
+	if s.States == nil {
+		s.States = map[cachemodel.TargetState]int{}
+		for _, st := range cachemodel.TargetStates {
+			s.States[st] = 0
+		}
+	}
 	b, err := json.Marshal(s)
 	if err != nil {
 		return err

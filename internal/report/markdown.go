@@ -25,7 +25,11 @@ func (m *markdownWriter) Begin() error {
 
 func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 	ew := &errWriter{w: m.w}
-	ew.printf("## %s\n\nProvider: %s · requests: %d\n\n", md(tr.URL), tr.Provider, len(tr.Variants))
+	state, detail := stateOf(tr)
+	ew.printf("## %s\n\nProvider: %s · requests: %d · state: **%s**\n\n", md(tr.URL), tr.Provider, len(tr.Variants), state)
+	if detail != "" {
+		ew.printf("State %s: %s\n\n", state, md(detail))
+	}
 	ew.printf("| Round | Origin | Method | Status | Cache | Age | ACAO | ACAC | Vary | Anonymous | Credentialed |\n")
 	ew.printf("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, v := range tr.Variants {
@@ -53,7 +57,7 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 		}
 		ew.printf("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			v.Round, md(v.Label), v.Method, status, md(cache), age, md(acao), md(acac),
-			md(strings.Join(v.CORS.Vary, ", ")), anon, cred)
+			mdVary(v), anon, cred)
 	}
 	seen := map[string]bool{}
 	for _, v := range tr.Variants {
@@ -85,7 +89,11 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 	}
 	ew.printf("\n\n**Findings**\n")
 	if len(tr.Findings) == 0 {
-		ew.printf("\nNone.\n")
+		if state.Unknown() {
+			ew.printf("\nNone, and no complete verdict (state %s).\n", state)
+		} else {
+			ew.printf("\nNone.\n")
+		}
 	}
 	for _, f := range tr.Findings {
 		ew.printf("\n- **%s** `%s`: %s", strings.ToUpper(string(f.Severity)), f.Rule, md(f.Message))
@@ -98,8 +106,27 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 }
 
 func (m *markdownWriter) End(s cachemodel.Summary) error {
-	_, err := fmt.Fprintf(m.w, "---\n\n%s\n", summaryLine(s))
+	line := summaryLine(s)
+	if st := statesLine(s); st != "" {
+		line += " · " + st
+	}
+	_, err := fmt.Fprintf(m.w, "---\n\n%s\n", line)
 	return err
+}
+
+// mdVary is the Vary cell: the fields, or, when Vary came on several
+// header lines, each line as sent on its own cell line (some caches read
+// only the first).
+func mdVary(v cachemodel.VariantResult) string {
+	if v.Response != nil {
+		if lines := v.Response.Headers.Values("Vary"); len(lines) > 1 {
+			for i, l := range lines {
+				lines[i] = md(l)
+			}
+			return strings.Join(lines, "<br>")
+		}
+	}
+	return md(strings.Join(v.CORS.Vary, ", "))
 }
 
 func mdVerdict(v cachemodel.VariantResult, allowed *bool, reason string) string {

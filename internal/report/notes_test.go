@@ -53,3 +53,23 @@ func TestRedirectAndBodyNotes(t *testing.T) {
 		}
 	}
 }
+
+// Issue 11 item 7: the Markdown Vary cell shows several lines as sent.
+func TestMarkdownShowsVaryLinesAsSent(t *testing.T) {
+	u, _ := cachemodel.ParseTargetURL("https://cdn.example.com/app.js")
+	plan := cachemodel.BuildObservePlan(0, u, cachemodel.PlanOptions{Origins: []string{"https://app.example.com"}, Rounds: 1})
+	obs := make([]cachemodel.Observation, len(plan.Steps))
+	for i := range obs {
+		obs[i] = cachemodel.Observation{Response: &cachemodel.Response{Status: 200, Headers: cachemodel.Headers{
+			{Name: "Vary", Value: "accept-encoding"}, {Name: "Vary", Value: "origin"}}}}
+	}
+	tr := cachemodel.Analyze(plan, obs, cachemodel.AnalyzeOptions{})
+	var b strings.Builder
+	w := NewWriter("markdown", &b, Options{Tool: "t", Mode: "observe"})
+	if err := w.Target(tr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "| accept-encoding<br>origin |") || strings.Contains(b.String(), "accept-encoding, origin |") {
+		t.Errorf("Vary cell does not show the lines as sent:\n%s", b.String())
+	}
+}

@@ -57,7 +57,17 @@ func (t *tableWriter) Target(tr cachemodel.TargetReport) error {
 		}
 	}
 	ew.printf("%s\n", t.paint(ToneHeading, "▸ "+termsafe.Line(tr.URL, width-2)))
-	ew.printf("  %s\n", t.paint(ToneMuted, fmt.Sprintf("provider %s · %s · %d failed", tr.Provider, plural(len(tr.Variants), "request"), failed)))
+	state, detail := stateOf(tr)
+	ew.printf("  %s\n", t.paint(ToneMuted, fmt.Sprintf("provider %s · %s · %d failed · state %s", tr.Provider, plural(len(tr.Variants), "request"), failed, state)))
+	if detail != "" {
+		for i, l := range strings.Split(ansi.Wrap(termsafe.String(detail), width-6, ""), "\n") {
+			indent := "  "
+			if i > 0 {
+				indent = "      "
+			}
+			ew.printf("%s%s\n", indent, t.paint(stateTone(state), l))
+		}
+	}
 	ew.printf("  %s %s %s %s %s %s %s\n", pad("R", 2), pad("ORIGIN", l.origin), pad("ST", 3), pad("CACHE", 8), pad("AGE", 5), pad("ACAO", l.acao), "BROWSER")
 	weak := false
 	keys := experimentKeys(tr.Variants)
@@ -257,13 +267,54 @@ func (t *tableWriter) notes(ew *errWriter, tr cachemodel.TargetReport, width int
 		}
 	}
 	if len(fs) == 0 {
-		line(ToneMuted, "no findings")
+		if state, _ := stateOf(tr); state.Unknown() {
+			line(ToneError, "no findings, and no complete verdict (state "+string(state)+")")
+		} else {
+			line(ToneMuted, "no findings")
+		}
 	}
+}
+
+// stateOf returns the target's state and its explanation, computing them
+// for a report written before states existed.
+func stateOf(tr cachemodel.TargetReport) (cachemodel.TargetState, string) {
+	if tr.State == "" {
+		return cachemodel.ComputeState(tr.Variants)
+	}
+	return tr.State, tr.StateDetail
+}
+
+func stateTone(s cachemodel.TargetState) Tone {
+	switch {
+	case s.Unknown():
+		return ToneError
+	case s == cachemodel.StateCORSNotEnabled:
+		return ToneBlocked
+	}
+	return ToneMuted
+}
+
+// statesLine counts the targets that are not ok, for the summary ("" when
+// all are).
+func statesLine(s cachemodel.Summary) string {
+	var parts []string
+	for _, st := range cachemodel.TargetStates {
+		if n := s.States[st]; n > 0 && st != cachemodel.StateOK {
+			parts = append(parts, fmt.Sprintf("%d %s", n, st))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "targets not ok: " + strings.Join(parts, ", ")
 }
 
 func (t *tableWriter) End(s cachemodel.Summary) error {
 	ew := &errWriter{w: t.w}
 	ew.printf("%s\n", t.paint(ToneHeading, summaryLine(s)))
+	if st := statesLine(s); st != "" {
+		ew.printf("%s\n", t.paint(ToneError, st))
+	}
 	return ew.err
 }
 

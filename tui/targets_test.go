@@ -1,0 +1,64 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+)
+
+// Issue 11 item 3: a target whose requests all failed, one that got 404
+// everywhere and one without CORS must not read "ok" in the target list,
+// and the findings pane says the state and the error.
+const (
+	urlFailed   = "http://127.0.0.1:8080/down.js"
+	urlNotFound = "http://127.0.0.1:8080/missing.js"
+	urlNoCORS   = "http://127.0.0.1:8080/nocors.js"
+)
+
+func statesCDN() *fakeCDN {
+	cdn := newFakeCDN(appOrigin, adminOrigin)
+	cdn.vary = true // every origin gets a fresh answer
+	cdn.fail[urlFailed] = true
+	cdn.status[urlNotFound] = 404
+	cdn.noCORS[urlNoCORS] = true
+	return cdn
+}
+
+func TestTargetListSaysTheState(t *testing.T) {
+	m := start(t, newTestModel(t, statesCDN(), 100, 30, urlFailed, urlNotFound, urlNoCORS, urlA))
+	view := m.View()
+	rows := map[string]string{}
+	for _, l := range strings.Split(view, "\n") {
+		for _, u := range []string{urlFailed, urlNotFound, urlNoCORS, urlA} {
+			if strings.Contains(l, u) && strings.Contains(l, "done") || strings.Contains(l, u) && strings.Contains(l, "error") {
+				rows[u] = l
+			}
+		}
+	}
+	for u, want := range map[string]string{urlFailed: "failed", urlNotFound: "non-2xx", urlNoCORS: "no CORS", urlA: "ok"} {
+		row, ok := rows[u]
+		if !ok {
+			t.Fatalf("no row for %s:\n%s", u, view)
+		}
+		if !strings.Contains(row, " "+want+" ") {
+			t.Errorf("%s: row %q lacks %q", u, row, want)
+		}
+		if want != "ok" && strings.Contains(row, " ok ") {
+			t.Errorf("%s: row %q says ok", u, row)
+		}
+	}
+	// The failed target is selected first: its findings pane names the
+	// state and the probe's error text.
+	for _, want := range []string{"state failed", "connection refused", "no complete verdict"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("findings pane lacks %q:\n%s", want, view)
+		}
+	}
+	m = keys(t, m, "down")
+	if v := m.View(); !strings.Contains(v, "state non-2xx") || !strings.Contains(v, "status 404") {
+		t.Errorf("404 target's pane:\n%s", v)
+	}
+	m = keys(t, m, "down")
+	if v := m.View(); !strings.Contains(v, "state cors-not-enabled") || !strings.Contains(v, "cors-not-enabled") {
+		t.Errorf("no-CORS target's pane:\n%s", v)
+	}
+}
