@@ -37,6 +37,9 @@ func Analyze(plan TargetPlan, obs []Observation, opt AnalyzeOptions) TargetRepor
 		if o.Response == nil && o.Err == nil {
 			o.Err = &ProbeError{Kind: ErrCanceled, Message: "not run: the run was cancelled"}
 		}
+		if o.Err != nil && o.Err.Kind == ErrCanceled {
+			rep.State = TargetCanceled
+		}
 		vr := analyzeStep(step, o, opt)
 		rep.Variants[i] = vr
 		if o.Response != nil && rep.Provider == ProviderUnknown {

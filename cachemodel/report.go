@@ -23,12 +23,23 @@ type Summary struct {
 	Requests int              `json:"requests"`
 	Failed   int              `json:"failed"`
 	Findings map[Severity]int `json:"findings"`
+	// Canceled counts targets whose probing an interrupt cut short
+	// (state "canceled"); they are among Targets.
+	Canceled int `json:"canceled,omitempty"`
 }
+
+// TargetCanceled is TargetReport.State for a target an interrupt (Ctrl-C,
+// SIGTERM, SIGHUP) cut short: some or all of its requests were not sent,
+// so its verdicts and findings are incomplete.
+const TargetCanceled = "canceled"
 
 // TargetReport is everything known about one URL.
 type TargetReport struct {
-	URL      string          `json:"url"`
-	Provider Provider        `json:"provider"`
+	URL      string   `json:"url"`
+	Provider Provider `json:"provider"`
+	// State is "" for a target probed to the end, TargetCanceled when an
+	// interrupt stopped it.
+	State    string          `json:"state,omitempty"`
 	Variants []VariantResult `json:"variants"`
 	Diffs    []HeaderDiff    `json:"diffs"`
 	Findings []Finding       `json:"findings"`
@@ -123,6 +134,9 @@ type CORSInfo struct {
 // Add counts one target into the summary.
 func (s *Summary) Add(t TargetReport) {
 	s.Targets++
+	if t.State == TargetCanceled {
+		s.Canceled++
+	}
 	for _, v := range t.Variants {
 		s.Requests++
 		if v.Error != nil {

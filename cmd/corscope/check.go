@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -288,7 +289,7 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	if err != nil {
 		return err
 	}
-	targets, err := a.collectTargets(args, f.configTargets)
+	targets, err := a.collectTargets(ctx, args, f.configTargets)
 	if err != nil {
 		return err
 	}
@@ -334,6 +335,9 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 		sum.Add(t)
 		return w.Target(t)
 	}})
+	if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
+		return finishInterrupted(ctx, w, &sum, plans, analyzeOpt)
+	}
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
@@ -375,14 +379,17 @@ func (t targetSpec) planOptions(opt cachemodel.PlanOptions, pol cachemodel.Polic
 // Without arguments the config file's [[targets]] are used. Duplicates are
 // dropped (the first keeps its place) with a note, since probing a URL
 // twice in one run would mix its cache states.
-func (a *app) collectTargets(args []string, fromConfig []config.Target) ([]targetSpec, error) {
+func (a *app) collectTargets(ctx context.Context, args []string, fromConfig []config.Target) ([]targetSpec, error) {
 	var specs []targetSpec
 	for _, arg := range args {
 		if arg != "-" {
 			specs = append(specs, targetSpec{raw: arg})
 			continue
 		}
-		lines, err := readURLLines(a.stdin)
+		lines, err := readInterruptibly(ctx, "reading URLs from standard input", func() ([]string, error) { return readURLLines(a.stdin) })
+		if isInterrupted(err) {
+			return nil, err
+		}
 		if err != nil {
 			return nil, usageErr("reading URLs from stdin: %v", err)
 		}
@@ -447,8 +454,8 @@ func withPolicyOrigins(origins []string, pol cachemodel.Policy) []string {
 }
 
 // collectURLs is collectTargets for commands that take only URLs.
-func (a *app) collectURLs(args []string) ([]*url.URL, error) {
-	specs, err := a.collectTargets(args, nil)
+func (a *app) collectURLs(ctx context.Context, args []string) ([]*url.URL, error) {
+	specs, err := a.collectTargets(ctx, args, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -457,4 +464,24 @@ func (a *app) collectURLs(args []string) ([]*url.URL, error) {
 		urls[i] = s.url
 	}
 	return urls, nil
+}
+
+// finishInterrupted closes the report of an interrupted check: the targets
+// the runner did not deliver are written as canceled (every request "not
+// run"), then the summary, so the JSON stays one valid document and the
+// table and Markdown end with their summary line. It returns
+// exitInterrupted.
+func finishInterrupted(ctx context.Context, w report.Writer, sum *cachemodel.Summary, plans []cachemodel.TargetPlan, opt cachemodel.AnalyzeOptions) error {
+	for i := sum.Targets; i < len(plans); i++ {
+		t := cachemodel.Analyze(plans[i], nil, opt)
+		t.State = cachemodel.TargetCanceled
+		sum.Add(t)
+		if err := w.Target(t); err != nil {
+			return err
+		}
+	}
+	if err := w.End(*sum); err != nil {
+		return err
+	}
+	return interruptedErr(ctx, fmt.Sprintf("%d of %d targets canceled", sum.Canceled, sum.Targets))
 }

@@ -146,6 +146,10 @@ func (e *jsonEnc) target(t *cachemodel.TargetReport) {
 	e.str(t.URL)
 	e.b = append(e.b, `,"provider":`...)
 	e.str(string(t.Provider))
+	if t.State != "" {
+		e.b = append(e.b, `,"state":`...)
+		e.str(t.State)
+	}
 	e.b = append(e.b, `,"variants":`...)
 	if t.Variants == nil {
 		e.b = append(e.b, "null"...)
@@ -508,7 +512,7 @@ func appendJSONString(dst []byte, s string) []byte {
 // appendTargetJSON was written against.
 var reportShape = map[reflect.Type][]string{
 	reflect.TypeFor[cachemodel.TargetReport](): {
-		`URL json:"url" string`, `Provider json:"provider" cachemodel.Provider`,
+		`URL json:"url" string`, `Provider json:"provider" cachemodel.Provider`, `State json:"state,omitempty" string`,
 		`Variants json:"variants" []cachemodel.VariantResult`, `Diffs json:"diffs" []cachemodel.HeaderDiff`,
 		`Findings json:"findings" []cachemodel.Finding`, `CacheKey json:"cache_key,omitempty" *cachemodel.CacheKeyFacts`,
 	},

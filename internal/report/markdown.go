@@ -26,6 +26,9 @@ func (m *markdownWriter) Begin() error {
 func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 	ew := &errWriter{w: m.w}
 	ew.printf("## %s\n\nProvider: %s · requests: %d\n\n", md(tr.URL), tr.Provider, len(tr.Variants))
+	if tr.State == cachemodel.TargetCanceled {
+		ew.printf("**Canceled**: the run was interrupted before every request was sent.\n\n")
+	}
 	ew.printf("| Round | Origin | Method | Status | Cache | Age | ACAO | ACAC | Vary | Anonymous | Credentialed |\n")
 	ew.printf("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, v := range tr.Variants {

@@ -58,6 +58,9 @@ func (t *tableWriter) Target(tr cachemodel.TargetReport) error {
 	}
 	ew.printf("%s\n", t.paint(ToneHeading, "▸ "+termsafe.Line(tr.URL, width-2)))
 	ew.printf("  %s\n", t.paint(ToneMuted, fmt.Sprintf("provider %s · %s · %d failed", tr.Provider, plural(len(tr.Variants), "request"), failed)))
+	if tr.State == cachemodel.TargetCanceled {
+		ew.printf("  %s\n", t.paint(ToneError, "canceled: the run was interrupted before every request was sent"))
+	}
 	ew.printf("  %s %s %s %s %s %s %s\n", pad("R", 2), pad("ORIGIN", l.origin), pad("ST", 3), pad("CACHE", 8), pad("AGE", 5), pad("ACAO", l.acao), "BROWSER")
 	weak := false
 	keys := experimentKeys(tr.Variants)
@@ -278,7 +281,11 @@ func summaryLine(s cachemodel.Summary) string {
 	if len(parts) > 0 {
 		f = strings.Join(parts, ", ")
 	}
-	return fmt.Sprintf("%s · %s · %d failed · findings: %s", plural(s.Targets, "target"), plural(s.Requests, "request"), s.Failed, f)
+	line := fmt.Sprintf("%s · %s · %d failed · findings: %s", plural(s.Targets, "target"), plural(s.Requests, "request"), s.Failed, f)
+	if s.Canceled > 0 {
+		line += fmt.Sprintf(" · interrupted: %d of %s canceled, their results are incomplete", s.Canceled, plural(s.Targets, "target"))
+	}
+	return line
 }
 
 func plural(n int, word string) string {
