@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/corscope/corscope/cachemodel"
 )
 
 // Defaults applied by New to zero-valued Config fields.
@@ -283,11 +285,6 @@ func parseProxy(s string) (proxySpec, error) {
 	return p, nil
 }
 
-// redactProxy hides a password before a proxy URL goes into an error.
-func redactProxy(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	return u.Redacted()
-}
+// redactProxy hides the credentials before a proxy URL goes into an
+// error, even when the URL does not parse.
+func redactProxy(s string) string { return cachemodel.RedactURL(s) }

@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/mattn/go-isatty"
 
+	"github.com/corscope/corscope/cachemodel"
 	"github.com/corscope/corscope/internal/termsafe"
 )
 
@@ -162,7 +163,7 @@ func errorLines(s string) []string {
 	var out []string
 	for _, l := range strings.Split(strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")), "\n") {
 		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, termsafe.String(l))
+			out = append(out, termsafe.String(cachemodel.RedactCredentials(l)))
 		}
 	}
 	if len(out) > maxErrorLines {
@@ -178,7 +179,7 @@ func errorLines(s string) []string {
 // control characters: warnings quote paths and errors from elsewhere.
 func oneLine(s string) string {
 	s = strings.TrimSpace(s)
-	return termsafe.String(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s))
+	return termsafe.String(cachemodel.RedactCredentials(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)))
 }
 
 // outputWriter passes writes to stdout and keeps the first error: once
