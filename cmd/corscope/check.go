@@ -229,7 +229,9 @@ URL, --rounds times in order: what users get now, never an attacker Origin.
 --allow lists the origins that should be allowed (policy checks).
 
 Exit codes: 0 fine, 1 findings at or above --fail-on, 2 usage or configuration
-error, 3 every request failed.`,
+error, 3 every request failed, 5 the report could not be written (stdout
+closed or full), 130 interrupted (Ctrl-C, SIGTERM, SIGHUP): the report is
+still closed, with every unfinished target marked "canceled" and the summary.`,
 		Example: `  corscope check --origin https://app.example.com --origin https://admin.example.com https://cdn.example.com/app.js
   corscope check --format json -o https://app.example.com https://cdn.example.com/font.woff2 > report.json
   corscope check --resolve cdn.example.com:443:203.0.113.7 -o https://app.example.com https://cdn.example.com/a.css

@@ -57,7 +57,9 @@ everything needs --yes --everything. Every purge is appended to an audit log,
 $XDG_STATE_HOME/corscope/purge.log (default ~/.local/state/corscope/purge.log).
 
 Exit codes: 0 purged (and verified), 1 purged but a variant is still cached,
-2 usage or configuration error, 3 the purge API failed.`,
+2 usage or configuration error, 3 the purge API failed, 5 the output could not
+be written (stdout closed or full), 130 interrupted at the confirmation prompt
+(nothing was purged).`,
 		Example: `  corscope purge --origin https://app.example.com https://cdn.example.com/app.js
   corscope purge --dry-run -o https://app.example.com -o https://admin.example.com https://cdn.example.com/a.css
   corscope purge --provider http -o https://app.example.com --yes http://127.0.0.1:6081/api/data.json
