@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -215,5 +216,20 @@ func TestPurgePromptIsInterruptible(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the prompt ignored the cancellation")
+	}
+}
+
+// TestConfigFIFOIsRefusedNotWaitedOn: a config file that is a FIFO used to
+// block the command (and swallow Ctrl-C) until a writer appeared; now it
+// is refused at once with one line and exit 2.
+func TestConfigFIFOIsRefusedNotWaitedOn(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "config.toml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := runBin(t, nil, nil, 20*time.Second, "--config", fifo, "check", "http://127.0.0.1:1/")
+	want := "corscope: " + fifo + ": not a regular file (a FIFO); a config file must be a regular file"
+	if res.code != exitUsage || strings.TrimSpace(res.stderr) != want {
+		t.Fatalf("exit %d, stderr %q; want 2 and %q", res.code, res.stderr, want)
 	}
 }
