@@ -64,6 +64,7 @@ func TestOutputFailureExits5(t *testing.T) {
 		"view":           {"view", reportFile},
 		"view diff":      {"view", reportFile, reportFile},
 		"config check":   {"config", "check"},
+		"purge dry run":  {"purge", "--provider", "http", "--dry-run", target},
 		"version":        {"version"},
 	}
 	sinks := map[string]struct {
