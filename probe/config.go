@@ -237,7 +237,7 @@ func parseProxy(s string) (proxySpec, error) {
 		return proxySpec{}, nil
 	}
 	bad := func(why string) (proxySpec, error) {
-		return proxySpec{}, fmt.Errorf("proxy %q: %s (want http://[user:pass@]host:port or socks5://host:port)",
+		return proxySpec{}, fmt.Errorf("proxy %q: %s (want http://host:port or socks5://host:port, with user:pass@ before host if the proxy needs a login)",
 			redactProxy(s), why)
 	}
 	u, err := url.Parse(s)
