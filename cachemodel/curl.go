@@ -72,8 +72,10 @@ func CurlCommand(method, url string, h Headers, opt CurlOptions) string {
 		quoted(r)
 	}
 	if opt.Proxy != "" {
+		// The password stays out of a command that is shown, copied and
+		// exported; the user puts it back to run the command.
 		word("--proxy")
-		quoted(opt.Proxy)
+		quoted(RedactURL(opt.Proxy))
 	}
 	for _, f := range h {
 		word("-H")

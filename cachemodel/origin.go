@@ -18,6 +18,7 @@ import (
 // Standard's parser reads them. "null" is accepted
 // as the opaque origin. Errors are one line and say what is wrong.
 func ParseOrigin(s string) (string, error) {
+	shown := RedactURL(s) // errors quote the origin; never a password in it
 	if s == "null" {
 		return s, nil
 	}
@@ -26,33 +27,33 @@ func ParseOrigin(s string) (string, error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" {
-		return "", fmt.Errorf("%q is not an origin: want scheme://host[:port], e.g. https://app.example.com", s)
+		return "", fmt.Errorf("%q is not an origin: want scheme://host[:port], e.g. https://app.example.com", shown)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", fmt.Errorf("%q is not an origin: scheme must be http or https", s)
+		return "", fmt.Errorf("%q is not an origin: scheme must be http or https", shown)
 	}
 	switch {
 	case u.User != nil:
-		return "", fmt.Errorf("%q is not an origin: it has userinfo (user@)", s)
+		return "", fmt.Errorf("%q is not an origin: it has userinfo (user@)", shown)
 	case u.Path != "" && u.Path != "/":
-		return "", fmt.Errorf("%q is not an origin: it has a path (%s); an origin is scheme://host[:port]", s, termsafe.String(u.Path))
+		return "", fmt.Errorf("%q is not an origin: it has a path (%s); an origin is scheme://host[:port]", shown, termsafe.String(u.Path))
 	case u.Path == "/":
-		return "", fmt.Errorf("%q is not an origin: it has a trailing slash; browsers send %s", s, termsafe.String(strings.TrimSuffix(s, "/")))
+		return "", fmt.Errorf("%q is not an origin: it has a trailing slash; browsers send %s", shown, termsafe.String(strings.TrimSuffix(shown, "/")))
 	case u.RawQuery != "" || u.ForceQuery:
-		return "", fmt.Errorf("%q is not an origin: it has a query", s)
+		return "", fmt.Errorf("%q is not an origin: it has a query", shown)
 	case u.Fragment != "" || strings.Contains(s, "#"):
-		return "", fmt.Errorf("%q is not an origin: it has a fragment", s)
+		return "", fmt.Errorf("%q is not an origin: it has a fragment", shown)
 	}
 	if err := asciiHost(u); err != nil {
-		return "", fmt.Errorf("%q is not an origin: %v", s, err)
+		return "", fmt.Errorf("%q is not an origin: %v", shown, err)
 	}
 	host, port, err := splitHostPort(u)
 	if err != nil {
-		return "", fmt.Errorf("%q is not an origin: %v", s, err)
+		return "", fmt.Errorf("%q is not an origin: %v", shown, err)
 	}
 	if strings.Contains(host, "%") {
 		// Browsers accept no zone in an IPv6 literal, so no Origin has one.
-		return "", fmt.Errorf("%q is not an origin: an IPv6 zone (%%...) is never part of an origin", s)
+		return "", fmt.Errorf("%q is not an origin: an IPv6 zone (%%...) is never part of an origin", shown)
 	}
 	return serializeOrigin(strings.ToLower(u.Scheme), host, port), nil
 }
@@ -63,28 +64,29 @@ func ParseOrigin(s string) (string, error) {
 // host name is converted to its ASCII (punycode) form, as browsers do.
 func ParseTargetURL(s string) (*url.URL, error) {
 	s = strings.TrimSpace(s)
+	shown := RedactURL(s) // errors quote the URL; never its password
 	if s == "" {
 		return nil, fmt.Errorf("empty URL")
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return nil, fmt.Errorf("bad URL %q: %v", s, unwrapURLError(err))
+		return nil, fmt.Errorf("bad URL %q: %v", shown, unwrapURLError(err))
 	}
 	if u.Scheme == "" || (u.Host == "" && u.Opaque == "" && !strings.Contains(s, "://")) {
-		return nil, fmt.Errorf("bad URL %q: no scheme; did you mean https://%s ?", s, termsafe.String(strings.TrimPrefix(s, "//")))
+		return nil, fmt.Errorf("bad URL %q: no scheme; did you mean https://%s ?", shown, termsafe.String(strings.TrimPrefix(shown, "//")))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("bad URL %q: scheme must be http or https", s)
+		return nil, fmt.Errorf("bad URL %q: scheme must be http or https", shown)
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("bad URL %q: no host", s)
+		return nil, fmt.Errorf("bad URL %q: no host", shown)
 	}
 	if err := asciiHost(u); err != nil {
-		return nil, fmt.Errorf("bad URL %q: %v", s, err)
+		return nil, fmt.Errorf("bad URL %q: %v", shown, err)
 	}
 	host, port, err := splitHostPort(u)
 	if err != nil {
-		return nil, fmt.Errorf("bad URL %q: %v", s, err)
+		return nil, fmt.Errorf("bad URL %q: %v", shown, err)
 	}
 	if !strings.HasPrefix(u.Host, "[") && (host != strings.ToLower(u.Hostname()) || port != u.Port()) {
 		// An IPv4 address in another form, or a port with leading zeros:
@@ -97,7 +99,7 @@ func ParseTargetURL(s string) (*url.URL, error) {
 		u.Host = "[" + u.Hostname() + "]:" + port
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("bad URL %q: credentials in URLs are not supported; use -H 'Authorization: ...'", s)
+		return nil, fmt.Errorf("bad URL %q: credentials in URLs are not supported; use -H 'Authorization: ...'", shown)
 	}
 	u.Fragment = "" // never sent on the wire
 	u.RawFragment = ""

@@ -20,8 +20,9 @@ const (
 	StateOK TargetState = "ok"
 	// StateFailed: every request failed (no response at all).
 	StateFailed TargetState = "failed"
-	// StateCanceled: the run was stopped before any request of the target
-	// was answered.
+	// StateCanceled: an interrupt (Ctrl-C, SIGTERM, SIGHUP) stopped the
+	// run before every request of the target was answered: its verdicts
+	// and findings are incomplete.
 	StateCanceled TargetState = "canceled"
 	// StatePartial: some requests failed, so the verdicts and findings
 	// rest on part of the plan only.
@@ -119,6 +120,10 @@ func computeState(vs []VariantResult, served []servedInfo) (TargetState, string)
 		return StateFailed, "nothing was probed"
 	case answered == 0 && canceled == failed:
 		return StateCanceled, "the run was stopped before any request was answered"
+	case canceled > 0:
+		// An interrupt cut the plan short: whatever the answers so far
+		// say, the experiments that would contradict them never ran.
+		return StateCanceled, fmt.Sprintf("the run was stopped after %d of %d requests: the verdicts are incomplete", answered, len(vs))
 	case answered == 0:
 		return StateFailed, fmt.Sprintf("every request failed (%d of %d): %s", failed, len(vs), errText())
 	case ok2xx == 0:

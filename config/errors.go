@@ -10,6 +10,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/corscope/corscope/cachemodel"
 	"github.com/corscope/corscope/internal/suggest"
 	"github.com/corscope/corscope/internal/termsafe"
 )
@@ -44,7 +45,9 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 	}
 	b.WriteString(termsafe.String(e.Msg))
-	return b.String()
+	// A message may quote a URL from the file (proxy, api_base,
+	// url_template, a target): never with its password.
+	return cachemodel.RedactCredentials(b.String())
 }
 
 func (e *Error) Unwrap() error { return e.err }

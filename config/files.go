@@ -76,12 +76,23 @@ func WriteStarter(path string, force bool) error {
 		}
 		return nil
 	}
-	if info, err := os.Stat(path); err == nil && info.IsDir() {
-		return &Error{File: path, Msg: "is a directory"}
+	// Replace only a regular file: renaming over a FIFO or a device node
+	// would swap it for a regular file. A symbolic link is followed, so the
+	// file it points to is replaced and the link stays.
+	target := path
+	if info, err := os.Lstat(path); err == nil && info.Mode()&fs.ModeSymlink != 0 {
+		if target, err = filepath.EvalSymlinks(path); err != nil {
+			return &Error{File: path, Msg: "is a symbolic link that cannot be followed: " + pathErr(err), err: err}
+		}
+	}
+	if info, err := os.Lstat(target); err == nil && !info.Mode().IsRegular() {
+		return &Error{File: path, Msg: "is not a regular file (" + fileKind(info.Mode()) + "); refusing to replace it"}
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return &Error{File: path, Msg: "cannot write: " + pathErr(err), err: err}
 	}
 	// Write beside the target and rename, so a failure never leaves a
 	// half-written config behind.
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".corscope-config-*.toml")
+	tmp, err := os.CreateTemp(filepath.Dir(target), ".corscope-config-*.toml")
 	if err != nil {
 		return &Error{File: path, Msg: "cannot create: " + pathErr(err), err: err}
 	}
@@ -94,7 +105,7 @@ func WriteStarter(path string, force bool) error {
 		werr = cerr
 	}
 	if werr == nil {
-		werr = os.Rename(tmp.Name(), path)
+		werr = os.Rename(tmp.Name(), target)
 	}
 	if werr != nil {
 		return &Error{File: path, Msg: "cannot write: " + pathErr(werr), err: werr}

@@ -65,7 +65,7 @@ func TestLoadMissingFile(t *testing.T) {
 		t.Fatalf("Load(missing) should return Default(), got %+v", cfg)
 	}
 	dir := t.TempDir()
-	if _, err := Load(dir); err == nil || err.Error() != dir+": cannot read: is a directory" {
+	if _, err := Load(dir); err == nil || err.Error() != dir+": not a regular file (a directory); a config file must be a regular file" {
 		t.Fatalf("Load(dir) error = %v", err)
 	}
 }
@@ -154,7 +154,7 @@ func TestWriteStarter(t *testing.T) {
 	}
 
 	// Force never replaces a directory.
-	if err := WriteStarter(dir, true); err == nil || err.Error() != dir+": is a directory" {
+	if err := WriteStarter(dir, true); err == nil || err.Error() != dir+": is not a regular file (a directory); refusing to replace it" {
 		t.Fatalf("WriteStarter(dir, force) error = %v", err)
 	}
 }

@@ -122,7 +122,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad proxy scheme", "[probe]\nproxy = \"ftp://proxy.local:21\"\n",
 			`config.toml:2:1: probe.proxy: "ftp://proxy.local:21" is not a proxy URL; want http://host:port or socks5://host:port`},
 		{"proxy without port hides password", "[probe]\nproxy = \"http://user:hunter2@proxy.local\"\n",
-			`config.toml:2:1: probe.proxy: "http://user:xxxxx@proxy.local" is not a proxy URL; want http://host:port or socks5://host:port`},
+			`config.toml:2:1: probe.proxy: "http://user:REDACTED@proxy.local" is not a proxy URL; want http://host:port or socks5://host:port`},
 		{"resolve missing address", "[probe]\nresolve = [\"cdn.example.com:443\"]\n",
 			`config.toml:2:1: probe.resolve[0]: "cdn.example.com:443" is not HOST:PORT:ADDRESS`},
 		{"resolve bad port", "[probe]\nresolve = [\"cdn.example.com:99999:203.0.113.7\"]\n",

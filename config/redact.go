@@ -3,7 +3,6 @@ package config
 import (
 	"bytes"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -165,19 +164,4 @@ func redactHeaders(h cachemodel.Headers) []string {
 }
 
 // redactURL masks the password of a URL with userinfo.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		if at := strings.LastIndex(s, "@"); at >= 0 { // unparsable, but may still hold a password
-			return redactedValue + s[at:]
-		}
-		return s
-	}
-	if u.User == nil {
-		return s
-	}
-	if _, hasPassword := u.User.Password(); hasPassword {
-		return u.Redacted()
-	}
-	return s
-}
+func redactURL(s string) string { return cachemodel.RedactURL(s) }

@@ -433,7 +433,7 @@ func (v *validator) urlTemplate(key, tmpl string) string {
 	sample, _ := url.Parse("https://cdn.example.com/app.js?v=1")
 	expanded := Purge{URLTemplate: tmpl}.ExpandURL(sample)
 	if _, err := cachemodel.ParseTargetURL(expanded); err != nil || tmpl == "" {
-		v.fail(key, "%q does not expand to an http(s) URL", tmpl)
+		v.fail(key, "%q does not expand to an http(s) URL", redactURL(tmpl))
 		return ""
 	}
 	return tmpl

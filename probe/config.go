@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/corscope/corscope/cachemodel"
 )
 
 // Defaults applied by New to zero-valued Config fields.
@@ -251,7 +253,7 @@ func parseProxy(s string) (proxySpec, error) {
 		return proxySpec{}, nil
 	}
 	bad := func(why string) (proxySpec, error) {
-		return proxySpec{}, fmt.Errorf("proxy %q: %s (want http://[user:pass@]host:port or socks5://host:port)",
+		return proxySpec{}, fmt.Errorf("proxy %q: %s (want http://host:port or socks5://host:port, with user:pass@ before host if the proxy needs a login)",
 			redactProxy(s), why)
 	}
 	u, err := url.Parse(s)
@@ -299,11 +301,6 @@ func parseProxy(s string) (proxySpec, error) {
 	return p, nil
 }
 
-// redactProxy hides a password before a proxy URL goes into an error.
-func redactProxy(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	return u.Redacted()
-}
+// redactProxy hides the credentials before a proxy URL goes into an
+// error, even when the URL does not parse.
+func redactProxy(s string) string { return cachemodel.RedactURL(s) }

@@ -45,7 +45,8 @@ const (
 	promptURL
 	promptOrigin
 	promptExport
-	promptPurgeConfirm // purge everything: type the zone or service ID
+	promptExportOverwrite // the export's file exists: y replaces it
+	promptPurgeConfirm    // purge everything: type the zone or service ID
 )
 
 // flashLevel ranks status messages; each has a glyph so it reads without
@@ -103,6 +104,9 @@ type Model struct {
 	themeIdx int
 	rounds   bool
 	diff     bool
+
+	exporting  bool   // an export is being written; the next waits for it
+	exportPath string // the existing file the overwrite prompt asks about
 
 	purgeSeq    int
 	purgeTarget int
@@ -304,6 +308,17 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.flash = flash{seq: m.flash.seq}
 		}
 	case exportDoneMsg:
+		m.exporting = false
+		if msg.Exists {
+			if m.prompt != promptNone {
+				// Never take over a prompt the user opened meanwhile.
+				cmds = append(cmds, m.setFlash(flashWarn, safe(msg.Path)+" exists; nothing was written (export again to replace it)"))
+				break
+			}
+			m.exportPath = msg.Path
+			cmds = append(cmds, m.openPrompt(promptExportOverwrite, safe(msg.Path)+" exists; replace it? [y/N]: ", ""))
+			break
+		}
 		if msg.Err != nil {
 			cmds = append(cmds, m.setFlash(flashError, "export failed: "+safe(msg.Err.Error())))
 		} else {

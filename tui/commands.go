@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -170,29 +171,95 @@ func exportFormat(path string) string {
 	return "json"
 }
 
-// exportReport writes reports as the same document check writes.
-func exportReport(path string, reps []cachemodel.TargetReport, opt report.Options) tea.Cmd {
+// exportReport writes reports as the same document check writes. An
+// existing file is replaced only when overwrite is set; otherwise the
+// message says it exists, and the view asks.
+func exportReport(path string, reps []cachemodel.TargetReport, opt report.Options, overwrite bool) tea.Cmd {
 	return func() tea.Msg {
 		abs, err := filepath.Abs(path)
 		if err != nil {
 			return exportDoneMsg{Path: path, Err: err}
 		}
-		err = writeReport(abs, reps, opt)
+		err = writeReport(abs, reps, opt, overwrite)
+		if errors.Is(err, errExportExists) {
+			return exportDoneMsg{Path: abs, Exists: true}
+		}
 		return exportDoneMsg{Path: abs, Targets: len(reps), Err: err}
 	}
 }
 
-func writeReport(path string, reps []cachemodel.TargetReport, opt report.Options) (err error) {
-	f, err := os.Create(path)
+// errExportExists: the file exists and overwrite was not set.
+var errExportExists = errors.New("file exists")
+
+// writeReport writes the document to a temporary file beside path, then
+// moves it into place, so a failed write leaves any previous file as it
+// was and a reader never sees half a report. Without overwrite an existing
+// file is never replaced (errExportExists), checked atomically where the
+// file system has hard links. Only a regular file is replaced: a FIFO or
+// device at path is refused; a symbolic link is followed. A new file is
+// created private (0600); a replaced one keeps its permissions.
+func writeReport(path string, reps []cachemodel.TargetReport, opt report.Options, overwrite bool) (err error) {
+	target := path
+	perm := fs.FileMode(0o600)
+	if info, lerr := os.Lstat(path); lerr == nil {
+		if info.Mode()&fs.ModeSymlink != 0 {
+			if target, err = filepath.EvalSymlinks(path); err != nil {
+				return err
+			}
+			if info, err = os.Stat(target); err != nil {
+				return err
+			}
+		}
+		if !info.Mode().IsRegular() {
+			return fmt.Errorf("%s is not a regular file; refusing to replace it", path)
+		}
+		if !overwrite {
+			return errExportExists
+		}
+		perm = info.Mode().Perm()
+	} else if !errors.Is(lerr, fs.ErrNotExist) {
+		return lerr
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp-*")
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
+	defer os.Remove(tmp.Name()) // fails harmlessly once moved into place
+	werr := writeDocument(tmp, exportFormat(target), reps, opt)
+	if werr == nil {
+		werr = tmp.Chmod(perm)
+	}
+	if werr == nil {
+		werr = tmp.Sync()
+	}
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return werr
+	}
+	if overwrite {
+		return os.Rename(tmp.Name(), target)
+	}
+	// A hard link fails if the name exists, so a file created meanwhile is
+	// never replaced without asking.
+	if lerr := os.Link(tmp.Name(), target); lerr != nil {
+		if errors.Is(lerr, fs.ErrExist) {
+			return errExportExists
 		}
-	}()
-	w := report.NewWriter(exportFormat(path), f, opt)
+		// No hard links here (some FUSE and FAT file systems): check, then
+		// rename.
+		if _, serr := os.Lstat(target); serr == nil {
+			return errExportExists
+		}
+		return os.Rename(tmp.Name(), target)
+	}
+	return nil
+}
+
+// writeDocument writes reps as one report document in format to f.
+func writeDocument(f io.Writer, format string, reps []cachemodel.TargetReport, opt report.Options) error {
+	w := report.NewWriter(format, f, opt)
 	if err := w.Begin(); err != nil {
 		return err
 	}

@@ -143,6 +143,9 @@ func (m *Model) handleMainKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.AddOrigin):
 		return m.openPrompt(promptOrigin, "add origin: ", "")
 	case key.Matches(msg, k.Export):
+		if m.exporting {
+			return m.setFlash(flashWarn, "an export is still being written; try again when it is done")
+		}
 		return m.openPrompt(promptExport, "export to (.json, or .md for Markdown): ", exportName(m.opt.ExportDir, m.c.now()))
 	case key.Matches(msg, k.Reprobe):
 		if sel != nil {
@@ -271,6 +274,8 @@ func (m *Model) handlePromptKey(msg tea.KeyMsg) tea.Cmd {
 			m.targets.SetFilter("")
 		case promptPurgeConfirm:
 			return m.cancelPurge()
+		case promptExportOverwrite:
+			return m.setFlash(flashInfo, "export cancelled; "+safe(m.exportPath)+" left as it was")
 		}
 		return nil
 	case key.Matches(msg, k.Interrupt):
@@ -294,7 +299,16 @@ func (m *Model) handlePromptKey(msg tea.KeyMsg) tea.Cmd {
 				return nil
 			}
 			m.closePrompt()
-			return exportReport(value, m.s.reports(), report.Options{Tool: m.tool(), Mode: string(m.mode)})
+			m.exporting = true
+			return exportReport(value, m.s.reports(), report.Options{Tool: m.tool(), Mode: string(m.mode)}, false)
+		case promptExportOverwrite:
+			m.closePrompt()
+			switch strings.ToLower(value) {
+			case "y", "yes":
+				m.exporting = true
+				return exportReport(m.exportPath, m.s.reports(), report.Options{Tool: m.tool(), Mode: string(m.mode)}, true)
+			}
+			return m.setFlash(flashInfo, "export cancelled; "+safe(m.exportPath)+" left as it was")
 		}
 	}
 	var cmd tea.Cmd

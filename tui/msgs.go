@@ -49,7 +49,10 @@ type statusClearedMsg struct{ Seq int }
 type exportDoneMsg struct {
 	Path    string
 	Targets int
-	Err     error
+	// Exists: nothing was written because the file exists and replacing
+	// it was not confirmed yet.
+	Exists bool
+	Err    error
 }
 
 // clipboardDoneMsg reports an OSC 52 copy (sent by copyToClipboard).

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -316,9 +317,11 @@ verdict about the resource); failed (every request failed); canceled.
 
 Exit codes: 0 fine, 1 findings at or above --fail-on, 2 usage or configuration
 error, 3 every request failed, 4 unknown: some target failed, had failed
-requests or got no 2xx, so it has no complete verdict. When several apply the
-first in this order wins: 2, 3, 1, 4, 0 (findings are answers, so they outrank
-an unknown).`,
+requests or got no 2xx, so it has no complete verdict, 5 the report could not
+be written (stdout closed or full), 130 interrupted (Ctrl-C, SIGTERM, SIGHUP):
+the report is still closed, with every unfinished target marked "canceled"
+and the summary. When several apply the first in this order wins: 130, 5, 2,
+3, 1, 4, 0 (findings are answers, so they outrank an unknown).`,
 		Example: `  corscope check --origin https://app.example.com --origin https://admin.example.com https://cdn.example.com/app.js
   corscope check --format json -o https://app.example.com https://cdn.example.com/font.woff2 > report.json
   corscope check --resolve cdn.example.com:443:203.0.113.7 -o https://app.example.com https://cdn.example.com/a.css
@@ -378,7 +381,7 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	if err != nil {
 		return err
 	}
-	targets, err := a.collectTargets(args, f.configTargets)
+	targets, err := a.collectTargets(ctx, args, f.configTargets)
 	if err != nil {
 		return err
 	}
@@ -389,7 +392,8 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	if note := unusedResolveNote(pcfg.Resolve, targets); note != "" {
 		fmt.Fprint(a.stderr, note)
 	}
-	plans := f.planSource(targets, opt, pol)
+	build := f.planBuilder(targets, opt, pol)
+	plans := planSource(len(targets), build)
 	eng, err := probe.New(pcfg)
 	if err != nil {
 		return usageErr("%v", err)
@@ -422,6 +426,9 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 		sum.Add(t)
 		return w.Target(t)
 	}})
+	if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
+		return finishInterrupted(ctx, w, &sum, len(targets), build, analyzeOpt)
+	}
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
@@ -455,24 +462,30 @@ var plansBuilt atomic.Int64
 // planSource builds each target's plan when the runner asks for it, so a
 // run holds the plans of the targets in its window (about 20 KiB each in
 // isolate mode), not of its whole input.
-func (f *checkFlags) planSource(targets []targetSpec, opt cachemodel.PlanOptions, pol cachemodel.Policy) runner.Source {
-	iso := cachemodel.IsolateOptions{Param: f.cacheBuster, Rand: rand.Reader}
+func planSource(n int, build func(i int) cachemodel.TargetPlan) runner.Source {
 	i := 0
 	return func() (cachemodel.TargetPlan, bool) {
-		if i == len(targets) {
+		if i == n {
 			return cachemodel.TargetPlan{}, false
 		}
+		p := build(i)
+		i++
+		return p, true
+	}
+}
+
+// planBuilder builds target i's plan (isolate or observe, with its own
+// origins and headers).
+func (f *checkFlags) planBuilder(targets []targetSpec, opt cachemodel.PlanOptions, pol cachemodel.Policy) func(i int) cachemodel.TargetPlan {
+	iso := cachemodel.IsolateOptions{Param: f.cacheBuster, Rand: rand.Reader}
+	return func(i int) cachemodel.TargetPlan {
 		t := targets[i]
 		topt := t.planOptions(opt, pol, f.originsFromFlags)
-		var p cachemodel.TargetPlan
-		if f.mode == modeIsolate {
-			p = cachemodel.BuildIsolatePlan(i, t.url, topt, iso)
-		} else {
-			p = cachemodel.BuildObservePlan(i, t.url, topt)
-		}
-		i++
 		plansBuilt.Add(1)
-		return p, true
+		if f.mode == modeIsolate {
+			return cachemodel.BuildIsolatePlan(i, t.url, topt, iso)
+		}
+		return cachemodel.BuildObservePlan(i, t.url, topt)
 	}
 }
 
@@ -513,14 +526,17 @@ func (t targetSpec) planOptions(opt cachemodel.PlanOptions, pol cachemodel.Polic
 // Without arguments the config file's [[targets]] are used. Duplicates are
 // dropped (the first keeps its place) with a note, since probing a URL
 // twice in one run would mix its cache states.
-func (a *app) collectTargets(args []string, fromConfig []config.Target) ([]targetSpec, error) {
+func (a *app) collectTargets(ctx context.Context, args []string, fromConfig []config.Target) ([]targetSpec, error) {
 	var specs []targetSpec
 	for _, arg := range args {
 		if arg != "-" {
 			specs = append(specs, targetSpec{raw: arg})
 			continue
 		}
-		lines, err := readURLLines(a.stdin)
+		lines, err := readInterruptibly(ctx, "reading URLs from standard input", func() ([]string, error) { return readURLLines(a.stdin) })
+		if isInterrupted(err) {
+			return nil, err
+		}
 		if err != nil {
 			return nil, usageErr("reading URLs from stdin: %v", err)
 		}
@@ -585,8 +601,8 @@ func withPolicyOrigins(origins []string, pol cachemodel.Policy) []string {
 }
 
 // collectURLs is collectTargets for commands that take only URLs.
-func (a *app) collectURLs(args []string) ([]*url.URL, error) {
-	specs, err := a.collectTargets(args, nil)
+func (a *app) collectURLs(ctx context.Context, args []string) ([]*url.URL, error) {
+	specs, err := a.collectTargets(ctx, args, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -595,4 +611,26 @@ func (a *app) collectURLs(args []string) ([]*url.URL, error) {
 		urls[i] = s.url
 	}
 	return urls, nil
+}
+
+// finishInterrupted closes the report of an interrupted check: the targets
+// the runner did not deliver are written as canceled (every request "not
+// run"), then the summary, so the JSON stays one valid document and the
+// table and Markdown end with their summary line. It returns
+// exitInterrupted.
+func finishInterrupted(ctx context.Context, w report.Writer, sum *cachemodel.Summary, n int, build func(int) cachemodel.TargetPlan, opt cachemodel.AnalyzeOptions) error {
+	// The runner delivers reports in input order, so the first
+	// sum.Targets targets are the ones written.
+	for i := sum.Targets; i < n; i++ {
+		t := cachemodel.Analyze(build(i), nil, opt)
+		t.State = cachemodel.StateCanceled
+		sum.Add(t)
+		if err := w.Target(t); err != nil {
+			return err
+		}
+	}
+	if err := w.End(*sum); err != nil {
+		return err
+	}
+	return interruptedErr(ctx, fmt.Sprintf("%d of %d targets canceled", sum.States[cachemodel.StateCanceled], sum.Targets))
 }

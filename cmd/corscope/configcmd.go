@@ -154,9 +154,13 @@ Flags override the file. config.example.toml documents every key.`,
 			if src == "" {
 				src = "built-in defaults (no configuration file found)"
 			}
+			// The effective configuration first: "ok" is said only once
+			// it has been written.
+			if _, err := fmt.Fprint(a.stdout, cfg.Redacted()); err != nil {
+				return err
+			}
 			fmt.Fprintf(a.stderr, "corscope: %s: ok\n", src)
-			_, err = fmt.Fprint(a.stdout, cfg.Redacted())
-			return err
+			return nil
 		},
 	}
 	var force bool

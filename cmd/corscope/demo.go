@@ -29,7 +29,8 @@ response without ACAO when there is no Origin, * with credentials,
 reflect-anything, null allowed, ...), a caching proxy in front of it that
 behaves like a CDN (CF-Cache-Status, Age, Origin in the key for one path), and
 a purge endpoint shaped like Cloudflare's purge_cache API. Then it opens the
-interactive view on those URLs; --check prints the check report instead.
+interactive view on those URLs; --check prints the check report instead (with
+check's exit codes: 5 when stdout is closed or full, 130 when interrupted).
 Everything stops when corscope exits.`,
 		Example: `  corscope demo
   corscope demo --check

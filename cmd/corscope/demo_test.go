@@ -284,7 +284,7 @@ func TestDemoViewPurgesThePoisonedCopy(t *testing.T) {
 	tm.Type("j") // the second target: /cors/no-vary.json
 	wait("Variants of "+env.CDNURL+"/cors/no-vary.json", "⚠✗ ACAO mismatch", "cache-served-wrong-origin")
 	tm.Type("p")
-	wait("y purges, n cancels", "cloudflare zone "+env.ZoneID)
+	wait("y purges, n/esc cancels", "cloudflare zone "+env.ZoneID)
 	tm.Type("y")
 	wait("before and after", "✓ purged", "re-probed:")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEsc})

@@ -6,14 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/charmbracelet/x/term"
 	"github.com/mattn/go-isatty"
 
+	"github.com/corscope/corscope/cachemodel"
 	"github.com/corscope/corscope/internal/termsafe"
 )
 
@@ -73,7 +76,12 @@ func usageErr(format string, a ...any) error {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP (the terminal closed) stops a run like Ctrl-C: the report is
+	// closed with the rest marked canceled.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	// A closed stdout pipe must not kill the process silently: the write
+	// fails with EPIPE instead and run reports exitOutput.
+	signal.Ignore(syscall.SIGPIPE)
 	a := &app{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
 		stdoutTTY: isatty.IsTerminal(os.Stdout.Fd()),
@@ -94,16 +102,43 @@ func main() {
 // run executes one command line and returns the exit code. Errors are
 // printed as one line on stderr, never as a stack trace.
 func (a *app) run(ctx context.Context, args []string) int {
+	var out *outputWriter
+	if _, wrapped := a.stdout.(*outputWriter); !wrapped && !a.stdoutTTY {
+		// Not on a terminal (the interactive view needs the real file):
+		// remember the first failed write, whichever command made it.
+		b := *a
+		out = &outputWriter{w: a.stdout}
+		b.stdout = out
+		a = &b
+	}
+	code := a.execute(ctx, args)
+	if out != nil && code == exitOutput {
+		if err := out.failed(); err != nil {
+			fmt.Fprintf(a.stderr, "corscope: cannot write the output: %s\n", oneLine(writeErrText(err)))
+		}
+	}
+	return code
+}
+
+// execute runs the command and prints its error. A failed write to stdout
+// gives exitOutput (unless the run was interrupted) and no message of its
+// own: the command's error is a consequence of it, and run reports it.
+func (a *app) execute(ctx context.Context, args []string) int {
 	root := a.newRootCmd()
 	root.SetArgs(args)
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	err := root.ExecuteContext(ctx)
+	var ee *exitError
+	if o, ok := a.stdout.(*outputWriter); ok && o.failed() != nil {
+		if !errors.As(err, &ee) || ee.code != exitInterrupted {
+			return exitOutput
+		}
+	}
 	if err == nil {
 		return exitOK
 	}
-	var ee *exitError
 	code := exitUsage // cobra's own errors (unknown flag, bad value) are usage errors
 	if errors.As(err, &ee) {
 		code = ee.code
@@ -128,7 +163,7 @@ func errorLines(s string) []string {
 	var out []string
 	for _, l := range strings.Split(strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")), "\n") {
 		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, termsafe.String(l))
+			out = append(out, termsafe.String(cachemodel.RedactCredentials(l)))
 		}
 	}
 	if len(out) > maxErrorLines {
@@ -144,5 +179,45 @@ func errorLines(s string) []string {
 // control characters: warnings quote paths and errors from elsewhere.
 func oneLine(s string) string {
 	s = strings.TrimSpace(s)
-	return termsafe.String(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s))
+	return termsafe.String(cachemodel.RedactCredentials(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)))
+}
+
+// outputWriter passes writes to stdout and keeps the first error: once
+// stdout is closed or full every later write fails at once, so a command
+// stops instead of producing a report nobody receives, and run exits with
+// exitOutput whatever the command made of the error.
+type outputWriter struct {
+	w   io.Writer
+	mu  sync.Mutex
+	err error
+}
+
+func (o *outputWriter) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err != nil {
+		return 0, o.err
+	}
+	n, err := o.w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	o.err = err
+	return n, err
+}
+
+func (o *outputWriter) failed() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.err
+}
+
+// writeErrText is a write error without the file name ("write
+// /dev/stdout: broken pipe" reads "broken pipe").
+func writeErrText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return "standard output: " + err.Error()
 }

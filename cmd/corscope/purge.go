@@ -57,7 +57,9 @@ everything needs --yes --everything. Every purge is appended to an audit log,
 $XDG_STATE_HOME/corscope/purge.log (default ~/.local/state/corscope/purge.log).
 
 Exit codes: 0 purged (and verified), 1 purged but a variant is still cached,
-2 usage or configuration error, 3 the purge API failed.`,
+2 usage or configuration error, 3 the purge API failed, 5 the output could not
+be written (stdout closed or full), 130 interrupted at the confirmation prompt
+(nothing was purged).`,
 		Example: `  corscope purge --origin https://app.example.com https://cdn.example.com/app.js
   corscope purge --dry-run -o https://app.example.com -o https://admin.example.com https://cdn.example.com/a.css
   corscope purge --provider http -o https://app.example.com --yes http://127.0.0.1:6081/api/data.json
@@ -121,7 +123,7 @@ func (a *app) runPurge(ctx context.Context, f *purgeFlags, args []string) error 
 	}
 	var urls []*url.URL
 	if len(args) > 0 || scope == cachemodel.PurgeURLs {
-		if urls, err = a.collectURLs(args); err != nil {
+		if urls, err = a.collectURLs(ctx, args); err != nil {
 			return err
 		}
 	}
@@ -156,7 +158,7 @@ func (a *app) runPurge(ctx context.Context, f *purgeFlags, args []string) error 
 		return usageErr("%v", err)
 	}
 	if !f.yes {
-		if err := a.confirmPurge(job); err != nil {
+		if err := a.confirmPurge(ctx, job); err != nil {
 			return err
 		}
 	} else {
@@ -204,13 +206,19 @@ func (a *app) runPurge(ctx context.Context, f *purgeFlags, args []string) error 
 
 // confirmPurge shows the plan and asks on a terminal; without one it
 // refuses, since nobody could have read what is about to go.
-func (a *app) confirmPurge(job *purge.Job) error {
+func (a *app) confirmPurge(ctx context.Context, job *purge.Job) error {
 	if !a.stdinTTY {
 		return usageErr("refusing to purge without confirmation: standard input is not a terminal; review with --dry-run, then pass --yes")
 	}
 	fmt.Fprint(a.stderr, purge.DescribePlan(job))
 	fmt.Fprint(a.stderr, "Proceed? [y/N] ")
-	line, err := bufio.NewReader(a.stdin).ReadString('\n')
+	line, err := readInterruptibly(ctx, "at the prompt; nothing was purged", func() (string, error) {
+		return bufio.NewReader(a.stdin).ReadString('\n')
+	})
+	if isInterrupted(err) {
+		fmt.Fprintln(a.stderr) // keep the message off the prompt line
+		return err
+	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		return usageErr("reading the answer: %v", err)
 	}

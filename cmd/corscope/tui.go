@@ -190,7 +190,7 @@ func (a *app) tuiOptions(ctx context.Context, f *tuiFlags, fs *pflag.FlagSet, cf
 	if err != nil {
 		return none, nil, err
 	}
-	targets, err := a.collectTargets(args, f.configTargets)
+	targets, err := a.collectTargets(ctx, args, f.configTargets)
 	if err != nil {
 		return none, nil, err
 	}

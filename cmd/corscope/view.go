@@ -35,7 +35,8 @@ targets pane says which changed, and d marks every changed cell as
 "new (was old)".
 
 Without a terminal on stdout it prints the report as a table, or with two
-reports one line per change.`,
+reports one line per change; if that output cannot be written (stdout closed
+or full) it exits 5.`,
 		Example: `  corscope view report.json
   corscope view yesterday.json today.json`,
 		Args: cobra.RangeArgs(1, 2),

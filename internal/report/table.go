@@ -329,7 +329,11 @@ func summaryLine(s cachemodel.Summary) string {
 	if len(parts) > 0 {
 		f = strings.Join(parts, ", ")
 	}
-	return fmt.Sprintf("%s · %s · %d failed · findings: %s", plural(s.Targets, "target"), plural(s.Requests, "request"), s.Failed, f)
+	line := fmt.Sprintf("%s · %s · %d failed · findings: %s", plural(s.Targets, "target"), plural(s.Requests, "request"), s.Failed, f)
+	if n := s.States[cachemodel.StateCanceled]; n > 0 {
+		line += fmt.Sprintf(" · interrupted: %d of %s canceled, their results are incomplete", n, plural(s.Targets, "target"))
+	}
+	return line
 }
 
 func plural(n int, word string) string {
