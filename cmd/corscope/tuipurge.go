@@ -113,6 +113,14 @@ func (p *tuiPurger) Purge(ctx context.Context, req tui.PurgeRequest) (tui.PurgeO
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
+	var vopt purge.VerifyOptions
+	if p.probe != nil && len(job.Plan.Targets) > 0 {
+		po := p.probe(req.Report.URL) // the URL as the view probed it
+		vopt.UserAgent, vopt.Headers = po.UserAgent, po.Headers
+	}
+	vopt.Analyze = p.analyze
+	// Each copy's fingerprint right before the purge, for verification.
+	vopt.Baseline, _ = purge.TakeBaseline(ctx, p.engine, job, vopt)
 	res, execErr := purge.Execute(ctx, job, purge.ExecOptions{Timeout: timeout, Client: p.client})
 	var out tui.PurgeOutcome
 	for _, r := range res.Requests {
@@ -125,12 +133,6 @@ func (p *tuiPurger) Purge(ctx context.Context, req tui.PurgeRequest) (tui.PurgeO
 		return out, execErr
 	}
 	what := purgedWhat(job, res)
-	var vopt purge.VerifyOptions
-	if p.probe != nil && len(job.Plan.Targets) > 0 {
-		po := p.probe(req.Report.URL) // the URL as the view probed it
-		vopt.UserAgent, vopt.Headers = po.UserAgent, po.Headers
-	}
-	vopt.Analyze = p.analyze
 	v, err := purge.Verify(ctx, p.engine, job, res, vopt)
 	if err != nil {
 		out.Summary = fmt.Sprintf("%s; the re-probe failed: %v", what, err)
