@@ -238,20 +238,24 @@ func (x *executor) send(ctx context.Context, b *Batch, r *Request) RequestResult
 			}
 		case status >= 500:
 			rr.Status = status
-			why = fmt.Sprintf("HTTP %d: %s", status, snippet(body))
+			why = fmt.Sprintf("HTTP %d: %s", status, snippet(x.redact(body)))
 			wait = pol.backoff(attempt)
 		default:
 			rr.Status = status
-			rep := b.interpret(status, hdr, body)
-			// Provider answers are server text: escape them here, once, so
-			// every consumer (CLI, TUI, audit log) gets terminal-safe
-			// messages whatever the provider's JSON decoded to.
-			rr.OK, rr.NotCached, rr.IDs, rr.Message = rep.ok, rep.notCached, rep.ids, termsafe.String(rep.message)
+			// The provider reads the answer as the server sent it (redacting
+			// first could turn JSON into something else); only what it
+			// quotes or decodes for people is redacted, below.
+			rep := b.interpret(status, hdr, body, x.redact(body))
+			// Provider answers are server text: redact and escape them
+			// here, once, so every consumer (CLI, TUI, audit log) gets
+			// secret-free, terminal-safe messages whatever the provider's
+			// JSON decoded to.
+			rr.OK, rr.NotCached, rr.IDs, rr.Message = rep.ok, rep.notCached, rep.ids, x.say(rep.message)
 			for i, id := range rr.IDs {
-				rr.IDs[i] = termsafe.String(id)
+				rr.IDs[i] = x.say(id)
 			}
 			if !rep.ok {
-				rr.Message = termsafe.String(rep.errText)
+				rr.Message = x.say(rep.errText)
 				rr.Err = errors.New(rr.Message)
 			}
 			if d, ok := budgetSpent(hdr); ok {
@@ -278,9 +282,16 @@ func (x *executor) send(ctx context.Context, b *Batch, r *Request) RequestResult
 	}
 }
 
-// roundTrip sends one attempt. The body handed back has every secret
-// removed before anything reads it, so no provider can quote a credential
-// a server echoed.
+// redact is body with every secret removed: what a provider may quote.
+func (x *executor) redact(body []byte) []byte { return []byte(scrubAll(string(body), x.secrets)) }
+
+// say makes text a provider read from an answer fit to show: secrets
+// removed (also where the server escaped or encoded them), then escaped
+// for terminals.
+func (x *executor) say(text string) string { return termsafe.String(scrubAll(text, x.secrets)) }
+
+// roundTrip sends one attempt and returns the body as received: callers
+// redact what they show (redact, say).
 func (x *executor) roundTrip(ctx context.Context, r *Request) (int, http.Header, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, x.opt.Timeout)
 	defer cancel()
@@ -307,7 +318,6 @@ func (x *executor) roundTrip(ctx context.Context, r *Request) (int, http.Header,
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	data = []byte(scrubAll(string(data), x.secrets))
 	return resp.StatusCode, resp.Header, data, nil
 }
 

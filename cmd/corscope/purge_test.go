@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -95,6 +97,18 @@ func cloudflareConfig(t *testing.T, apiBase string) string {
 [[purge]]
 provider = "cloudflare"
 hosts = ["*.example.com"]
+token_env = "CF_TEST_TOKEN"
+api_base = "`+apiBase+`"
+zone_id = "zone42"
+`, 0o600)
+}
+
+// localCloudflareConfig is cloudflareConfig for URLs on 127.0.0.1.
+func localCloudflareConfig(t *testing.T, apiBase string) string {
+	return writeConfig(t, `
+[[purge]]
+provider = "cloudflare"
+hosts = ["127.0.0.1"]
 token_env = "CF_TEST_TOKEN"
 api_base = "`+apiBase+`"
 zone_id = "zone42"
@@ -223,7 +237,8 @@ func TestPurgeAPIFailureExits3(t *testing.T) {
 	// The API refuses with HTTP 200 and success:false, and echoes the token.
 	api := newFakeCloudflare(t, 200, `{"success":false,"errors":[{"code":1016,"message":"One or more cache purge errors `+purgeToken+`"}],"result":null}`)
 	env := purgeEnv(t)
-	r := runPurgeCLI(t, env, "", false, "purge", "--config", cloudflareConfig(t, api.URL+"/client/v4"), "--yes", "https://cdn.example.com/a.js")
+	// The URL is on 127.0.0.1: the fingerprint taken before the purge GETs it.
+	r := runPurgeCLI(t, env, "", false, "purge", "--config", localCloudflareConfig(t, api.URL+"/client/v4"), "--yes", api.URL+"/a.js")
 	if r.code != exitFailed {
 		t.Fatalf("exit %d, want 3: %s", r.code, r.stderr)
 	}
@@ -258,5 +273,35 @@ func TestPurgeAuditFailureIsAWarning(t *testing.T) {
 	r := runPurgeCLI(t, env, "", false, "purge", "--config", cloudflareConfig(t, api.URL+"/client/v4"), "--yes", "--no-verify", "https://cdn.example.com/a.js")
 	if r.code != exitOK || !strings.Contains(r.stderr, "warning: no audit log location") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// TestPurgeEscapedTokenNeverShown is issue 11 item 11 through the CLI: the
+// stand-in API echoes the token JSON-escaped (\u0063\u0066...), percent-
+// and base64-encoded in its refusal; stdout, stderr and the audit log show
+// [REDACTED] and no form of the token.
+func TestPurgeEscapedTokenNeverShown(t *testing.T) {
+	var esc, pct strings.Builder
+	for i := 0; i < len(purgeToken); i++ {
+		fmt.Fprintf(&esc, `\u%04x`, purgeToken[i])
+		fmt.Fprintf(&pct, "%%%02X", purgeToken[i])
+	}
+	b64 := base64.StdEncoding.EncodeToString([]byte(purgeToken))
+	api := newFakeCloudflare(t, 403, `{"success":false,"errors":[{"code":10000,"message":"bad token `+esc.String()+` `+pct.String()+` `+b64+`"}],"result":null}`)
+	env := purgeEnv(t)
+	r := runPurgeCLI(t, env, "", false, "purge", "--config", localCloudflareConfig(t, api.URL+"/client/v4"), "--yes", api.URL+"/a.js")
+	if r.code != exitFailed {
+		t.Fatalf("exit %d, want 3: %s", r.code, r.stderr)
+	}
+	log, _ := os.ReadFile(filepath.Join(env["XDG_STATE_HOME"], "corscope", "purge.log"))
+	for name, text := range map[string]string{"stdout": r.stdout, "stderr": r.stderr, "audit log": string(log)} {
+		for _, form := range []string{purgeToken, esc.String(), esc.String()[:30], pct.String()[:30], b64[4:20], "do-not-print"} {
+			if strings.Contains(text, form) {
+				t.Errorf("%s holds the token as %q:\n%s", name, form, text)
+			}
+		}
+	}
+	if !strings.Contains(r.stderr, "code 10000: bad token [REDACTED] [REDACTED] [REDACTED]") {
+		t.Errorf("stderr %q", r.stderr)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -189,7 +190,11 @@ func TestTUIPurgerNeverShowsTheToken(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		if fail {
 			w.WriteHeader(http.StatusForbidden)
-			_, _ = io.WriteString(w, `{"success":false,"errors":[{"code":10000,"message":"bad token `+got+`"}],"result":null}`)
+			var esc strings.Builder // the token again, JSON-escaped (issue 11 item 11)
+			for _, r := range got {
+				fmt.Fprintf(&esc, `\u%04x`, r)
+			}
+			_, _ = io.WriteString(w, `{"success":false,"errors":[{"code":10000,"message":"bad token `+got+` `+esc.String()+`"}],"result":null}`)
 			return
 		}
 		_, _ = io.WriteString(w, `{"success":true,"errors":[],"result":{"id":"`+got+`"}}`)
@@ -225,6 +230,9 @@ func TestTUIPurgerNeverShowsTheToken(t *testing.T) {
 	all := strings.Join(shown, "\n")
 	if strings.Contains(all, token) {
 		t.Fatalf("the token reached the view:\n%s", all)
+	}
+	if strings.Contains(all, `\u0073\u0033`) || !strings.Contains(all, "bad token [REDACTED] [REDACTED]") {
+		t.Errorf("the escaped token reached the view:\n%s", all)
 	}
 	if !strings.Contains(all, "(id [REDACTED])") {
 		t.Errorf("an echoed id should be shown redacted:\n%s", all)
