@@ -40,6 +40,10 @@ type RequestResult struct {
 	Message   string        // the outcome in words; server text made terminal-safe, secrets removed
 	Err       error         // non-nil exactly when !OK
 	Waited    time.Duration // time spent waiting for Retry-After, rate limits and backoff
+	// Interrupted is set when the run was cancelled with this request in
+	// flight or between its retries: the API may have acted on it, so its
+	// outcome is unknown (Message says so). OK is false.
+	Interrupted bool
 }
 
 // Result is the outcome of Execute.
@@ -121,6 +125,9 @@ type ExecOptions struct {
 	Now   func() time.Time
 	// OnResult, if set, sees each request's result as it completes.
 	OnResult func(RequestResult)
+	// Audit, if set, gets a "sending" line just before each request goes
+	// out and a "result" line when its outcome is known.
+	Audit *AuditLog
 }
 
 const maxResponseBytes = 1 << 20
@@ -156,6 +163,7 @@ func Execute(ctx context.Context, job *Job, opt ExecOptions) (Result, error) {
 	}
 	x := executor{opt: opt, secrets: job.secrets()}
 	var firstErr error
+	n, total := 0, job.RequestCount()
 	for bi, b := range job.Batches {
 		x.pause = 0
 		for ri, r := range b.Requests {
@@ -170,8 +178,11 @@ func Execute(ctx context.Context, job *Job, opt ExecOptions) (Result, error) {
 				}
 				x.pause = 0
 			}
+			n++
+			opt.Audit.sending(b, r, n, total)
 			rr := x.send(ctx, b, r)
 			rr.Batch, rr.Index = bi, ri
+			opt.Audit.result(b, rr, n, total)
 			res.Requests = append(res.Requests, rr)
 			if opt.OnResult != nil {
 				opt.OnResult(rr)
@@ -222,7 +233,9 @@ func (x *executor) send(ctx context.Context, b *Batch, r *Request) RequestResult
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {
-				rr.Err = fmt.Errorf("interrupted: %w", ctx.Err())
+				rr.Interrupted = true
+				rr.Message = OutcomeUnknown + ": interrupted with the request in flight; the API may have received it"
+				rr.Err = fmt.Errorf("%s (%w)", rr.Message, ctx.Err())
 				return rr
 			}
 			why = x.describeTransport(err)
@@ -274,8 +287,15 @@ func (x *executor) send(ctx context.Context, b *Batch, r *Request) RequestResult
 			return rr
 		}
 		if err := x.opt.Sleep(ctx, wait); err != nil {
-			rr.Err = fmt.Errorf("interrupted: %w", err)
-			rr.Message = rr.Err.Error()
+			if status == http.StatusTooManyRequests {
+				// Refused, not done: the outcome is known.
+				rr.Message = fmt.Sprintf("not purged: interrupted while waiting to retry after %s", why)
+			} else {
+				// A 5xx or a lost connection may still have purged.
+				rr.Interrupted = true
+				rr.Message = fmt.Sprintf("%s: interrupted while waiting to retry after %s", OutcomeUnknown, why)
+			}
+			rr.Err = fmt.Errorf("%s (%w)", rr.Message, err)
 			return rr
 		}
 		rr.Waited += wait

@@ -234,7 +234,8 @@ func TestDemoPurgeEndpointClearsEveryVariant(t *testing.T) {
 		t.Errorf("verification:\n%s", out)
 	}
 	log, err := os.ReadFile(filepath.Join(state, "corscope", "purge.log"))
-	if err != nil || strings.Count(string(log), "\n") != 2 {
+	if err != nil || strings.Count(string(log), `"event":"batch"`) != 2 || strings.Count(string(log), `"event":"sending"`) != 2 ||
+		strings.Count(string(log), `"event":"result"`) != 2 || strings.Count(string(log), "\n") != 6 {
 		t.Errorf("audit log (%v):\n%s", err, log)
 	}
 	for name, s := range map[string]string{"stdout": out, "stderr": errs, "audit log": string(log)} {

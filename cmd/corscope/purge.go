@@ -53,8 +53,10 @@ environment variable the entry names in token_env (default
 CLOUDFLARE_API_TOKEN or FASTLY_API_TOKEN) and are never printed.
 
 On a terminal purge asks for confirmation; otherwise it needs --yes. Purging
-everything needs --yes --everything. Every purge is appended to an audit log,
-$XDG_STATE_HOME/corscope/purge.log (default ~/.local/state/corscope/purge.log).
+everything needs --yes --everything. Every purge is recorded in an audit log,
+$XDG_STATE_HOME/corscope/purge.log (default ~/.local/state/corscope/purge.log):
+one line before each request goes out and one with its outcome ("outcome
+unknown" when interrupted in flight), synced to disk as written.
 
 Before purging, purge GETs every copy twice with its own Origin and records
 its fingerprint (every header that stays the same between the two fetches,
@@ -190,16 +192,20 @@ func (a *app) runPurge(ctx context.Context, f *purgeFlags, args []string) error 
 		}
 	}
 
+	audit := a.openAudit()
 	fmt.Fprintln(a.stdout, "purge:")
-	res, execErr := purge.Execute(ctx, job, purge.ExecOptions{Timeout: f.timeout, OnResult: func(r purge.RequestResult) {
+	res, execErr := purge.Execute(ctx, job, purge.ExecOptions{Timeout: f.timeout, Audit: audit, OnResult: func(r purge.RequestResult) {
 		a.printRequestResult(r)
 	}})
-	a.writeAudit(job, res)
+	a.closeAudit(audit, job, res)
 	if execErr != nil {
 		printPurgeFailure(a.stdout, job, res, cfg.Purge, a.getenv)
 		code := exitFailed
-		if errors.Is(execErr, purge.ErrConfig) {
+		switch {
+		case errors.Is(execErr, purge.ErrConfig):
 			code = exitUsage
+		case ctx.Err() != nil:
+			code = exitInterrupted
 		}
 		if !f.noVerify {
 			fmt.Fprintln(a.stdout, "verification skipped: the purge did not complete")
@@ -277,14 +283,30 @@ func (a *app) printVerification(v purge.Verification) {
 	}
 }
 
-// writeAudit appends the purge to the audit log; failing to is a warning,
-// never a reason to hide the purge's own outcome.
-func (a *app) writeAudit(job *purge.Job, res purge.Result) {
+// openAudit opens the audit log for one purge: Execute writes a line
+// before each request goes out and one with its outcome. Failing to open
+// it is a warning, never a reason to hide or stop the purge; nil then.
+func (a *app) openAudit() *purge.AuditLog {
 	path, err := purge.AuditPath(a.getenv)
+	var log *purge.AuditLog
 	if err == nil {
-		err = purge.AppendAudit(path, purge.AuditEntries(job, res))
+		log, err = purge.OpenAudit(path)
 	}
 	if err != nil {
+		fmt.Fprintf(a.stderr, "corscope: warning: %s\n", oneLine(err.Error()))
+		return nil
+	}
+	return log
+}
+
+// closeAudit appends the batch summaries and closes the log, warning about
+// any line that could not be written.
+func (a *app) closeAudit(log *purge.AuditLog, job *purge.Job, res purge.Result) {
+	if log == nil {
+		return
+	}
+	_ = log.Append(purge.AuditEntries(job, res))
+	if err := log.Close(); err != nil {
 		fmt.Fprintf(a.stderr, "corscope: warning: %s\n", oneLine(err.Error()))
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // purgeToken is distinctive so any leak is easy to grep for.
@@ -208,9 +209,20 @@ func TestPurgeCloudflareCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var entry map[string]any
-	if err := json.Unmarshal(bytes.TrimSpace(log), &entry); err != nil {
-		t.Fatalf("audit %q: %v", log, err)
+	// One line before the request went out, one with its outcome, one
+	// summary for the batch.
+	lines := bytes.Split(bytes.TrimSpace(log), []byte("\n"))
+	var events []string
+	var entry map[string]any // the last: the batch summary
+	for _, l := range lines {
+		entry = nil
+		if err := json.Unmarshal(l, &entry); err != nil {
+			t.Fatalf("audit %q: %v", log, err)
+		}
+		events = append(events, fmt.Sprint(entry["event"], "/", entry["outcome"]))
+	}
+	if strings.Join(events, " ") != "sending/<nil> result/ok batch/ok" {
+		t.Errorf("audit events %v:\n%s", events, log)
 	}
 	if entry["provider"] != "cloudflare" || entry["outcome"] != "ok" || entry["copies"] != float64(6) || entry["account"] != "zone42" {
 		t.Errorf("audit entry %v", entry)
@@ -304,4 +316,49 @@ func TestPurgeEscapedTokenNeverShown(t *testing.T) {
 	if !strings.Contains(r.stderr, "code 10000: bad token [REDACTED] [REDACTED] [REDACTED]") {
 		t.Errorf("stderr %q", r.stderr)
 	}
+}
+
+// TestPurgeInterruptedIsAudited is issue 11 item 13 through the CLI: the
+// run is cancelled (as SIGINT/SIGHUP do) while the stand-in API holds the
+// purge request. The audit log has the "sending" line and an "outcome
+// unknown" result, and the exit code is 130.
+func TestPurgeInterruptedIsAudited(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			return
+		}
+		_, _ = io.ReadAll(r.Body) // then the server notices the client hanging up
+		cancel()
+		select { // until the client gives up (bounded, so a bug cannot hang the test)
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}))
+	defer api.Close()
+	env := purgeEnv(t)
+	var out, errb bytes.Buffer
+	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(k string) string { return env[k] }}
+	code := a.run(ctx, []string{"purge", "--config", localCloudflareConfig(t, api.URL+"/client/v4"), "--yes", "--no-verify", api.URL + "/a.js"})
+	if code != exitInterrupted {
+		t.Errorf("exit %d, want %d\n%s%s", code, exitInterrupted, out.String(), errb.String())
+	}
+	log, err := os.ReadFile(filepath.Join(env["XDG_STATE_HOME"], "corscope", "purge.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(log)
+	if !strings.Contains(text, `"event":"sending"`) || !strings.Contains(text, `"outcome":"outcome unknown"`) ||
+		!strings.Contains(text, `"reason":"outcome unknown: interrupted with the request in flight; the API may have received it"`) ||
+		!strings.Contains(text, `"outcome":"interrupted"`) {
+		t.Errorf("audit log:\n%s", text)
+	}
+	if strings.Contains(text+out.String()+errb.String(), purgeToken) {
+		t.Error("token leaked")
+	}
+	if !strings.Contains(out.String(), "outcome unknown (the API may have acted on these):\n  ? "+api.URL+"/a.js  (no Origin): outcome unknown: interrupted") {
+		t.Errorf("stdout %q", out.String())
+	}
+	t.Logf("exit %d\n%s%s\n%s", code, out.String(), errb.String(), text)
 }

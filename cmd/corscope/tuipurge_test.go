@@ -149,7 +149,9 @@ func TestTUIPurgerOnTheDemo(t *testing.T) {
 	}
 	var entry purge.AuditEntry
 	data, err := os.ReadFile(auditPath)
-	if err != nil || json.Unmarshal(data, &entry) != nil || entry.Provider != "cloudflare" || entry.Account != env.ZoneID || entry.Copies != 4 || entry.Outcome != "ok" {
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if err != nil || len(lines) != 3 || !strings.Contains(lines[0], `"event":"sending"`) || !strings.Contains(lines[1], `"event":"result"`) ||
+		json.Unmarshal([]byte(lines[2]), &entry) != nil || entry.Event != purge.EventBatch || entry.Provider != "cloudflare" || entry.Account != env.ZoneID || entry.Copies != 4 || entry.Outcome != "ok" {
 		t.Errorf("audit log %v: %s", err, data)
 	}
 
@@ -261,11 +263,12 @@ func TestTUIPurgerRefusals(t *testing.T) {
 	}{
 		{name: "no provider", req: req, want: "no purge provider configured: add a [[purge]] entry"},
 		{name: "token unset", entries: []config.Purge{cf}, req: req, want: "set $" + demoTokenEnv, isConfig: true},
-		{name: "host not served", entries: []config.Purge{other}, env: map[string]string{demoTokenEnv: "x"}, req: req, want: "no purge provider serves 127.0.0.1", isConfig: true},
+		{name: "token too short", entries: []config.Purge{cf}, env: map[string]string{demoTokenEnv: "x"}, req: req, want: "shorter than 8 characters (value not shown)", isConfig: true},
+		{name: "host not served", entries: []config.Purge{other}, env: map[string]string{demoTokenEnv: "x-token-1234"}, req: req, want: "no purge provider serves 127.0.0.1", isConfig: true},
 		{name: "everything over http", entries: []config.Purge{httpEntry}, req: tui.PurgeRequest{Report: rep, Everything: true}, want: "the http provider purges URLs only", isConfig: true},
-		{name: "everything: type the zone", entries: []config.Purge{cf}, env: map[string]string{demoTokenEnv: "x"}, req: tui.PurgeRequest{Report: rep, Everything: true},
+		{name: "everything: type the zone", entries: []config.Purge{cf}, env: map[string]string{demoTokenEnv: "x-token-1234"}, req: tui.PurgeRequest{Report: rep, Everything: true},
 			confirm: env.ZoneID, confirmOf: "zone ID"},
-		{name: "everything: type the service", entries: []config.Purge{fastly}, env: map[string]string{"FASTLY_API_TOKEN": "x"}, req: tui.PurgeRequest{Report: rep, Everything: true},
+		{name: "everything: type the service", entries: []config.Purge{fastly}, env: map[string]string{"FASTLY_API_TOKEN": "x-token-1234"}, req: tui.PurgeRequest{Report: rep, Everything: true},
 			confirm: "SU1Z0isxPaozGVKXdv0eY", confirmOf: "service ID"},
 	}
 	for _, c := range cases {
