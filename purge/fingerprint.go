@@ -102,7 +102,14 @@ func (a fingerprint) diff(b fingerprint) string {
 
 // diffField is diff and the name of the field that differs ("body" for
 // the body).
-func (a fingerprint) diffField(b fingerprint) (string, string) {
+func (a fingerprint) diffField(b fingerprint) (string, string) { return a.diffOf(b, false) }
+
+// fetchDiff is diffField over what does not depend on the request's
+// Origin: CORS response headers and Vary are left out, so a difference is
+// evidence of another fetch, not of another variant.
+func (a fingerprint) fetchDiff(b fingerprint) (string, string) { return a.diffOf(b, true) }
+
+func (a fingerprint) diffOf(b fingerprint, skipCORS bool) (string, string) {
 	if a.object != "" && b.object != "" && a.object != b.object {
 		return fmt.Sprintf("stored by Varnish request %s, not %s (X-Varnish)", b.object, a.object), "X-Varnish"
 	}
@@ -117,7 +124,7 @@ func (a fingerprint) diffField(b fingerprint) (string, string) {
 	}
 	slices.Sort(names)
 	for _, n := range names {
-		if a.noise[n] || b.noise[n] {
+		if a.noise[n] || b.noise[n] || skipCORS && (n == "Vary" || strings.HasPrefix(n, "Access-Control-")) {
 			continue
 		}
 		av, aok := a.fields[n]

@@ -187,7 +187,7 @@ func (tv *targetVerify) fingerprints(obs *obsLog, target int) {
 			continue
 		}
 		if pre, ok := tv.base.get(tv.item(j)); ok {
-			if d, field := pre.diffField(tv.now[j]); d != "" {
+			if d, field := pre.fetchDiff(tv.now[j]); d != "" {
 				tv.fresh = fmt.Sprintf("the %s re-probe, a fresh fetch, differs from its pre-purge copy (%s)", row.Label, d)
 				tv.freshField = field
 				return
