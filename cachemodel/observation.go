@@ -64,6 +64,10 @@ type Response struct {
 	// at its body limit, or because reading failed (then BodyErr says why).
 	BodyBytes     int64
 	BodyTruncated bool
+	// BodyHash is the SHA-256 of the body bytes read (hex), "" when no body
+	// was read. It tells two fetches of one URL apart when their headers
+	// do not (purge verification); reports do not carry it.
+	BodyHash string
 	// BodyErr is a failure while reading the body after the headers arrived
 	// (timeout, reset, broken chunked framing, early close). The response
 	// still counts: its headers are complete. nil when the body was read to

@@ -174,9 +174,9 @@ func TestParseErrors(t *testing.T) {
 		{"key in file", "[[purge]]\nprovider = \"http\"\nkey = \"s3cr3t-value\"\n",
 			`config.toml:3:1: purge[0].key: put the token in an environment variable and name it in token_env`},
 		{"token pasted into token_env", "[[purge]]\nprovider = \"cloudflare\"\nzone_id = \"abc\"\ntoken_env = \"Xy7kQ2mN9pL4rT8vB3cF6hJ1\"\n",
-			`config.toml:4:1: purge[0].token_env: looks like a token, not a variable name; put the token in an environment variable and name it here`},
+			`config.toml:4:1: purge[0].token_env: ` + TokenEnvProblem},
 		{"bad token_env", "[[purge]]\nprovider = \"http\"\ntoken_env = \"PURGE TOKEN\"\n",
-			`config.toml:3:1: purge[0].token_env: "PURGE TOKEN" is not an environment variable name`},
+			`config.toml:3:1: purge[0].token_env: ` + TokenEnvProblem},
 		{"cloudflare without zone", "[[purge]]\nprovider = \"cloudflare\"\n",
 			`config.toml:1:1: purge[0].zone_id: missing; the cloudflare provider needs the zone's ID`},
 		{"bad zone id", "[[purge]]\nprovider = \"cloudflare\"\nzone_id = \"../zones\"\n",
@@ -503,4 +503,36 @@ func mustParse(t *testing.T, data []byte, name string) Config {
 		t.Fatal(err)
 	}
 	return cfg
+}
+
+// TestTokenEnvMustBeAName is issue 11 item 12: a token pasted into
+// token_env (40 upper-case hex characters, a 16-character mixed string)
+// is refused without echoing it; real variable names pass.
+func TestTokenEnvMustBeAName(t *testing.T) {
+	for _, bad := range []string{
+		"0A1B2C3D4E5F60718293A4B5C6D7E8F901234567", // 40 upper-case hex, starting with a digit
+		"A1B2C3D4E5F60718293A4B5C6D7E8F9012345678", // 40 upper-case hex, starting with a letter
+		"aB3dE5fG7hJ9kL1m",                         // 16 mixed
+		"Q7WX2KLM9PZR4TYV",                         // 16 capitals and digits
+		"CF_9F86D081884C7D659A2FEAA0C55AD015",      // a prefix, then hex
+		"cloudflare_api_token",                     // lower case
+		"PURGE TOKEN",
+		"",
+		strings.Repeat("A", 65),
+	} {
+		if ValidTokenEnv(bad) {
+			t.Errorf("%q accepted as a variable name", bad)
+		}
+		_, err := Parse([]byte("[[purge]]\nprovider = \"http\"\ntoken_env = \""+bad+"\"\n"), "x.toml")
+		if err == nil || !strings.Contains(err.Error(), "token_env must name an environment variable") ||
+			(bad != "" && strings.Contains(err.Error(), bad)) {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	for _, good := range []string{"CLOUDFLARE_API_TOKEN", "FASTLY_API_TOKEN", "CF_TEST_TOKEN", "PURGE_TOKEN_2", "_X", "T",
+		"CORSCOPE_DEMO_PURGE_TOKEN", "CLOUDFLAREAPITOKEN", "TOKEN_2024_01"} {
+		if !ValidTokenEnv(good) {
+			t.Errorf("%q refused", good)
+		}
+	}
 }

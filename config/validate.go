@@ -319,7 +319,6 @@ func (v *validator) target(key string, r rawTarget) Target {
 }
 
 var (
-	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	idRE      = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 	hostPatRE = regexp.MustCompile(`^(\*|(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*)$`)
 )
@@ -360,14 +359,11 @@ func (v *validator) purge(key string, r rawPurge) Purge {
 		}
 	}
 	if r.TokenEnv != nil {
-		switch name := *r.TokenEnv; {
-		case looksLikeToken(name):
-			// Never echo it: it may be the credential itself.
-			v.fail(key+".token_env", "looks like a token, not a variable name; put the token in an environment variable and name it here")
-		case !envNameRE.MatchString(name):
-			v.fail(key+".token_env", "%q is not an environment variable name", name)
-		default:
+		if name := *r.TokenEnv; ValidTokenEnv(name) {
 			p.TokenEnv = name
+		} else {
+			// Never echo it: it may be the credential itself.
+			v.fail(key+".token_env", "%s", TokenEnvProblem)
 		}
 	}
 	apiBase := func(def string) string {
@@ -460,24 +456,38 @@ func tomlName(t reflect.Type, field string) string {
 	return name
 }
 
-// looksLikeToken catches a credential pasted into token_env: variable names
-// are conventionally upper-case words, tokens are long mixed strings.
-func looksLikeToken(s string) bool {
-	if len(s) < 20 {
+// TokenEnvProblem is the whole error for a token_env that is not a
+// variable name. It never includes the value: a value that is not a name
+// may well be the token itself, pasted in the wrong place.
+const TokenEnvProblem = "token_env must name an environment variable, like CLOUDFLARE_API_TOKEN (capital letters, digits and _, at most 64; value not shown); put the token itself in that variable"
+
+// tokenEnvRE is an environment variable name as shells and people write
+// them: capitals, digits and underscores, not starting with a digit.
+var tokenEnvRE = regexp.MustCompile(`^[A-Z_][A-Z0-9_]{0,63}$`)
+
+// ValidTokenEnv says whether name is an acceptable token_env: a variable
+// name that does not look like a credential. Tokens can be all capitals
+// and digits too (40 upper-case hex characters), so a name part (between
+// underscores) of 12 or more characters that holds 2 digits or more, or
+// one of 16 or more hex digits, counts as a token.
+func ValidTokenEnv(name string) bool {
+	if !tokenEnvRE.MatchString(name) {
 		return false
 	}
-	var lower, upper, digit bool
-	for _, c := range s {
-		switch {
-		case c >= 'a' && c <= 'z':
-			lower = true
-		case c >= 'A' && c <= 'Z':
-			upper = true
-		case c >= '0' && c <= '9':
-			digit = true
+	for _, part := range strings.Split(name, "_") {
+		digits, hex := 0, true
+		for _, c := range part {
+			if c >= '0' && c <= '9' {
+				digits++
+			} else if c < 'A' || c > 'F' {
+				hex = false
+			}
+		}
+		if len(part) >= 12 && digits >= 2 || len(part) >= 16 && hex {
+			return false
 		}
 	}
-	return digit && lower || lower && upper && !strings.Contains(s, "_") || strings.ContainsAny(s, "-.")
+	return true
 }
 
 func (v *validator) keys(raw map[string]any) map[string][]string {

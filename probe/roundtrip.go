@@ -2,6 +2,8 @@ package probe
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"strings"
@@ -132,8 +134,10 @@ func (e *Engine) exchange(ctx context.Context, deadline time.Time, pc *pconn, ke
 			res.BodyErr = classify(ctx, phaseReadBody, e.cfg.Timeout, err)
 			return res, ttfb, phaseReadHeaders, nil
 		}
-		n, done, err := readBody(fr.BodyStream(), e.cfg.BodyLimit)
+		sum := sha256.New()
+		n, done, err := readBody(io.TeeReader(fr.BodyStream(), sum), e.cfg.BodyLimit)
 		_ = fr.CloseBodyStream()
+		res.BodyHash = hex.EncodeToString(sum.Sum(nil))
 		// A body that stopped early (limit, timeout, cancel, broken framing)
 		// keeps the response: its headers are what corscope is about. Only
 		// a failure is recorded; the limit is the plan.

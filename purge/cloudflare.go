@@ -149,10 +149,10 @@ func (e cloudflareError) String() string {
 
 // interpretCloudflare checks the envelope's success field, not just the
 // status: some refusals come back as HTTP 200 with success:false.
-func interpretCloudflare(status int, _ http.Header, body []byte) reply {
+func interpretCloudflare(status int, _ http.Header, body, shown []byte) reply {
 	var env cloudflareEnvelope
 	if err := json.Unmarshal(body, &env); err != nil || env.Success == nil {
-		return reply{errText: fmt.Sprintf("malformed response from the Cloudflare API (HTTP %d, not its JSON envelope): %s", status, snippet(body))}
+		return reply{errText: fmt.Sprintf("malformed response from the Cloudflare API (HTTP %d, not its JSON envelope): %s", status, snippet(shown))}
 	}
 	if *env.Success && status >= 200 && status < 300 {
 		r := reply{ok: true, message: "success"}

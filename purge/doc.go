@@ -16,10 +16,12 @@
 //     template once per Origin variant, carrying that Origin.
 //
 // The flow is Prepare (route and lay out requests; nothing is sent),
-// DescribePlan / WriteDryRun (show it), Execute (send, with bounded retries
-// and rate-limit handling), Verify (re-probe every variant through an
-// injected runner.Engine, so this package never depends on the probe
-// engine itself) and AppendAudit (one JSON line per provider batch).
+// DescribePlan / WriteDryRun (show it), TakeBaseline (fingerprint every
+// copy just before the purge), Execute (send, with bounded retries and
+// rate-limit handling), Verify (re-probe every variant and compare it with
+// its own pre-purge fingerprint; both through an injected runner.Engine, so
+// this package never depends on the probe engine itself) and AppendAudit
+// (one JSON line per provider batch).
 //
 // Credentials come only from environment variables. They are held in a
 // closure that no fmt verb can print, added to a request only while it is

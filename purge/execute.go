@@ -40,6 +40,10 @@ type RequestResult struct {
 	Message   string        // the outcome in words; server text made terminal-safe, secrets removed
 	Err       error         // non-nil exactly when !OK
 	Waited    time.Duration // time spent waiting for Retry-After, rate limits and backoff
+	// Interrupted is set when the run was cancelled with this request in
+	// flight or between its retries: the API may have acted on it, so its
+	// outcome is unknown (Message says so). OK is false.
+	Interrupted bool
 }
 
 // Result is the outcome of Execute.
@@ -121,6 +125,9 @@ type ExecOptions struct {
 	Now   func() time.Time
 	// OnResult, if set, sees each request's result as it completes.
 	OnResult func(RequestResult)
+	// Audit, if set, gets a "sending" line just before each request goes
+	// out and a "result" line when its outcome is known.
+	Audit *AuditLog
 }
 
 const maxResponseBytes = 1 << 20
@@ -156,6 +163,7 @@ func Execute(ctx context.Context, job *Job, opt ExecOptions) (Result, error) {
 	}
 	x := executor{opt: opt, secrets: job.secrets()}
 	var firstErr error
+	n, total := 0, job.RequestCount()
 	for bi, b := range job.Batches {
 		x.pause = 0
 		for ri, r := range b.Requests {
@@ -170,8 +178,11 @@ func Execute(ctx context.Context, job *Job, opt ExecOptions) (Result, error) {
 				}
 				x.pause = 0
 			}
+			n++
+			opt.Audit.sending(b, r, n, total)
 			rr := x.send(ctx, b, r)
 			rr.Batch, rr.Index = bi, ri
+			opt.Audit.result(b, rr, n, total)
 			res.Requests = append(res.Requests, rr)
 			if opt.OnResult != nil {
 				opt.OnResult(rr)
@@ -222,7 +233,9 @@ func (x *executor) send(ctx context.Context, b *Batch, r *Request) RequestResult
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {
-				rr.Err = fmt.Errorf("interrupted: %w", ctx.Err())
+				rr.Interrupted = true
+				rr.Message = OutcomeUnknown + ": interrupted with the request in flight; the API may have received it"
+				rr.Err = fmt.Errorf("%s (%w)", rr.Message, ctx.Err())
 				return rr
 			}
 			why = x.describeTransport(err)
@@ -238,20 +251,24 @@ func (x *executor) send(ctx context.Context, b *Batch, r *Request) RequestResult
 			}
 		case status >= 500:
 			rr.Status = status
-			why = fmt.Sprintf("HTTP %d: %s", status, snippet(body))
+			why = fmt.Sprintf("HTTP %d: %s", status, snippet(x.redact(body)))
 			wait = pol.backoff(attempt)
 		default:
 			rr.Status = status
-			rep := b.interpret(status, hdr, body)
-			// Provider answers are server text: escape them here, once, so
-			// every consumer (CLI, TUI, audit log) gets terminal-safe
-			// messages whatever the provider's JSON decoded to.
-			rr.OK, rr.NotCached, rr.IDs, rr.Message = rep.ok, rep.notCached, rep.ids, termsafe.String(rep.message)
+			// The provider reads the answer as the server sent it (redacting
+			// first could turn JSON into something else); only what it
+			// quotes or decodes for people is redacted, below.
+			rep := b.interpret(status, hdr, body, x.redact(body))
+			// Provider answers are server text: redact and escape them
+			// here, once, so every consumer (CLI, TUI, audit log) gets
+			// secret-free, terminal-safe messages whatever the provider's
+			// JSON decoded to.
+			rr.OK, rr.NotCached, rr.IDs, rr.Message = rep.ok, rep.notCached, rep.ids, x.say(rep.message)
 			for i, id := range rr.IDs {
-				rr.IDs[i] = termsafe.String(id)
+				rr.IDs[i] = x.say(id)
 			}
 			if !rep.ok {
-				rr.Message = termsafe.String(rep.errText)
+				rr.Message = x.say(rep.errText)
 				rr.Err = errors.New(rr.Message)
 			}
 			if d, ok := budgetSpent(hdr); ok {
@@ -270,17 +287,31 @@ func (x *executor) send(ctx context.Context, b *Batch, r *Request) RequestResult
 			return rr
 		}
 		if err := x.opt.Sleep(ctx, wait); err != nil {
-			rr.Err = fmt.Errorf("interrupted: %w", err)
-			rr.Message = rr.Err.Error()
+			if status == http.StatusTooManyRequests {
+				// Refused, not done: the outcome is known.
+				rr.Message = fmt.Sprintf("not purged: interrupted while waiting to retry after %s", why)
+			} else {
+				// A 5xx or a lost connection may still have purged.
+				rr.Interrupted = true
+				rr.Message = fmt.Sprintf("%s: interrupted while waiting to retry after %s", OutcomeUnknown, why)
+			}
+			rr.Err = fmt.Errorf("%s (%w)", rr.Message, err)
 			return rr
 		}
 		rr.Waited += wait
 	}
 }
 
-// roundTrip sends one attempt. The body handed back has every secret
-// removed before anything reads it, so no provider can quote a credential
-// a server echoed.
+// redact is body with every secret removed: what a provider may quote.
+func (x *executor) redact(body []byte) []byte { return []byte(scrubAll(string(body), x.secrets)) }
+
+// say makes text a provider read from an answer fit to show: secrets
+// removed (also where the server escaped or encoded them), then escaped
+// for terminals.
+func (x *executor) say(text string) string { return termsafe.String(scrubAll(text, x.secrets)) }
+
+// roundTrip sends one attempt and returns the body as received: callers
+// redact what they show (redact, say).
 func (x *executor) roundTrip(ctx context.Context, r *Request) (int, http.Header, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, x.opt.Timeout)
 	defer cancel()
@@ -307,7 +338,6 @@ func (x *executor) roundTrip(ctx context.Context, r *Request) (int, http.Header,
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	data = []byte(scrubAll(string(data), x.secrets))
 	return resp.StatusCode, resp.Header, data, nil
 }
 

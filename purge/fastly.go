@@ -10,6 +10,7 @@ import (
 
 	"github.com/corscope/corscope/cachemodel"
 	"github.com/corscope/corscope/config"
+	"github.com/corscope/corscope/internal/termsafe"
 )
 
 // fastlyMaxKeys is the limit of surrogate keys per bulk purge request.
@@ -109,10 +110,10 @@ func buildFastly(b *Batch, e config.Purge, opt Options) error {
 // interpretFastly reads {"status":"ok","id":"..."} (single purges) or a
 // map of surrogate key to purge id (bulk), and {"msg":..,"detail":..} on
 // errors.
-func interpretFastly(status int, _ http.Header, body []byte) reply {
+func interpretFastly(status int, _ http.Header, body, shown []byte) reply {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
-		return reply{errText: fmt.Sprintf("malformed response from the Fastly API (HTTP %d, not a JSON object): %s", status, snippet(body))}
+		return reply{errText: fmt.Sprintf("malformed response from the Fastly API (HTTP %d, not a JSON object): %s", status, snippet(shown))}
 	}
 	str := func(name string) string {
 		var s string
@@ -125,7 +126,7 @@ func interpretFastly(status int, _ http.Header, body []byte) reply {
 			msg += ": " + d
 		}
 		if msg == "" {
-			msg = snippet(body)
+			msg = snippet(shown)
 		}
 		return reply{errText: fmt.Sprintf("Fastly API refused the purge (HTTP %d): %s", status, msg)}
 	}
@@ -152,7 +153,11 @@ func interpretFastly(status int, _ http.Header, body []byte) reply {
 	for _, k := range keys {
 		var id string
 		if err := json.Unmarshal(obj[k], &id); err != nil {
-			return reply{errText: fmt.Sprintf("malformed response from the Fastly API (HTTP %d): %s is not a purge id", status, snippet([]byte(k)))}
+			what := "a value"
+			if len(k) <= 64 { // quoted whole, so the redaction of the message sees all of it
+				what = termsafe.String(k)
+			}
+			return reply{errText: fmt.Sprintf("malformed response from the Fastly API (HTTP %d): %s is not a purge id", status, what)}
 		}
 		r.ids = append(r.ids, id)
 	}

@@ -35,10 +35,10 @@ func FuzzProviderAnswers(f *testing.F) {
 		h := http.Header{}
 		h.Set("Ratelimit", ratelimit)
 		h.Set("Retry-After", retryAfter)
-		for name, read := range map[string]func(int, http.Header, []byte) reply{
+		for name, read := range map[string]func(int, http.Header, []byte, []byte) reply{
 			"cloudflare": interpretCloudflare, "fastly": interpretFastly, "http": interpretHTTP,
 		} {
-			r := read(status, h, []byte(body))
+			r := read(status, h, []byte(body), []byte(body))
 			if r.ok != (r.errText == "") {
 				t.Fatalf("%s: ok %v with reason %q", name, r.ok, r.errText)
 			}

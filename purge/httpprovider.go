@@ -51,8 +51,8 @@ func buildHTTP(b *Batch, e config.Purge, opt Options) error {
 // interpretHTTP reads a cache's purge answer: 2xx purged, 404 or 412 (what
 // ngx_cache_purge ≥ 2.5 answers) nothing stored under that key, anything
 // else a failure.
-func interpretHTTP(status int, _ http.Header, body []byte) reply {
-	said := snippet(body)
+func interpretHTTP(status int, _ http.Header, body, shown []byte) reply {
+	said := snippet(shown)
 	switch {
 	case status >= 200 && status < 300:
 		return reply{ok: true, message: fmt.Sprintf("%d purged", status)}

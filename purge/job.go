@@ -83,7 +83,9 @@ type Batch struct {
 
 	token     *secret
 	needToken bool // the provider refuses requests without one
-	interpret func(status int, h http.Header, body []byte) reply
+	// interpret reads an answer: body as received, shown the same with
+	// every secret removed (what it may quote).
+	interpret func(status int, h http.Header, body, shown []byte) reply
 }
 
 // Label names the batch for people: "cloudflare zone 023e…", "fastly
@@ -125,6 +127,9 @@ func (j *Job) RequestCount() int {
 func (j *Job) CheckTokens() error {
 	var missing []string
 	for _, b := range j.Batches {
+		if b.token.present() && len(b.token.value()) < MinTokenLen {
+			return fmt.Errorf("%w: the token in $%s is shorter than %d characters (value not shown): no API issues tokens that short, and corscope could not keep one out of what servers answer; put the real token there", ErrConfig, b.token.env, MinTokenLen)
+		}
 		if b.needToken && !b.token.present() && !containsStr(missing, b.token.env) {
 			missing = append(missing, b.token.env)
 		}

@@ -62,6 +62,11 @@ type VerifyOptions struct {
 	UserAgent string             // default "corscope"
 	Headers   cachemodel.Headers // extra request headers (e.g. the user's -H)
 	Analyze   cachemodel.AnalyzeOptions
+	// Baseline holds each copy's fingerprint from before the purge
+	// (TakeBaseline). With it a copy served from the cache is still cached
+	// when it is the pre-purge copy and purged when it is another; without
+	// it Verify can only go by cache status, Age and X-Varnish.
+	Baseline *Baseline
 }
 
 // Verify re-probes every copy of the job's targets with one GET each
@@ -72,14 +77,17 @@ type VerifyOptions struct {
 // what it serves next; a copy with ACAO breaks fewer pages than one
 // without.
 //
-// res is the purge's result (zero if none ran): it explains copies still
-// cached and dates the purge. A HIT is judged by the best evidence at hand:
-// X-Varnish names the request that stored the object; an Age older than
-// the purge proves an old copy and a younger one a refill; an ETag that
-// differs from the copy an earlier re-probe just stored proves another
-// object. Without such evidence, a HIT right after an earlier re-probe of
-// the same URL stored a copy is Unknown (the cache may keep one copy for
-// every Origin), and otherwise StillCached.
+// A MISS is purged. A copy served from the cache is judged by evidence,
+// never by the order of the re-probes: X-Varnish names the request that
+// stored the object; an Age older than the purge proves an old copy and a
+// younger one a refill; and with opt.Baseline (TakeBaseline, taken before
+// the purge) each copy is compared with its own pre-purge fingerprint:
+// another fingerprint is a copy fetched since (purged), the same one is
+// the old copy (still cached) when this run shows that a fresh fetch
+// changes the fingerprint (a MISS re-probe that differs from its
+// pre-purge copy) or its stored Date stood still. What the evidence
+// cannot settle is Unknown; res (the purge's result, zero if none ran)
+// dates the purge and explains copies still cached.
 func Verify(ctx context.Context, eng runner.Engine, job *Job, res Result, opt VerifyOptions) (Verification, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -107,7 +115,8 @@ func Verify(ctx context.Context, eng runner.Engine, job *Job, res Result, opt Ve
 	analyze := func(p cachemodel.TargetPlan, obs []cachemodel.Observation) cachemodel.TargetReport {
 		return cachemodel.Analyze(p, obs, opt.Analyze)
 	}
-	err := runner.Stream(ctx, eng, plans, analyze, runner.Hooks{OnTarget: func(r cachemodel.TargetReport) error {
+	obs := newObsLog(plans)
+	err := runner.Stream(ctx, eng, plans, analyze, runner.Hooks{OnObservation: obs.add, OnTarget: func(r cachemodel.TargetReport) error {
 		out.Reports = append(out.Reports, r)
 		return nil
 	}})
@@ -119,9 +128,10 @@ func Verify(ctx context.Context, eng runner.Engine, job *Job, res Result, opt Ve
 		elapsed = opt.Now().Sub(res.Started)
 	}
 	for i, rep := range out.Reports {
-		steps := plans[i].Steps
+		tv := targetVerify{job: job, res: res, base: opt.Baseline, steps: plans[i].Steps, rows: rep.Variants, elapsed: elapsed}
+		tv.fingerprints(obs, i)
 		for j := range rep.Variants {
-			out.Checks = append(out.Checks, judge(job, res, steps, rep.Variants, j, elapsed))
+			out.Checks = append(out.Checks, tv.judge(j))
 		}
 	}
 	return out, nil
@@ -140,10 +150,57 @@ func verifyOrder(vs []cachemodel.Variant) []cachemodel.Variant {
 	return append(out, last...)
 }
 
+// targetVerify holds one target's re-probes and what is known about them.
+type targetVerify struct {
+	job     *Job
+	res     Result
+	base    *Baseline
+	steps   []cachemodel.Step
+	rows    []cachemodel.VariantResult
+	elapsed time.Duration
+
+	now        []fingerprint // per re-probe; ok[j] says whether it has one
+	ok         []bool
+	fresh      string // a fresh fetch (MISS) of this URL that differs from its own pre-purge copy, in words
+	freshField string // the field it differs in
+}
+
+func (tv *targetVerify) item(j int) Item {
+	return Item{URL: tv.steps[j].URL, Variant: tv.steps[j].Variant}
+}
+
+// fingerprints reads every re-probe's fingerprint and learns whether this
+// URL's fingerprints tell fetches apart: a re-probe that went to the
+// origin (MISS) and differs from the copy its variant had before the purge
+// proves a fresh fetch changes the fingerprint, so an unchanged one is the
+// old copy.
+func (tv *targetVerify) fingerprints(obs *obsLog, target int) {
+	tv.now, tv.ok = make([]fingerprint, len(tv.rows)), make([]bool, len(tv.rows))
+	for j := range tv.rows {
+		if j >= len(tv.steps) {
+			break
+		}
+		tv.now[j], tv.ok[j] = newFingerprint(tv.rows[j], obs.get(target, j))
+	}
+	for j, row := range tv.rows {
+		if !tv.ok[j] || (row.Cache.Status != cachemodel.StatusMiss && row.Cache.Status != cachemodel.StatusExpired) {
+			continue
+		}
+		if pre, ok := tv.base.get(tv.item(j)); ok {
+			if d, field := pre.fetchDiff(tv.now[j]); d != "" {
+				tv.fresh = fmt.Sprintf("the %s re-probe, a fresh fetch, differs from its pre-purge copy (%s)", row.Label, d)
+				tv.freshField = field
+				return
+			}
+		}
+	}
+}
+
 // judge classifies re-probe j of one target.
-func judge(job *Job, res Result, steps []cachemodel.Step, rows []cachemodel.VariantResult, j int, elapsed time.Duration) VariantCheck {
+func (tv *targetVerify) judge(j int) VariantCheck {
+	job, res, rows := tv.job, tv.res, tv.rows
 	row := rows[j]
-	it := Item{URL: steps[j].URL, Variant: steps[j].Variant}
+	it := tv.item(j)
 	c := VariantCheck{Item: it, Status: row.Cache.Status, Source: row.Cache.Source, Age: row.Cache.Age, After: row}
 	batch := batchFor(job, it.URL)
 	soft := batch != nil && batch.Soft
@@ -165,6 +222,17 @@ func judge(job *Job, res Result, steps []cachemodel.Step, rows []cachemodel.Vari
 		c.Outcome, c.Reason = Unknown, "no cache status header says whether this came from the cache"
 		return c
 	}
+	still := func(extra string) VariantCheck {
+		c.Outcome, c.Reason = StillCached, stillCachedReason(job, res, batch, it, row)
+		if extra != "" {
+			c.Reason += "; " + extra
+		}
+		return c
+	}
+	pre, hasPre := tv.base.get(it)
+	if hasPre && !tv.ok[j] {
+		hasPre = false
+	}
 
 	// Served from cache. Was it stored before the purge, or by an earlier
 	// re-probe of this same URL (a cache keeping one copy for all Origins)?
@@ -175,21 +243,77 @@ func judge(job *Job, res Result, steps []cachemodel.Step, rows []cachemodel.Vari
 				return c
 			}
 		}
-		c.Outcome, c.Reason = StillCached, stillCachedReason(job, res, batch, it)
-		return c
-	}
-	if c.Age != nil && elapsed >= 0 {
-		age := float64(*c.Age) // whole seconds since stored, by the cache's own clock
-		switch {
-		case age > elapsed.Seconds():
-			// Stored before the purge began.
-			c.Outcome, c.Reason = StillCached, stillCachedReason(job, res, batch, it)
-			return c
-		case age+1 <= elapsed.Seconds():
-			// Stored after the purge began: the old copy is gone.
-			c.Outcome, c.Reason = Purged, fmt.Sprintf("HIT on a copy stored after the purge (Age %d)", *c.Age)
+		if hasPre && pre.object != "" {
+			if pre.object == stored {
+				return still(fmt.Sprintf("evidence: X-Varnish names request %s, which stored the copy served before the purge", stored))
+			}
+			c.Outcome, c.Reason = Purged, fmt.Sprintf("HIT on an object stored by Varnish request %s, not the pre-purge copy's %s (X-Varnish)", stored, pre.object)
 			return c
 		}
+		return still("")
+	}
+
+	// The cache's own Age.
+	ageSays, ageWhy := VerifyOutcome(""), ""
+	if c.Age != nil && tv.elapsed >= 0 {
+		age := float64(*c.Age) // whole seconds since stored, by the cache's own clock
+		switch {
+		case age > tv.elapsed.Seconds():
+			return still(fmt.Sprintf("evidence: Age %d is older than the purge", *c.Age)) // stored before the purge began
+		case age+1 <= tv.elapsed.Seconds():
+			ageSays, ageWhy = Purged, fmt.Sprintf("HIT on a copy stored after the purge (Age %d)", *c.Age)
+		}
+	}
+
+	if hasPre {
+		now := tv.now[j]
+		if d := pre.diff(now); d != "" {
+			// Another copy than this variant had before the purge. If it is
+			// the pre-purge copy of another variant, an old copy survives.
+			for k := range rows {
+				other := tv.item(k)
+				if other == it {
+					continue
+				}
+				if op, ok := tv.base.get(other); ok && op.diff(now) == "" && op.diff(pre) != "" {
+					return still(fmt.Sprintf("evidence: it serves the copy cached for %s before the purge", other.Variant.Label()))
+				}
+			}
+			c.Outcome, c.Reason = Purged, fmt.Sprintf("HIT on another copy than before the purge (%s): the old copy is gone", d)
+			return c
+		}
+		// The same fingerprint as before the purge.
+		why := ""
+		switch {
+		case tv.fresh != "":
+			why = fmt.Sprintf("evidence: it is identical to its pre-purge copy (%s), while %s", pre.same(tv.freshField), tv.fresh)
+		case pre.date != "" && now.date == pre.date && now.at.Sub(pre.at) >= 2*time.Second:
+			why = fmt.Sprintf("evidence: it is identical to its pre-purge copy, down to its Date (%s), which has not moved in %s", pre.date, now.at.Sub(pre.at).Round(time.Second))
+		}
+		if why != "" {
+			if ageSays == Purged {
+				c.Outcome, c.Reason = Unknown, "the evidence disagrees: "+ageWhy+", but it is "+strings.TrimPrefix(why, "evidence: ")
+				return c
+			}
+			return still(why)
+		}
+		if ageSays == Purged {
+			c.Outcome, c.Reason = Purged, ageWhy
+			return c
+		}
+		for _, prev := range rows[:j] {
+			if prev.Cache.Status == cachemodel.StatusMiss || prev.Cache.Status == cachemodel.StatusExpired {
+				c.Outcome = Unknown
+				c.Reason = fmt.Sprintf("HIT identical to its pre-purge copy, but nothing in the response (no changing ETag, Age or per-fetch header) tells that copy from the one the %s re-probe just fetched, which this cache may be serving to every Origin", prev.Label)
+				return c
+			}
+		}
+		return still("evidence: identical to its pre-purge copy, and no re-probe before it refilled the cache")
+	}
+
+	if ageSays == Purged {
+		c.Outcome, c.Reason = Purged, ageWhy
+		return c
 	}
 	etag, hasETag := responseHeader(row, "ETag")
 	for _, prev := range rows[:j] {
@@ -206,12 +330,11 @@ func judge(job *Job, res Result, steps []cachemodel.Step, rows []cachemodel.Vari
 		c.Reason = fmt.Sprintf("HIT right after the %s re-probe stored a fresh copy: this cache may keep one copy for every Origin (no Vary: Origin), so this may be that copy", prev.Label)
 		return c
 	}
-	c.Outcome, c.Reason = StillCached, stillCachedReason(job, res, batch, it)
-	return c
+	return still("")
 }
 
 // stillCachedReason names the likely reason a copy survived.
-func stillCachedReason(job *Job, res Result, b *Batch, it Item) string {
+func stillCachedReason(job *Job, res Result, b *Batch, it Item, row cachemodel.VariantResult) string {
 	label := it.Variant.Label()
 	if b == nil {
 		return label + " copy not purged: no provider served this URL"
@@ -240,6 +363,9 @@ func stillCachedReason(job *Job, res Result, b *Batch, it Item) string {
 		}
 	}
 	for _, q := range cover {
+		if q.NotCached && it.Variant.HasOrigin() && variesOnOrigin(row) {
+			return label + " copy still cached although the purge endpoint found nothing under its key: the response has Vary: Origin, and this cache keeps every Origin variant under one key while its purge endpoint reaches only the copy stored under the plain key (ngx_cache_purge, Squid). Put Origin in the cache key (nginx: proxy_cache_key ...$http_origin) and purge per Origin, or use a ban; see README \"What purge verification can prove\""
+		}
 		if q.NotCached {
 			return label + " copy still cached although the purge endpoint found nothing under its key: the purge key differs from the cache key (a header or host the purge request did not carry)"
 		}
@@ -299,6 +425,16 @@ func xVarnish(row cachemodel.VariantResult) []string {
 		return nil
 	}
 	return strings.Fields(v)
+}
+
+// variesOnOrigin says whether the response listed Origin in Vary.
+func variesOnOrigin(row cachemodel.VariantResult) bool {
+	for _, v := range row.CORS.Vary {
+		if strings.EqualFold(strings.TrimSpace(v), "origin") {
+			return true
+		}
+	}
+	return false
 }
 
 func responseHeader(row cachemodel.VariantResult, name string) (string, bool) {

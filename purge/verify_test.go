@@ -3,6 +3,7 @@ package purge
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -279,5 +280,132 @@ func TestVerifyCancelled(t *testing.T) {
 	_, err := Verify(ctx, &fakeEngine{answer: func(string, string) (cachemodel.Headers, bool) { return nil, true }}, job, res, VerifyOptions{Delay: time.Hour})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err %v", err)
+	}
+}
+
+// simCache is a cache in front of an origin whose responses carry the
+// origin's fetch counter (when perFetch) and a per-response request id the
+// cache adds. shared keeps one copy for every Origin; otherwise one copy
+// per Origin (Vary: Origin).
+type simCache struct {
+	mu       sync.Mutex
+	shared   bool
+	perFetch bool
+	fetches  int
+	served   int
+	copies   map[string]int // cache key -> fetch number stored
+}
+
+func (s *simCache) key(origin string) string {
+	if s.shared {
+		return ""
+	}
+	return origin
+}
+
+func (s *simCache) answer(_, origin string) (cachemodel.Headers, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.served++
+	status := "HIT"
+	n, ok := s.copies[s.key(origin)]
+	if !ok {
+		s.fetches++
+		n, status = s.fetches, "MISS"
+		s.copies[s.key(origin)] = n
+	}
+	h := cachemodel.Headers{{Name: "X-Cache", Value: status}, {Name: "Vary", Value: "Origin"},
+		{Name: "X-Request-Id", Value: fmt.Sprintf("req-%d", s.served)}}
+	if s.perFetch {
+		h = append(h, cachemodel.Header{Name: "X-Origin-Hits", Value: fmt.Sprint(n)})
+	}
+	return h, true
+}
+
+func (s *simCache) purge(origins ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range origins {
+		delete(s.copies, s.key(o))
+	}
+}
+
+// TestVerifyBaseline: with each copy's pre-purge fingerprint, a copy
+// served from the cache is judged by evidence, not by re-probe order.
+func TestVerifyBaseline(t *testing.T) {
+	const app, b = "https://app.example.com", "https://b.example.com"
+	cases := []struct {
+		name             string
+		shared, perFetch bool
+		purged           []string // the copies the purge really removed
+		want             map[string]VerifyOutcome
+		reason           map[string]string
+	}{
+		{
+			// Issue 11 item 1: one variant's purge missed; its copy is the
+			// pre-purge one while app's fresh fetch has a new counter.
+			name: "vary cache, a variant survives", perFetch: true, purged: []string{"", app},
+			want:   map[string]VerifyOutcome{app: Purged, b: StillCached, "": Purged},
+			reason: map[string]string{b: "identical to its pre-purge copy (X-Origin-Hits is still 3), while the https://app.example.com re-probe, a fresh fetch, differs from its pre-purge copy (X-Origin-Hits 2 → 4)"},
+		},
+		{
+			name: "shared copy: the refill is not the old copy", shared: true, perFetch: true, purged: []string{""},
+			want:   map[string]VerifyOutcome{app: Purged, b: Purged, "": Purged},
+			reason: map[string]string{b: "HIT on another copy than before the purge (X-Origin-Hits 1 → 2)"},
+		},
+		{
+			name: "shared copy, nothing tells fetches apart", shared: true, purged: []string{""},
+			want:   map[string]VerifyOutcome{app: Purged, b: Unknown, "": Unknown},
+			reason: map[string]string{b: "nothing in the response"},
+		},
+		{
+			name: "vary cache, nothing tells fetches apart", purged: []string{"", app},
+			want: map[string]VerifyOutcome{app: Purged, b: Unknown, "": Purged},
+		},
+		{
+			name: "nothing purged", perFetch: true,
+			want:   map[string]VerifyOutcome{app: StillCached, b: StillCached, "": StillCached},
+			reason: map[string]string{b: "identical to its pre-purge copy, and no re-probe before it refilled the cache"},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := config.Purge{Provider: config.PurgeHTTP, Method: "PURGE"}
+			job, err := Prepare(urlPlan(t, []string{"http://127.0.0.1:1/x"}, app, b), Options{Providers: []config.Purge{e}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sim := &simCache{shared: c.shared, perFetch: c.perFetch, copies: map[string]int{}}
+			for _, o := range []string{"", app, b} { // primed before corscope runs
+				sim.answer("", o)
+			}
+			eng := &fakeEngine{answer: sim.answer}
+			base, err := TakeBaseline(context.Background(), eng, job, VerifyOptions{})
+			if err != nil || base.Len() != 3 {
+				t.Fatalf("baseline: %v, %d copies", err, base.Len())
+			}
+			if sim.fetches != 3-map[bool]int{true: 2, false: 0}[c.shared] {
+				t.Fatalf("the baseline fetched from the origin: %d fetches", sim.fetches)
+			}
+			sim.purge(c.purged...)
+			res := Result{Started: time.Now()}
+			for _, r := range job.Batches[0].Requests {
+				res.Requests = append(res.Requests, RequestResult{Request: r, OK: true, Status: 200})
+			}
+			v, err := Verify(context.Background(), eng, job, res, VerifyOptions{Baseline: base})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for origin, want := range c.want {
+				if got := checkFor(t, v, origin); got.Outcome != want {
+					t.Errorf("%q: %s (%s), want %s", origin, got.Outcome, got.Reason, want)
+				}
+			}
+			for origin, want := range c.reason {
+				if got := checkFor(t, v, origin); !strings.Contains(got.Reason, want) {
+					t.Errorf("%q reason %q, want %q", origin, got.Reason, want)
+				}
+			}
+		})
 	}
 }

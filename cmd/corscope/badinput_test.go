@@ -499,3 +499,20 @@ func TestDemoTakesThemeAndNoColor(t *testing.T) {
 		t.Errorf("want the plain demo report, got %.300q", out)
 	}
 }
+
+// TestConfigCheckNeverEchoesTokenEnv is issue 11 item 12: a token pasted
+// into token_env is refused by `config check` and `purge`, and neither
+// prints it.
+func TestConfigCheckNeverEchoesTokenEnv(t *testing.T) {
+	for _, tok := range []string{"A1B2C3D4E5F60718293A4B5C6D7E8F9012345678", "aB3dE5fG7hJ9kL1m", "0A1B2C3D4E5F60718293A4B5C6D7E8F901234567"} {
+		path := filepath.Join(t.TempDir(), "c.toml")
+		writeFile(t, path, "[[purge]]\nprovider = \"http\"\nhosts = [\"127.0.0.1\"]\ntoken_env = \""+tok+"\"\n")
+		for _, args := range [][]string{{"config", "check", path}, {"purge", "--config", path, "--yes", "http://127.0.0.1:1/x"}} {
+			code, out, errs := runCLI(t, "", args...)
+			if code != exitUsage || strings.Contains(out+errs, tok) || strings.Contains(out+errs, tok[:10]) ||
+				!strings.Contains(errs, "token_env must name an environment variable") || !strings.Contains(errs, "value not shown") {
+				t.Errorf("%v: exit %d\nstdout %q\nstderr %q", args[:2], code, out, errs)
+			}
+		}
+	}
+}

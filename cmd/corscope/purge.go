@@ -53,13 +53,25 @@ environment variable the entry names in token_env (default
 CLOUDFLARE_API_TOKEN or FASTLY_API_TOKEN) and are never printed.
 
 On a terminal purge asks for confirmation; otherwise it needs --yes. Purging
-everything needs --yes --everything. Every purge is appended to an audit log,
-$XDG_STATE_HOME/corscope/purge.log (default ~/.local/state/corscope/purge.log).
+everything needs --yes --everything. Every purge is recorded in an audit log,
+$XDG_STATE_HOME/corscope/purge.log (default ~/.local/state/corscope/purge.log):
+one line before each request goes out and one with its outcome ("outcome
+unknown" when interrupted in flight), synced to disk as written.
 
-Exit codes: 0 purged (and verified), 1 purged but a variant is still cached,
-2 usage or configuration error, 3 the purge API failed, 5 the output could not
-be written (stdout closed or full), 130 interrupted at the confirmation prompt
-(nothing was purged).`,
+Before purging, purge GETs every copy twice with its own Origin and records
+its fingerprint (every header that stays the same between the two fetches,
+such as ETag, Last-Modified or an origin's per-fetch counter, and a hash of
+the body). After the purge each copy is compared with its own fingerprint:
+a MISS or another fingerprint means purged, the same fingerprint means still
+cached when this run shows that a fresh fetch changes it; anything the
+evidence cannot settle is unknown. --no-verify skips both the fingerprint
+and the re-probe.
+
+Exit codes: 0 purged and every copy verified gone (or --no-verify),
+1 a copy is still cached, 2 usage or configuration error, 3 the purge API
+failed, 4 the purge went out but some copy could not be verified (unknown),
+5 the output could not be written (stdout closed or full), 130 interrupted
+(at the confirmation prompt: nothing was purged).`,
 		Example: `  corscope purge --origin https://app.example.com https://cdn.example.com/app.js
   corscope purge --dry-run -o https://app.example.com -o https://admin.example.com https://cdn.example.com/a.css
   corscope purge --provider http -o https://app.example.com --yes http://127.0.0.1:6081/api/data.json
@@ -79,7 +91,7 @@ be written (stdout closed or full), 130 interrupted at the confirmation prompt
 	fl.StringArrayVar(&f.hosts, "host", nil, "purge every object of this host name (repeatable)")
 	fl.StringArrayVar(&f.prefixes, "prefix", nil, "purge every object below host/path (repeatable)")
 	fl.StringArrayVar(&f.tags, "tag", nil, "purge every object with this cache tag or surrogate key (repeatable)")
-	fl.BoolVar(&f.noVerify, "no-verify", false, "do not re-probe the purged variants")
+	fl.BoolVar(&f.noVerify, "no-verify", false, "do not fingerprint the copies before the purge nor re-probe them after")
 	fl.DurationVar(&f.verifyDelay, "verify-delay", 0, "wait this long before re-probing (purges take a moment to reach every edge)")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout per purge request and per verification request")
 	return cmd
@@ -165,16 +177,36 @@ func (a *app) runPurge(ctx context.Context, f *purgeFlags, args []string) error 
 		fmt.Fprint(a.stdout, purge.DescribePlan(job))
 	}
 
+	var eng *probe.Engine
+	var base *purge.Baseline
+	if !f.noVerify {
+		if eng, err = probe.New(probe.Config{Timeout: f.timeout}); err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
+		defer eng.Close()
+		// Each copy's fingerprint before the purge: what verification
+		// compares its re-probe with. A failure leaves copies without one;
+		// Verify then says unknown where the re-probe alone cannot tell.
+		base, err = purge.TakeBaseline(ctx, eng, job, purge.VerifyOptions{UserAgent: ua})
+		if err != nil && ctx.Err() != nil {
+			return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted before anything was purged: %w", ctx.Err())}
+		}
+	}
+
+	audit := a.openAudit()
 	fmt.Fprintln(a.stdout, "purge:")
-	res, execErr := purge.Execute(ctx, job, purge.ExecOptions{Timeout: f.timeout, OnResult: func(r purge.RequestResult) {
+	res, execErr := purge.Execute(ctx, job, purge.ExecOptions{Timeout: f.timeout, Audit: audit, OnResult: func(r purge.RequestResult) {
 		a.printRequestResult(r)
 	}})
-	a.writeAudit(job, res)
+	a.closeAudit(audit, job, res)
 	if execErr != nil {
 		printPurgeFailure(a.stdout, job, res, cfg.Purge, a.getenv)
 		code := exitFailed
-		if errors.Is(execErr, purge.ErrConfig) {
+		switch {
+		case errors.Is(execErr, purge.ErrConfig):
 			code = exitUsage
+		case ctx.Err() != nil:
+			code = exitInterrupted
 		}
 		if !f.noVerify {
 			fmt.Fprintln(a.stdout, "verification skipped: the purge did not complete")
@@ -185,21 +217,22 @@ func (a *app) runPurge(ctx context.Context, f *purgeFlags, args []string) error 
 		return nil
 	}
 
-	eng, err := probe.New(probe.Config{Timeout: f.timeout})
-	if err != nil {
-		return &exitError{code: exitFailed, err: err}
-	}
-	defer eng.Close()
 	if f.verifyDelay > 0 {
 		fmt.Fprintf(a.stdout, "waiting %s before verifying\n", f.verifyDelay)
 	}
-	v, err := purge.Verify(ctx, eng, job, res, purge.VerifyOptions{Delay: f.verifyDelay, UserAgent: ua})
+	v, err := purge.Verify(ctx, eng, job, res, purge.VerifyOptions{Delay: f.verifyDelay, UserAgent: ua, Baseline: base})
 	if err != nil {
-		return &exitError{code: exitFailed, err: err}
+		if ctx.Err() != nil {
+			return &exitError{code: exitInterrupted, err: err}
+		}
+		return &exitError{code: exitUnknown, err: fmt.Errorf("the purge was sent, but %w", err)}
 	}
 	a.printVerification(v)
 	if n := v.Count(purge.StillCached); n > 0 {
 		return &exitError{code: exitFindings, err: fmt.Errorf("%d of %d cached %s still cached after the purge", n, len(v.Checks), purgePlural(len(v.Checks), "copy", "copies"))}
+	}
+	if n := v.Count(purge.Unknown); n > 0 {
+		return &exitError{code: exitUnknown, err: fmt.Errorf("%d of %d cached %s could not be verified (unknown); the purge itself was accepted", n, len(v.Checks), purgePlural(len(v.Checks), "copy", "copies"))}
 	}
 	return nil
 }
@@ -257,14 +290,30 @@ func (a *app) printVerification(v purge.Verification) {
 	}
 }
 
-// writeAudit appends the purge to the audit log; failing to is a warning,
-// never a reason to hide the purge's own outcome.
-func (a *app) writeAudit(job *purge.Job, res purge.Result) {
+// openAudit opens the audit log for one purge: Execute writes a line
+// before each request goes out and one with its outcome. Failing to open
+// it is a warning, never a reason to hide or stop the purge; nil then.
+func (a *app) openAudit() *purge.AuditLog {
 	path, err := purge.AuditPath(a.getenv)
+	var log *purge.AuditLog
 	if err == nil {
-		err = purge.AppendAudit(path, purge.AuditEntries(job, res))
+		log, err = purge.OpenAudit(path)
 	}
 	if err != nil {
+		fmt.Fprintf(a.stderr, "corscope: warning: %s\n", oneLine(err.Error()))
+		return nil
+	}
+	return log
+}
+
+// closeAudit appends the batch summaries and closes the log, warning about
+// any line that could not be written.
+func (a *app) closeAudit(log *purge.AuditLog, job *purge.Job, res purge.Result) {
+	if log == nil {
+		return
+	}
+	_ = log.Append(purge.AuditEntries(job, res))
+	if err := log.Close(); err != nil {
 		fmt.Fprintf(a.stderr, "corscope: warning: %s\n", oneLine(err.Error()))
 	}
 }

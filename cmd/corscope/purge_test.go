@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // purgeToken is distinctive so any leak is easy to grep for.
@@ -95,6 +98,18 @@ func cloudflareConfig(t *testing.T, apiBase string) string {
 [[purge]]
 provider = "cloudflare"
 hosts = ["*.example.com"]
+token_env = "CF_TEST_TOKEN"
+api_base = "`+apiBase+`"
+zone_id = "zone42"
+`, 0o600)
+}
+
+// localCloudflareConfig is cloudflareConfig for URLs on 127.0.0.1.
+func localCloudflareConfig(t *testing.T, apiBase string) string {
+	return writeConfig(t, `
+[[purge]]
+provider = "cloudflare"
+hosts = ["127.0.0.1"]
 token_env = "CF_TEST_TOKEN"
 api_base = "`+apiBase+`"
 zone_id = "zone42"
@@ -194,9 +209,20 @@ func TestPurgeCloudflareCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var entry map[string]any
-	if err := json.Unmarshal(bytes.TrimSpace(log), &entry); err != nil {
-		t.Fatalf("audit %q: %v", log, err)
+	// One line before the request went out, one with its outcome, one
+	// summary for the batch.
+	lines := bytes.Split(bytes.TrimSpace(log), []byte("\n"))
+	var events []string
+	var entry map[string]any // the last: the batch summary
+	for _, l := range lines {
+		entry = nil
+		if err := json.Unmarshal(l, &entry); err != nil {
+			t.Fatalf("audit %q: %v", log, err)
+		}
+		events = append(events, fmt.Sprint(entry["event"], "/", entry["outcome"]))
+	}
+	if strings.Join(events, " ") != "sending/<nil> result/ok batch/ok" {
+		t.Errorf("audit events %v:\n%s", events, log)
 	}
 	if entry["provider"] != "cloudflare" || entry["outcome"] != "ok" || entry["copies"] != float64(6) || entry["account"] != "zone42" {
 		t.Errorf("audit entry %v", entry)
@@ -223,7 +249,8 @@ func TestPurgeAPIFailureExits3(t *testing.T) {
 	// The API refuses with HTTP 200 and success:false, and echoes the token.
 	api := newFakeCloudflare(t, 200, `{"success":false,"errors":[{"code":1016,"message":"One or more cache purge errors `+purgeToken+`"}],"result":null}`)
 	env := purgeEnv(t)
-	r := runPurgeCLI(t, env, "", false, "purge", "--config", cloudflareConfig(t, api.URL+"/client/v4"), "--yes", "https://cdn.example.com/a.js")
+	// The URL is on 127.0.0.1: the fingerprint taken before the purge GETs it.
+	r := runPurgeCLI(t, env, "", false, "purge", "--config", localCloudflareConfig(t, api.URL+"/client/v4"), "--yes", api.URL+"/a.js")
 	if r.code != exitFailed {
 		t.Fatalf("exit %d, want 3: %s", r.code, r.stderr)
 	}
@@ -259,4 +286,79 @@ func TestPurgeAuditFailureIsAWarning(t *testing.T) {
 	if r.code != exitOK || !strings.Contains(r.stderr, "warning: no audit log location") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
+}
+
+// TestPurgeEscapedTokenNeverShown is issue 11 item 11 through the CLI: the
+// stand-in API echoes the token JSON-escaped (\u0063\u0066...), percent-
+// and base64-encoded in its refusal; stdout, stderr and the audit log show
+// [REDACTED] and no form of the token.
+func TestPurgeEscapedTokenNeverShown(t *testing.T) {
+	var esc, pct strings.Builder
+	for i := 0; i < len(purgeToken); i++ {
+		fmt.Fprintf(&esc, `\u%04x`, purgeToken[i])
+		fmt.Fprintf(&pct, "%%%02X", purgeToken[i])
+	}
+	b64 := base64.StdEncoding.EncodeToString([]byte(purgeToken))
+	api := newFakeCloudflare(t, 403, `{"success":false,"errors":[{"code":10000,"message":"bad token `+esc.String()+` `+pct.String()+` `+b64+`"}],"result":null}`)
+	env := purgeEnv(t)
+	r := runPurgeCLI(t, env, "", false, "purge", "--config", localCloudflareConfig(t, api.URL+"/client/v4"), "--yes", api.URL+"/a.js")
+	if r.code != exitFailed {
+		t.Fatalf("exit %d, want 3: %s", r.code, r.stderr)
+	}
+	log, _ := os.ReadFile(filepath.Join(env["XDG_STATE_HOME"], "corscope", "purge.log"))
+	for name, text := range map[string]string{"stdout": r.stdout, "stderr": r.stderr, "audit log": string(log)} {
+		for _, form := range []string{purgeToken, esc.String(), esc.String()[:30], pct.String()[:30], b64[4:20], "do-not-print"} {
+			if strings.Contains(text, form) {
+				t.Errorf("%s holds the token as %q:\n%s", name, form, text)
+			}
+		}
+	}
+	if !strings.Contains(r.stderr, "code 10000: bad token [REDACTED] [REDACTED] [REDACTED]") {
+		t.Errorf("stderr %q", r.stderr)
+	}
+}
+
+// TestPurgeInterruptedIsAudited is issue 11 item 13 through the CLI: the
+// run is cancelled (as SIGINT/SIGHUP do) while the stand-in API holds the
+// purge request. The audit log has the "sending" line and an "outcome
+// unknown" result, and the exit code is 130.
+func TestPurgeInterruptedIsAudited(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			return
+		}
+		_, _ = io.ReadAll(r.Body) // then the server notices the client hanging up
+		cancel()
+		select { // until the client gives up (bounded, so a bug cannot hang the test)
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}))
+	defer api.Close()
+	env := purgeEnv(t)
+	var out, errb bytes.Buffer
+	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(k string) string { return env[k] }}
+	code := a.run(ctx, []string{"purge", "--config", localCloudflareConfig(t, api.URL+"/client/v4"), "--yes", "--no-verify", api.URL + "/a.js"})
+	if code != exitInterrupted {
+		t.Errorf("exit %d, want %d\n%s%s", code, exitInterrupted, out.String(), errb.String())
+	}
+	log, err := os.ReadFile(filepath.Join(env["XDG_STATE_HOME"], "corscope", "purge.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(log)
+	if !strings.Contains(text, `"event":"sending"`) || !strings.Contains(text, `"outcome":"outcome unknown"`) ||
+		!strings.Contains(text, `"reason":"outcome unknown: interrupted with the request in flight; the API may have received it"`) ||
+		!strings.Contains(text, `"outcome":"interrupted"`) {
+		t.Errorf("audit log:\n%s", text)
+	}
+	if strings.Contains(text+out.String()+errb.String(), purgeToken) {
+		t.Error("token leaked")
+	}
+	if !strings.Contains(out.String(), "outcome unknown (the API may have acted on these):\n  ? "+api.URL+"/a.js  (no Origin): outcome unknown: interrupted") {
+		t.Errorf("stdout %q", out.String())
+	}
+	t.Logf("exit %d\n%s%s\n%s", code, out.String(), errb.String(), text)
 }

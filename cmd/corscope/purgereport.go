@@ -35,7 +35,7 @@ func printPurgeFailure(w io.Writer, job *purge.Job, res purge.Result, entries []
 		item   purge.Item
 		reason string // "" when purged
 	}
-	var done, failed []outcome
+	var done, failed, unknown []outcome
 	for _, b := range job.Batches {
 		for _, t := range b.Targets {
 			for _, v := range t.Variants {
@@ -47,6 +47,8 @@ func printPurgeFailure(w io.Writer, job *purge.Job, res purge.Result, entries []
 				switch cover := res.Covering(it); {
 				case len(cover) == 0:
 					failed = append(failed, outcome{it, "not sent: the purge stopped before this request"})
+				case cover[len(cover)-1].Interrupted:
+					unknown = append(unknown, outcome{it, cover[len(cover)-1].Message})
 				case !cover[len(cover)-1].OK:
 					failed = append(failed, outcome{it, cover[len(cover)-1].Message})
 				default:
@@ -55,12 +57,24 @@ func printPurgeFailure(w io.Writer, job *purge.Job, res purge.Result, entries []
 			}
 		}
 	}
-	if len(failed) == 0 {
+	if len(failed) == 0 && len(unknown) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "purged %d of %d cached %s; not purged:\n", len(done), len(done)+len(failed), purgePlural(len(done)+len(failed), "copy", "copies"))
-	for _, o := range failed {
-		fmt.Fprintf(w, "  ✗ %s  %s: %s\n", termsafe.String(o.item.URL), termsafe.String(o.item.Variant.Label()), termsafe.Line(o.reason, 200))
+	all := len(done) + len(failed) + len(unknown)
+	fmt.Fprintf(w, "purged %d of %d cached %s", len(done), all, purgePlural(all, "copy", "copies"))
+	if len(failed) > 0 {
+		fmt.Fprintln(w, "; not purged:")
+		for _, o := range failed {
+			fmt.Fprintf(w, "  ✗ %s  %s: %s\n", termsafe.String(o.item.URL), termsafe.String(o.item.Variant.Label()), termsafe.Line(o.reason, 200))
+		}
+	} else {
+		fmt.Fprintln(w)
+	}
+	if len(unknown) > 0 {
+		fmt.Fprintln(w, "outcome unknown (the API may have acted on these):")
+		for _, o := range unknown {
+			fmt.Fprintf(w, "  ? %s  %s: %s\n", termsafe.String(o.item.URL), termsafe.String(o.item.Variant.Label()), termsafe.Line(o.reason, 200))
+		}
 	}
 	if len(done) > 0 {
 		fmt.Fprintln(w, "purged:")

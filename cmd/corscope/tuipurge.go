@@ -113,24 +113,27 @@ func (p *tuiPurger) Purge(ctx context.Context, req tui.PurgeRequest) (tui.PurgeO
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	res, execErr := purge.Execute(ctx, job, purge.ExecOptions{Timeout: timeout, Client: p.client})
-	var out tui.PurgeOutcome
-	for _, r := range res.Requests {
-		out.Lines = append(out.Lines, requestLine(r))
-	}
-	out.Lines = append(out.Lines, p.audit(job, res))
-	if execErr != nil {
-		out.Summary = fmt.Sprintf("purge failed: %d of %d %s failed; nothing was re-probed",
-			res.Failed(), job.RequestCount(), purgePlural(job.RequestCount(), "request", "requests"))
-		return out, execErr
-	}
-	what := purgedWhat(job, res)
 	var vopt purge.VerifyOptions
 	if p.probe != nil && len(job.Plan.Targets) > 0 {
 		po := p.probe(req.Report.URL) // the URL as the view probed it
 		vopt.UserAgent, vopt.Headers = po.UserAgent, po.Headers
 	}
 	vopt.Analyze = p.analyze
+	// Each copy's fingerprint right before the purge, for verification.
+	vopt.Baseline, _ = purge.TakeBaseline(ctx, p.engine, job, vopt)
+	log, logErr := p.openAudit()
+	res, execErr := purge.Execute(ctx, job, purge.ExecOptions{Timeout: timeout, Client: p.client, Audit: log})
+	var out tui.PurgeOutcome
+	for _, r := range res.Requests {
+		out.Lines = append(out.Lines, requestLine(r))
+	}
+	out.Lines = append(out.Lines, p.closeAudit(log, logErr, job, res))
+	if execErr != nil {
+		out.Summary = fmt.Sprintf("purge failed: %d of %d %s failed; nothing was re-probed",
+			res.Failed(), job.RequestCount(), purgePlural(job.RequestCount(), "request", "requests"))
+		return out, execErr
+	}
+	what := purgedWhat(job, res)
 	v, err := purge.Verify(ctx, p.engine, job, res, vopt)
 	if err != nil {
 		out.Summary = fmt.Sprintf("%s; the re-probe failed: %v", what, err)
@@ -180,21 +183,32 @@ func tuiVerdict(o purge.VerifyOutcome) tui.PurgeVerdict {
 	return tui.VerdictUnknown
 }
 
-// audit appends the purge to the audit log and says where it went; a
-// failure is a note, never a reason to hide the purge's outcome.
-func (p *tuiPurger) audit(job *purge.Job, res purge.Result) string {
+// openAudit opens the audit log before the purge, so a line goes in
+// before each request is sent.
+func (p *tuiPurger) openAudit() (*purge.AuditLog, error) {
 	where := p.auditPath
 	if where == nil {
 		where = func() (string, error) { return purge.AuditPath(p.getenv) }
 	}
 	path, err := where()
-	if err == nil {
-		err = purge.AppendAudit(path, purge.AuditEntries(job, res))
+	if err != nil {
+		return nil, err
+	}
+	return purge.OpenAudit(path)
+}
+
+// closeAudit appends the batch summaries, closes the log and says where
+// it went; a failure is a note, never a reason to hide the purge's outcome.
+func (p *tuiPurger) closeAudit(log *purge.AuditLog, openErr error, job *purge.Job, res purge.Result) string {
+	err := openErr
+	if log != nil {
+		_ = log.Append(purge.AuditEntries(job, res))
+		err = log.Close()
 	}
 	if err != nil {
 		return "audit log not written: " + oneLine(err.Error())
 	}
-	return "audit log: appended to " + path
+	return "audit log: appended to " + log.Path()
 }
 
 // requestLine is one request's outcome in words; the message is already

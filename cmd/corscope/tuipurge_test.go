@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -148,7 +149,9 @@ func TestTUIPurgerOnTheDemo(t *testing.T) {
 	}
 	var entry purge.AuditEntry
 	data, err := os.ReadFile(auditPath)
-	if err != nil || json.Unmarshal(data, &entry) != nil || entry.Provider != "cloudflare" || entry.Account != env.ZoneID || entry.Copies != 4 || entry.Outcome != "ok" {
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if err != nil || len(lines) != 3 || !strings.Contains(lines[0], `"event":"sending"`) || !strings.Contains(lines[1], `"event":"result"`) ||
+		json.Unmarshal([]byte(lines[2]), &entry) != nil || entry.Event != purge.EventBatch || entry.Provider != "cloudflare" || entry.Account != env.ZoneID || entry.Copies != 4 || entry.Outcome != "ok" {
 		t.Errorf("audit log %v: %s", err, data)
 	}
 
@@ -162,8 +165,11 @@ func TestTUIPurgerOnTheDemo(t *testing.T) {
 		t.Errorf("no-vary: the first re-probe should find the copy gone: %+v", got[app])
 	}
 	for _, label := range []string{"(no Origin)", admin, env.CDNURL, "null"} {
-		if c := got[label]; c.Verdict != tui.VerdictUnknown || !strings.Contains(c.Reason, "one copy for every Origin") {
-			t.Errorf("no-vary %s: %+v, want unknown (the re-probe's own refill)", label, c)
+		// They hit the copy the first re-probe stored: not the one they
+		// were served before the purge (taken as the baseline), which
+		// had no ACAO.
+		if c := got[label]; c.Verdict != tui.VerdictPurged || !strings.Contains(c.Reason, "HIT on another copy than before the purge (Access-Control-Allow-Origin: "+app+" appeared)") {
+			t.Errorf("no-vary %s: %+v, want purged (another copy than the pre-purge one)", label, c)
 		}
 	}
 	for _, s := range append(append(out.Lines, out.Summary), text) {
@@ -186,7 +192,11 @@ func TestTUIPurgerNeverShowsTheToken(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		if fail {
 			w.WriteHeader(http.StatusForbidden)
-			_, _ = io.WriteString(w, `{"success":false,"errors":[{"code":10000,"message":"bad token `+got+`"}],"result":null}`)
+			var esc strings.Builder // the token again, JSON-escaped (issue 11 item 11)
+			for _, r := range got {
+				fmt.Fprintf(&esc, `\u%04x`, r)
+			}
+			_, _ = io.WriteString(w, `{"success":false,"errors":[{"code":10000,"message":"bad token `+got+` `+esc.String()+`"}],"result":null}`)
 			return
 		}
 		_, _ = io.WriteString(w, `{"success":true,"errors":[],"result":{"id":"`+got+`"}}`)
@@ -223,6 +233,9 @@ func TestTUIPurgerNeverShowsTheToken(t *testing.T) {
 	if strings.Contains(all, token) {
 		t.Fatalf("the token reached the view:\n%s", all)
 	}
+	if strings.Contains(all, `\u0073\u0033`) || !strings.Contains(all, "bad token [REDACTED] [REDACTED]") {
+		t.Errorf("the escaped token reached the view:\n%s", all)
+	}
 	if !strings.Contains(all, "(id [REDACTED])") {
 		t.Errorf("an echoed id should be shown redacted:\n%s", all)
 	}
@@ -250,11 +263,12 @@ func TestTUIPurgerRefusals(t *testing.T) {
 	}{
 		{name: "no provider", req: req, want: "no purge provider configured: add a [[purge]] entry"},
 		{name: "token unset", entries: []config.Purge{cf}, req: req, want: "set $" + demoTokenEnv, isConfig: true},
-		{name: "host not served", entries: []config.Purge{other}, env: map[string]string{demoTokenEnv: "x"}, req: req, want: "no purge provider serves 127.0.0.1", isConfig: true},
+		{name: "token too short", entries: []config.Purge{cf}, env: map[string]string{demoTokenEnv: "x"}, req: req, want: "shorter than 8 characters (value not shown)", isConfig: true},
+		{name: "host not served", entries: []config.Purge{other}, env: map[string]string{demoTokenEnv: "x-token-1234"}, req: req, want: "no purge provider serves 127.0.0.1", isConfig: true},
 		{name: "everything over http", entries: []config.Purge{httpEntry}, req: tui.PurgeRequest{Report: rep, Everything: true}, want: "the http provider purges URLs only", isConfig: true},
-		{name: "everything: type the zone", entries: []config.Purge{cf}, env: map[string]string{demoTokenEnv: "x"}, req: tui.PurgeRequest{Report: rep, Everything: true},
+		{name: "everything: type the zone", entries: []config.Purge{cf}, env: map[string]string{demoTokenEnv: "x-token-1234"}, req: tui.PurgeRequest{Report: rep, Everything: true},
 			confirm: env.ZoneID, confirmOf: "zone ID"},
-		{name: "everything: type the service", entries: []config.Purge{fastly}, env: map[string]string{"FASTLY_API_TOKEN": "x"}, req: tui.PurgeRequest{Report: rep, Everything: true},
+		{name: "everything: type the service", entries: []config.Purge{fastly}, env: map[string]string{"FASTLY_API_TOKEN": "x-token-1234"}, req: tui.PurgeRequest{Report: rep, Everything: true},
 			confirm: "SU1Z0isxPaozGVKXdv0eY", confirmOf: "service ID"},
 	}
 	for _, c := range cases {
