@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/corscope/corscope/cachemodel"
@@ -94,5 +96,32 @@ func TestLayoutDoesNotJump(t *testing.T) {
 	m = start(t, m)
 	if !m.lay.wide {
 		t.Errorf("x flipped the layout to stacked:\n%s", m.View())
+	}
+}
+
+// Selecting a finding brings its evidence into view: when the matrix has
+// more columns than fit and the cursor sits on columns without evidence,
+// the » marks must still be on screen, not in a column scrolled away.
+func TestFindingEvidenceIsScrolledIntoView(t *testing.T) {
+	m := start(t, newTestModel(t, poisonedCDN(), 80, 24, urlA))
+	if len(m.matrix.g.cols) < 4 {
+		t.Fatalf("matrix has %d columns; the test needs more than fit in 80", len(m.matrix.g.cols))
+	}
+	// Matrix cursor to the first column (no Origin: never evidence of
+	// the poisoning), then focus the findings.
+	m = keys(t, m, "tab", "home", "tab")
+	if m.focus != paneFindings || m.matrix.evidence == nil {
+		t.Fatalf("findings not focused or nothing highlighted (focus %d)", m.focus)
+	}
+	lit := false
+	for _, row := range m.matrix.evidence {
+		lit = lit || slices.Contains(row, true)
+	}
+	if !lit {
+		t.Fatal("the finding lights no cell")
+	}
+	// The legend says "» evidence" whether or not a marked cell shows.
+	if v := m.View(); strings.Count(v, glyphEvidence) <= strings.Count(v, glyphEvidence+" evidence") {
+		t.Errorf("evidence cells exist but no cell marked » is on screen:\n%s", v)
 	}
 }

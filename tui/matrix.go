@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -114,8 +115,38 @@ func (m *matrixModel) SetOptions(opt gridOptions) {
 }
 
 // Highlight marks the evidence cells of a finding (nil clears).
+// The cursor moves to the first variant the evidence names and the field
+// rows scroll to its first field, so the » marks are on screen even when
+// the evidence sits in columns scrolled out of view (isolate's 28).
 func (m *matrixModel) Highlight(f *cachemodel.Finding) {
 	m.evidence = evidenceCells(&m.g, m.rep, f)
+	firstCol, firstRow := -1, -1
+	for ri, row := range m.evidence {
+		for ci, on := range row {
+			if !on {
+				continue
+			}
+			if firstCol < 0 || ci < firstCol {
+				firstCol = ci
+			}
+			if firstRow < 0 {
+				firstRow = ri
+			}
+		}
+	}
+	if firstCol < 0 {
+		return
+	}
+	// Keep the cursor when it already sits on evidence.
+	if !slices.ContainsFunc(m.evidence, func(row []bool) bool { return m.cursor < len(row) && row[m.cursor] }) {
+		m.cursor = firstCol
+	}
+	if !m.transposed {
+		if body := m.bodyRows(); firstRow < m.fieldOff || firstRow >= m.fieldOff+body {
+			m.fieldOff = firstRow
+		}
+	}
+	m.clamp()
 }
 
 // Selected returns the variant under the cursor.
