@@ -110,8 +110,6 @@ var authUnderWildcard = map[Kind]divergence{
 		Options{FirefoxPrefs: []string{`user_pref("network.cors_preflight.authorization_covered_by_wildcard", false);`}}, ""},
 }
 
-const acamCaseBug = "ACAM case, fixed on branch wt-model"
-
 func h(name, value string) hdr { return hdr{name, value} }
 
 var (
@@ -207,10 +205,10 @@ func buildCases() []*tcase {
 	acam := func(v string) hdr { return h("Access-Control-Allow-Methods", v) }
 	acah := func(v string) hdr { return h("Access-Control-Allow-Headers", v) }
 	add(&tcase{id: "pf-acam-put", method: "PUT", preflight: pfOK(acam("PUT")), hops: okActual})
-	add(&tcase{id: "pf-acam-put-lower", method: "PUT", preflight: pfOK(acam("put")), hops: okActual, knownBug: acamCaseBug})
-	add(&tcase{id: "pf-acam-put-title", method: "PUT", preflight: pfOK(acam("Put")), hops: okActual, knownBug: acamCaseBug})
+	add(&tcase{id: "pf-acam-put-lower", method: "PUT", preflight: pfOK(acam("put")), hops: okActual})
+	add(&tcase{id: "pf-acam-put-title", method: "PUT", preflight: pfOK(acam("Put")), hops: okActual})
 	add(&tcase{id: "pf-acam-put-lower-include", method: "PUT", creds: "include",
-		preflight: pfOK(acac, acam("put")), hops: okActualCred, knownBug: acamCaseBug})
+		preflight: pfOK(acac, acam("put")), hops: okActualCred})
 	add(&tcase{id: "pf-acam-list", method: "PUT", preflight: pfOK(acam("GET, PUT, DELETE")), hops: okActual})
 	add(&tcase{id: "pf-acam-two-lines", method: "PUT", preflight: pfOK(acam("GET"), acam("PUT")), hops: okActual})
 	add(&tcase{id: "pf-acam-empty-items", method: "PUT", preflight: pfOK(acam("GET,,PUT,")), hops: okActual})
