@@ -221,8 +221,14 @@ func TestCloudflareSkipsNullOrigin(t *testing.T) {
 	if len(b.Requests) != 1 || len(b.Requests[0].Covers) != 2 {
 		t.Errorf("requests %+v", b.Requests)
 	}
-	if d := DescribePlan(job); !strings.Contains(d, `skipped https://cdn.example.com/app.js null`) || !strings.Contains(d, "3 cached copies of 1 URL (each Origin variant separately) with 1 request; 1 cannot be targeted") {
-		t.Errorf("describe does not show the skip:\n%s", DescribePlan(job))
+	// null is listed apart, never among the copies the purge reaches.
+	d := DescribePlan(job)
+	if !strings.Contains(d, "not purged (this provider cannot target them):\n      https://cdn.example.com/app.js null: ") ||
+		!strings.Contains(d, "2 cached copies of 1 URL (each Origin variant separately) with 1 request; 1 more cannot be targeted by this provider") {
+		t.Errorf("describe does not show the skip apart:\n%s", d)
+	}
+	if !strings.Contains(d, "    https://cdn.example.com/app.js  (no Origin), https://app.example.com\n") {
+		t.Errorf("describe lists null among the purged copies:\n%s", d)
 	}
 }
 

@@ -24,10 +24,11 @@ func DescribePlan(job *Job) string {
 		for _, bt := range job.Batches {
 			skipped += len(bt.Skipped)
 		}
+		copies := p.VariantCount() - skipped
 		fmt.Fprintf(&b, "Purge %d cached %s of %d %s (each Origin variant separately) with %d %s",
-			p.VariantCount(), plural(p.VariantCount(), "copy", "copies"), len(p.Targets), plural(len(p.Targets), "URL", "URLs"), n, plural(n, "request", "requests"))
+			copies, plural(copies, "copy", "copies"), len(p.Targets), plural(len(p.Targets), "URL", "URLs"), n, plural(n, "request", "requests"))
 		if skipped > 0 {
-			fmt.Fprintf(&b, "; %d cannot be targeted (skipped below)", skipped)
+			fmt.Fprintf(&b, "; %d more cannot be targeted by this provider (listed apart below)", skipped)
 		}
 		b.WriteString(":\n")
 	case cachemodel.PurgeEverything:
@@ -39,18 +40,31 @@ func DescribePlan(job *Job) string {
 	for _, bt := range job.Batches {
 		fmt.Fprintf(&b, "  %s: %d %s\n", safe(bt.Label()), len(bt.Requests), plural(len(bt.Requests), "request", "requests"))
 		if p.Scope == cachemodel.PurgeURLs {
+			// The copies this batch purges; the ones the provider cannot
+			// target are listed apart, never among them.
+			skip := map[string]bool{}
+			for _, s := range bt.Skipped {
+				skip[s.URL+"\x00"+s.Variant.Label()] = true
+			}
 			for _, t := range bt.Targets {
-				labels := make([]string, len(t.Variants))
-				for i, v := range t.Variants {
-					labels[i] = v.Label()
+				var labels []string
+				for _, v := range t.Variants {
+					if !skip[t.URL+"\x00"+v.Label()] {
+						labels = append(labels, v.Label())
+					}
 				}
-				fmt.Fprintf(&b, "    %s  %s\n", safe(t.URL), safe(strings.Join(labels, ", ")))
+				if len(labels) > 0 {
+					fmt.Fprintf(&b, "    %s  %s\n", safe(t.URL), safe(strings.Join(labels, ", ")))
+				}
 			}
 		} else if len(bt.Values) > 0 && len(job.Batches) > 1 {
 			fmt.Fprintf(&b, "    %s\n", safe(strings.Join(bt.Values, ", ")))
 		}
+		if len(bt.Skipped) > 0 {
+			b.WriteString("    not purged (this provider cannot target them):\n")
+		}
 		for _, s := range bt.Skipped {
-			fmt.Fprintf(&b, "    skipped %s %s: %s\n", safe(s.URL), safe(s.Variant.Label()), s.Reason)
+			fmt.Fprintf(&b, "      %s %s: %s\n", safe(s.URL), safe(s.Variant.Label()), s.Reason)
 		}
 		for _, note := range bt.Notes {
 			fmt.Fprintf(&b, "    note: %s\n", note)

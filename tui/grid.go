@@ -166,7 +166,7 @@ func buildGridWith(rep, prev *cachemodel.TargetReport, opt gridOptions, extra []
 	}
 	g.cols = buildCols(rep, opt.rounds)
 	g.rows = withHeaderRows(buildRows(rep), extra)
-	fresh := freshACAO(rep)
+	served := cachemodel.ServedForAnother(rep)
 	g.cells = make([][]gridCell, len(g.rows))
 	for ri, row := range g.rows {
 		g.cells[ri] = make([]gridCell, len(g.cols))
@@ -175,7 +175,7 @@ func buildGridWith(rep, prev *cachemodel.TargetReport, opt gridOptions, extra []
 		}
 	}
 	for ci, col := range g.cols {
-		if poisoned(rep.Variants[col.shown], fresh) {
+		if served[col.shown] {
 			if g.problems == 0 {
 				g.first = ci
 			}
@@ -454,38 +454,6 @@ func verdictCell(v cachemodel.VariantResult) gridCell {
 		return gridCell{text: "✓ anon, ✗ creds" + mark, tone: toneAllowed}
 	}
 	return gridCell{text: "✓ allowed" + mark, tone: toneAllowed}
-}
-
-// freshACAO lists the Origins that got an ACAO in a response that did not
-// come from a cache: what the origin server itself answers them.
-func freshACAO(rep *cachemodel.TargetReport) map[string]bool {
-	out := map[string]bool{}
-	for _, v := range rep.Variants {
-		if v.Response != nil && v.Origin != nil && v.CORS.ACAO != nil && !v.Cache.Status.ServedFromCache() {
-			out[*v.Origin] = true
-		}
-	}
-	return out
-}
-
-// poisoned reports a CORS request the browser blocks because the cache
-// served it a stored response: another origin's ACAO, or no ACAO although
-// the server does send this Origin an ACAO when asked fresh. Findings
-// carry the diagnosis; this only marks the cell so it is seen at a glance.
-func poisoned(v cachemodel.VariantResult, freshACAO map[string]bool) bool {
-	if v.Response == nil || !v.CORS.Applicable || v.CORS.Allowed == nil || *v.CORS.Allowed {
-		return false
-	}
-	if !v.Cache.Status.ServedFromCache() {
-		return false
-	}
-	switch cachemodel.BlockReason(v.CORS.Reason) {
-	case cachemodel.ReasonACAOMismatch:
-		return true
-	case cachemodel.ReasonMissingACAO:
-		return v.Origin != nil && freshACAO[*v.Origin]
-	}
-	return false
 }
 
 // markDiffs flags, in each row, the cells whose value differs from the

@@ -137,47 +137,6 @@ func TestBuildGridMarksPoisonedCells(t *testing.T) {
 	}
 }
 
-func TestPoisoned(t *testing.T) {
-	yes, no := true, false
-	acao, origin := "https://a.example", "https://b.example"
-	base := func(status cachemodel.CacheStatus, allowed *bool, reason cachemodel.BlockReason) cachemodel.VariantResult {
-		return cachemodel.VariantResult{
-			Origin:   &origin,
-			Response: &cachemodel.ResponseInfo{Status: 200},
-			Cache:    cachemodel.CacheInfo{Status: status},
-			CORS:     cachemodel.CORSInfo{Applicable: true, Allowed: allowed, Reason: string(reason), ACAO: &acao},
-		}
-	}
-	notCORS := base(cachemodel.StatusHit, &no, cachemodel.ReasonACAOMismatch)
-	notCORS.CORS.Applicable = false
-	failed := base(cachemodel.StatusHit, &no, cachemodel.ReasonACAOMismatch)
-	failed.Response = nil
-	granted := map[string]bool{origin: true}
-	cases := []struct {
-		name  string
-		v     cachemodel.VariantResult
-		fresh map[string]bool // Origins the server answers with ACAO
-		want  bool
-	}{
-		{"mismatch from cache", base(cachemodel.StatusHit, &no, cachemodel.ReasonACAOMismatch), nil, true},
-		{"mismatch served stale", base(cachemodel.StatusStale, &no, cachemodel.ReasonACAOMismatch), nil, true},
-		{"mismatch fresh from origin", base(cachemodel.StatusMiss, &no, cachemodel.ReasonACAOMismatch), nil, false},
-		{"mismatch, cache unknown", base(cachemodel.StatusUnknown, &no, cachemodel.ReasonACAOMismatch), nil, false},
-		{"no ACAO from cache, server grants this Origin", base(cachemodel.StatusHit, &no, cachemodel.ReasonMissingACAO), granted, true},
-		{"no ACAO from cache, server grants only others", base(cachemodel.StatusHit, &no, cachemodel.ReasonMissingACAO), map[string]bool{acao: true}, false},
-		{"no ACAO from cache, nothing fresh seen", base(cachemodel.StatusHit, &no, cachemodel.ReasonMissingACAO), nil, false},
-		{"allowed from cache", base(cachemodel.StatusHit, &yes, ""), granted, false},
-		{"wildcard with credentials is not a cache problem", base(cachemodel.StatusHit, &no, cachemodel.ReasonWildcardCreds), granted, false},
-		{"not a CORS request", notCORS, granted, false},
-		{"failed request", failed, granted, false},
-	}
-	for _, c := range cases {
-		if got := poisoned(c.v, c.fresh); got != c.want {
-			t.Errorf("%s: poisoned = %v, want %v", c.name, got, c.want)
-		}
-	}
-}
-
 func TestMarkDiffsFlagsTheMinority(t *testing.T) {
 	rep := poisonedReport(t)
 	g := buildGrid(&rep, nil, gridOptions{})

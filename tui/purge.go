@@ -1,7 +1,10 @@
 package tui
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -199,8 +202,11 @@ func (m *Model) onPurgeDone(msg purgeDoneMsg) tea.Cmd {
 		// The re-probe becomes the current result and the report the
 		// purge started from the previous one, so the matrix's diff (d)
 		// shows what the purge changed.
-		after := *out.After
+		// Columns in the order the user knew, not the verification's (it
+		// re-probes no Origin last), here and in an export.
+		after := inVariantOrder(before, *out.After)
 		t.previous, t.current, t.afterPurge = &before, &after, &after
+		t.stale = false
 		if !t.state.running() {
 			t.state, t.err = stateDone, ""
 			if failed, why := allFailed(&after); failed {
@@ -225,13 +231,66 @@ func (m *Model) onPurgeDone(msg purgeDoneMsg) tea.Cmd {
 	m.focus = paneMatrix
 	m.targets.Select(t.id)
 
+	// A purge beyond this URL reached the other targets too: their
+	// results are from before it until they are probed again.
+	others := 0
+	if err == nil && msg.Req.Everything {
+		for _, o := range m.s.targets {
+			if o.id != t.id && o.current != nil {
+				o.stale = true
+				others++
+			}
+		}
+	}
+	level, glyph := purgeVerdict(out, err)
+	text := glyph + safe(out.Summary)
+	if err != nil {
+		text = "purge failed: " + safe(err.Error())
+	}
+	if others > 0 {
+		text += " · " + plural(others, "other target") + " now stale: " + m.c.keys.ReprobeAll.Help().Key + " re-probes all"
+	}
+	return m.setFlash(level, text)
+}
+
+// purgeVerdict is the one verdict of a purge, for the outcome screen's
+// headline and the status line alike: failed, a copy still cached, a copy
+// unknown (or nothing verified), or every copy purged.
+func purgeVerdict(out PurgeOutcome, err error) (flashLevel, string) {
 	switch {
 	case err != nil:
-		return m.setFlash(flashError, "purge failed: "+safe(err.Error()))
+		return flashError, "✗ "
 	case countVerdict(out.Checks, VerdictStillCached) > 0:
-		return m.setFlash(flashWarn, safe(out.Summary))
+		return flashWarn, "✗ "
+	case out.After == nil || countVerdict(out.Checks, VerdictUnknown) > 0:
+		return flashWarn, "? "
 	}
-	return m.setFlash(flashOK, safe(out.Summary))
+	return flashOK, "✓ "
+}
+
+// inVariantOrder returns after with its variants in before's order (by
+// label and kind of request); variants before lacks go last, in their own
+// order.
+func inVariantOrder(before, after cachemodel.TargetReport) cachemodel.TargetReport {
+	key := func(v cachemodel.VariantResult) string {
+		return fmt.Sprintf("%t|%d|%s", v.Preflight, v.Round, v.Label)
+	}
+	rank := make(map[string]int, len(before.Variants))
+	for i, v := range before.Variants {
+		if _, ok := rank[key(v)]; !ok {
+			rank[key(v)] = i
+		}
+	}
+	pos := func(v cachemodel.VariantResult) int {
+		if r, ok := rank[key(v)]; ok {
+			return r
+		}
+		return len(before.Variants)
+	}
+	vs := slices.Clone(after.Variants)
+	slices.SortStableFunc(vs, func(a, b cachemodel.VariantResult) int { return cmp.Compare(pos(a), pos(b)) })
+	after.Variants = vs
+	return after
 }
 
 func (m *Model) handlePurgedKey(msg tea.KeyMsg) tea.Cmd {
@@ -293,14 +352,9 @@ func purgeDoc(st themes.Styles, k *KeyMap, before *cachemodel.TargetReport, out 
 		}
 	}
 	if out.Summary != "" {
-		glyph := "✓ "
-		switch {
-		case err != nil:
-			glyph = ""
-		case countVerdict(out.Checks, VerdictStillCached) > 0:
-			glyph = "✗ "
-		case out.After == nil || countVerdict(out.Checks, VerdictUnknown) > 0:
-			glyph = "? "
+		_, glyph := purgeVerdict(out, err)
+		if err != nil {
+			glyph = "" // the failure line above carries the ✗
 		}
 		b.text(glyph + safeLong(out.Summary))
 	}

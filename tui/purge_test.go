@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -517,5 +518,76 @@ func TestDetailEndShowsTheLastLine(t *testing.T) {
 	}
 	if !strings.Contains(out, "and are marked Δ") {
 		t.Errorf("the last lines are not shown:\n%s", out)
+	}
+}
+
+// After a purge the matrix keeps the columns in the order the user knew
+// (the verification re-probes no Origin last), and the headline and the
+// status line give one verdict: "?" on both while a copy is unknown.
+func TestPurgeKeepsVariantOrderAndOneVerdict(t *testing.T) {
+	eng := poisonedCDN()
+	pg := &fakePurger{eng: eng}
+	m := purgeModel(t, eng, pg, 160, 48)
+	var beforeLabels []string
+	for _, v := range m.s.targets[0].current.Variants {
+		beforeLabels = append(beforeLabels, v.Label)
+	}
+	m = keys(t, m, "p", "y")
+	out := ansi.Strip(m.View())
+	lines := strings.Split(out, "\n")
+	status := lines[len(lines)-1]
+	var headline string
+	for _, l := range lines {
+		if strings.Contains(l, "purged http://127.0.0.1:8080/a.json:") && !strings.Contains(l, "Purged") {
+			headline = strings.TrimSpace(l)
+			break
+		}
+	}
+	if !strings.HasPrefix(headline, "? ") || !strings.Contains(status, "? purged") {
+		t.Errorf("headline %q and status %q do not both say ? (a copy is unknown)", headline, status)
+	}
+	var afterLabels []string
+	for _, v := range m.s.targets[0].current.Variants {
+		if !slices.Contains(afterLabels, v.Label) {
+			afterLabels = append(afterLabels, v.Label)
+		}
+	}
+	var want []string
+	for _, l := range beforeLabels {
+		if slices.Contains(afterLabels, l) && !slices.Contains(want, l) {
+			want = append(want, l)
+		}
+	}
+	if strings.Join(afterLabels, ",") != strings.Join(want, ",") {
+		t.Errorf("after the purge the variants read %v, want the order before it %v", afterLabels, want)
+	}
+}
+
+// P purges far more than the selected URL: every other target's result is
+// from before it, so they read stale until re-probed, and R is offered.
+func TestPurgeEverythingMarksOtherTargetsStale(t *testing.T) {
+	pg := &fakePurger{}
+	m := purgeModel(t, newFakeCDN(appOrigin), pg, 120, 40)
+	m = keys(t, m, "P")
+	m = typeText(t, m, "0123abcd")
+	m = keys(t, m, "enter")
+	if pg.purged != 1 {
+		t.Fatal("purge everything did not run")
+	}
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, "1 other target now stale: R re-probes all") {
+		t.Errorf("status does not offer R for the stale targets:\n%s", v)
+	}
+	if !m.s.targets[1].stale || m.s.targets[0].stale {
+		t.Errorf("stale marks: selected %v, other %v", m.s.targets[0].stale, m.s.targets[1].stale)
+	}
+	m = keys(t, m, "esc")
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "◌ stale") {
+		t.Errorf("the target list does not mark the other target stale:\n%s", v)
+	}
+	m = keys(t, m, "R")
+	m = start(t, m)
+	if m.s.targets[1].stale {
+		t.Error("re-probing did not clear the stale mark")
 	}
 }

@@ -71,6 +71,7 @@ func (m *Model) applyRunEvents(msg runEventsMsg) tea.Cmd {
 				t.previous = t.current
 			}
 			t.current = e.Report
+			t.stale = false
 			t.state = stateDone
 			if failed, why := allFailed(e.Report); failed {
 				t.state, t.err = stateFailed, why

@@ -73,6 +73,10 @@ type target struct {
 	// afterPurge is the verification re-probe of the last purge; while it
 	// is current, the matrix says so.
 	afterPurge *cachemodel.TargetReport
+	// stale marks a result from before a purge that reached this target
+	// too (purge everything, by host, prefix or tag) but was not
+	// re-probed: the cache may no longer serve what it shows.
+	stale bool
 	// onlyNew and onlyOld mark a target of a two-report view that only one
 	// of them has.
 	onlyNew, onlyOld bool

@@ -266,6 +266,9 @@ func (t targetsModel) stateWord(tg *target) (string, lipgloss.Style) {
 	case stateProbing:
 		return t.spinner + " " + strconv.Itoa(tg.stepsDone) + "/" + strconv.Itoa(tg.stepsTotal), t.c.styles.StatusBar.Spinner
 	case stateDone:
+		if tg.stale {
+			return "◌ stale", st.Dim
+		}
 		return "✓ done", st.Item
 	case stateFailed:
 		return "✗ error", st.Error

@@ -202,6 +202,9 @@ func (m Model) matrixTitle() string {
 		return "Variants"
 	}
 	parts := []string{"Variants of " + t.label}
+	if t.stale {
+		parts = append(parts, "from before the purge: "+m.c.keys.ReprobeAll.Help().Key+" re-probes all")
+	}
 	if t.afterPurge != nil && t.current == t.afterPurge {
 		parts = append(parts, "after purge")
 	}

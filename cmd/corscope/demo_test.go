@@ -199,7 +199,7 @@ func TestDemoPurgeEndpointClearsEveryVariant(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("purge: exit %d\n%s\n%s", code, out, errs)
 	}
-	if !strings.Contains(out, "skipped "+keyed+" null") || !strings.Contains(out, "✓ POST "+env.PurgeAPIBase+"/zones/"+env.ZoneID+"/purge_cache [8 copies] → success") {
+	if !strings.Contains(out, keyed+" null: ") || !strings.Contains(out, "✓ POST "+env.PurgeAPIBase+"/zones/"+env.ZoneID+"/purge_cache [8 copies] → success") {
 		t.Errorf("purge output:\n%s", out)
 	}
 	if n := env.CDN.Len(); n != 1 {

@@ -106,7 +106,7 @@ func TestTUIPurgerOnTheDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := strings.Join(plan.Lines, "\n")
-	for _, want := range []string{"Purge 5 cached copies of 1 URL", "cloudflare zone " + env.ZoneID + ": 1 request", "skipped " + keyed.URL + " null"} {
+	for _, want := range []string{"Purge 4 cached copies of 1 URL", "1 more cannot be targeted by this provider", "cloudflare zone " + env.ZoneID + ": 1 request", "not purged (this provider cannot target them):", keyed.URL + " null: "} {
 		if !strings.Contains(text, want) {
 			t.Errorf("plan lacks %q:\n%s", want, text)
 		}
@@ -323,7 +323,7 @@ func TestTUIPurgerLeavesGeneratedOriginsOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := strings.Join(pp.Lines, "\n")
-	if !strings.Contains(text, "Purge 5 cached copies") || !strings.Contains(text, "isolate run") {
+	if !strings.Contains(text, "Purge 4 cached copies") || !strings.Contains(text, "1 more cannot be targeted") || !strings.Contains(text, "isolate run") {
 		t.Errorf("plan:\n%s", text)
 	}
 	out, err := p.Purge(context.Background(), tui.PurgeRequest{Report: rep})

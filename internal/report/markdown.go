@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,9 +31,18 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 	if detail != "" {
 		ew.printf("State %s: %s\n\n", state, md(detail))
 	}
-	ew.printf("| Round | Origin | Method | Status | Cache | Age | ACAO | ACAC | Vary | Anonymous | Credentialed |\n")
-	ew.printf("|---|---|---|---|---|---|---|---|---|---|---|\n")
-	for _, v := range tr.Variants {
+	// Isolate runs name each row's experiment (which rows share a fresh
+	// cache key), as the table and the TUI do.
+	isolate := slices.ContainsFunc(tr.Variants, func(v cachemodel.VariantResult) bool { return v.Experiment != "" })
+	expCol, expSep := "", ""
+	if isolate {
+		expCol, expSep = " Experiment |", "---|"
+	}
+	ew.printf("| Round |%s Origin | Method | Status | Cache | Age | ACAO | ACAC | Vary | Anonymous | Credentialed |\n", expCol)
+	ew.printf("|---|%s---|---|---|---|---|---|---|---|---|---|\n", expSep)
+	served := cachemodel.ServedForAnother(&tr)
+	keys := experimentKeys(tr.Variants)
+	for i, v := range tr.Variants {
 		status, cache, age, acao, acac := "error", "-", "-", "-", "-"
 		if v.Response != nil {
 			status = strconv.Itoa(v.Response.Status)
@@ -47,6 +57,18 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 		if v.CORS.ACAO != nil {
 			acao = *v.CORS.ACAO
 		}
+		acaoCell := md(acao)
+		if served[i] {
+			acaoCell = "⚠ " + acaoCell // stored for another request
+		}
+		exp := ""
+		if isolate {
+			e := "-"
+			if v.Experiment != "" {
+				e = md(strings.TrimPrefix(experimentLine(v, keys[v.Experiment]), "· "))
+			}
+			exp = " " + e + " |"
+		}
 		if v.CORS.ACAC != nil {
 			acac = *v.CORS.ACAC
 		}
@@ -55,8 +77,8 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 			anon = mdStandard(anon, v.CORS.Allowed, s.Allowed, s.Reason)
 			cred = mdStandard(cred, v.CORS.AllowedWithCredentials, s.AllowedWithCredentials, s.ReasonWithCredentials)
 		}
-		ew.printf("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			v.Round, md(v.Label), v.Method, status, md(cache), age, md(acao), md(acac),
+		ew.printf("| %d |%s %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			v.Round, exp, md(v.Label), v.Method, status, md(cache), age, acaoCell, md(acac),
 			mdVary(v), anon, cred)
 	}
 	seen := map[string]bool{}
@@ -125,6 +147,9 @@ func mdVary(v cachemodel.VariantResult) string {
 			}
 			return strings.Join(lines, "<br>")
 		}
+	}
+	if len(v.CORS.Vary) == 0 {
+		return "-" // like every other missing value
 	}
 	return md(strings.Join(v.CORS.Vary, ", "))
 }

@@ -167,3 +167,32 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// The Markdown report of an isolate run names each row's experiment and
+// its cache key, as the table does, and marks a stored answer served for
+// another request with ⚠ like the table and the TUI.
+func TestMarkdownIsolateKeepsExperimentsAndMarks(t *testing.T) {
+	var b bytes.Buffer
+	w := NewWriter("markdown", &b, Options{Mode: "isolate"})
+	rep := isolated(t)
+	if err := w.Target(rep); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	assertNoControls(t, out)
+	for _, want := range []string{"| Round | Experiment | Origin |", "| repeat — each variant on its own fresh cache key |", "| adversarial"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("isolate Markdown lacks %q:\n%s", want, out)
+		}
+	}
+	served := cachemodel.ServedForAnother(&rep)
+	marks := 0
+	for _, s := range served {
+		if s {
+			marks++
+		}
+	}
+	if got := strings.Count(out, "⚠ "); got != marks {
+		t.Errorf("%d ⚠ marks in the Markdown, want %d (one per variant served another request's answer)", got, marks)
+	}
+}
