@@ -159,6 +159,7 @@ type checkFlags struct {
 	mode        string
 	allow       []string
 	cacheBuster string
+	confirmIn   string
 
 	// From the configuration file (see applyCheckConfig).
 	configTargets    []config.Target
@@ -251,6 +252,7 @@ error, 3 every request failed.`,
 	cmd.Flags().StringVar(&f.mode, "mode", modeIsolate, "isolate: experiments on fresh cache keys plus generated origins; observe: the real URL, plain variants only")
 	cmd.Flags().StringArrayVar(&f.allow, "allow", nil, "origin that should be allowed, all others blocked (repeatable; \"*\": every origin): enables the policy checks; these origins are also sent")
 	cmd.Flags().StringVar(&f.cacheBuster, "cache-buster", cachemodel.DefaultBusterParam, "name of the cache-busting query parameter of isolate mode")
+	cmd.Flags().StringVar(&f.confirmIn, "confirm-in", "", confirmFlagHelp)
 	return cmd
 }
 
@@ -325,6 +327,9 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 			p, obs = guard.Trim(p, obs)
 		}
 		return cachemodel.Analyze(p, obs, analyzeOpt)
+	}
+	if analyze, err = withConfirm(ctx, f, analyze); err != nil {
+		return err
 	}
 	var sum cachemodel.Summary
 	if err := w.Begin(); err != nil {

@@ -90,6 +90,7 @@ func (f *tuiFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.cacheBuster, "cache-buster", cachemodel.DefaultBusterParam, "name of the cache-busting query parameter of isolate mode")
 	fl.StringVar(&f.theme, "theme", "", "colour theme (default from the configuration, else \"default\"); t cycles")
 	fl.BoolVar(&f.noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
+	fl.StringVar(&f.confirmIn, "confirm-in", "", confirmFlagHelp)
 }
 
 func (a *app) newTUICmd() *cobra.Command {
@@ -218,6 +219,10 @@ func (a *app) tuiOptions(ctx context.Context, f *tuiFlags, fs *pflag.FlagSet, cf
 			Curl:   cachemodel.CurlOptions{Insecure: pcfg.Insecure, Resolve: f.resolve, Proxy: pcfg.Proxy},
 			Policy: pol,
 		}),
+	}
+	if tuiOpt.Analyze, err = withConfirm(ctx, &f.checkFlags, tuiOpt.Analyze); err != nil {
+		eng.Close()
+		return none, nil, err
 	}
 	for _, t := range targets {
 		specs[t.url.String()] = t
