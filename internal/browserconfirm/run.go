@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	stdlog "log"
 	"math/big"
 	"net"
 	"net/http"
@@ -132,13 +133,14 @@ func newServer(target, method string, origins []string, timeout time.Duration) (
 		}
 	}
 	h := http.HandlerFunc(s.handle)
-	plain := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	quiet := stdlog.New(io.Discard, "", 0) // a browser hanging up is no news for the user
+	plain := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: quiet}
 	s.srvs = append(s.srvs, plain)
 	go plain.Serve(s.httpLn)
 	if s.hasTLS {
 		cfg := &tls.Config{Certificates: []tls.Certificate{s.cert}, NextProtos: []string{"http/1.1"}}
 		for _, ln := range []net.Listener{s.tlsLn, s.tunnel} {
-			srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+			srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: quiet}
 			s.srvs = append(s.srvs, srv)
 			go srv.Serve(tls.NewListener(ln, cfg))
 		}
@@ -433,6 +435,9 @@ func (s *server) options(k browser.Kind, profileDir func() string) browser.Optio
 			`user_pref("network.proxy.type", 2);`,
 			`user_pref("network.proxy.autoconfig_url", `+jsString("file://"+filepath.Join(profileDir(), "corscope.pac"))+`);`,
 			`user_pref("network.proxy.failover_direct", false);`,
+			// A loopback origin (http://localhost:3000) goes to the PAC too,
+			// not straight to whatever listens on that port.
+			`user_pref("network.proxy.allow_hijacking_localhost", true);`,
 			`user_pref("security.enterprise_roots.enabled", false);`,
 		)
 		if s.hasTLS {
@@ -467,6 +472,23 @@ func (c *Confirmer) run(target string, origins []string) runResult {
 				}
 			}
 		}
+	}
+	// A page cannot live on a port browsers refuse to load (Fetch's bad
+	// ports): say so at once instead of waiting for the time bound.
+	var loadable []string
+	for _, o := range origins {
+		if u, err := url.Parse(o); err == nil && badPort(u) {
+			why := fmt.Sprintf("browsers refuse to load pages on port %s (a Fetch \"bad port\"), so no page has this origin", u.Port())
+			out.byOrigin[o] = cachemodel.BrowserConfirm{
+				Anonymous:   cachemodel.BrowserFetch{Result: cachemodel.BrowserUnknown, Error: why},
+				Credentials: cachemodel.BrowserFetch{Result: cachemodel.BrowserUnknown, Error: why},
+			}
+			continue
+		}
+		loadable = append(loadable, o)
+	}
+	if origins = loadable; len(origins) == 0 {
+		return out
 	}
 	timeout := c.timeout()
 	s, err := newServer(target, "GET", origins, timeout)
@@ -687,3 +709,18 @@ func consoleMessage(k browser.Kind, line string) (string, bool) {
 	}
 	return msg, true
 }
+
+// badPorts are the ports Fetch blocks (https://fetch.spec.whatwg.org/#bad-port).
+var badPorts = map[string]bool{}
+
+func init() {
+	for _, p := range []int{1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95,
+		101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465,
+		512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995,
+		1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679,
+		6697, 10080} {
+		badPorts[strconv.Itoa(p)] = true
+	}
+}
+
+func badPort(u *url.URL) bool { return badPorts[u.Port()] }
