@@ -228,6 +228,16 @@ server's origin check. --mode observe sends only the plain variants to the real
 URL, --rounds times in order: what users get now, never an attacker Origin.
 --allow lists the origins that should be allowed (policy checks).
 
+--confirm-in chromium|firefox asks a real headless browser too: after each
+target's probes it loads a page served locally as each --origin (only that
+page's host is mapped; https pages get a throwaway certificate accepted for
+them only; a fresh profile, so none of your cookies) and fetch()es the real
+URL without and with credentials. Its answer (allowed with status, blocked
+with the fetch error and Chromium's console message, failed, or unknown
+after 30 s) is shown beside corscope's verdict; where they differ (observe
+mode) the finding browser-disagrees names both. A missing browser is an
+error (exit 2); --resolve and --proxy are refused with it.
+
 Exit codes: 0 fine, 1 findings at or above --fail-on, 2 usage or configuration
 error, 3 every request failed.`,
 		Example: `  corscope check --origin https://app.example.com --origin https://admin.example.com https://cdn.example.com/app.js
@@ -235,7 +245,8 @@ error, 3 every request failed.`,
   corscope check --resolve cdn.example.com:443:203.0.113.7 -o https://app.example.com https://cdn.example.com/a.css
   cat urls.txt | corscope check --rounds 1 --format markdown -o https://app.example.com -
   corscope check --mode observe -o https://app.example.com https://cdn.example.com/font.woff2
-  corscope check --allow https://app.example.com --fail-on medium https://api.example.com/me`,
+  corscope check --allow https://app.example.com --fail-on medium https://api.example.com/me
+  corscope check --mode observe --confirm-in chromium -o https://app.example.com https://cdn.example.com/font.woff2`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := a.loadConfig(cmd)
 			if err != nil {

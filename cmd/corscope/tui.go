@@ -106,6 +106,8 @@ run (d), open a variant's raw headers and curl (enter, y), run the isolate
 experiments (x) or switch mode (m), export (e); ? lists every key.
 
 It starts in observe mode: the real URL, the plain variants, as users get it.
+--confirm-in chromium|firefox adds a real headless browser's answer per
+origin to the variant's detail view (see check --help).
 Without a terminal on stdout it behaves like check.`,
 		Example: `  corscope tui -o https://app.example.com -o https://admin.example.com https://cdn.example.com/app.js
   corscope https://cdn.example.com/app.js
