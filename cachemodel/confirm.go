@@ -150,7 +150,7 @@ func BrowserDisagreement(vs []VariantResult) *Finding {
 	return &Finding{
 		Rule:     RuleBrowserDisagrees,
 		Severity: SevMedium,
-		Message: fmt.Sprintf("%s decided differently from corscope's verdict for the same origin and URL (%s). The browser fetched after corscope's probes: either the cache served it another copy, or corscope's reading of the response is wrong; trust the browser and check the evidence.",
+		Message: fmt.Sprintf("%s decided differently from corscope's verdict for the same origin and URL (%s). The browser fetched after corscope's probes, with its own User-Agent: either the cache or the server answered it differently (another stored copy, a response that depends on the client), or corscope's reading of the response is wrong. The browser's answer is what users get.",
 			strings.Join(browsers, " and "), ev[0]),
 		Evidence: ev,
 		Fix:      "Re-run with --mode observe --rounds 3 to see whether the cache's answer changes between requests; if the browser still disagrees on the same response, report it with the JSON report.",
