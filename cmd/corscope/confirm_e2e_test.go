@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/corscope/corscope/cachemodel"
@@ -125,6 +126,29 @@ func TestConfirmInAgainstCDNStandIn(t *testing.T) {
 			if g.Credentials.Result != cachemodel.BrowserBlocked || g.Credentials.Agrees == nil || !*g.Credentials.Agrees {
 				t.Errorf("admin: browser credentials %s agrees=%s, want blocked, agreeing", g.Credentials.Words(), tri(g.Credentials.Agrees))
 			}
+
+			// The table puts the browser's block and console error beside
+			// corscope's verdict and finding.
+			if k != browser.Chromium {
+				return
+			}
+			code, out, errs = runCLI(t, "", "check", "--mode", "observe", "--rounds", "1", "--format", "table", "--fail-on", "none",
+				"--confirm-in", string(k), "-o", "https://app.example.com", "-o", "https://admin.example.com", target)
+			noBrowserLeft(t)
+			if code != exitOK {
+				t.Fatalf("table: exit %d: %s", code, errs)
+			}
+			flat := strings.Join(strings.Fields(out), " ")
+			for _, want := range []string{
+				"⧉ chromium " + bc.Version + " from https://app.example.com: anonymous blocked (TypeError: Failed to fetch)",
+				"corscope: blocked, blocked (agree)",
+				"has a value 'https://admin.example.com' that is not equal to the supplied origin",
+				"[HIGH] cache-served-wrong-origin",
+			} {
+				if !strings.Contains(flat, want) {
+					t.Errorf("table lacks %q:\n%s", want, out)
+				}
+			}
 		})
 	}
 }
@@ -147,7 +171,11 @@ func poison(t *testing.T, target, origin string) {
 // answers.
 func TestConfirmInDisagreementIsAFinding(t *testing.T) {
 	needBrowser(t, browser.Chromium)
+	var fromBrowser atomic.Int32 // requests the browser made to the real target
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Origin") == "http://app.test" && strings.Contains(r.UserAgent(), "Chrome/") {
+			fromBrowser.Add(1)
+		}
 		origin := r.Header.Get("Origin")
 		if !strings.HasPrefix(r.UserAgent(), "corscope/") && origin != "" {
 			origin = "https://other.example.com"
@@ -165,6 +193,11 @@ func TestConfirmInDisagreementIsAFinding(t *testing.T) {
 	noBrowserLeft(t)
 	if code != exitFindings {
 		t.Errorf("exit %d, want %d (a medium finding with --fail-on medium): %s", code, exitFindings, errs)
+	}
+	// The target itself is not mapped: the browser reached this server,
+	// once per credentials mode, with the page's Origin.
+	if n := fromBrowser.Load(); n < 2 {
+		t.Errorf("the target saw %d requests from the browser, want 2 (omit, include)", n)
 	}
 	rep := decodeReport(t, out)
 	tr := rep.Targets[0]
