@@ -126,7 +126,7 @@ func TestOnlyPageHostsMappedAndCertScoped(t *testing.T) {
 	if cert.IsCA || cert.KeyUsage&x509.KeyUsageCertSign != 0 {
 		t.Errorf("the throwaway certificate can sign others")
 	}
-	co := s.options(browser.Chromium, func() string { return "/p" })
+	co, _ := s.options(browser.Chromium, "/p/corscope.pac")
 	args := strings.Join(co.ChromiumArgs, " ")
 	for _, want := range []string{"MAP app.example.com:443 127.0.0.1:", "MAP admin.example.com:8080 127.0.0.1:", "MAP 127.0.0.1:8443 127.0.0.1:", "--ignore-certificate-errors-spki-list=" + s.spki} {
 		if !strings.Contains(args, want) {
@@ -136,8 +136,11 @@ func TestOnlyPageHostsMappedAndCertScoped(t *testing.T) {
 	if strings.Contains(args, "cdn.example.net") || strings.Contains(args, "--ignore-certificate-errors ") || strings.Count(args, "MAP ") != 3 {
 		t.Errorf("Chromium args map more than the pages: %s", args)
 	}
-	fo := s.options(browser.Firefox, func() string { return "/p" })
-	pac := string(fo.ProfileFiles["corscope.pac"])
+	fo, pacBytes := s.options(browser.Firefox, "/p/corscope.pac")
+	pac := string(pacBytes)
+	if !slices.Contains(fo.FirefoxPrefs, `user_pref("network.proxy.autoconfig_url", "file:///p/corscope.pac");`) {
+		t.Errorf("Firefox prefs do not load the PAC: %v", fo.FirefoxPrefs)
+	}
 	if strings.Contains(pac, "cdn.example.net") || !strings.Contains(pac, `"https://app.example.com/"`) || !strings.Contains(pac, `return "DIRECT"`) {
 		t.Errorf("PAC: %s", pac)
 	}

@@ -397,9 +397,9 @@ func (s *server) pageHTML(p *page) string {
 
 // options are the browser's switches for this run: the pages' hosts (and
 // only those) mapped to the local server, the certificate accepted for
-// those hosts only.
-func (s *server) options(k browser.Kind, profileDir func() string) browser.Options {
-	var o browser.Options
+// those hosts only. For Firefox, pac is the proxy auto-config file to write
+// at pacPath.
+func (s *server) options(k browser.Kind, pacPath string) (o browser.Options, pac []byte) {
 	switch k {
 	case browser.Chromium:
 		var rules []string
@@ -428,12 +428,11 @@ func (s *server) options(k browser.Kind, profileDir func() string) browser.Optio
 		for _, p := range s.pages {
 			conds = append(conds, "url.indexOf("+jsString(p.origin+"/")+") === 0")
 		}
-		pac := "function FindProxyForURL(url, host) {\n  if (" + strings.Join(conds, " || ") +
-			") return \"PROXY 127.0.0.1:" + strconv.Itoa(s.port(s.httpLn)) + "\";\n  return \"DIRECT\";\n}\n"
-		o.ProfileFiles = map[string][]byte{"corscope.pac": []byte(pac)}
+		pac = []byte("function FindProxyForURL(url, host) {\n  if (" + strings.Join(conds, " || ") +
+			") return \"PROXY 127.0.0.1:" + strconv.Itoa(s.port(s.httpLn)) + "\";\n  return \"DIRECT\";\n}\n")
 		o.FirefoxPrefs = append(o.FirefoxPrefs,
 			`user_pref("network.proxy.type", 2);`,
-			`user_pref("network.proxy.autoconfig_url", `+jsString("file://"+filepath.Join(profileDir(), "corscope.pac"))+`);`,
+			`user_pref("network.proxy.autoconfig_url", `+jsString("file://"+pacPath)+`);`,
 			`user_pref("network.proxy.failover_direct", false);`,
 			// A loopback origin (http://localhost:3000) goes to the PAC too,
 			// not straight to whatever listens on that port.
@@ -448,10 +447,10 @@ func (s *server) options(k browser.Kind, profileDir func() string) browser.Optio
 					fmt.Fprintf(&b, "%s:\tOID.2.16.840.1.101.3.4.2.1\t%s\t\n", p.hostPort, s.certFP)
 				}
 			}
-			o.ProfileFiles["cert_override.txt"] = []byte(b.String())
+			o.ProfileFiles = map[string][]byte{"cert_override.txt": []byte(b.String())}
 		}
 	}
-	return o
+	return o, pac
 }
 
 func jsString(s string) string {
@@ -497,25 +496,20 @@ func (c *Confirmer) run(target string, origins []string) runResult {
 		return out
 	}
 	defer s.close()
-	// The profile directory's name is known only once it exists; the PAC
-	// path goes in a pref, so the directory is made first.
+	// The browser's profile is made inside dir, next to Firefox's PAC file;
+	// both go when the run ends.
 	dir, err := os.MkdirTemp("", "corscope-confirm-")
 	if err != nil {
 		unknown(err.Error())
 		return out
 	}
 	defer os.RemoveAll(dir)
-	o := s.options(c.Kind, func() string { return dir })
-	if c.Kind == browser.Firefox {
-		// The PAC file is read from dir, outside the profile.
-		for name, data := range o.ProfileFiles {
-			if name == "corscope.pac" {
-				if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
-					unknown(err.Error())
-					return out
-				}
-				delete(o.ProfileFiles, name)
-			}
+	pacPath := filepath.Join(dir, "corscope.pac")
+	o, pac := s.options(c.Kind, pacPath)
+	if pac != nil {
+		if err := os.WriteFile(pacPath, pac, 0o600); err != nil {
+			unknown(err.Error())
+			return out
 		}
 	}
 	ctx, cancel := context.WithTimeout(c.context(), timeout)
