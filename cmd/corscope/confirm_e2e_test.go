@@ -11,6 +11,7 @@ import (
 
 	"github.com/corscope/corscope/cachemodel"
 	"github.com/corscope/corscope/internal/browser"
+	"github.com/corscope/corscope/internal/browserconfirm"
 	"github.com/corscope/corscope/internal/demo"
 )
 
@@ -28,10 +29,11 @@ func needBrowser(t *testing.T, k browser.Kind) {
 }
 
 // noBrowserLeft asserts that no browser started by --confirm-in is still
-// running (their profiles live under corscope-confirm-*).
+// running (their profiles live under this process's
+// browserconfirm.DirPrefix()).
 func noBrowserLeft(t *testing.T) {
 	t.Helper()
-	if left := browser.Running("corscope-confirm-"); len(left) > 0 {
+	if left := browser.Running(browserconfirm.DirPrefix()); len(left) > 0 {
 		t.Errorf("browser processes still running after the run: %v", left)
 	}
 }

@@ -33,7 +33,7 @@ func needBrowser(t *testing.T, k browser.Kind) *Confirmer {
 
 func noBrowserLeft(t *testing.T) {
 	t.Helper()
-	if left := browser.Running("corscope-confirm-"); len(left) > 0 {
+	if left := browser.Running(DirPrefix()); len(left) > 0 {
 		t.Errorf("browser processes still running: %v", left)
 	}
 }

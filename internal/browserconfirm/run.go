@@ -498,7 +498,7 @@ func (c *Confirmer) run(target string, origins []string) runResult {
 	defer s.close()
 	// The browser's profile is made inside dir, next to Firefox's PAC file;
 	// both go when the run ends.
-	dir, err := os.MkdirTemp("", "corscope-confirm-")
+	dir, err := os.MkdirTemp(tempBase(), DirPrefix())
 	if err != nil {
 		unknown(err.Error())
 		return out
@@ -718,3 +718,19 @@ func init() {
 }
 
 func badPort(u *url.URL) bool { return badPorts[u.Port()] }
+
+// DirPrefix starts the name of every run's temporary directory (the
+// browser's profile lives inside it): "cs<pid>-", so a test can look for
+// browsers of its own process still running (browser.Running(DirPrefix())).
+// It is short because Chromium's singleton socket goes inside the profile,
+// and a Unix socket's path has at most 107 bytes.
+func DirPrefix() string { return fmt.Sprintf("cs%d-", os.Getpid()) }
+
+// tempBase is the system's temporary directory, or /tmp when that is too
+// long a path for Chromium's socket.
+func tempBase() string {
+	if d := os.TempDir(); len(d) <= 24 {
+		return d
+	}
+	return "/tmp"
+}
