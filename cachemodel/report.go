@@ -68,6 +68,10 @@ type VariantResult struct {
 	Cache    CacheInfo     `json:"cache"`
 	CORS     CORSInfo      `json:"cors"`
 	Curl     string        `json:"curl"`
+	// BrowserConfirm is what a real browser did when it fetched the
+	// target from a page at this variant's origin (check --confirm-in);
+	// null when no browser was asked.
+	BrowserConfirm *BrowserConfirm `json:"browser_confirm,omitempty"`
 }
 
 // RequestInfo is the request exactly as sent.

@@ -241,6 +241,7 @@ type checkFlags struct {
 	mode        string
 	allow       []string
 	cacheBuster string
+	confirmIn   string
 
 	// From the configuration file (see applyCheckConfig).
 	configTargets    []config.Target
@@ -315,6 +316,16 @@ no Access-Control-Allow-Origin to any of the given origins; also a finding);
 partial (some requests failed); non-2xx (no request got a 2xx: error pages, no
 verdict about the resource); failed (every request failed); canceled.
 
+--confirm-in chromium|firefox asks a real headless browser too: after each
+target's probes it loads a page served locally as each --origin (only that
+page's host is mapped; https pages get a throwaway certificate accepted for
+them only; a fresh profile, so none of your cookies) and fetch()es the real
+URL without and with credentials. Its answer (allowed with status, blocked
+with the fetch error and Chromium's console message, failed, or unknown
+after 30 s) is shown beside corscope's verdict; where they differ (observe
+mode) the finding browser-disagrees names both. A missing browser is an
+error (exit 2); --resolve and --proxy are refused with it.
+
 Exit codes: 0 fine, 1 findings at or above --fail-on, 2 usage or configuration
 error, 3 every request failed, 4 unknown: some target failed, had failed
 requests or got no 2xx, so it has no complete verdict, 5 the report could not
@@ -327,7 +338,8 @@ and the summary. When several apply the first in this order wins: 130, 5, 2,
   corscope check --resolve cdn.example.com:443:203.0.113.7 -o https://app.example.com https://cdn.example.com/a.css
   cat urls.txt | corscope check --rounds 1 --format markdown -o https://app.example.com -
   corscope check --mode observe -o https://app.example.com https://cdn.example.com/font.woff2
-  corscope check --allow https://app.example.com --fail-on medium https://api.example.com/me`,
+  corscope check --allow https://app.example.com --fail-on medium https://api.example.com/me
+  corscope check --mode observe --confirm-in chromium -o https://app.example.com https://cdn.example.com/font.woff2`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := a.loadConfig(cmd)
 			if err != nil {
@@ -344,6 +356,7 @@ and the summary. When several apply the first in this order wins: 130, 5, 2,
 	cmd.Flags().StringVar(&f.mode, "mode", modeIsolate, "isolate: experiments on fresh cache keys plus generated origins; observe: the real URL, plain variants only")
 	cmd.Flags().StringArrayVar(&f.allow, "allow", nil, "origin that should be allowed, all others blocked (repeatable; \"*\": every origin): enables the policy checks; these origins are also sent")
 	cmd.Flags().StringVar(&f.cacheBuster, "cache-buster", cachemodel.DefaultBusterParam, "name of the cache-busting query parameter of isolate mode")
+	cmd.Flags().StringVar(&f.confirmIn, "confirm-in", "", confirmFlagHelp)
 	return cmd
 }
 
@@ -417,6 +430,9 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 			p, obs = guard.Trim(p, obs)
 		}
 		return cachemodel.Analyze(p, obs, analyzeOpt)
+	}
+	if analyze, err = withConfirm(ctx, f, analyze); err != nil {
+		return err
 	}
 	var sum cachemodel.Summary
 	if err := w.Begin(); err != nil {

@@ -90,6 +90,7 @@ func (f *tuiFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.cacheBuster, "cache-buster", cachemodel.DefaultBusterParam, "name of the cache-busting query parameter of isolate mode")
 	fl.StringVar(&f.theme, "theme", "", "colour theme (default from the configuration, else \"default\"); t cycles")
 	fl.BoolVar(&f.noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
+	fl.StringVar(&f.confirmIn, "confirm-in", "", confirmFlagHelp)
 }
 
 func (a *app) newTUICmd() *cobra.Command {
@@ -105,6 +106,8 @@ run (d), open a variant's raw headers and curl (enter, y), run the isolate
 experiments (x) or switch mode (m), export (e); ? lists every key.
 
 It starts in observe mode: the real URL, the plain variants, as users get it.
+--confirm-in chromium|firefox adds a real headless browser's answer per
+origin to the variant's detail view (see check --help).
 Without a terminal on stdout it behaves like check.`,
 		Example: `  corscope tui -o https://app.example.com -o https://admin.example.com https://cdn.example.com/app.js
   corscope https://cdn.example.com/app.js
@@ -218,6 +221,10 @@ func (a *app) tuiOptions(ctx context.Context, f *tuiFlags, fs *pflag.FlagSet, cf
 			Curl:   cachemodel.CurlOptions{Insecure: pcfg.Insecure, Resolve: f.resolve, Proxy: pcfg.Proxy},
 			Policy: pol,
 		}),
+	}
+	if tuiOpt.Analyze, err = withConfirm(ctx, &f.checkFlags, tuiOpt.Analyze); err != nil {
+		eng.Close()
+		return none, nil, err
 	}
 	for _, t := range targets {
 		specs[t.url.String()] = t

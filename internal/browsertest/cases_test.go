@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/internal/browser"
 )
 
 // hdr is one header line of a case's response. The value is a template
@@ -37,7 +38,7 @@ type divergence struct {
 	why      string
 	// flip switches the browser to the standard's behaviour; with it, the
 	// browser must agree with the standard's verdict.
-	flip Options
+	flip browser.Options
 	// report is the id of the deprecation report the page's
 	// ReportingObserver must see when the browser deviates ("" when the
 	// browser warns only in its console, which the suite cannot read).
@@ -62,7 +63,7 @@ type tcase struct {
 	// answered the shared path once this case ran (1: the browser reused
 	// its stored copy).
 	wantServed int
-	diverge    map[Kind]divergence
+	diverge    map[browser.Kind]divergence
 	// knownBug marks a case where cachemodel is known to be wrong and a fix
 	// exists elsewhere: a disagreement is reported but tolerated, agreement
 	// passes (and says the mark can go).
@@ -99,15 +100,15 @@ func (c *tcase) mode() cachemodel.CredentialsMode {
 
 // Divergences measured on Debian's chromium 156.0.8078.129 and
 // firefox-esr 153.8.0esr.
-var authUnderWildcard = map[Kind]divergence{
-	Chromium: {"156", "Chromium allows Authorization under Access-Control-Allow-Headers: * (console deprecation warning); " +
+var authUnderWildcard = map[browser.Kind]divergence{
+	browser.Chromium: {"156", "Chromium allows Authorization under Access-Control-Allow-Headers: * (console deprecation warning); " +
 		"the Fetch rule that * never covers Authorization is behind the default-off feature CorsNonWildcardRequestHeadersSupport",
-		Options{ChromiumArgs: []string{"--enable-features=CorsNonWildcardRequestHeadersSupport"}}, "AuthorizationCoveredByWildcard"},
-	Firefox: {"153esr", "Firefox allows Authorization under Access-Control-Allow-Headers: * (console warning) while the pref " +
+		browser.Options{ChromiumArgs: []string{"--enable-features=CorsNonWildcardRequestHeadersSupport"}}, "AuthorizationCoveredByWildcard"},
+	browser.Firefox: {"153esr", "Firefox allows Authorization under Access-Control-Allow-Headers: * (console warning) while the pref " +
 		"network.cors_preflight.authorization_covered_by_wildcard is true, its default",
 		// Firefox's warning (CORSAllowHeaderFromPreflightDeprecation in
 		// security.properties) goes to the web console only.
-		Options{FirefoxPrefs: []string{`user_pref("network.cors_preflight.authorization_covered_by_wildcard", false);`}}, ""},
+		browser.Options{FirefoxPrefs: []string{`user_pref("network.cors_preflight.authorization_covered_by_wildcard", false);`}}, ""},
 }
 
 func h(name, value string) hdr { return hdr{name, value} }

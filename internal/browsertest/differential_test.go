@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/internal/browser"
 )
 
 // browserTimeout bounds one browser's whole run (start, every case, results).
@@ -23,9 +24,9 @@ const browserTimeout = 60 * time.Second
 // requireBrowser skips when the browser is missing, or fails when
 // CORSCOPE_REQUIRE_BROWSERS=1 (set by .ci/run) so CI cannot pass without
 // running the real browsers.
-func requireBrowser(t *testing.T, k Kind) string {
+func requireBrowser(t *testing.T, k browser.Kind) string {
 	t.Helper()
-	bin, err := Find(k)
+	bin, err := browser.Find(k)
 	if err == nil {
 		return bin
 	}
@@ -365,9 +366,9 @@ func (hs *harness) model(c *tcase, log []logEntry) verdict {
 }
 
 // run starts the browser on page A and waits for page B's results.
-func (hs *harness) run(t *testing.T, k Kind, bin string, o Options) {
+func (hs *harness) run(t *testing.T, k browser.Kind, bin string, o browser.Options) {
 	t.Helper()
-	b, err := StartWith(k, bin, "", hs.srv.origin(rolePageA)+"/page", o)
+	b, err := browser.StartWith(k, bin, "", hs.srv.origin(rolePageA)+"/page", o)
 	if err != nil {
 		t.Fatalf("start %s: %v", k, err)
 	}
@@ -376,7 +377,7 @@ func (hs *harness) run(t *testing.T, k Kind, bin string, o Options) {
 		if err := b.Stop(); err != nil {
 			t.Error(err)
 		}
-		if left := Running(profile); len(left) > 0 {
+		if left := browser.Running(profile); len(left) > 0 {
 			t.Errorf("%s left processes running: %v", k, left)
 		}
 		if _, err := os.Stat(profile); !errors.Is(err, os.ErrNotExist) {
@@ -438,17 +439,17 @@ func tail(s string, n int) string {
 // on the exact headers the server sent.
 func TestBrowsersAgreeWithModel(t *testing.T) {
 	cases := buildCases()
-	for _, k := range []Kind{Chromium, Firefox} {
+	for _, k := range []browser.Kind{browser.Chromium, browser.Firefox} {
 		t.Run(string(k), func(t *testing.T) {
 			t.Parallel()
 			bin := requireBrowser(t, k)
-			full, _, err := Version(context.Background(), bin)
+			full, _, err := browser.Version(context.Background(), bin)
 			if err != nil {
 				t.Fatal(err)
 			}
 			checkMeasured(t, k, full, os.Getenv)
 			hs := newHarness(t, cases)
-			hs.run(t, k, bin, Options{})
+			hs.run(t, k, bin, browser.Options{})
 			results, log := hs.results(), hs.srv.entries()
 			t.Logf("%s %s: %d cases", k, full, len(cases))
 			checkReports(t, hs, k, full, cases, results)
@@ -462,7 +463,7 @@ func TestBrowsersAgreeWithModel(t *testing.T) {
 }
 
 // compare checks one case for one browser.
-func compare(t *testing.T, hs *harness, k Kind, version string, c *tcase, results map[string]result, log []logEntry) {
+func compare(t *testing.T, hs *harness, k browser.Kind, version string, c *tcase, results map[string]result, log []logEntry) {
 	res, ok := results[c.id]
 	if !ok {
 		t.Fatalf("%s %s reported no result", k, version)
@@ -598,16 +599,16 @@ func logUntil(log []logEntry, c *tcase, hs *harness) []logEntry {
 // give the Fetch standard's verdict (cachemodel's Standard) on those cases.
 func TestDivergencesFollowTheirSwitch(t *testing.T) {
 	all := buildCases()
-	for _, k := range []Kind{Chromium, Firefox} {
+	for _, k := range []browser.Kind{browser.Chromium, browser.Firefox} {
 		t.Run(string(k), func(t *testing.T) {
 			t.Parallel()
 			bin := requireBrowser(t, k)
-			full, _, err := Version(context.Background(), bin)
+			full, _, err := browser.Version(context.Background(), bin)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var cases []*tcase
-			var flip Options
+			var flip browser.Options
 			// The divergent cases, and as controls the other cases of their
 			// groups (which must not change).
 			groups := map[string]bool{}
@@ -656,7 +657,7 @@ func TestDivergencesFollowTheirSwitch(t *testing.T) {
 
 // checkReports: a browser that deviated where a divergence names a
 // deprecation report must have delivered that report to the page.
-func checkReports(t *testing.T, hs *harness, k Kind, version string, cases []*tcase, results map[string]result) {
+func checkReports(t *testing.T, hs *harness, k browser.Kind, version string, cases []*tcase, results map[string]result) {
 	seen := map[string]bool{}
 	for _, ph := range []role{rolePageA, rolePageB} {
 		rep, _ := hs.report(string(ph))
@@ -677,8 +678,8 @@ func checkReports(t *testing.T, hs *harness, k Kind, version string, cases []*tc
 }
 
 // measuredName is how cachemodel.MeasuredBrowsers names a browser version.
-func measuredName(k Kind, version string) string {
-	if k == Firefox {
+func measuredName(k browser.Kind, version string) string {
+	if k == browser.Firefox {
 		return "Firefox ESR " + version
 	}
 	return "Chromium " + version
@@ -687,7 +688,7 @@ func measuredName(k Kind, version string) string {
 // checkMeasured keeps cachemodel.MeasuredBrowsers (printed by `corscope
 // version`) true: under CORSCOPE_REQUIRE_BROWSERS=1 (CI) the browser that
 // ran must be listed there; locally a different version is only noted.
-func checkMeasured(t *testing.T, k Kind, version string, getenv func(string) string) {
+func checkMeasured(t *testing.T, k browser.Kind, version string, getenv func(string) string) {
 	name := measuredName(k, version)
 	if slices.Contains(cachemodel.MeasuredBrowsers, name) {
 		return
@@ -716,11 +717,11 @@ func group(id string) string {
 }
 
 func TestMissingBrowserSkipsUnlessRequired(t *testing.T) {
-	saved := Binaries[Chromium]
-	Binaries[Chromium] = []string{"/nonexistent/corscope-no-such-browser"}
-	_, err := Find(Chromium)
-	Binaries[Chromium] = saved
-	if !errors.Is(err, ErrNotInstalled) {
+	saved := browser.Binaries[browser.Chromium]
+	browser.Binaries[browser.Chromium] = []string{"/nonexistent/corscope-no-such-browser"}
+	_, err := browser.Find(browser.Chromium)
+	browser.Binaries[browser.Chromium] = saved
+	if !errors.Is(err, browser.ErrNotInstalled) {
 		t.Fatalf("Find with no binary: %v, want ErrNotInstalled", err)
 	}
 	for env, wantFail := range map[string]bool{"": false, "0": false, "1": true} {

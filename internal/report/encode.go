@@ -237,6 +237,10 @@ func (e *jsonEnc) variant(v *cachemodel.VariantResult) {
 	e.cors(&v.CORS)
 	e.b = append(e.b, `,"curl":`...)
 	e.str(v.Curl)
+	if v.BrowserConfirm != nil { // rare (--confirm-in): encoding/json is fast enough
+		e.b = append(e.b, `,"browser_confirm":`...)
+		e.marshal(v.BrowserConfirm)
+	}
 	e.b = append(e.b, '}')
 }
 
@@ -552,6 +556,7 @@ var reportShape = map[reflect.Type][]string{
 		`Request json:"request" cachemodel.RequestInfo`, `Response json:"response" *cachemodel.ResponseInfo`,
 		`Error json:"error" *cachemodel.ProbeError`, `Timing json:"timing" cachemodel.TimingInfo`,
 		`Cache json:"cache" cachemodel.CacheInfo`, `CORS json:"cors" cachemodel.CORSInfo`, `Curl json:"curl" string`,
+		`BrowserConfirm json:"browser_confirm,omitempty" *cachemodel.BrowserConfirm`,
 	},
 	reflect.TypeFor[cachemodel.RequestInfo](): {`URL json:"url" string`, `Headers json:"headers" cachemodel.Headers`},
 	reflect.TypeFor[cachemodel.Header]():      {`Name json:"name" string`, `Value json:"value" string`},

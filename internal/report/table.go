@@ -232,6 +232,18 @@ func (t *tableWriter) notes(ew *errWriter, tr cachemodel.TargetReport, width int
 				wrapped(n.tone, n.msg)
 			}
 		}
+		if line, console := confirmNote(v); line != "" {
+			tone := ToneAllowed
+			if disagrees(v.BrowserConfirm) {
+				tone = ToneBlocked
+			} else if !agreesBoth(v.BrowserConfirm) {
+				tone = ToneMuted
+			}
+			wrapped(tone, line)
+			if console != "" {
+				wrapped(ToneMuted, "  "+console)
+			}
+		}
 		var msg string
 		tone := ToneBlocked
 		switch {

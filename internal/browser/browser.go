@@ -1,13 +1,14 @@
-// Package browsertest runs real headless browsers (Debian's chromium and
-// firefox-esr) against loopback servers, for the differential suite that
-// checks cachemodel's CORS verdicts against what browsers actually do.
+// Package browser runs real headless browsers (Debian's chromium and
+// firefox-esr) against loopback servers: for the differential suite
+// (internal/browsertest) that checks cachemodel's CORS verdicts against what
+// browsers actually do, and for check --confirm-in (internal/browserconfirm).
 //
 // A browser is started in its own process group with a throwaway profile
 // and the flags that keep it off the network (no background networking,
 // component updates, telemetry or captive-portal probes). Stop kills the
 // whole group, removes the profile, and reports any process of the browser
 // still alive, so a test can assert that nothing was left running.
-package browsertest
+package browser
 
 import (
 	"bytes"
@@ -176,6 +177,9 @@ type Options struct {
 	// FirefoxPrefs are extra user.js lines for Firefox
 	// (`user_pref("name", value);`).
 	FirefoxPrefs []string
+	// ProfileFiles are written into the fresh profile before the browser
+	// starts, by name relative to the profile ("cert_override.txt").
+	ProfileFiles map[string][]byte
 }
 
 // StartWith is Start with options.
@@ -183,6 +187,16 @@ func StartWith(k Kind, bin, dir, url string, o Options) (*Browser, error) {
 	profile, err := os.MkdirTemp(dir, "corscope-"+string(k)+"-")
 	if err != nil {
 		return nil, err
+	}
+	for name, data := range o.ProfileFiles {
+		if !filepath.IsLocal(name) {
+			os.RemoveAll(profile)
+			return nil, fmt.Errorf("profile file %q: not a local name", name)
+		}
+		if err := os.WriteFile(filepath.Join(profile, name), data, 0o600); err != nil {
+			os.RemoveAll(profile)
+			return nil, err
+		}
 	}
 	var cmd *exec.Cmd
 	switch k {

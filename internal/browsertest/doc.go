@@ -1,0 +1,5 @@
+// Package browsertest is the differential suite (tests only): a grid of
+// CORS cases served from loopback servers and fetch()ed by headless
+// Chromium and Firefox ESR, compared with cachemodel's verdicts. The
+// browsers are launched with internal/browser.
+package browsertest
