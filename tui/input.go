@@ -137,7 +137,7 @@ func (m *Model) handleMainKey(msg tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Filter):
 		m.focus = paneTargets
-		return m.openPrompt(promptFilter, "filter: ", m.targets.filter)
+		return m.openPrompt(promptFilter, "filter (URL, state or severity words): ", m.targets.filter)
 	case key.Matches(msg, k.AddURL):
 		return m.openPrompt(promptURL, "add URL: ", "")
 	case key.Matches(msg, k.AddOrigin):
