@@ -295,7 +295,11 @@ func (m *Model) handlePromptKey(msg tea.KeyMsg) tea.Cmd {
 			return m.submitPurgeConfirm(value)
 		case promptExport:
 			if value == "" {
-				m.promptErr = "give a file name, or esc to cancel"
+				m.promptErr = "give a file name, or " + k.Dismiss.Help().Key + " to cancel"
+				return nil
+			}
+			if _, ok := exportFormat(value); !ok {
+				m.promptErr = "the name must end in .json or .md (the format follows it)"
 				return nil
 			}
 			m.closePrompt()
