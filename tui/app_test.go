@@ -1056,3 +1056,28 @@ func TestKeyHintsFollowRebinding(t *testing.T) {
 		t.Errorf("a hint still names the default keys:\n%s", v)
 	}
 }
+
+// / filters by what the list shows too: severity and state words, all
+// words required.
+func TestFilterBySeverityAndState(t *testing.T) {
+	m := start(t, newTestModel(t, poisonedCDN(), 120, 40, urlA, urlB))
+	if len(m.targets.visible) != 2 {
+		t.Fatalf("%d targets visible before filtering", len(m.targets.visible))
+	}
+	m.targets.SetFilter("high")
+	if len(m.targets.visible) != 1 || m.s.targets[m.targets.visible[0]].raw != urlA {
+		t.Errorf("filter high keeps %v, want only %s", m.targets.visible, urlA)
+	}
+	m.targets.SetFilter("done HIGH")
+	if len(m.targets.visible) != 1 {
+		t.Errorf("two words (state and severity) keep %d targets, want 1", len(m.targets.visible))
+	}
+	m.targets.SetFilter("high b.js")
+	if len(m.targets.visible) != 0 {
+		t.Errorf("words that no one target has all of keep %d targets", len(m.targets.visible))
+	}
+	m.targets.SetFilter(".js")
+	if len(m.targets.visible) != 2 { // a.json and b.js
+		t.Errorf("URL filter keeps %d targets, want 2", len(m.targets.visible))
+	}
+}

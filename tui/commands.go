@@ -161,14 +161,17 @@ func tickSpinner(c *common, d time.Duration) tea.Cmd {
 	return c.after(d, func() tea.Msg { return spinTickMsg{} })
 }
 
-// exportFormat picks the writer from the file name: .md and .markdown are
-// Markdown, anything else JSON.
-func exportFormat(path string) string {
+// exportFormat picks the writer from the file name's extension; ok is
+// false for any other extension, which the prompt refuses rather than
+// writing JSON into report.txt.
+func exportFormat(path string) (format string, ok bool) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".md", ".markdown":
-		return "markdown"
+		return "markdown", true
+	case ".json":
+		return "json", true
 	}
-	return "json"
+	return "", false
 }
 
 // exportReport writes reports as the same document check writes. An
@@ -225,7 +228,11 @@ func writeReport(path string, reps []cachemodel.TargetReport, opt report.Options
 		return err
 	}
 	defer os.Remove(tmp.Name()) // fails harmlessly once moved into place
-	werr := writeDocument(tmp, exportFormat(target), reps, opt)
+	format, ok := exportFormat(target)
+	if !ok {
+		format = "json" // the prompt refuses other names; a caller that did not is given JSON
+	}
+	werr := writeDocument(tmp, format, reps, opt)
 	if werr == nil {
 		werr = tmp.Chmod(perm)
 	}

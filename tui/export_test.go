@@ -200,3 +200,30 @@ func TestExportsAreSerialized(t *testing.T) {
 		t.Fatalf("export prompt not opened after the first finished: %v", m.prompt)
 	}
 }
+
+// The export format follows the file name; a name that names neither is
+// refused in the prompt instead of getting JSON under a .txt name.
+func TestExportFormatFollowsTheExtension(t *testing.T) {
+	dir := t.TempDir()
+	m := start(t, newTestModel(t, poisonedCDN(), 100, 24, urlA))
+	m.opt.ExportDir = dir
+	m = exportTo(t, m, filepath.Join(dir, "report.txt"))
+	if m.prompt != promptExport || !strings.Contains(m.View(), "must end in .json or .md") {
+		t.Fatalf("a .txt name was not refused:\n%s", m.View())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "report.txt")); err == nil {
+		t.Fatal("report.txt was written")
+	}
+	m = keys(t, m, "esc")
+	m = exportTo(t, m, filepath.Join(dir, "report.md"))
+	m = start(t, m)
+	data, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	if err != nil || !strings.HasPrefix(string(data), "# corscope report") {
+		t.Fatalf("report.md is not Markdown (%v): %.80q", err, data)
+	}
+	m = exportTo(t, m, filepath.Join(dir, "report.JSON"))
+	start(t, m)
+	if r := readReport(t, filepath.Join(dir, "report.JSON")); len(r.Targets) != 1 {
+		t.Fatalf("report.JSON holds %d targets", len(r.Targets))
+	}
+}

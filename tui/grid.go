@@ -458,10 +458,11 @@ func verdictCell(v cachemodel.VariantResult) gridCell {
 
 // markDiffs flags, in each row, the cells whose value differs from the
 // row's most common one (ties go to the value seen first). Failed requests
-// and Age (which differs by nature) are left out.
+// and per-fetch counters (Age, a number on every cell such as an origin's
+// hit counter), which differ by nature, are left out.
 func markDiffs(g *grid) {
 	for ri := range g.rows {
-		if g.rows[ri].kind == rowAge {
+		if perFetch(g, ri) {
 			continue
 		}
 		count := map[string]int{}
@@ -501,9 +502,35 @@ func markDiffs(g *grid) {
 	}
 }
 
+// perFetch reports a row that changes on every fetch by nature: Age, or a
+// header whose every answered cell is a whole number (an origin's hit
+// counter, a per-node sequence). Marking those ≠ or Δ would bury the real
+// differences; the values stay on screen.
+func perFetch(g *grid, ri int) bool {
+	if g.rows[ri].kind == rowAge {
+		return true
+	}
+	if g.rows[ri].kind != rowHeader {
+		return false
+	}
+	n := 0
+	for ci := range g.cols {
+		c := g.cells[ri][ci]
+		if c.tone == toneError || c.text == "" || c.text == "-" {
+			continue
+		}
+		if _, err := strconv.ParseUint(strings.TrimSpace(c.text), 10, 64); err != nil {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
 // compareGrids walks the cells of g whose column the old grid also has,
 // calling cell with the old text ("-" for a row the old grid lacks). Age
-// is skipped: it differs on every run by nature. It returns which columns
+// and other per-fetch counters are skipped: they differ on every run by
+// nature. It returns which columns
 // of g are new and which of old are gone.
 func compareGrids(g, old *grid, cell func(ri, ci int, was string)) (fresh []bool, gone []int) {
 	oldCols := map[string]int{}
@@ -524,7 +551,7 @@ func compareGrids(g, old *grid, cell func(ri, ci int, was string)) (fresh []bool
 		}
 		matched[oc] = true
 		for ri := range g.rows {
-			if g.rows[ri].kind == rowAge {
+			if perFetch(g, ri) {
 				continue
 			}
 			was := "-"

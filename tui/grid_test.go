@@ -482,3 +482,40 @@ func TestGridShowsVaryLinesAsSent(t *testing.T) {
 		t.Errorf("Vary cell %q, want both lines as sent", got)
 	}
 }
+
+// Per-fetch counters (an origin's hit counter: a number in every cell) are
+// never marked ≠ or counted as changed; a real difference in another
+// header is.
+func TestPerFetchCountersAreNotDifferences(t *testing.T) {
+	g := grid{
+		cols: []gridCol{{key: "a"}, {key: "b"}, {key: "c"}},
+		rows: []gridRow{{kind: rowHeader, name: "X-Origin-Hits", header: "X-Origin-Hits"}, {kind: rowHeader, name: "X-Backend", header: "X-Backend"}, {kind: rowAge, name: "Age"}},
+		cells: [][]gridCell{
+			{{text: "3"}, {text: "4"}, {text: "5"}},
+			{{text: "one"}, {text: "one"}, {text: "two"}},
+			{{text: "0"}, {text: "1"}, {text: "128"}},
+		},
+	}
+	markDiffs(&g)
+	if g.rows[0].differs || g.rows[2].differs {
+		t.Error("a counter or Age row is marked as differing")
+	}
+	if !g.rows[1].differs || g.cells[1][2].mark != markDiff {
+		t.Error("a real difference is not marked")
+	}
+	old := grid{cols: g.cols, rows: g.rows, cells: [][]gridCell{
+		{{text: "1"}, {text: "1"}, {text: "1"}},
+		{{text: "one"}, {text: "two"}, {text: "two"}},
+		{{text: "0"}, {text: "0"}, {text: "0"}},
+	}}
+	cur := g
+	cur.cells = [][]gridCell{
+		{{text: "3"}, {text: "4"}, {text: "5"}},
+		{{text: "one"}, {text: "one"}, {text: "two"}},
+		{{text: "0"}, {text: "1"}, {text: "128"}},
+	}
+	diffAgainst(&cur, old)
+	if cur.changed != 1 {
+		t.Errorf("%d changes counted, want 1 (X-Backend of b; counters and Age are not compared)", cur.changed)
+	}
+}

@@ -137,7 +137,7 @@ func (m *Model) handleMainKey(msg tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Filter):
 		m.focus = paneTargets
-		return m.openPrompt(promptFilter, "filter: ", m.targets.filter)
+		return m.openPrompt(promptFilter, "filter (URL, state or severity words): ", m.targets.filter)
 	case key.Matches(msg, k.AddURL):
 		return m.openPrompt(promptURL, "add URL: ", "")
 	case key.Matches(msg, k.AddOrigin):
@@ -295,7 +295,11 @@ func (m *Model) handlePromptKey(msg tea.KeyMsg) tea.Cmd {
 			return m.submitPurgeConfirm(value)
 		case promptExport:
 			if value == "" {
-				m.promptErr = "give a file name, or esc to cancel"
+				m.promptErr = "give a file name, or " + k.Dismiss.Help().Key + " to cancel"
+				return nil
+			}
+			if _, ok := exportFormat(value); !ok {
+				m.promptErr = "the name must end in .json or .md (the format follows it)"
 				return nil
 			}
 			m.closePrompt()

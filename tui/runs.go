@@ -85,6 +85,7 @@ func (m *Model) applyRunEvents(msg runEventsMsg) tea.Cmd {
 			r.owned--
 		}
 	}
+	m.targets.Refresh()
 	cmds = append(cmds, waitForRunEvents(r.id, r.events))
 	return tea.Batch(cmds...)
 }

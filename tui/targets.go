@@ -39,8 +39,10 @@ func (t *targetsModel) SetSize(w, h int) {
 	t.follow()
 }
 
-// SetFilter keeps the targets whose URL contains f (case-insensitive); the
-// cursor stays on the same target when it still passes.
+// SetFilter keeps the targets that match every word of f (case-insensitive)
+// in their URL, their state or their verdict as the list shows them ("high",
+// "error", "failed", "non-2xx", "no cors", "stale"); the cursor stays on the
+// same target when it still passes.
 func (t *targetsModel) SetFilter(f string) {
 	t.filter = strings.ToLower(f)
 	t.refilter()
@@ -48,8 +50,33 @@ func (t *targetsModel) SetFilter(f string) {
 
 // Added tells the list a target was appended.
 func (t *targetsModel) Added(tg *target) {
-	if t.filter == "" || strings.Contains(tg.lower, t.filter) {
+	if t.matches(tg) {
 		t.visible = append(t.visible, tg.id)
+	}
+}
+
+// matches reports whether tg passes the filter: each word is found in the
+// URL or in the words the list shows for the target.
+func (t *targetsModel) matches(tg *target) bool {
+	if t.filter == "" {
+		return true
+	}
+	state, _ := t.stateWord(tg)
+	verdict, _ := t.verdictWord(tg)
+	hay := tg.lower + " " + strings.ToLower(state+" "+verdict)
+	for _, w := range strings.Fields(t.filter) {
+		if !strings.Contains(hay, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// Refresh re-applies the filter after results changed (a state filter
+// follows the probes).
+func (t *targetsModel) Refresh() {
+	if t.filter != "" {
+		t.refilter()
 	}
 }
 
@@ -57,7 +84,7 @@ func (t *targetsModel) refilter() {
 	sel, hadSel := t.SelectedID()
 	t.visible = t.visible[:0]
 	for _, tg := range t.s.targets {
-		if t.filter == "" || strings.Contains(tg.lower, t.filter) {
+		if t.matches(tg) {
 			t.visible = append(t.visible, tg.id)
 		}
 	}

@@ -258,6 +258,7 @@ func (m Model) helpLines() []string {
 		"  " + glyphDiff + " differs from most variants in its row",
 		"  " + glyphProblem + " a CORS answer the cache stored for another request (poisoned)",
 		"  " + glyphEvidence + " evidence of the selected finding · " + glyphChanged + " changed since the previous run",
+		"  Age and per-fetch counters (a number in every cell) change on every fetch: shown, never marked " + glyphDiff + " or " + glyphChanged + " nor counted",
 		"  verdicts: ✓ allowed · ✗ blocked (reason) · – not a CORS request",
 		"  targets: · queued · " + m.spin.Spinner.Frames[0] + " probing n/m · ✓ done · ✗ error · ■ stopped",
 	}
