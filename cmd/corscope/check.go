@@ -338,7 +338,7 @@ and the summary. When several apply the first in this order wins: 130, 5, 2,
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().StringVar(&f.format, "format", "", "output format: table, json or markdown (default table on a terminal, json otherwise)")
+	cmd.Flags().StringVar(&f.format, "format", "", "output format: table, json, markdown, sarif (SARIF 2.1.0) or junit (JUnit XML) (default table on a terminal, json otherwise)")
 	cmd.Flags().StringVar(&f.failOn, "fail-on", "high", "exit 1 when a finding is at or above: info, low, medium, high, none")
 	cmd.Flags().BoolVar(&f.noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
 	cmd.Flags().StringVar(&f.mode, "mode", modeIsolate, "isolate: experiments on fresh cache keys plus generated origins; observe: the real URL, plain variants only")
@@ -355,8 +355,8 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 			format = "table"
 		}
 	}
-	if format != "table" && format != "json" && format != "markdown" {
-		return usageErr("unknown --format %q: want table, json or markdown", format)
+	if !slices.Contains(report.Formats, format) {
+		return usageErr("unknown --format %q: want table, json, markdown, sarif or junit", format)
 	}
 	failOn, err := cachemodel.ParseFailOn(f.failOn)
 	if err != nil {
@@ -406,7 +406,7 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 		run = guard
 	}
 
-	ropt := report.Options{Tool: "corscope " + versionString(), Mode: f.mode, Width: a.termWidth()}
+	ropt := report.Options{Tool: "corscope " + versionString(), Mode: f.mode, Width: a.termWidth(), FailOn: failOn}
 	if format == "table" && a.useColor(f.noColor, f.color) {
 		ropt.Paint = tablePainter(a.stdout, f.palette)
 	}
