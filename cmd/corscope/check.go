@@ -241,6 +241,7 @@ type checkFlags struct {
 	mode        string
 	allow       []string
 	cacheBuster string
+	har         harFlags
 
 	// From the configuration file (see applyCheckConfig).
 	configTargets    []config.Target
@@ -344,6 +345,7 @@ and the summary. When several apply the first in this order wins: 130, 5, 2,
 	cmd.Flags().StringVar(&f.mode, "mode", modeIsolate, "isolate: experiments on fresh cache keys plus generated origins; observe: the real URL, plain variants only")
 	cmd.Flags().StringArrayVar(&f.allow, "allow", nil, "origin that should be allowed, all others blocked (repeatable; \"*\": every origin): enables the policy checks; these origins are also sent")
 	cmd.Flags().StringVar(&f.cacheBuster, "cache-buster", cachemodel.DefaultBusterParam, "name of the cache-busting query parameter of isolate mode")
+	f.har.register(cmd.Flags())
 	return cmd
 }
 
@@ -381,7 +383,7 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	if err != nil {
 		return err
 	}
-	targets, err := a.collectTargets(ctx, args, f.configTargets)
+	targets, err := a.collectTargetsHAR(ctx, args, f, opt.Origins)
 	if err != nil {
 		return err
 	}
@@ -410,7 +412,7 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	if format == "table" && a.useColor(f.noColor, f.color) {
 		ropt.Paint = tablePainter(a.stdout, f.palette)
 	}
-	w := report.NewWriter(format, a.stdout, ropt)
+	w := f.har.withHAR(report.NewWriter(format, a.stdout, ropt))
 	analyzeOpt := cachemodel.AnalyzeOptions{Curl: cachemodel.CurlOptions{Insecure: pcfg.Insecure, Resolve: f.resolve, Proxy: pcfg.Proxy}, Policy: pol}
 	analyze := func(p cachemodel.TargetPlan, obs []cachemodel.Observation) cachemodel.TargetReport {
 		if guard != nil {
@@ -507,13 +509,14 @@ type targetSpec struct {
 	url     *url.URL
 	origins []string // nil: the run's origins; non-nil (even empty): these instead
 	headers cachemodel.Headers
+	fromHAR bool // origins from --har: the run's and the browser's, even with --origin
 }
 
 // planOptions specialises the run's plan options for this target: its own
 // origins (unless --origin was given: flags win) plus the policy's, and its
 // extra headers.
 func (t targetSpec) planOptions(opt cachemodel.PlanOptions, pol cachemodel.Policy, originsFromFlags bool) cachemodel.PlanOptions {
-	if t.origins != nil && !originsFromFlags {
+	if t.origins != nil && (!originsFromFlags || t.fromHAR) {
 		opt.Origins = withPolicyOrigins(append([]string(nil), t.origins...), pol)
 	}
 	if len(t.headers) > 0 {

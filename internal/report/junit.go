@@ -107,6 +107,9 @@ func (j *junitWriter) Target(tr cachemodel.TargetReport) error {
 			xmlText(string(state)), xmlText("no complete verdict: "+stateLine), xmlText(stateLine))
 	}
 	out := []string{stateLine}
+	if hl := harLine(tr); hl != "" {
+		out = append(out, hl)
+	}
 	for _, f := range other {
 		out = append(out, "["+string(f.Severity)+"] "+f.Rule+": "+f.Message)
 	}

@@ -30,6 +30,9 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 	if detail != "" {
 		ew.printf("State %s: %s\n\n", state, md(detail))
 	}
+	if hl := harLine(tr); hl != "" {
+		ew.printf("%s\n\n", md(hl))
+	}
 	ew.printf("| Round | Origin | Method | Status | Cache | Age | ACAO | ACAC | Vary | Anonymous | Credentialed |\n")
 	ew.printf("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, v := range tr.Variants {
