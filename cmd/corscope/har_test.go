@@ -11,7 +11,9 @@ import (
 	"testing"
 
 	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/config"
 	"github.com/corscope/corscope/internal/demo"
+	"github.com/corscope/corscope/tui"
 )
 
 // harSecrets are the credential values in internal/har/testdata/handwritten.har.
@@ -211,5 +213,47 @@ func TestCheckHARBadFiles(t *testing.T) {
 		if code != exitUsage || out != "" || !strings.Contains(errs, c.want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
 			t.Errorf("%v: exit %d, stderr %q, want one line with %q", c.args, code, errs, c.want)
 		}
+	}
+}
+
+// TestTUIHARTargets: `corscope --har FILE` (the root command's TUI flags)
+// opens the view on the HAR's targets, each planned with the origins the
+// browser sent.
+func TestTUIHARTargets(t *testing.T) {
+	env, err := demo.Start(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	harFile := loopbackHAR(t, env, "http://127.0.0.1:9")
+	var errb strings.Builder
+	a := &app{stdin: strings.NewReader(""), stdout: &strings.Builder{}, stderr: &errb, getenv: func(string) string { return "" }}
+	f := newTUIFlags()
+	if err := f.flags.Flags().Parse([]string{"--har", harFile}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	f.applyCheckConfig(f.flags.Flags(), cfg)
+	opt, closeEngine, err := a.tuiOptions(context.Background(), f, f.flags.Flags(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeEngine()
+	if len(opt.URLs) != 3 || !strings.HasSuffix(opt.URLs[0].String(), "/cors/no-vary.json") {
+		t.Fatalf("view URLs %v", opt.URLs)
+	}
+	p, err := opt.Plan(tui.PlanRequest{URL: opt.URLs[0], Mode: tui.ModeObserve})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var origins []string
+	for _, s := range p.Steps {
+		if o, ok := s.Headers.Get("Origin"); ok {
+			origins = append(origins, o)
+		}
+	}
+	got := strings.Join(origins, " ")
+	if !strings.Contains(got, "https://app.example.com") || !strings.Contains(got, "https://admin.example.com") {
+		t.Errorf("plan origins %q lack the HAR's", got)
 	}
 }
