@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -255,5 +256,73 @@ func TestTUIHARTargets(t *testing.T) {
 	got := strings.Join(origins, " ")
 	if !strings.Contains(got, "https://app.example.com") || !strings.Contains(got, "https://admin.example.com") {
 		t.Errorf("plan origins %q lack the HAR's", got)
+	}
+}
+
+// TestCheckChromiumHAR: the capture headless Chromium recorded
+// (scripts/chromium-har.py) drives a check against a loopback server that
+// answers as the recorded one did; the report shows the browser's failures
+// beside the live verdicts, and the page's cookie goes nowhere.
+func TestCheckChromiumHAR(t *testing.T) {
+	var mu sync.Mutex
+	var cookies []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		cookies = append(cookies, r.Header.Get("Cookie"))
+		mu.Unlock()
+		o := r.Header.Get("Origin")
+		switch {
+		case r.URL.Path == "/ok.json" && o != "":
+			w.Header().Set("Access-Control-Allow-Origin", o)
+			w.Header().Set("Vary", "Origin")
+		case r.URL.Path == "/wrong.json":
+			w.Header().Set("Access-Control-Allow-Origin", "https://app.example.com")
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = w.Write([]byte("{}"))
+	}))
+	defer srv.Close()
+	b, err := os.ReadFile("../../internal/har/testdata/chromium.har")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "chromium.har")
+	if err := os.WriteFile(p, []byte(strings.ReplaceAll(string(b), "http://127.0.0.1:39277", srv.URL)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "", "check", "--har", p, "--mode", "observe", "--rounds", "1", "--format", "json", "--fail-on", "none")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	assertNoHARSecrets(t, "json", out+errs)
+	rep := decodeReport(t, out)
+	got := map[string]string{}
+	for _, tr := range rep.Targets {
+		if tr.HAR == nil || len(tr.HAR.Observations) != 1 {
+			t.Fatalf("%s: har %+v", tr.URL, tr.HAR)
+		}
+		o := tr.HAR.Observations[0]
+		live := "?"
+		for _, v := range tr.Variants {
+			if v.Label == "http://127.0.0.1:34431" && v.CORS.Allowed != nil {
+				live = map[bool]string{true: "allowed", false: "blocked"}[*v.CORS.Allowed]
+			}
+		}
+		got[tr.URL[len(srv.URL):]] = fmt.Sprintf("browser %d %s, now %s, state %s", o.Status, o.Error, live, tr.State)
+	}
+	want := map[string]string{
+		"/ok.json":      "browser 200 , now allowed, state ok",
+		"/no-acao.json": "browser 0 net::ERR_FAILED, now blocked, state cors-not-enabled",
+		"/wrong.json":   "browser 0 net::ERR_FAILED, now blocked, state ok",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got  %v\nwant %v", got, want)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, c := range cookies {
+		if c != "" {
+			t.Errorf("the HAR's cookie was sent: %q", c)
+		}
 	}
 }

@@ -176,3 +176,33 @@ func TestBodiesAreNotKept(t *testing.T) {
 	}
 	runtime.KeepAlive(c)
 }
+
+// TestReadChromium reads a capture recorded by headless Chromium
+// (scripts/chromium-har.py): a page on 127.0.0.1:34431 fetched three
+// resources from 127.0.0.1:39277; two failed CORS (net::ERR_FAILED).
+func TestReadChromium(t *testing.T) {
+	c, err := Read("testdata/chromium.har", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Entries != 5 || c.Plain != 2 || c.Credentials != 1 {
+		t.Errorf("entries %d plain %d credentials %d", c.Entries, c.Plain, c.Credentials)
+	}
+	var got []string
+	for _, tg := range c.Targets {
+		o := tg.Capture.Observations[0]
+		got = append(got, tg.URL.Path+" "+strings.Join(tg.Origins, ",")+" "+describe(o))
+	}
+	want := []string{
+		"/ok.json http://127.0.0.1:34431 http://127.0.0.1:34431 GET 200 \"\" acao=http://127.0.0.1:34431 acac=true vary=Origin bc= cache=MISS/X-Cache ip=127.0.0.1 n=1",
+		"/no-acao.json http://127.0.0.1:34431 http://127.0.0.1:34431 GET 0 \"net::ERR_FAILED\" acao=- acac=- vary=- bc= cache=UNKNOWN/ ip= n=1",
+		"/wrong.json http://127.0.0.1:34431 http://127.0.0.1:34431 GET 0 \"net::ERR_FAILED\" acao=- acac=- vary=- bc= cache=UNKNOWN/ ip= n=1",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("targets:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	b, _ := json.Marshal(c)
+	if strings.Contains(string(b), "HARSECRET") {
+		t.Errorf("the page's cookie was kept:\n%s", b)
+	}
+}
