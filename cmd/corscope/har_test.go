@@ -209,6 +209,14 @@ func TestCheckHARBadFiles(t *testing.T) {
 		{[]string{"check", "--har", write("plain.har", `{"log":{"entries":[{"request":{"method":"GET","url":"http://127.0.0.1:9/","headers":[]},"response":{"status":200,"headers":[]}}]}}`)}, "none of its 1 entries"},
 		{[]string{"check", "--har-replay-credentials", "http://127.0.0.1:9/"}, "--har-replay-credentials needs --har"},
 	}
+	huge := write("huge.har", "")
+	if err := os.Truncate(huge, 257<<20); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	cases = append(cases, struct {
+		args []string
+		want string
+	}{[]string{"check", "--har", huge}, "HAR file is 257 MiB, over the 256 MiB limit"})
 	for _, c := range cases {
 		code, out, errs := runCLI(t, "", c.args...)
 		if code != exitUsage || out != "" || !strings.Contains(errs, c.want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {

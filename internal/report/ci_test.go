@@ -330,3 +330,38 @@ func TestJUnitWellFormedAndCounted(t *testing.T) {
 		t.Errorf("--fail-on none: %d failures %d errors %d skipped", s.Failures, s.Errors, s.Skipped)
 	}
 }
+
+// TestHARLineEscaped: what the browser recorded is server text too; every
+// format escapes it.
+func TestHARLineEscaped(t *testing.T) {
+	tr := poisoned()
+	evil := "https://a.example\x1b]0;pwned\x07\u202e"
+	origin := "https://app.example.com"
+	tr.HAR = &cachemodel.HARCapture{Observations: []cachemodel.HARObservation{
+		{Origin: &origin, Method: "GET", Status: 200, ACAO: &evil, Cache: cachemodel.StatusHit, CacheSource: "X-Cache\x1b[31m", ServerIP: "192.0.2.1", Count: 2},
+		{Origin: &origin, Method: "GET", Error: "net::ERR_FAILED\x9b", Count: 1},
+	}}
+	for _, format := range Formats {
+		var b bytes.Buffer
+		w := NewWriter(format, &b, Options{Tool: "corscope test", Mode: "observe", Width: 100})
+		var sum cachemodel.Summary
+		sum.Add(tr)
+		if err := w.Begin(); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Target(tr); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.End(sum); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		assertTerminalSafe(t, out)
+		if format == "table" && !strings.Contains(out, "browser saw (HAR): https://app.example.com GET → 200") {
+			t.Errorf("table lacks the browser line:\n%s", out)
+		}
+		if format == "json" && !strings.Contains(out, `"har": {`) {
+			t.Errorf("json lacks har:\n%s", out)
+		}
+	}
+}
