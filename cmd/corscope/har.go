@@ -96,7 +96,11 @@ func (a *app) collectTargetsHAR(ctx context.Context, args []string, f *checkFlag
 	case h.replayCredentials:
 		note += fmt.Sprintf("; replaying the HAR's Cookie/Authorization headers for %d targets", creds)
 	case c.Credentials > 0:
-		note += fmt.Sprintf("; Cookie or Authorization headers of %d entries not sent (--har-replay-credentials sends them)", c.Credentials)
+		entries := "entries"
+		if c.Credentials == 1 {
+			entries = "entry"
+		}
+		note += fmt.Sprintf("; Cookie or Authorization headers of %d %s not sent (--har-replay-credentials sends them)", c.Credentials, entries)
 	}
 	fmt.Fprintln(a.stderr, note)
 	return specs, nil
