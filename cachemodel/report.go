@@ -39,6 +39,8 @@ type TargetReport struct {
 	Diffs       []HeaderDiff    `json:"diffs"`
 	Findings    []Finding       `json:"findings"`
 	CacheKey    *CacheKeyFacts  `json:"cache_key,omitempty"`
+	// HAR is what the browser recorded for this URL (check --har).
+	HAR *HARCapture `json:"har,omitempty"`
 }
 
 // CacheKeyFacts is what isolate-mode experiments inferred about the cache

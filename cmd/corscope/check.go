@@ -242,6 +242,7 @@ type checkFlags struct {
 	allow       []string
 	cacheBuster string
 	confirmIn   string
+	har         harFlags
 
 	// From the configuration file (see applyCheckConfig).
 	configTargets    []config.Target
@@ -350,13 +351,14 @@ and the summary. When several apply the first in this order wins: 130, 5, 2,
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().StringVar(&f.format, "format", "", "output format: table, json or markdown (default table on a terminal, json otherwise)")
+	cmd.Flags().StringVar(&f.format, "format", "", "output format: table, json, markdown, sarif (SARIF 2.1.0) or junit (JUnit XML) (default table on a terminal, json otherwise)")
 	cmd.Flags().StringVar(&f.failOn, "fail-on", "high", "exit 1 when a finding is at or above: info, low, medium, high, none")
 	cmd.Flags().BoolVar(&f.noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
 	cmd.Flags().StringVar(&f.mode, "mode", modeIsolate, "isolate: experiments on fresh cache keys plus generated origins; observe: the real URL, plain variants only")
 	cmd.Flags().StringArrayVar(&f.allow, "allow", nil, "origin that should be allowed, all others blocked (repeatable; \"*\": every origin): enables the policy checks; these origins are also sent")
 	cmd.Flags().StringVar(&f.cacheBuster, "cache-buster", cachemodel.DefaultBusterParam, "name of the cache-busting query parameter of isolate mode")
 	cmd.Flags().StringVar(&f.confirmIn, "confirm-in", "", confirmFlagHelp)
+	f.har.register(cmd.Flags())
 	return cmd
 }
 
@@ -368,8 +370,8 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 			format = "table"
 		}
 	}
-	if format != "table" && format != "json" && format != "markdown" {
-		return usageErr("unknown --format %q: want table, json or markdown", format)
+	if !slices.Contains(report.Formats, format) {
+		return usageErr("unknown --format %q: want table, json, markdown, sarif or junit", format)
 	}
 	failOn, err := cachemodel.ParseFailOn(f.failOn)
 	if err != nil {
@@ -394,7 +396,7 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	if err != nil {
 		return err
 	}
-	targets, err := a.collectTargets(ctx, args, f.configTargets)
+	targets, err := a.collectTargetsHAR(ctx, args, f, opt.Origins)
 	if err != nil {
 		return err
 	}
@@ -419,11 +421,11 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 		run = guard
 	}
 
-	ropt := report.Options{Tool: "corscope " + versionString(), Mode: f.mode, Width: a.termWidth()}
+	ropt := report.Options{Tool: "corscope " + versionString(), Mode: f.mode, Width: a.termWidth(), FailOn: failOn}
 	if format == "table" && a.useColor(f.noColor, f.color) {
 		ropt.Paint = tablePainter(a.stdout, f.palette)
 	}
-	w := report.NewWriter(format, a.stdout, ropt)
+	w := f.har.withHAR(report.NewWriter(format, a.stdout, ropt))
 	analyzeOpt := cachemodel.AnalyzeOptions{Curl: cachemodel.CurlOptions{Insecure: pcfg.Insecure, Resolve: f.resolve, Proxy: pcfg.Proxy}, Policy: pol}
 	analyze := func(p cachemodel.TargetPlan, obs []cachemodel.Observation) cachemodel.TargetReport {
 		if guard != nil {
@@ -523,13 +525,14 @@ type targetSpec struct {
 	url     *url.URL
 	origins []string // nil: the run's origins; non-nil (even empty): these instead
 	headers cachemodel.Headers
+	fromHAR bool // origins from --har: the run's and the browser's, even with --origin
 }
 
 // planOptions specialises the run's plan options for this target: its own
 // origins (unless --origin was given: flags win) plus the policy's, and its
 // extra headers.
 func (t targetSpec) planOptions(opt cachemodel.PlanOptions, pol cachemodel.Policy, originsFromFlags bool) cachemodel.PlanOptions {
-	if t.origins != nil && !originsFromFlags {
+	if t.origins != nil && (!originsFromFlags || t.fromHAR) {
 		opt.Origins = withPolicyOrigins(append([]string(nil), t.origins...), pol)
 	}
 	if len(t.headers) > 0 {

@@ -35,7 +35,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			if len(args) == 0 && len(cfg.Targets) == 0 {
+			if len(args) == 0 && len(cfg.Targets) == 0 && f.har.file == "" {
 				return cmd.Help()
 			}
 			return a.runTUI(cmd.Context(), f, cmd, cfg, args)
@@ -91,6 +91,7 @@ func (f *tuiFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.theme, "theme", "", "colour theme (default from the configuration, else \"default\"); t cycles")
 	fl.BoolVar(&f.noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
 	fl.StringVar(&f.confirmIn, "confirm-in", "", confirmFlagHelp)
+	f.har.register(fl)
 }
 
 func (a *app) newTUICmd() *cobra.Command {
@@ -193,7 +194,7 @@ func (a *app) tuiOptions(ctx context.Context, f *tuiFlags, fs *pflag.FlagSet, cf
 	if err != nil {
 		return none, nil, err
 	}
-	targets, err := a.collectTargets(ctx, args, f.configTargets)
+	targets, err := a.collectTargetsHAR(ctx, args, &f.checkFlags, opt.Origins)
 	if err != nil {
 		return none, nil, err
 	}

@@ -195,6 +195,11 @@ func (e *jsonEnc) target(t *cachemodel.TargetReport) {
 		e.b = append(e.b, `,"cache_key":`...)
 		e.cacheKey(t.CacheKey)
 	}
+	if t.HAR != nil {
+		// Rare (check --har) and small: encoding/json writes it.
+		e.b = append(e.b, `,"har":`...)
+		e.marshal(t.HAR)
+	}
 	e.b = append(e.b, '}')
 }
 
@@ -548,6 +553,7 @@ var reportShape = map[reflect.Type][]string{
 		`StateDetail json:"state_detail,omitempty" string`, `Provider json:"provider" cachemodel.Provider`,
 		`Variants json:"variants" []cachemodel.VariantResult`, `Diffs json:"diffs" []cachemodel.HeaderDiff`,
 		`Findings json:"findings" []cachemodel.Finding`, `CacheKey json:"cache_key,omitempty" *cachemodel.CacheKeyFacts`,
+		`HAR json:"har,omitempty" *cachemodel.HARCapture`,
 	},
 	reflect.TypeFor[cachemodel.VariantResult](): {
 		`Label json:"label" string`, `Kind json:"kind" cachemodel.VariantKind`, `Origin json:"origin" *string`,

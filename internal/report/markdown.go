@@ -31,6 +31,9 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 	if detail != "" {
 		ew.printf("State %s: %s\n\n", state, md(detail))
 	}
+	if hl := harLine(tr); hl != "" {
+		ew.printf("%s\n\n", md(hl))
+	}
 	// Isolate runs name each row's experiment (which rows share a fresh
 	// cache key), as the table and the TUI do.
 	isolate := slices.ContainsFunc(tr.Variants, func(v cachemodel.VariantResult) bool { return v.Experiment != "" })

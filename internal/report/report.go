@@ -18,6 +18,9 @@ type Options struct {
 	// Paint colours a table cell by its meaning (see the Tone constants);
 	// nil writes plain text. Colour is decided by the caller (TTY, NO_COLOR).
 	Paint func(t Tone, s string) string
+	// FailOn is check's --fail-on threshold ("" for none): JUnit reports
+	// findings at or above it as failures.
+	FailOn cachemodel.Severity
 }
 
 // Tone is the meaning of a piece of table text, for colouring.
@@ -48,11 +51,19 @@ type Writer interface {
 	End(s cachemodel.Summary) error
 }
 
-// NewWriter returns the writer for format ("json", "table" or "markdown").
+// Formats lists the values NewWriter knows.
+var Formats = []string{"table", "json", "markdown", "sarif", "junit"}
+
+// NewWriter returns the writer for format (one of Formats; anything else
+// is a table).
 func NewWriter(format string, w io.Writer, opt Options) Writer {
 	switch format {
 	case "json":
 		return &jsonWriter{w: w, opt: opt}
+	case "sarif":
+		return &sarifWriter{w: w, opt: opt}
+	case "junit":
+		return &junitWriter{w: w, opt: opt}
 	case "markdown":
 		return &markdownWriter{w: w, opt: opt}
 	default:

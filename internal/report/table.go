@@ -68,6 +68,15 @@ func (t *tableWriter) Target(tr cachemodel.TargetReport) error {
 			ew.printf("%s%s\n", indent, t.paint(stateTone(state), l))
 		}
 	}
+	if hl := harLine(tr); hl != "" {
+		for i, l := range strings.Split(ansi.Wrap(hl, width-6, ""), "\n") {
+			indent := "  "
+			if i > 0 {
+				indent = "      "
+			}
+			ew.printf("%s%s\n", indent, t.paint(ToneMuted, l))
+		}
+	}
 	ew.printf("  %s %s %s %s %s %s %s\n", pad("R", 2), pad("ORIGIN", l.origin), pad("ST", 3), pad("CACHE", 8), pad("AGE", 5), pad("ACAO", l.acao), "BROWSER")
 	weak := false
 	keys := experimentKeys(tr.Variants)
