@@ -60,6 +60,18 @@ func fit(s string, w int) string {
 	return s
 }
 
+// midFit is fit that cuts in the middle ("https://cdn…/wildcard.json"),
+// keeping both ends of text whose end matters as much as its start.
+func midFit(s string, w int) string {
+	sw := ansi.StringWidth(s)
+	if sw <= w || w < 5 {
+		return fit(s, w)
+	}
+	head := (w - 1) / 2
+	tail := w - 1 - head
+	return ansi.Truncate(s, head, "") + "…" + ansi.TruncateLeft(s, sw-tail, "")
+}
+
 // cut is fit without the padding.
 func cut(s string, w int) string {
 	if w <= 0 {

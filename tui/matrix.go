@@ -208,7 +208,20 @@ func (m *matrixModel) transposedGeometry() (labelW, avail int) {
 	for _, c := range m.g.cols {
 		labelW = max(labelW, ansi.StringWidth(transposedLabel(c)))
 	}
-	labelW = max(min(labelW+1, maxVarLabel, m.w/2), 4)
+	want := labelW + 1
+	labelW = max(min(want, maxVarLabel, m.w/2), 4)
+	// Width the fields leave unused goes to the labels rather than stay
+	// blank beside cut variant names.
+	if want > labelW {
+		fields := 0
+		fw := m.fieldWidth(maxColWidth + 1)
+		for ri := range m.g.rows {
+			fields += fw(ri) + 1
+		}
+		if spare := m.w - 2 - labelW - fields; spare > 0 {
+			labelW = min(want, labelW+spare, m.w/2)
+		}
+	}
 	return labelW, max(m.w-labelW-2, minColWidth+1)
 }
 

@@ -1,6 +1,11 @@
 package tui
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+)
 
 func TestWindow(t *testing.T) {
 	ten := func(int) int { return 9 } // every item is 9 wide, 10 with its separator
@@ -22,5 +27,19 @@ func TestWindow(t *testing.T) {
 		if off != c.wantOff || end != c.wantEnd {
 			t.Errorf("%s: window = [%d, %d), want [%d, %d)", c.name, off, end, c.wantOff, c.wantEnd)
 		}
+	}
+}
+
+// Transposed, the variant labels take the width the fields leave unused
+// instead of being cut while columns stay blank.
+func TestTransposedLabelsUseSpareWidth(t *testing.T) {
+	m := start(t, newTestModel(t, poisonedCDN(), 220, 60, urlA))
+	m = keys(t, m, "tab", "T")
+	v := ansi.Strip(m.View())
+	if strings.Contains(v, "http://127.0.0.1:8080 (s…") {
+		t.Errorf("a variant label is cut although the row has room:\n%s", v)
+	}
+	if !strings.Contains(v, "http://127.0.0.1:8080 (same-origin)") && !strings.Contains(v, "http://127.0.0.1:8080 (same") {
+		t.Errorf("the same-origin label is not shown whole:\n%s", v)
 	}
 }

@@ -141,6 +141,9 @@ func allFailed(r *cachemodel.TargetReport) (bool, string) {
 type store struct {
 	targets []*target
 	byURL   map[string]int // raw URL -> id, for duplicates and view diffs
+	// dir is the longest "scheme://host/…/" every target's label starts
+	// with (kept as targets are added); the list shows it once.
+	dir string
 }
 
 func newStore() *store { return &store{byURL: map[string]int{}} }
@@ -154,7 +157,35 @@ func (s *store) add(raw string, u *url.URL) (*target, bool) {
 	t := newTarget(len(s.targets), raw, u)
 	s.targets = append(s.targets, t)
 	s.byURL[raw] = t.id
+	if len(s.targets) == 1 {
+		s.dir = t.label
+	}
+	s.dir = sharedDir(s.dir, t.label)
 	return t, true
+}
+
+// sharedDir is the longest prefix of a and b that ends in '/' and still
+// names a host ("https://cdn.example/" at least), or "".
+func sharedDir(a, b string) string {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	p := a[:n]
+	p = p[:strings.LastIndexByte(p, '/')+1]
+	if i := strings.Index(p, "://"); i < 0 || strings.Count(p[i+3:], "/") < 1 {
+		return ""
+	}
+	return p
+}
+
+// shownLabel is a target's label without the directory every target
+// shares (the title names it), when there is more than one target.
+func (s *store) shownLabel(t *target) string {
+	if len(s.targets) > 1 && s.dir != "" && len(t.label) > len(s.dir) {
+		return t.label[len(s.dir):]
+	}
+	return t.label
 }
 
 // counts tallies targets by state for the header and progress bar.

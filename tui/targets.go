@@ -166,6 +166,9 @@ func (t targetsModel) Title() string {
 		// Say which rows are in view: the rest are a scroll away.
 		title += " · rows " + strconv.Itoa(t.off+1) + "–" + strconv.Itoa(min(t.off+t.h, n)) + " ▲▼"
 	}
+	if len(t.s.targets) > 1 && t.s.dir != "" {
+		title += " · under " + t.s.dir // shown once, not on every row
+	}
 	return title
 }
 
@@ -189,7 +192,7 @@ func (t targetsModel) View() string {
 		return padLines([]string{t.c.styles.Muted.Render(msg)}, t.w, t.h)
 	}
 	st := t.c.styles
-	showProvider := t.w >= 60
+	showProvider := t.w >= 50
 	lines := make([]string, 0, t.h)
 	end := min(t.off+t.h, len(t.visible))
 	for i := t.off; i < end; i++ {
@@ -219,7 +222,9 @@ func (t targetsModel) View() string {
 		if sel && t.focused {
 			urlStyle = st.Targets.Selected
 		}
-		b.WriteString(urlStyle.Render(fit(tg.label, max(t.w-used, 1))))
+		// Cut in the middle: the end of a URL tells targets apart
+		// (wildcard.json vs wildcard-credentials.json).
+		b.WriteString(urlStyle.Render(midFit(t.s.shownLabel(tg), max(t.w-used, 1))))
 		lines = append(lines, b.String())
 	}
 	return padLines(lines, t.w, t.h)

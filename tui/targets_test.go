@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"github.com/charmbracelet/x/ansi"
 	"strings"
 	"testing"
 )
@@ -29,7 +30,9 @@ func TestTargetListSaysTheState(t *testing.T) {
 	rows := map[string]string{}
 	for _, l := range strings.Split(view, "\n") {
 		for _, u := range []string{urlFailed, urlNotFound, urlNoCORS, urlA} {
-			if strings.Contains(l, u) && strings.Contains(l, "done") || strings.Contains(l, u) && strings.Contains(l, "error") {
+			// The list shows each URL without the directory all share.
+			short := " " + u[strings.LastIndexByte(u, '/')+1:]
+			if strings.Contains(l, short) && strings.Contains(l, "done") || strings.Contains(l, short) && strings.Contains(l, "error") {
 				rows[u] = l
 			}
 		}
@@ -60,5 +63,28 @@ func TestTargetListSaysTheState(t *testing.T) {
 	m = keys(t, m, "down")
 	if v := m.View(); !strings.Contains(v, "state cors-not-enabled") || !strings.Contains(v, "cors-not-enabled") {
 		t.Errorf("no-CORS target's pane:\n%s", v)
+	}
+}
+
+// The list drops the directory every target shares (named once in the
+// title) and cuts long URLs in the middle, so targets that differ only at
+// the end stay apart.
+func TestTargetListKeepsWhatTellsTargetsApart(t *testing.T) {
+	a := "http://127.0.0.1:8080/cors/assets/v2/very/long/path/to/the/resource/wildcard.json"
+	b := "http://127.0.0.1:8080/cors/assets/v2/very/long/path/to/the/resource/wildcard-credentials.json"
+	m := start(t, newTestModel(t, newFakeCDN(appOrigin), 80, 24, a, b))
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, "under http://127.0.0.1:8080/cors/assets/v2/very/long/path/to/the/resource/") &&
+		!strings.Contains(v, "under http://127.0.0.1:8080/cors/assets/") {
+		t.Errorf("title does not name the shared directory:\n%s", v)
+	}
+	if !strings.Contains(v, " wildcard.json") || !strings.Contains(v, " wildcard-credentials.json") {
+		t.Errorf("rows do not keep the ends that tell the targets apart:\n%s", v)
+	}
+	if got := midFit("http://cdn.example/a/b/c/wildcard-credentials.json", 20); ansi.StringWidth(got) != 20 || !strings.HasSuffix(got, "als.json") || !strings.HasPrefix(got, "http://") {
+		t.Errorf("midFit = %q", got)
+	}
+	if got := sharedDir("https://a.example/x/1.js", "https://b.example/x/1.js"); got != "" {
+		t.Errorf("different hosts share %q", got)
 	}
 }
