@@ -1,0 +1,182 @@
+package main
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/corscope/corscope/internal/cachetest"
+	"github.com/corscope/corscope/internal/demo"
+)
+
+const (
+	cfTestAKID    = "AKIDCLITEST0EXAMPLE"
+	cfTestSecret  = "cliSECRETkey/aws-do-not-print-5Hq2Zr8Tn1"
+	cfTestSession = "cliSESSIONtoken-aws-do-not-print-Wm4Pk7Bd3Lx"
+	cfTestDist    = "E2QWRUHAPOMQZL"
+)
+
+// cloudFrontEdge is a CloudFront API stand-in in front of a real cache:
+// it answers InProgress to the first two status polls and, at the third,
+// purges the invalidated paths from the cache (the edges finishing) and
+// answers Completed. A verification that ran before Completed would find
+// the copies still cached.
+type cloudFrontEdge struct {
+	*httptest.Server
+	mu     sync.Mutex
+	cache  string // base URL of the cache the edges are
+	paths  []string
+	polls  int
+	events []string
+	bad    []string
+}
+
+var cfAuthRE = regexp.MustCompile(`^AWS4-HMAC-SHA256 Credential=` + cfTestAKID + `/\d{8}/us-east-1/cloudfront/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$`)
+
+func newCloudFrontEdge(t *testing.T, cache string) *cloudFrontEdge {
+	e := &cloudFrontEdge{cache: cache}
+	e.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if !cfAuthRE.MatchString(r.Header.Get("Authorization")) || r.Header.Get("X-Amz-Security-Token") != cfTestSession {
+			e.bad = append(e.bad, "unsigned or badly signed: "+r.Header.Get("Authorization"))
+		}
+		base := "/2020-05-31/distribution/" + cfTestDist + "/invalidation"
+		w.Header().Set("Content-Type", "text/xml")
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == base:
+			var b struct {
+				Ref   string   `xml:"CallerReference"`
+				Items []string `xml:"Paths>Items>Path"`
+			}
+			if err := xml.Unmarshal(body, &b); err != nil || b.Ref == "" {
+				e.bad = append(e.bad, fmt.Sprintf("bad body %q", body))
+			}
+			e.paths = b.Items
+			e.events = append(e.events, "create")
+			w.WriteHeader(http.StatusCreated)
+			fmt.Fprint(w, `<Invalidation xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Id>I3CLITEST0001</Id><Status>InProgress</Status></Invalidation>`)
+		case r.Method == http.MethodGet && r.URL.Path == base+"/I3CLITEST0001":
+			e.polls++
+			status := "InProgress"
+			if e.polls >= 3 {
+				for _, p := range e.paths {
+					req, _ := http.NewRequest("PURGE", e.cache+p, nil)
+					if resp, err := http.DefaultClient.Do(req); err == nil {
+						resp.Body.Close()
+					}
+				}
+				status = "Completed"
+			}
+			e.events = append(e.events, status)
+			fmt.Fprintf(w, `<Invalidation xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Id>I3CLITEST0001</Id><Status>%s</Status></Invalidation>`, status)
+		default:
+			e.bad = append(e.bad, "unexpected "+r.Method+" "+r.URL.Path)
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(e.Close)
+	return e
+}
+
+func cloudFrontEnv(t *testing.T) map[string]string {
+	return map[string]string{"XDG_STATE_HOME": t.TempDir(), "AWS_ACCESS_KEY_ID": cfTestAKID,
+		"AWS_SECRET_ACCESS_KEY": cfTestSecret, "AWS_SESSION_TOKEN": cfTestSession}
+}
+
+func assertNoAWSSecrets(t *testing.T, what string, texts ...string) {
+	t.Helper()
+	for _, s := range texts {
+		for _, sec := range []string{cfTestSecret, cfTestSession, "cliSECRETkey", "cliSESSIONtoken"} {
+			if strings.Contains(s, sec) {
+				t.Errorf("%s leaks an AWS secret:\n%s", what, s)
+			}
+		}
+	}
+}
+
+// TestPurgeCLICloudFront: corscope purge --provider cloudfront against the
+// stand-in in front of a real Varnish: one path per URL, the purge waits
+// through InProgress for Completed, and only then verification re-probes
+// every Origin variant and finds them purged.
+func TestPurgeCLICloudFront(t *testing.T) {
+	origin := httptest.NewServer(demo.OriginHandler(e2eOrigins))
+	defer origin.Close()
+	cache := cachetest.Varnish(t, cachetest.Host(origin.URL))
+	api := newCloudFrontEdge(t, cache)
+	cfg := writeConfig(t, fmt.Sprintf("[[purge]]\nprovider = \"cloudfront\"\nhosts = [\"127.0.0.1\"]\ndistribution_id = %q\napi_base = %q\n", cfTestDist, api.URL), 0o600)
+	env := cloudFrontEnv(t)
+	path := "/cors/vary.json"
+	primeVariants(t, cache, path)
+
+	dry := runPurgeCLI(t, env, "", false, "purge", "--config", cfg, "--provider", "cloudfront", "--dry-run", "-o", e2eOrigins[0], "-o", e2eOrigins[1], cache+path)
+	if dry.code != exitOK || !strings.Contains(dry.stdout, "<Path>"+path+"</Path>") || !strings.Contains(dry.stdout, "Signature=[REDACTED]") {
+		t.Fatalf("dry run: exit %d\n%s%s", dry.code, dry.stdout, dry.stderr)
+	}
+	if len(api.events) != 0 {
+		t.Fatal("the dry run sent something")
+	}
+
+	r := runPurgeCLI(t, env, "", false, "purge", "--config", cfg, "--provider", "cloudfront", "--yes", "-o", e2eOrigins[0], "-o", e2eOrigins[1], cache+path)
+	api.mu.Lock()
+	events, bad := strings.Join(api.events, " "), api.bad
+	api.mu.Unlock()
+	for _, b := range bad {
+		t.Error("stand-in: " + b)
+	}
+	if r.code != exitOK {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if events != "create InProgress InProgress Completed" {
+		t.Errorf("stand-in saw %s", events)
+	}
+	i1 := strings.Index(r.stdout, "waiting for CloudFront invalidation I3CLITEST0001: InProgress (")
+	i2 := strings.Index(r.stdout, "waiting for CloudFront invalidation I3CLITEST0001: Completed (")
+	i3 := strings.Index(r.stdout, "verify: re-probed 3 cached copies: 3 purged, 0 still cached, 0 unknown")
+	if i1 < 0 || i2 < i1 || i3 < i2 {
+		t.Errorf("want InProgress, then Completed, then the verification:\n%s", r.stdout)
+	}
+	log, _ := os.ReadFile(filepath.Join(env["XDG_STATE_HOME"], "corscope", "purge.log"))
+	if !strings.Contains(string(log), `"event":"waited"`) || !strings.Contains(string(log), `"outcome":"completed"`) {
+		t.Errorf("audit log lacks the completed wait:\n%s", log)
+	}
+	assertNoAWSSecrets(t, "purge output, dry run and audit log", r.stdout, r.stderr, dry.stdout, dry.stderr, string(log))
+}
+
+func TestPurgeCLICloudFrontErrors(t *testing.T) {
+	// AccessDenied and NoSuchDistribution: one line naming what is wrong, exit 3.
+	for _, c := range []struct {
+		code, want string
+		status     int
+	}{
+		{"AccessDenied", "lack the cloudfront:CreateInvalidation permission on distribution " + cfTestDist, 403},
+		{"NoSuchDistribution", "CloudFront has no distribution " + cfTestDist, 404},
+	} {
+		api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/xml")
+			w.WriteHeader(c.status)
+			fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>no %s</Message></Error><RequestId>r1</RequestId></ErrorResponse>`, c.code, cfTestSecret)
+		}))
+		cfg := writeConfig(t, fmt.Sprintf("[[purge]]\nprovider = \"cloudfront\"\ndistribution_id = %q\napi_base = %q\n", cfTestDist, api.URL), 0o600)
+		env := cloudFrontEnv(t)
+		r := runPurgeCLI(t, env, "", false, "purge", "--config", cfg, "--yes", "--no-verify", "http://127.0.0.1:1/a.js")
+		api.Close()
+		if r.code != exitFailed || !strings.Contains(r.stdout+r.stderr, c.want) {
+			t.Errorf("%s: exit %d, want 3 and %q\n%s%s", c.code, r.code, c.want, r.stdout, r.stderr)
+		}
+		if lines := strings.Count(strings.TrimSpace(r.stderr), "\n"); lines != 0 {
+			t.Errorf("%s: stderr is not one line:\n%s", c.code, r.stderr)
+		}
+		log, _ := os.ReadFile(filepath.Join(env["XDG_STATE_HOME"], "corscope", "purge.log"))
+		assertNoAWSSecrets(t, c.code, r.stdout, r.stderr, string(log))
+	}
+}
