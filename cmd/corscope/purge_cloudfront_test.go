@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -12,9 +14,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/config"
 	"github.com/corscope/corscope/internal/cachetest"
 	"github.com/corscope/corscope/internal/demo"
+	"github.com/corscope/corscope/purge"
+	"github.com/corscope/corscope/tui"
 )
 
 const (
@@ -37,6 +44,7 @@ type cloudFrontEdge struct {
 	polls  int
 	events []string
 	bad    []string
+	never  bool // never complete
 }
 
 var cfAuthRE = regexp.MustCompile(`^AWS4-HMAC-SHA256 Credential=` + cfTestAKID + `/\d{8}/us-east-1/cloudfront/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$`)
@@ -68,7 +76,7 @@ func newCloudFrontEdge(t *testing.T, cache string) *cloudFrontEdge {
 		case r.Method == http.MethodGet && r.URL.Path == base+"/I3CLITEST0001":
 			e.polls++
 			status := "InProgress"
-			if e.polls >= 3 {
+			if e.polls >= 3 && !e.never {
 				for _, p := range e.paths {
 					req, _ := http.NewRequest("PURGE", e.cache+p, nil)
 					if resp, err := http.DefaultClient.Do(req); err == nil {
@@ -178,5 +186,78 @@ func TestPurgeCLICloudFrontErrors(t *testing.T) {
 		}
 		log, _ := os.ReadFile(filepath.Join(env["XDG_STATE_HOME"], "corscope", "purge.log"))
 		assertNoAWSSecrets(t, c.code, r.stdout, r.stderr, string(log))
+	}
+}
+
+// TestTUIPurgerCloudFront: the view's purger reports every status poll as
+// "waiting for CloudFront invalidation <id>: InProgress (n s)" through the
+// request's Progress, and re-probes only after Completed.
+func TestTUIPurgerCloudFront(t *testing.T) {
+	origin := httptest.NewServer(demo.OriginHandler(e2eOrigins))
+	defer origin.Close()
+	cache := cachetest.Varnish(t, cachetest.Host(origin.URL))
+	api := newCloudFrontEdge(t, cache)
+	eng := testEngine(t)
+	path := "/cors/vary.json"
+	primeVariants(t, cache, path)
+	rep := observeReport(t, eng, cache+path, e2eOrigins...)
+	env := cloudFrontEnv(t)
+	p := &tuiPurger{
+		providers: []config.Purge{{Provider: config.PurgeCloudFront, Hosts: []string{"127.0.0.1"}, DistributionID: cfTestDist, APIBase: api.URL, BatchSize: 10}},
+		getenv:    envMap(env), userAgent: "corscope/test", engine: eng, pollBase: 10 * time.Millisecond,
+		auditPath: func() (string, error) { return filepath.Join(env["XDG_STATE_HOME"], "purge.log"), nil },
+	}
+	plan, err := p.PurgePlan(context.Background(), tui.PurgeRequest{Report: rep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := strings.Join(plan.Lines, "\n"); !strings.Contains(text, "one invalidation path per URL removes every Origin variant") {
+		t.Errorf("plan:\n%s", text)
+	}
+	var mu sync.Mutex
+	var progress []string
+	out, err := p.Purge(context.Background(), tui.PurgeRequest{Report: rep, Progress: func(s string) {
+		mu.Lock()
+		progress = append(progress, s)
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, strings.Join(out.Lines, "\n"))
+	}
+	if len(progress) != 3 || !strings.HasPrefix(progress[0], "waiting for CloudFront invalidation I3CLITEST0001: InProgress (") ||
+		!strings.HasPrefix(progress[2], "waiting for CloudFront invalidation I3CLITEST0001: Completed (") {
+		t.Errorf("progress %q", progress)
+	}
+	if !strings.Contains(strings.Join(out.Lines, "\n"), "I3CLITEST0001: Completed") {
+		t.Errorf("outcome lines lack the completed invalidation:\n%s", strings.Join(out.Lines, "\n"))
+	}
+	if !strings.Contains(out.Summary, "re-probed: 5 purged, 0 still cached, 0 unknown") {
+		t.Errorf("summary %q", out.Summary)
+	}
+	assertNoAWSSecrets(t, "TUI outcome", append(progress, append(out.Lines, out.Summary)...)...)
+}
+
+// TestTUIPurgerCloudFrontNotCompleted: an invalidation still InProgress
+// when --wait runs out is not a failure and not a success: the outcome
+// says unknown and nothing is re-probed.
+func TestTUIPurgerCloudFrontNotCompleted(t *testing.T) {
+	api := newCloudFrontEdge(t, "http://127.0.0.1:1")
+	api.never = true
+	env := cloudFrontEnv(t)
+	p := &tuiPurger{
+		providers: []config.Purge{{Provider: config.PurgeCloudFront, DistributionID: cfTestDist, APIBase: api.URL, BatchSize: 10}},
+		getenv:    envMap(env), userAgent: "corscope/test", engine: testEngine(t), pollBase: 10 * time.Millisecond, wait: 50 * time.Millisecond,
+		auditPath: func() (string, error) { return filepath.Join(env["XDG_STATE_HOME"], "purge.log"), nil },
+	}
+	rep := cachemodel.TargetReport{URL: "http://127.0.0.1:1/a.js", Variants: []cachemodel.VariantResult{{}}}
+	out, err := p.Purge(context.Background(), tui.PurgeRequest{Report: rep})
+	if !errors.Is(err, tui.ErrPurgeIncomplete) || !errors.Is(err, purge.ErrPending) {
+		t.Fatalf("err %v, want an incomplete purge", err)
+	}
+	if out.After != nil || len(out.Checks) != 0 || !strings.Contains(out.Summary, "unknown") {
+		t.Errorf("outcome %+v", out)
+	}
+	if !strings.Contains(err.Error(), "still InProgress after 50ms (--wait)") {
+		t.Errorf("err %q", err)
 	}
 }
