@@ -32,15 +32,6 @@ import (
 // whatever region the distribution's origins are in.
 const cloudFrontRegion = "us-east-1"
 
-// The AWS credential chain's environment variables. Only the secret key and
-// the session token are secrets; the access key ID is printed nowhere
-// either, but it is in every Authorization header by design.
-const (
-	EnvAWSAccessKeyID     = "AWS_ACCESS_KEY_ID"
-	EnvAWSSecretAccessKey = "AWS_SECRET_ACCESS_KEY"
-	EnvAWSSessionToken    = "AWS_SESSION_TOKEN"
-)
-
 // ErrPending means the purge was accepted but did not finish within the
 // wait (a CloudFront invalidation still in progress, or its status could
 // not be read): what is cached now is unknown. The CLI maps it to exit 4.
@@ -348,10 +339,6 @@ func (cf *cloudFrontBatch) resolve(ctx context.Context, getenv func(string) stri
 }
 
 const noAWSCredentials = "no AWS credentials found: the cloudfront provider reads them only from the AWS credential chain; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones), or AWS_PROFILE with a shared config or SSO login; they need cloudfront:CreateInvalidation and cloudfront:GetInvalidation"
-
-func secretValue(env, v string) *secret {
-	return &secret{env: env, value: func() string { return v }}
-}
 
 // CheckCredentials is CheckTokens plus, for cloudfront batches, reading
 // the credentials from the AWS credential chain (nothing is sent to

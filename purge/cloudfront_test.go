@@ -636,3 +636,18 @@ func TestCloudFrontSharedCredentialsFile(t *testing.T) {
 	js, _ := json.Marshal(res)
 	assertNoAWSSecret(t, "result", string(js))
 }
+
+func TestCloudFrontStillCachedReason(t *testing.T) {
+	plan := urlPlan(t, []string{"https://cdn.example.org/a.js"}, "https://app.example.com")
+	job, err := Prepare(plan, Options{Providers: []config.Purge{{Provider: config.PurgeCloudFront, DistributionID: testDist, APIBase: config.DefaultCloudFrontAPI}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := job.Batches[0]
+	res := Result{Requests: []RequestResult{{Request: b.Requests[0], OK: true}}}
+	it := Item{URL: plan.Targets[0].URL, Variant: plan.Targets[0].Variants[1]}
+	got := stillCachedReason(job, res, b, it, cachemodel.VariantResult{})
+	if !strings.Contains(got, "CloudFront reported the invalidation Completed") || strings.Contains(got, "Origin-keyed purge") {
+		t.Errorf("reason %q", got)
+	}
+}
