@@ -261,3 +261,32 @@ func TestTUIPurgerCloudFrontNotCompleted(t *testing.T) {
 		t.Errorf("err %q", err)
 	}
 }
+
+// TestPurgeCLICloudFrontConfigErrors: no credentials anywhere in the AWS
+// chain, or --provider cloudfront without an entry: one line, exit 2,
+// nothing sent.
+func TestPurgeCLICloudFrontConfigErrors(t *testing.T) {
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true") // never reach for an instance role here
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
+		t.Setenv(k, "")
+	}
+	api := newCloudFrontEdge(t, "http://127.0.0.1:1")
+	cfg := writeConfig(t, fmt.Sprintf("[[purge]]\nprovider = \"cloudfront\"\ndistribution_id = %q\napi_base = %q\n", cfTestDist, api.URL), 0o600)
+	r := runPurgeCLI(t, map[string]string{"XDG_STATE_HOME": t.TempDir()}, "", false, "purge", "--config", cfg, "--yes", "http://127.0.0.1:1/a.js")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "no AWS credentials found") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Errorf("no credentials: exit %d, want 2 with one line\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if len(api.events) != 0 {
+		t.Error("sent without credentials")
+	}
+	r = runPurgeCLI(t, cloudFrontEnv(t), "", false, "purge", "--provider", "cloudfront", "--yes", "http://127.0.0.1:1/a.js")
+	if r.code != exitUsage || !strings.Contains(r.stderr, `--provider cloudfront needs a [[purge]] entry with provider = "cloudfront" and the distribution_id`) {
+		t.Errorf("no entry: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runPurgeCLI(t, cloudFrontEnv(t), "", false, "purge", "--config", cfg, "--wait", "0s", "--yes", "http://127.0.0.1:1/a.js")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "--wait 0s must be positive") {
+		t.Errorf("--wait 0: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
