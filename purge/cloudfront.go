@@ -142,7 +142,7 @@ func buildCloudFront(b *Batch, e config.Purge, opt Options) error {
 		}
 		return flush()
 	case cachemodel.PurgePrefixes:
-		b.Notes = append(b.Notes, "a prefix becomes the wildcard path /path* : it removes every object below it, whatever its query string or Origin", waitNote)
+		b.Notes = append(b.Notes, "a prefix becomes a wildcard path (/path*): it removes every object below it, whatever its query string or Origin", waitNote)
 		var paths []string
 		for _, v := range b.Values {
 			_, path, _ := strings.Cut(v, "/")
