@@ -140,7 +140,18 @@ func buildCloudFront(b *Batch, e config.Purge, opt Options) error {
 				}
 			}
 		}
-		return flush()
+		if err := flush(); err != nil {
+			return err
+		}
+		for _, r := range b.Requests {
+			for _, p := range r.cf.paths {
+				if strings.Contains(p, "?") {
+					b.Notes = append(b.Notes, "a path with a query string matches only when the cache policy puts the query string in the cache key; if it does not, invalidate the path without it (--prefix host/path)")
+					return nil
+				}
+			}
+		}
+		return nil
 	case cachemodel.PurgePrefixes:
 		b.Notes = append(b.Notes, "a prefix becomes a wildcard path (/path*): it removes every object below it, whatever its query string or Origin", waitNote)
 		var paths []string

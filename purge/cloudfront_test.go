@@ -326,6 +326,9 @@ func TestCloudFrontInvalidationWaitsForCompleted(t *testing.T) {
 				"https://d111111abcdef8.cloudfront.net/",
 			}, twoOrigins...)
 			job := awsPrepare(t, plan, awsEntry(s, testDist, 0), cfEnv(session))
+			if d := DescribePlan(job); !strings.Contains(d, "a path with a query string matches only when the cache policy puts the query string in the cache key") {
+				t.Errorf("plan lacks the query-string note:\n%s", d)
+			}
 			if n := job.RequestCount(); n != 1 {
 				t.Fatalf("%d requests, want 1 (one path per URL, all in one invalidation)", n)
 			}
@@ -544,6 +547,9 @@ func TestCloudFrontDryRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	dry := out.String()
+	if strings.Contains(dry, "query string matches only when") {
+		t.Error("a query-string note without a query string")
+	}
 	for _, want := range []string{
 		"(one invalidation path per URL removes every Origin variant) with 1 request",
 		"POST https://cloudfront.amazonaws.com/2020-05-31/distribution/" + testDist + "/invalidation\n",
