@@ -74,7 +74,7 @@ func ruleVaryOriginMissing(d *diag) []Finding {
 	}
 	sev := SevMedium
 	msg := "ACAO depends on the request's Origin, but shared-cacheable responses lack Vary: Origin: a copy made for one Origin, or for a request without Origin, can be served to another"
-	fix := fixVaryOrigin + " " + cacheKeyFix(d.provider, d.varyIgnoredSeen())
+	fix := originSideFix(d.provider, d.s3Origin()) + " " + cacheKeyFix(d.provider, d.varyIgnoredSeen())
 	switch f := d.facts; {
 	case f != nil && f.OriginInKey != nil && *f.OriginInKey:
 		sev = SevInfo
@@ -179,7 +179,7 @@ func ruleCacheServedWrongOrigin(d *diag) []Finding {
 	if len(hits) > 1 {
 		msg += fmt.Sprintf(" (%d requests affected)", len(hits))
 	}
-	return d.finding(RuleCacheServedWrongOrigin, SevHigh, msg, servedAcrossOriginsFix(d.provider, varyIgnored, d.varyIgnoredSeen()), ev, primary)
+	return d.finding(RuleCacheServedWrongOrigin, SevHigh, msg, servedAcrossOriginsFix(d.provider, varyIgnored, d.varyIgnoredSeen(), d.s3Origin()), ev, primary)
 }
 
 func ruleCacheServedWithoutACAO(d *diag) []Finding {
@@ -202,7 +202,7 @@ func ruleCacheServedWithoutACAO(d *diag) []Finding {
 	}
 	msg := fmt.Sprintf("A CORS request from %s got a stored response without ACAO although the server grants that origin when asked: the copy was made for a request without Origin (a plain <script>, <img> or font load) or from an origin that is not allowed, and breaks CORS until it expires",
 		*d.vs[primary[0]].Origin)
-	return d.finding(RuleCacheServedWithoutACAO, SevMedium, msg, servedAcrossOriginsFix(d.provider, varyIgnored, d.varyIgnoredSeen()), ev, primary)
+	return d.finding(RuleCacheServedWithoutACAO, SevMedium, msg, servedAcrossOriginsFix(d.provider, varyIgnored, d.varyIgnoredSeen(), d.s3Origin()), ev, primary)
 }
 
 // ruleCDNIgnoresVary: the response says Vary: Origin, yet the cache served

@@ -456,3 +456,56 @@ func TestFixDoesNotClaimVaryHonouredWhenTheRunShowsOtherwise(t *testing.T) {
 		}
 	}
 }
+
+// TestCloudFrontS3Fix: S3 behind CloudFront sends Vary: Origin only on CORS
+// responses, so the copy a request without Origin stored (no Vary, no
+// ACAO) reaches CORS requests. The fix must say that S3 cannot send Vary
+// on every response and point at CloudFront's cache policy (not the
+// managed CORS-S3Origin origin request policy, which does not key on
+// Origin); without S3 the usual origin-side Vary fix stays.
+func TestCloudFrontS3Fix(t *testing.T) {
+	s3 := func(server string) simServer {
+		return func(method, origin string, has bool, fetch int) (int, Headers) {
+			h := Headers{{"ETag", `"v1"`}, {"Cache-Control", "public, max-age=300"}, {"Via", "1.1 0123abcd.cloudfront.net (CloudFront)"}, {"Server", server}}
+			if has && simAllowList[origin] {
+				h = append(h, Header{"Access-Control-Allow-Origin", origin},
+					Header{"Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"})
+			}
+			return 200, h
+		}
+	}
+	fixOf := func(rep TargetReport, rule string) string {
+		for _, f := range rep.Findings {
+			if f.Rule == rule {
+				return f.Fix
+			}
+		}
+		t.Fatalf("no %s finding: %+v", rule, rep.Findings)
+		return ""
+	}
+	// Isolate mode proves it; observe mode can only suspect it.
+	for _, c := range []struct {
+		plan TargetPlan
+		rule string
+	}{{isolatePlan(PlanOptions{}), RuleCacheServedWithoutACAO}, {observePlan(PlanOptions{Rounds: 2}), RuleCachedCopyWithoutACAO}} {
+		rep := simRun(t, c.plan, &simCache{}, s3("AmazonS3"), Policy{})
+		if rep.Provider != ProviderCloudFront {
+			t.Fatalf("provider %q, want cloudfront", rep.Provider)
+		}
+		fix := fixOf(rep, c.rule)
+		for _, want := range []string{"The origin is Amazon S3, which sends Vary: Origin", "only on CORS responses",
+			"the fix is at CloudFront", "CloudFront: put the Origin header in the behaviour's cache key", "UseOriginCacheControlHeaders",
+			"CORS-S3Origin and CORS-CustomOrigin policies are origin request policies", "corscope purge --provider cloudfront"} {
+			if !strings.Contains(fix, want) {
+				t.Errorf("fix lacks %q:\n%s", want, fix)
+			}
+		}
+		if strings.Contains(fix, fixVaryOrigin) {
+			t.Errorf("the S3 fix must not ask S3 for Vary on every response:\n%s", fix)
+		}
+		other := fixOf(simRun(t, c.plan, &simCache{}, s3("nginx"), Policy{}), c.rule)
+		if !strings.Contains(other, fixVaryOrigin) || strings.Contains(other, "Amazon S3") {
+			t.Errorf("a non-S3 origin behind CloudFront gets the origin-side Vary fix:\n%s", other)
+		}
+	}
+}

@@ -1,9 +1,19 @@
 package cachemodel
 
+import "strings"
+
 // Fix texts. The origin-side fix comes first; the cache-side part names
 // the provider's own mechanism when the provider is known.
 
 const fixVaryOrigin = "Send Vary: Origin on every response of this URL whose ACAO depends on the request's Origin, including responses to requests without Origin and to origins you do not allow; or send one fixed ACAO (for example *) on every response and no Vary."
+
+// fixS3BehindCloudFront replaces fixVaryOrigin when the origin is S3 behind
+// CloudFront: S3 cannot be told to send Vary: Origin on every response.
+const fixS3BehindCloudFront = "The origin is Amazon S3, which sends Vary: Origin (with Access-Control-Request-Headers and -Method) only on CORS responses, to requests whose Origin matches a CORS rule; the copy stored for a request without Origin (a plain <script>, <img> or font load) has no Vary and no ACAO, and CloudFront serves it to CORS requests unless its cache policy keys on Origin. S3 cannot be told to send Vary on every response, so the fix is at CloudFront."
+
+// cloudFrontKeyFix is how CloudFront keys on Origin: the cache policy, not
+// the origin request policy (which forwards without keying).
+const cloudFrontKeyFix = "CloudFront: put the Origin header in the behaviour's cache key: a cache policy that lists Origin (for S3 also Access-Control-Request-Headers and Access-Control-Request-Method when OPTIONS is cached), or the managed UseOriginCacheControlHeaders policy, whose key includes Origin. The managed CORS-S3Origin and CORS-CustomOrigin policies are origin request policies: they forward Origin to the origin without putting it in the key, so with CachingOptimized (no headers in the key) the first copy stored is served to every Origin, the classic poisoning setup. Or avoid per-Origin grants: a response headers policy such as the managed SimpleCORS (Access-Control-Allow-Origin: *) answers every Origin the same. Then create an invalidation for the path (it drops every variant; corscope purge --provider cloudfront waits for it to complete)."
 
 // varyHonouringCache is how a cache product that honours Vary by default
 // is told to key on Origin and to drop stored copies.
@@ -41,7 +51,7 @@ func cacheKeyFix(p Provider, varyIgnored bool) string {
 	case ProviderCloudflare:
 		return "Cloudflare: keep Origin in the cache key (it is part of the default key; make sure no Cache Rule excludes it), then purge the URL once per Origin with files[].headers.Origin in the purge API (a plain URL purge evicts only the no-Origin copy) or purge by host, prefix or tag."
 	case ProviderCloudFront:
-		return "CloudFront: add the Origin header to the behaviour's cache policy (an origin request policy only forwards it, without keying on it: the classic poisoning setup), then create an invalidation for the path (it drops every variant)."
+		return cloudFrontKeyFix
 	case ProviderAkamai:
 		return "Akamai does not honour Vary (any Vary other than Accept-Encoding makes the object uncacheable, and the Remove Vary Header behaviour strips it): add the Origin header to the cache key with Cache ID Modification, then purge the URL with Fast Purge."
 	}
@@ -66,7 +76,7 @@ func varyIgnoredFix(p Provider) string {
 	case ProviderAkamai:
 		return "The origin already sends Vary: Origin, but Akamai does not honour Vary: add the Origin header to the cache key with Cache ID Modification and make sure no Remove Vary Header behaviour applies; then purge."
 	case ProviderCloudFront:
-		return "The origin already sends Vary: Origin; CloudFront only varies on headers in the cache policy: add Origin to the cache policy, then invalidate the path."
+		return "The origin already sends Vary: Origin; CloudFront only varies on headers in the cache policy (an origin request policy such as the managed CORS-S3Origin forwards Origin without keying on it): add Origin to the cache policy, or use the managed UseOriginCacheControlHeaders cache policy, then invalidate the path."
 	}
 	return "The origin already sends Vary: Origin, but this cache served it across Origins. " + cacheKeyFix(p, true)
 }
@@ -74,11 +84,36 @@ func varyIgnoredFix(p Provider) string {
 // servedAcrossOriginsFix is the fix when a cache served one Origin's copy
 // to another: the origin-side Vary fix, unless the stored copy already said
 // Vary: Origin, in which case only the cache can be at fault.
-func servedAcrossOriginsFix(p Provider, varyIgnored, varyIgnoredSeen bool) string {
+func servedAcrossOriginsFix(p Provider, varyIgnored, varyIgnoredSeen, s3 bool) string {
 	if varyIgnored {
 		return varyIgnoredFix(p)
 	}
-	return fixVaryOrigin + " " + cacheKeyFix(p, varyIgnoredSeen)
+	return originSideFix(p, s3) + " " + cacheKeyFix(p, varyIgnoredSeen)
+}
+
+// originSideFix is the origin's part of the fix: Vary: Origin on every
+// response, except for S3 behind CloudFront, which cannot send it.
+func originSideFix(p Provider, s3 bool) string {
+	if p == ProviderCloudFront && s3 {
+		return fixS3BehindCloudFront
+	}
+	return fixVaryOrigin
+}
+
+// s3Origin: some response came from Amazon S3 (Server: AmazonS3, which
+// CloudFront passes through).
+func (d *diag) s3Origin() bool {
+	for i := range d.vs {
+		if d.vs[i].Response == nil {
+			continue
+		}
+		for _, h := range d.headers(i) {
+			if strings.EqualFold(h.Name, "Server") && strings.EqualFold(strings.TrimSpace(h.Value), "AmazonS3") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // varyIgnoredSeen: this run showed the cache ignoring Vary: Origin (the

@@ -81,6 +81,11 @@ func ruleCachedCopyWithoutACAO(d *diag) []Finding {
 		}
 	}
 	msg := "Every request from a given origin got an answer without Access-Control-Allow-Origin that was served from the cache, or came through a cache that did not say whether it was a stored copy, and no answer known to be fresh was seen: either CORS is not enabled for these origins, or a copy stored for a request without Origin (or for an origin that is not allowed) is served to every Origin, which breaks CORS until it expires. These answers cannot tell the two apart"
-	fix := "Run isolate mode (--mode isolate, or x in the TUI): it asks the server on fresh cache keys whether it grants these origins. If it does, the cache mixes Origins: " + fixVaryOrigin
+	fix := "Run isolate mode (--mode isolate, or x in the TUI): it asks the server on fresh cache keys whether it grants these origins. If it does, the cache mixes Origins: " + originSideFix(d.provider, d.s3Origin())
+	if d.provider == ProviderCloudFront && d.s3Origin() {
+		// S3 behind CloudFront: the most common form of this bug, and only
+		// CloudFront's cache policy can fix it.
+		fix += " " + cacheKeyFix(d.provider, false)
+	}
 	return d.finding(RuleCachedCopyWithoutACAO, SevLow, msg, fix, ev, primary)
 }

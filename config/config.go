@@ -94,18 +94,21 @@ type Target struct {
 // Purge is one purge provider and the hosts it serves. Fields that do not
 // apply to the provider are always zero.
 type Purge struct {
-	Provider string   // PurgeCloudflare, PurgeFastly or PurgeHTTP
+	Provider string   // PurgeCloudflare, PurgeFastly, PurgeHTTP or PurgeCloudFront
 	Hosts    []string // host patterns ("example.com", "*.example.com"); empty means every host
 	// TokenEnv names the environment variable holding the credential. The
 	// config file never holds the credential itself.
 	TokenEnv    string
-	APIBase     string // cloudflare, fastly: API root URL
+	APIBase     string // cloudflare, fastly, cloudfront: API root URL
 	ZoneID      string // cloudflare
-	BatchSize   int    // cloudflare: URLs per purge request
+	BatchSize   int    // cloudflare, cloudfront: URLs (paths) per purge request
 	Soft        bool   // cloudflare, fastly: mark stale instead of evicting
 	ServiceID   string // fastly: needed only for surrogate-key and purge-all requests
 	Method      string // http: request method
 	URLTemplate string // http: purge endpoint; "" sends Method to the target URL itself
+	// DistributionID is the CloudFront distribution whose edges are
+	// invalidated (cloudfront).
+	DistributionID string
 }
 
 // Values of the enumerated settings.
@@ -120,6 +123,7 @@ const (
 	PurgeCloudflare = "cloudflare"
 	PurgeFastly     = "fastly"
 	PurgeHTTP       = "http"
+	PurgeCloudFront = "cloudfront"
 
 	FailOnNone = "none"
 )
@@ -134,6 +138,14 @@ const (
 	DefaultCloudflareBatch = 30 // URL purge limit per request on most plans
 	DefaultFastlyAPI       = "https://api.fastly.com"
 	DefaultHTTPPurgeMethod = "PURGE"
+	// DefaultCloudFrontAPI is CloudFront's global endpoint; requests to it
+	// are signed for us-east-1.
+	DefaultCloudFrontAPI = "https://cloudfront.amazonaws.com"
+	// DefaultCloudFrontBatch is the paths per invalidation: CloudFront
+	// accepts up to 3,000 in progress per distribution.
+	DefaultCloudFrontBatch = 1000
+	// MaxCloudFrontBatch is CloudFront's limit of file paths in progress.
+	MaxCloudFrontBatch = 3000
 )
 
 // Default returns the built-in configuration. It is the only place default

@@ -160,9 +160,9 @@ func TestParseErrors(t *testing.T) {
 
 		// [[purge]]
 		{"purge without provider", "[[purge]]\nhosts = [\"example.com\"]\n",
-			`config.toml:1:1: purge[0].provider: missing; want cloudflare, fastly, http`},
+			`config.toml:1:1: purge[0].provider: missing; want cloudflare, fastly, http, cloudfront`},
 		{"unknown provider", "[[purge]]\nprovider = \"akamai\"\n",
-			`config.toml:2:1: purge[0].provider: "akamai" is not one of cloudflare, fastly, http`},
+			`config.toml:2:1: purge[0].provider: "akamai" is not one of cloudflare, fastly, http, cloudfront`},
 		{"field not for provider", "[[purge]]\nprovider = \"fastly\"\nzone_id = \"abc\"\n",
 			`config.toml:3:1: purge[0].zone_id: does not apply to provider "fastly"`},
 		{"http field on cloudflare", "[[purge]]\nprovider = \"cloudflare\"\nzone_id = \"abc\"\nmethod = \"PURGE\"\n",
@@ -197,6 +197,20 @@ func TestParseErrors(t *testing.T) {
 			`config.toml:3:1: purge[0].url_template: unknown placeholder "{URL}"; use {url}, {scheme}, {host}, {path}`},
 		{"template not a URL", "[[purge]]\nprovider = \"http\"\nurl_template = \"/purge{path}\"\n",
 			`config.toml:3:1: purge[0].url_template: "/purge{path}" does not expand to an http(s) URL`},
+		{"cloudfront without distribution", "[[purge]]\nprovider = \"cloudfront\"\n",
+			`config.toml:1:1: purge[0].distribution_id: missing; the cloudfront provider needs the distribution's ID (like EDFDVBD6EXAMPLE, shown in the CloudFront console)`},
+		{"cloudfront lower-case id", "[[purge]]\nprovider = \"cloudfront\"\ndistribution_id = \"edfdvbd6example\"\n",
+			`config.toml:3:1: purge[0].distribution_id: "edfdvbd6example" is not a CloudFront distribution ID: want 10 to 20 capital letters and digits, like EDFDVBD6EXAMPLE`},
+		{"cloudfront id with a path", "[[purge]]\nprovider = \"cloudfront\"\ndistribution_id = \"E2QWRUHAPOMQZL/../x\"\n",
+			`config.toml:3:1: purge[0].distribution_id: "E2QWRUHAPOMQZL/../x" is not a CloudFront distribution ID: want 10 to 20 capital letters and digits, like EDFDVBD6EXAMPLE`},
+		{"cloudfront id too short", "[[purge]]\nprovider = \"cloudfront\"\ndistribution_id = \"E2QW\"\n",
+			`config.toml:3:1: purge[0].distribution_id: "E2QW" is not a CloudFront distribution ID: want 10 to 20 capital letters and digits, like EDFDVBD6EXAMPLE`},
+		{"cloudfront takes no token_env", "[[purge]]\nprovider = \"cloudfront\"\ndistribution_id = \"E2QWRUHAPOMQZL\"\ntoken_env = \"AWS_SECRET_ACCESS_KEY\"\n",
+			`config.toml:4:1: purge[0].token_env: does not apply to provider "cloudfront"`},
+		{"aws secret in file", "[[purge]]\nprovider = \"cloudfront\"\ndistribution_id = \"E2QWRUHAPOMQZL\"\naws_secret_access_key = \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"\n",
+			`config.toml:4:1: purge[0].aws_secret_access_key: AWS credentials never go in the config file: corscope reads them from the AWS credential chain (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE and the shared config files)`},
+		{"cloudfront batch too big", "[[purge]]\nprovider = \"cloudfront\"\ndistribution_id = \"E2QWRUHAPOMQZL\"\nbatch_size = 3001\n",
+			`config.toml:4:1: purge[0].batch_size: 3001 is more than 3000`},
 		{"second purge entry", "[[purge]]\nprovider = \"http\"\n\n[[purge]]\nprovider = \"fastly\"\nmethod = \"PURGE\"\n",
 			`config.toml:6:1: purge[1].method: does not apply to provider "fastly"`},
 
@@ -296,6 +310,11 @@ soft = true
 provider = "http"
 url_template = "http://127.0.0.1:6081{path}"
 
+[[purge]]
+provider = "cloudfront"
+hosts = ["assets.example.org"]
+distribution_id = "E2QWRUHAPOMQZL"
+
 [keys]
 quit = ["q", "ctrl+c", "q"]
 reprobe = "r"
@@ -340,6 +359,7 @@ accent = "#FF8800"
 			{Provider: "cloudflare", ZoneID: "zone-1", APIBase: DefaultCloudflareAPI, BatchSize: 30},
 			{Provider: "fastly", Hosts: []string{"*.example.net"}, APIBase: DefaultFastlyAPI, Soft: true},
 			{Provider: "http", Method: "PURGE", URLTemplate: "http://127.0.0.1:6081{path}"},
+			{Provider: "cloudfront", Hosts: []string{"assets.example.org"}, DistributionID: "E2QWRUHAPOMQZL", APIBase: DefaultCloudFrontAPI, BatchSize: DefaultCloudFrontBatch},
 		},
 		Keys:   map[string][]string{"quit": {"q", "ctrl+c"}, "reprobe": {"r"}},
 		Themes: map[string]themes.Custom{"mine": {Base: "light", Colors: map[string]string{"hit": "2", "accent": "#FF8800"}}},

@@ -67,6 +67,8 @@ type rawPurge struct {
 	ServiceID   *string   `toml:"service_id"`
 	Method      *string   `toml:"method"`
 	URLTemplate *string   `toml:"url_template"`
+	// DistributionID is the CloudFront distribution (cloudfront).
+	DistributionID *string `toml:"distribution_id"`
 
 	Token    any `toml:"token" reject:"secret"`
 	APIToken any `toml:"api_token" reject:"secret"`
@@ -74,6 +76,13 @@ type rawPurge struct {
 	Key      any `toml:"key" reject:"secret"`
 	Secret   any `toml:"secret" reject:"secret"`
 	Password any `toml:"password" reject:"secret"`
+	// AWS credentials come only from the AWS credential chain.
+	AccessKeyID        any `toml:"access_key_id" reject:"secret"`
+	AWSAccessKeyID     any `toml:"aws_access_key_id" reject:"secret"`
+	SecretAccessKey    any `toml:"secret_access_key" reject:"secret"`
+	AWSSecretAccessKey any `toml:"aws_secret_access_key" reject:"secret"`
+	SessionToken       any `toml:"session_token" reject:"secret"`
+	AWSSessionToken    any `toml:"aws_session_token" reject:"secret"`
 }
 
 // purgeFields lists, per provider, the keys a [[purge]] entry may set.
@@ -81,6 +90,9 @@ var purgeFields = map[string][]string{
 	PurgeCloudflare: {"provider", "hosts", "token_env", "api_base", "zone_id", "batch_size", "soft"},
 	PurgeFastly:     {"provider", "hosts", "token_env", "api_base", "service_id", "soft"},
 	PurgeHTTP:       {"provider", "hosts", "token_env", "method", "url_template"},
+	// No token_env: CloudFront credentials come from the AWS credential
+	// chain (environment, shared config and credentials files, SSO, ...).
+	PurgeCloudFront: {"provider", "hosts", "api_base", "distribution_id", "batch_size"},
 }
 
 func rawFromDefaults(d Config) rawFile {

@@ -55,7 +55,7 @@ func (c Config) Redacted() string {
 		out.Purge = append(out.Purge, outPurge{
 			Provider: p.Provider, Hosts: p.Hosts, TokenEnv: p.TokenEnv, APIBase: p.APIBase,
 			ZoneID: p.ZoneID, BatchSize: p.BatchSize, Soft: p.Soft, ServiceID: p.ServiceID,
-			Method: p.Method, URLTemplate: p.URLTemplate,
+			Method: p.Method, URLTemplate: p.URLTemplate, DistributionID: p.DistributionID,
 		})
 	}
 	if len(c.Themes) > 0 {
@@ -119,6 +119,8 @@ type outPurge struct {
 	ServiceID   string   `toml:"service_id,omitempty"`
 	Method      string   `toml:"method,omitempty"`
 	URLTemplate string   `toml:"url_template,omitempty"`
+	// DistributionID: cloudfront.
+	DistributionID string `toml:"distribution_id,omitempty"`
 }
 
 func nonNil(s []string) []string {

@@ -319,8 +319,12 @@ func (v *validator) target(key string, r rawTarget) Target {
 }
 
 var (
-	idRE      = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
-	hostPatRE = regexp.MustCompile(`^(\*|(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*)$`)
+	// cloudFrontIDRE is a distribution ID: AWS issues 13 or 14 capital
+	// letters and digits (E2QWRUHAPOMQZL, EDFDVBD6EXAMPLE); a little slack
+	// either way, never lower case, space or punctuation.
+	cloudFrontIDRE = regexp.MustCompile(`^[A-Z0-9]{10,20}$`)
+	idRE           = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	hostPatRE      = regexp.MustCompile(`^(\*|(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*)$`)
 )
 
 func (v *validator) purge(key string, r rawPurge) Purge {
@@ -329,10 +333,14 @@ func (v *validator) purge(key string, r rawPurge) Purge {
 	purgeSchema := schema.children["purge"]
 	for _, name := range set {
 		if purgeSchema.children[name].secret {
+			if r.Provider != nil && *r.Provider == PurgeCloudFront || strings.Contains(name, "access_key") || strings.Contains(name, "session_token") {
+				v.fail(key+"."+name, "AWS credentials never go in the config file: corscope reads them from the AWS credential chain (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE and the shared config files)")
+				continue
+			}
 			v.fail(key+"."+name, "put the token in an environment variable and name it in token_env")
 		}
 	}
-	providers := []string{PurgeCloudflare, PurgeFastly, PurgeHTTP}
+	providers := []string{PurgeCloudflare, PurgeFastly, PurgeHTTP, PurgeCloudFront}
 	if r.Provider == nil {
 		v.fail(key+".provider", "missing; want %s", strings.Join(providers, ", "))
 		return p
@@ -402,6 +410,22 @@ func (v *validator) purge(key string, r rawPurge) Purge {
 		p.APIBase = apiBase(DefaultFastlyAPI)
 		p.ServiceID = id("service_id", r.ServiceID, "")
 		p.Soft = r.Soft != nil && *r.Soft
+	case PurgeCloudFront:
+		p.APIBase = apiBase(DefaultCloudFrontAPI)
+		p.BatchSize = DefaultCloudFrontBatch
+		if r.BatchSize != nil {
+			p.BatchSize = v.intRange(key+".batch_size", *r.BatchSize, 1, MaxCloudFrontBatch)
+		}
+		switch {
+		case r.DistributionID == nil:
+			v.fail(key+".distribution_id", "missing; the cloudfront provider needs the distribution's ID (like EDFDVBD6EXAMPLE, shown in the CloudFront console)")
+		case !cloudFrontIDRE.MatchString(*r.DistributionID):
+			// An ID is not secret, but the value may be anything: quote it
+			// escaped and short.
+			v.fail(key+".distribution_id", "%q is not a CloudFront distribution ID: want 10 to 20 capital letters and digits, like EDFDVBD6EXAMPLE", shortQuote(*r.DistributionID))
+		default:
+			p.DistributionID = *r.DistributionID
+		}
 	case PurgeHTTP:
 		p.Method = DefaultHTTPPurgeMethod
 		if r.Method != nil {
@@ -609,4 +633,14 @@ func hasControl(s string) bool {
 		}
 	}
 	return false
+}
+
+// shortQuote shortens a value quoted in an error to 40 characters (%q then
+// escapes what remains).
+func shortQuote(s string) string {
+	r := []rune(s)
+	if len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
 }

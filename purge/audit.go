@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-// The audit log holds JSON lines of three events: "sending" just before a
+// The audit log holds JSON lines of four events: "sending" just before a
 // purge request goes out, "result" when its outcome is known (or
 // "outcome unknown" when the run was interrupted with it in flight), and
 // "batch", a summary per provider batch when the purge ends. A purge
@@ -23,6 +23,9 @@ const (
 	EventSending = "sending"
 	EventResult  = "result"
 	EventBatch   = "batch"
+	// EventWaited ends the wait for a CloudFront invalidation: outcome
+	// "completed", or "pending" with the reason.
+	EventWaited = "waited"
 )
 
 // OutcomeUnknown is the outcome of a request interrupted while in flight
@@ -189,6 +192,22 @@ func (l *AuditLog) result(b *Batch, rr RequestResult, n, total int) {
 		a.Outcome = "ok"
 	}
 	a.Reason = rr.Message
+	l.write(a)
+}
+
+// waited records the end of the wait for an invalidation.
+func (l *AuditLog) waited(b *Batch, inv Invalidation) {
+	if l == nil {
+		return
+	}
+	a := AuditRequest{Time: time.Now().UTC(), Event: EventWaited, Run: l.run, Provider: b.Provider, Account: b.Account,
+		Scope: string(b.Scope), IDs: []string{inv.ID}, Attempts: inv.Polls, Outcome: "completed"}
+	if !inv.Complete {
+		a.Outcome = "pending"
+		if inv.Err != nil {
+			a.Reason = inv.Err.Error()
+		}
+	}
 	l.write(a)
 }
 

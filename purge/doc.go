@@ -14,6 +14,11 @@
 //     Vary variant of a URL), surrogate-key purges and purge_all.
 //   - http: the configured method (PURGE, BAN, ...) sent to the URL or a URL
 //     template once per Origin variant, carrying that Origin.
+//   - cloudfront: CreateInvalidation through the AWS SDK for Go v2 (POST
+//     /2020-05-31/distribution/{Id}/invalidation, SigV4 for us-east-1) with
+//     one path per URL (an invalidation drops every variant of a path),
+//     batched; then GetInvalidation is polled until Completed, so
+//     verification never races the invalidation.
 //
 // The flow is Prepare (route and lay out requests; nothing is sent),
 // DescribePlan / WriteDryRun (show it), TakeBaseline (fingerprint every
@@ -23,7 +28,9 @@
 // this package never depends on the probe engine itself) and AppendAudit
 // (one JSON line per provider batch).
 //
-// Credentials come only from environment variables. They are held in a
+// Credentials come only from environment variables (cloudfront: the AWS
+// credential chain, whose secret key and session token are treated the
+// same way once read). They are held in a
 // closure that no fmt verb can print, added to a request only while it is
 // sent, shown as [REDACTED] in dry runs, and scrubbed from anything a server
 // says back before it reaches an error, a result or the audit log.

@@ -50,6 +50,9 @@ type RequestResult struct {
 type Result struct {
 	Started, Finished time.Time
 	Requests          []RequestResult // in job order; requests never sent are absent
+	// Invalidations are the waits for CloudFront invalidations to
+	// complete, in job order.
+	Invalidations []Invalidation
 }
 
 // Failed counts requests that did not succeed.
@@ -128,6 +131,13 @@ type ExecOptions struct {
 	// Audit, if set, gets a "sending" line just before each request goes
 	// out and a "result" line when its outcome is known.
 	Audit *AuditLog
+	// Wait bounds the wait for CloudFront invalidations to complete, per
+	// batch; default 15m. PollBase is the first pause between status
+	// polls (default 2s), growing by half each poll up to PollMax
+	// (default 20s).
+	Wait, PollBase, PollMax time.Duration
+	// OnWait, if set, sees each status poll of an invalidation.
+	OnWait func(WaitProgress)
 }
 
 const maxResponseBytes = 1 << 20
@@ -151,21 +161,31 @@ func Execute(ctx context.Context, job *Job, opt ExecOptions) (Result, error) {
 		opt.Timeout = 30 * time.Second
 	}
 	opt.Retry = opt.Retry.withDefaults()
+	if opt.Wait <= 0 {
+		opt.Wait = 15 * time.Minute
+	}
+	if opt.PollBase <= 0 {
+		opt.PollBase = 2 * time.Second
+	}
+	if opt.PollMax <= 0 {
+		opt.PollMax = 20 * time.Second
+	}
 	if opt.Client == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		defer tr.CloseIdleConnections()
 		opt.Client = &http.Client{Transport: tr, CheckRedirect: noRedirects}
 	}
 	res := Result{Started: opt.Now()}
-	if err := job.CheckTokens(); err != nil {
+	if err := job.CheckCredentials(ctx, nil); err != nil {
 		res.Finished = opt.Now()
 		return res, err
 	}
 	x := executor{opt: opt, secrets: job.secrets()}
-	var firstErr error
+	var firstErr, pending error
 	n, total := 0, job.RequestCount()
 	for bi, b := range job.Batches {
 		x.pause = 0
+		var batchResults []RequestResult
 		for ri, r := range b.Requests {
 			if err := ctx.Err(); err != nil {
 				res.Finished = opt.Now()
@@ -180,8 +200,14 @@ func Execute(ctx context.Context, job *Job, opt ExecOptions) (Result, error) {
 			}
 			n++
 			opt.Audit.sending(b, r, n, total)
-			rr := x.send(ctx, b, r)
+			var rr RequestResult
+			if r.cf != nil {
+				rr = x.sendCloudFront(ctx, b, r)
+			} else {
+				rr = x.send(ctx, b, r)
+			}
 			rr.Batch, rr.Index = bi, ri
+			batchResults = append(batchResults, rr)
 			opt.Audit.result(b, rr, n, total)
 			res.Requests = append(res.Requests, rr)
 			if opt.OnResult != nil {
@@ -191,6 +217,19 @@ func Execute(ctx context.Context, job *Job, opt ExecOptions) (Result, error) {
 				firstErr = fmt.Errorf("%s: %s %s: %w", b.Label(), r.Method, r.URL, rr.Err)
 			}
 		}
+		// CloudFront invalidates asynchronously: wait for every invalidation
+		// of the batch to complete, or verification would re-probe copies
+		// still being removed. Only when the whole batch was accepted: a
+		// failed batch fails the purge, and nothing is verified.
+		if b.cf != nil && firstErr == nil && ctx.Err() == nil {
+			invs := x.waitCloudFront(ctx, bi, b, batchResults)
+			res.Invalidations = append(res.Invalidations, invs...)
+			for _, inv := range invs {
+				if inv.Err != nil && pending == nil {
+					pending = fmt.Errorf("%s: %w", b.Label(), inv.Err)
+				}
+			}
+		}
 	}
 	res.Finished = opt.Now()
 	if ctx.Err() != nil {
@@ -198,6 +237,9 @@ func Execute(ctx context.Context, job *Job, opt ExecOptions) (Result, error) {
 	}
 	if firstErr != nil {
 		return res, fmt.Errorf("%w: %d of %d requests failed; first: %v", ErrAPI, res.Failed(), len(res.Requests), firstErr)
+	}
+	if pending != nil {
+		return res, fmt.Errorf("%w: the purge was accepted, but %v", ErrPending, pending)
 	}
 	return res, nil
 }

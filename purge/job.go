@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/corscope/corscope/cachemodel"
 	"github.com/corscope/corscope/config"
 )
@@ -43,13 +45,17 @@ type Request struct {
 	Covers []Item
 	Values []string
 
-	auth *authHeader // nil when no credential is sent
+	auth *authHeader     // nil when no credential is sent
+	cf   *cfInvalidation // cloudfront: the invalidation the SDK sends
 }
 
 // authHeader is a credential header: Name: Scheme + token.
 type authHeader struct {
 	name, scheme string
 	token        *secret
+	// shown, if set, is the whole redacted value a dry run shows (AWS
+	// SigV4: computed per request when sent).
+	shown string
 }
 
 func (a *authHeader) value() string { return a.scheme + a.token.value() }
@@ -58,7 +64,10 @@ func (a *authHeader) value() string { return a.scheme + a.token.value() }
 // header included, its value redacted.
 func (r *Request) DisplayHeaders() cachemodel.Headers {
 	h := make(cachemodel.Headers, 0, len(r.Headers)+1)
-	if r.auth != nil {
+	switch {
+	case r.auth != nil && r.auth.shown != "":
+		h = append(h, cachemodel.Header{Name: r.auth.name, Value: r.auth.shown})
+	case r.auth != nil:
 		h = append(h, cachemodel.Header{Name: r.auth.name, Value: r.auth.scheme + r.auth.token.placeholder()})
 	}
 	return append(h, r.Headers...)
@@ -66,8 +75,9 @@ func (r *Request) DisplayHeaders() cachemodel.Headers {
 
 // Batch is everything one configured provider does for a job.
 type Batch struct {
-	Provider string // config.PurgeCloudflare, config.PurgeFastly or config.PurgeHTTP
-	// Account is the zone ID (cloudflare) or service ID (fastly): what a
+	Provider string // config.PurgeCloudflare, config.PurgeFastly, config.PurgeHTTP or config.PurgeCloudFront
+	// Account is the zone ID (cloudflare), service ID (fastly) or
+	// distribution ID (cloudfront): what a
 	// user types to confirm purge-everything. "" for http.
 	Account string
 	// Entry is the position of the [[purge]] entry in the config, -1 for a
@@ -86,6 +96,7 @@ type Batch struct {
 	// interpret reads an answer: body as received, shown the same with
 	// every secret removed (what it may quote).
 	interpret func(status int, h http.Header, body, shown []byte) reply
+	cf        *cloudFrontBatch // cloudfront only
 }
 
 // Label names the batch for people: "cloudflare zone 023e…", "fastly
@@ -94,6 +105,8 @@ func (b *Batch) Label() string {
 	switch b.Provider {
 	case config.PurgeCloudflare:
 		return "cloudflare zone " + b.Account
+	case config.PurgeCloudFront:
+		return "cloudfront distribution " + b.Account
 	case config.PurgeFastly:
 		if b.Account == "" {
 			return "fastly"
@@ -111,6 +124,8 @@ func (b *Batch) Label() string {
 type Job struct {
 	Plan    cachemodel.PurgePlan
 	Batches []*Batch
+
+	getenv func(string) string // Options.Getenv, for the AWS credential chain
 }
 
 // RequestCount is how many requests Execute will send (before retries).
@@ -146,6 +161,15 @@ func (j *Job) secrets() []*secret {
 		if b.token.present() {
 			out = append(out, b.token)
 		}
+		if b.cf != nil {
+			b.cf.mu.Lock()
+			for _, s := range []*secret{b.cf.secretKey, b.cf.session} {
+				if s.present() {
+					out = append(out, s)
+				}
+			}
+			b.cf.mu.Unlock()
+		}
 	}
 	return out
 }
@@ -163,6 +187,9 @@ type Options struct {
 	Getenv func(string) string
 	// UserAgent is sent with every request; default "corscope".
 	UserAgent string
+	// AWSCredentials, if set, replaces the AWS credential chain for
+	// cloudfront entries (tests).
+	AWSCredentials aws.CredentialsProvider
 }
 
 // Prepare routes a plan to providers and lays out every request. It sends
@@ -204,7 +231,7 @@ func Prepare(plan cachemodel.PurgePlan, opt Options) (*Job, error) {
 		}
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
-	job := &Job{Plan: plan}
+	job := &Job{Plan: plan, getenv: opt.Getenv}
 	for _, g := range groups {
 		i, _ := strconv.Atoi(g.Provider)
 		e := entries[i]
@@ -228,9 +255,9 @@ func (r routeEntry) Matches(host string) bool { return r.entry.Matches(host) }
 func candidateEntries(opt Options) ([]routeEntry, error) {
 	var out []routeEntry
 	switch opt.Provider {
-	case "", config.PurgeCloudflare, config.PurgeFastly, config.PurgeHTTP:
+	case "", config.PurgeCloudflare, config.PurgeFastly, config.PurgeHTTP, config.PurgeCloudFront:
 	default:
-		return nil, fmt.Errorf("%w: unknown provider %q: want cloudflare, fastly or http", ErrConfig, opt.Provider)
+		return nil, fmt.Errorf("%w: unknown provider %q: want cloudflare, fastly, http or cloudfront", ErrConfig, opt.Provider)
 	}
 	for i, e := range opt.Providers {
 		if opt.Provider == "" || e.Provider == opt.Provider {
@@ -241,6 +268,8 @@ func candidateEntries(opt Options) ([]routeEntry, error) {
 		switch opt.Provider {
 		case config.PurgeCloudflare:
 			return nil, fmt.Errorf("%w: --provider cloudflare needs a [[purge]] entry with provider = \"cloudflare\" and the zone_id", ErrConfig)
+		case config.PurgeCloudFront:
+			return nil, fmt.Errorf("%w: --provider cloudfront needs a [[purge]] entry with provider = \"cloudfront\" and the distribution_id", ErrConfig)
 		case config.PurgeFastly:
 			out = append(out, routeEntry{entry: config.Purge{Provider: config.PurgeFastly, APIBase: config.DefaultFastlyAPI}, index: -1})
 		case config.PurgeHTTP:
@@ -259,6 +288,8 @@ func build(b *Batch, e config.Purge, opt Options) error {
 		return buildFastly(b, e, opt)
 	case config.PurgeHTTP:
 		return buildHTTP(b, e, opt)
+	case config.PurgeCloudFront:
+		return buildCloudFront(b, e, opt)
 	}
 	return fmt.Errorf("unknown provider %q", e.Provider)
 }

@@ -25,8 +25,12 @@ func DescribePlan(job *Job) string {
 			skipped += len(bt.Skipped)
 		}
 		copies := p.VariantCount() - skipped
-		fmt.Fprintf(&b, "Purge %d cached %s of %d %s (each Origin variant separately) with %d %s",
-			copies, plural(copies, "copy", "copies"), len(p.Targets), plural(len(p.Targets), "URL", "URLs"), n, plural(n, "request", "requests"))
+		how := "each Origin variant separately"
+		if allCloudFront(job) {
+			how = "one invalidation path per URL removes every Origin variant"
+		}
+		fmt.Fprintf(&b, "Purge %d cached %s of %d %s (%s) with %d %s",
+			copies, plural(copies, "copy", "copies"), len(p.Targets), plural(len(p.Targets), "URL", "URLs"), how, n, plural(n, "request", "requests"))
 		if skipped > 0 {
 			fmt.Fprintf(&b, "; %d more cannot be targeted by this provider (listed apart below)", skipped)
 		}
@@ -96,10 +100,22 @@ func WriteDryRun(w io.Writer, job *Job) error {
 				b.WriteString(prettyBody(r.Body))
 				b.WriteString("\n")
 			}
+			if r.cf != nil {
+				fmt.Fprintf(&b, "# then: GET %s/<invalidation Id> (signed the same way) until CloudFront reports Completed\n", safe(r.URL))
+			}
 		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func allCloudFront(job *Job) bool {
+	for _, b := range job.Batches {
+		if b.cf == nil {
+			return false
+		}
+	}
+	return len(job.Batches) > 0
 }
 
 func covers(r *Request) string {

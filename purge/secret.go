@@ -18,6 +18,17 @@ const (
 	DefaultFastlyTokenEnv     = "FASTLY_API_TOKEN"
 )
 
+// The AWS credential chain's environment variables (cloudfront). The secret
+// access key and the session token are secrets, held and scrubbed like
+// tokens once the chain has produced them (from these variables or from a
+// profile); the access key ID is not secret (it is in every Authorization
+// header), but corscope does not print it either.
+const (
+	EnvAWSAccessKeyID     = "AWS_ACCESS_KEY_ID"
+	EnvAWSSecretAccessKey = "AWS_SECRET_ACCESS_KEY"
+	EnvAWSSessionToken    = "AWS_SESSION_TOKEN"
+)
+
 // Redacted replaces a credential wherever one would be shown.
 const Redacted = "[REDACTED]"
 
@@ -36,6 +47,12 @@ func readSecret(env string, getenv func(string) string) *secret {
 		s.value = func() string { return v }
 	}
 	return s
+}
+
+// secretValue holds a credential that came from elsewhere than one
+// variable (the AWS credential chain); env names it in placeholders.
+func secretValue(env, v string) *secret {
+	return &secret{env: env, value: func() string { return v }}
 }
 
 func (s *secret) present() bool { return s != nil && s.value != nil }

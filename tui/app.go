@@ -110,10 +110,13 @@ type Model struct {
 
 	purgeSeq    int
 	purgeTarget int
-	purgeBusy   bool         // a plan or a purge is in flight
-	purging     bool         // a confirmed purge (and its re-probe) is in flight
-	purgeReq    PurgeRequest // the purge being confirmed
-	purgePlan   PurgePlan
+	purgeBusy   bool // a plan or a purge is in flight
+	purging     bool // a confirmed purge (and its re-probe) is in flight
+	// purgeProgress carries the Purger's progress lines (a CloudFront
+	// invalidation still in progress) to the status bar.
+	purgeProgress *purgeProgress
+	purgeReq      PurgeRequest // the purge being confirmed
+	purgePlan     PurgePlan
 
 	shown     shownState // what the matrix was last synced with
 	helpFrom  screen     // the screen the help was opened from
@@ -339,6 +342,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmds = append(cmds, m.onPurgePlan(msg))
 	case purgeDoneMsg:
 		cmds = append(cmds, m.onPurgeDone(msg))
+	case purgeProgressMsg:
+		cmds = append(cmds, m.onPurgeProgress(msg))
 	case tea.KeyMsg:
 		// Bubble Tea reports runes that arrive in one read (fast typing,
 		// tmux send-keys) as one message; outside a prompt each is a key.

@@ -310,9 +310,10 @@ func planPurge(ctx context.Context, p Purger, seq, targetID int, req PurgeReques
 }
 
 // runPurge carries the confirmed purge out and verifies it.
-func runPurge(ctx context.Context, p Purger, seq, targetID int, req PurgeRequest) tea.Cmd {
+func runPurge(ctx context.Context, p Purger, seq, targetID int, req PurgeRequest, progress *purgeProgress) tea.Cmd {
 	return func() tea.Msg {
 		out, err := p.Purge(ctx, req)
+		progress.close()
 		return purgeDoneMsg{Seq: seq, Target: targetID, Req: req, Outcome: out, Err: err}
 	}
 }

@@ -81,6 +81,13 @@ type purgeDoneMsg struct {
 	Err     error
 }
 
+// purgeProgressMsg is the latest progress line of the purge in flight
+// (sent by purgeProgress.next).
+type purgeProgressMsg struct {
+	Seq  int
+	Line string
+}
+
 // spinTickMsg advances the spinner (sent by tickSpinner while runs are
 // active).
 type spinTickMsg struct{}

@@ -3,9 +3,11 @@ package tui
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -30,6 +32,70 @@ type PurgeRequest struct {
 	// Everything asks to purge every cached object of the zone or service
 	// serving the target's host, not just its variants.
 	Everything bool
+	// Progress, when set, takes a line of progress while Purge runs (a
+	// CloudFront invalidation still in progress); the status bar shows the
+	// latest. Safe to call from any goroutine; it never blocks. The line
+	// is drawn as untrusted text and must never hold a credential.
+	Progress func(line string)
+}
+
+// ErrPurgeIncomplete marks a Purge error where the purge was accepted but
+// is not known to have finished (a CloudFront invalidation still in
+// progress when the wait ran out): not a failure, an unknown.
+var ErrPurgeIncomplete = errors.New("purge not complete")
+
+// purgeProgress hands the latest progress line of a purge to the view:
+// report never blocks (a newer line replaces one not yet shown), next
+// waits for a line or the end of the purge.
+type purgeProgress struct {
+	mu     sync.Mutex
+	line   string
+	notify chan struct{}
+	done   chan struct{}
+	once   sync.Once
+}
+
+func newPurgeProgress() *purgeProgress {
+	return &purgeProgress{notify: make(chan struct{}, 1), done: make(chan struct{})}
+}
+
+func (p *purgeProgress) report(line string) {
+	p.mu.Lock()
+	p.line = line
+	p.mu.Unlock()
+	select {
+	case p.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (p *purgeProgress) close() {
+	if p != nil {
+		p.once.Do(func() { close(p.done) })
+	}
+}
+
+// next is the command that delivers the next line; nil once the purge
+// has ended.
+func (p *purgeProgress) next(seq int) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case <-p.notify:
+		case <-p.done:
+			return nil
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return purgeProgressMsg{Seq: seq, Line: p.line}
+	}
+}
+
+// onPurgeProgress shows a progress line of the purge in flight.
+func (m *Model) onPurgeProgress(msg purgeProgressMsg) tea.Cmd {
+	if msg.Seq != m.purgeSeq || !m.purging || m.purgeProgress == nil {
+		return nil
+	}
+	return tea.Batch(m.setFlash(flashInfo, safe(msg.Line)), m.purgeProgress.next(msg.Seq))
 }
 
 // PurgePlan is what a purge would send, shown before anything is.
@@ -186,8 +252,13 @@ func (m *Model) confirmPurge() tea.Cmd {
 	}
 	m.purgeSeq++
 	m.purgeBusy, m.purging = true, true
-	return tea.Batch(runPurge(m.ctx, m.opt.Purger, m.purgeSeq, t.id, m.purgeReq),
-		m.setFlash(flashInfo, "purging "+t.label+", then probing every variant again…"))
+	progress := newPurgeProgress()
+	m.purgeProgress = progress
+	req := m.purgeReq
+	req.Progress = progress.report
+	return tea.Batch(runPurge(m.ctx, m.opt.Purger, m.purgeSeq, t.id, req, progress),
+		m.setFlash(flashInfo, "purging "+t.label+", then probing every variant again…"),
+		progress.next(m.purgeSeq))
 }
 
 func (m *Model) onPurgeDone(msg purgeDoneMsg) tea.Cmd {
@@ -195,6 +266,7 @@ func (m *Model) onPurgeDone(msg purgeDoneMsg) tea.Cmd {
 		return nil
 	}
 	m.purgeBusy, m.purging = false, false
+	m.purgeProgress = nil
 	t := m.s.targets[msg.Target]
 	before := msg.Req.Report
 	out := msg.Outcome
@@ -220,7 +292,10 @@ func (m *Model) onPurgeDone(msg purgeDoneMsg) tea.Cmd {
 	if msg.Req.Everything {
 		title = "Purged everything · " + t.label + " before and after"
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrPurgeIncomplete):
+		title = "Purge of " + t.label + " not complete"
+	case err != nil:
 		title = "Purge of " + t.label + " failed"
 	}
 	m.detail.ShowDoc(title, func(st themes.Styles, w int) []string {
@@ -244,7 +319,10 @@ func (m *Model) onPurgeDone(msg purgeDoneMsg) tea.Cmd {
 	}
 	level, glyph := purgeVerdict(out, err)
 	text := glyph + safe(out.Summary)
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrPurgeIncomplete):
+		text = glyph + safe(err.Error())
+	case err != nil:
 		text = "purge failed: " + safe(err.Error())
 	}
 	if others > 0 {
@@ -258,6 +336,8 @@ func (m *Model) onPurgeDone(msg purgeDoneMsg) tea.Cmd {
 // unknown (or nothing verified), or every copy purged.
 func purgeVerdict(out PurgeOutcome, err error) (flashLevel, string) {
 	switch {
+	case errors.Is(err, ErrPurgeIncomplete): // sent, not known complete: unknown, not failed
+		return flashWarn, "? "
 	case err != nil:
 		return flashError, "✗ "
 	case countVerdict(out.Checks, VerdictStillCached) > 0:
@@ -346,7 +426,12 @@ func verdictStyle(st themes.Styles, v PurgeVerdict) func(...string) string {
 // each copy ended as it did, what each request got back, and what next.
 func purgeDoc(st themes.Styles, k *KeyMap, before *cachemodel.TargetReport, out PurgeOutcome, err error, w int) []string {
 	b := &docWriter{st: st, w: w}
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrPurgeIncomplete):
+		for _, l := range wrap("? "+safeLong(err.Error()), w) {
+			b.lines = append(b.lines, st.Verdict.Blocked.Render(l))
+		}
+	case err != nil:
 		for _, l := range wrap("✗ the purge failed: "+safeLong(err.Error()), w) {
 			b.lines = append(b.lines, st.Verdict.Blocked.Render(l))
 		}

@@ -591,3 +591,46 @@ func TestPurgeEverythingMarksOtherTargetsStale(t *testing.T) {
 		t.Error("re-probing did not clear the stale mark")
 	}
 }
+
+// TestPurgeProgressShowsInStatusBar: while a confirmed purge is in flight,
+// the purger's progress lines (a CloudFront invalidation in progress)
+// replace the status bar's "purging…"; a line from an older purge, or one
+// arriving after the purge ended, is ignored.
+func TestPurgeProgressShowsInStatusBar(t *testing.T) {
+	pg := &fakePurger{}
+	m := purgeModel(t, newFakeCDN(appOrigin), pg, 100, 24)
+	m = keys(t, m, "p")
+	next, _ := m.Update(keyMsg("y")) // confirmed; the purge command not run yet
+	m = next.(Model)
+	if !m.purging || m.purgeProgress == nil {
+		t.Fatal("no purge in flight after y")
+	}
+	line := "waiting for CloudFront invalidation I2J0I21PCUYOIK: InProgress (12 s)\x1b[31m"
+	next, cmd := m.Update(purgeProgressMsg{Seq: m.purgeSeq, Line: line})
+	m = next.(Model)
+	if cmd == nil {
+		t.Error("no command to wait for the next progress line")
+	}
+	out := m.View()
+	if !strings.Contains(out, "waiting for CloudFront invalidation I2J0I21PCUYOIK: InProgress (12 s)") || strings.Contains(out, "\x1b[31m") {
+		t.Errorf("status bar lacks the progress line (escaped):\n%s", out)
+	}
+	next, _ = m.Update(purgeProgressMsg{Seq: m.purgeSeq - 1, Line: "waiting for CloudFront invalidation OLD: InProgress (1 s)"})
+	if strings.Contains(next.(Model).View(), "OLD") {
+		t.Error("a stale progress line was shown")
+	}
+
+	// The channel side: report never blocks, next gives the latest line,
+	// and nil once the purge has ended.
+	pr := newPurgeProgress()
+	pr.report("a")
+	pr.report("b")
+	if msg, ok := pr.next(7)().(purgeProgressMsg); !ok || msg.Line != "b" || msg.Seq != 7 {
+		t.Errorf("next = %#v, want the latest line", msg)
+	}
+	pr.close()
+	pr.close()
+	if msg := pr.next(7)(); msg != nil {
+		t.Errorf("after close next = %#v, want nil", msg)
+	}
+}

@@ -33,6 +33,7 @@ type purgeFlags struct {
 	verifyDelay time.Duration
 	configPath  string
 	timeout     time.Duration
+	wait        time.Duration
 }
 
 func (a *app) newPurgeCmd() *cobra.Command {
@@ -52,6 +53,14 @@ first whose hosts match) or from --provider. Tokens are read only from the
 environment variable the entry names in token_env (default
 CLOUDFLARE_API_TOKEN or FASTLY_API_TOKEN) and are never printed.
 
+cloudfront creates one CloudFront invalidation per batch of paths (one path
+per URL: an invalidation removes every variant of a path, whatever the
+Origin), signed with credentials from the AWS credential chain only
+(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE and
+the shared config files). Invalidations are asynchronous: purge polls
+GetInvalidation until CloudFront reports Completed, for at most --wait, and
+only then verifies.
+
 On a terminal purge asks for confirmation; otherwise it needs --yes. Purging
 everything needs --yes --everything. Every purge is recorded in an audit log,
 $XDG_STATE_HOME/corscope/purge.log (default ~/.local/state/corscope/purge.log):
@@ -69,21 +78,23 @@ and the re-probe.
 
 Exit codes: 0 purged and every copy verified gone (or --no-verify),
 1 a copy is still cached, 2 usage or configuration error, 3 the purge API
-failed, 4 the purge went out but some copy could not be verified (unknown),
+failed, 4 the purge went out but some copy could not be verified (unknown;
+also a CloudFront invalidation not Completed within --wait),
 5 the output could not be written (stdout closed or full), 130 interrupted
 (at the confirmation prompt: nothing was purged).`,
 		Example: `  corscope purge --origin https://app.example.com https://cdn.example.com/app.js
   corscope purge --dry-run -o https://app.example.com -o https://admin.example.com https://cdn.example.com/a.css
   corscope purge --provider http -o https://app.example.com --yes http://127.0.0.1:6081/api/data.json
   corscope purge --tag product-42 --yes https://cdn.example.com/products/42
-  corscope purge --everything --yes https://cdn.example.com/`,
+  corscope purge --everything --yes https://cdn.example.com/
+  corscope purge --provider cloudfront --wait 20m --yes https://d111111abcdef8.cloudfront.net/app.js`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.configPath, _ = cmd.Flags().GetString("config") // the global --config
 			return a.runPurge(cmd.Context(), &f, args)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.provider, "provider", "", "purge with this provider (cloudflare, fastly or http) instead of matching hosts in the config")
+	fl.StringVar(&f.provider, "provider", "", "purge with this provider (cloudflare, fastly, http or cloudfront) instead of matching hosts in the config")
 	fl.StringArrayVarP(&f.origins, "origin", "o", nil, "Origin variant to purge besides no Origin (repeatable; default: the config's origins)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print every request that would be sent (secrets redacted) and send nothing")
 	fl.BoolVarP(&f.yes, "yes", "y", false, "do not ask for confirmation")
@@ -94,6 +105,7 @@ failed, 4 the purge went out but some copy could not be verified (unknown),
 	fl.BoolVar(&f.noVerify, "no-verify", false, "do not fingerprint the copies before the purge nor re-probe them after")
 	fl.DurationVar(&f.verifyDelay, "verify-delay", 0, "wait this long before re-probing (purges take a moment to reach every edge)")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout per purge request and per verification request")
+	fl.DurationVar(&f.wait, "wait", 15*time.Minute, "longest wait for a CloudFront invalidation to complete before verifying")
 	return cmd
 }
 
@@ -126,6 +138,9 @@ func (a *app) runPurge(ctx context.Context, f *purgeFlags, args []string) error 
 	}
 	if f.timeout <= 0 {
 		return usageErr("--timeout %s must be positive", f.timeout)
+	}
+	if f.wait <= 0 {
+		return usageErr("--wait %s must be positive", f.wait)
 	}
 	if f.verifyDelay < 0 {
 		return usageErr("--verify-delay %s must not be negative", f.verifyDelay)
@@ -166,7 +181,7 @@ func (a *app) runPurge(ctx context.Context, f *purgeFlags, args []string) error 
 	if f.dryRun {
 		return purge.WriteDryRun(a.stdout, job)
 	}
-	if err := job.CheckTokens(); err != nil {
+	if err := job.CheckCredentials(ctx, a.getenv); err != nil {
 		return usageErr("%v", err)
 	}
 	if !f.yes {
@@ -195,8 +210,10 @@ func (a *app) runPurge(ctx context.Context, f *purgeFlags, args []string) error 
 
 	audit := a.openAudit()
 	fmt.Fprintln(a.stdout, "purge:")
-	res, execErr := purge.Execute(ctx, job, purge.ExecOptions{Timeout: f.timeout, Audit: audit, OnResult: func(r purge.RequestResult) {
+	res, execErr := purge.Execute(ctx, job, purge.ExecOptions{Timeout: f.timeout, Audit: audit, Wait: f.wait, OnResult: func(r purge.RequestResult) {
 		a.printRequestResult(r)
+	}, OnWait: func(p purge.WaitProgress) {
+		fmt.Fprintln(a.stdout, "  "+p.Line())
 	}})
 	a.closeAudit(audit, job, res)
 	if execErr != nil {
@@ -207,9 +224,16 @@ func (a *app) runPurge(ctx context.Context, f *purgeFlags, args []string) error 
 			code = exitUsage
 		case ctx.Err() != nil:
 			code = exitInterrupted
+		case errors.Is(execErr, purge.ErrPending):
+			// Accepted, but not known to be done: what is cached now is unknown.
+			code = exitUnknown
 		}
 		if !f.noVerify {
-			fmt.Fprintln(a.stdout, "verification skipped: the purge did not complete")
+			if code == exitUnknown {
+				fmt.Fprintln(a.stdout, "verification skipped: the invalidation has not completed, so a re-probe could not tell purged from not yet purged")
+			} else {
+				fmt.Fprintln(a.stdout, "verification skipped: the purge did not complete")
+			}
 		}
 		return &exitError{code: code, err: execErr}
 	}

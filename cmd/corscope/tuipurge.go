@@ -40,6 +40,9 @@ type tuiPurger struct {
 	// directory (purge.AuditPath).
 	auditPath func() (string, error)
 	client    *http.Client // nil: purge's default
+	// wait bounds the wait for a CloudFront invalidation (default 15m);
+	// pollBase is the first pause between status polls (tests).
+	wait, pollBase time.Duration
 }
 
 var errNoPurgeProvider = errors.New("no purge provider configured: add a [[purge]] entry to the configuration file " +
@@ -50,7 +53,7 @@ var errNoPurgeProvider = errors.New("no purge provider configured: add a [[purge
 // null). Isolate mode's generated attacker-style origins are left out:
 // they only ever went to fresh cache keys, and verifying them would send
 // them to the real URL.
-func (p *tuiPurger) prepare(req tui.PurgeRequest) (*purge.Job, error) {
+func (p *tuiPurger) prepare(ctx context.Context, req tui.PurgeRequest) (*purge.Job, error) {
 	if len(p.providers) == 0 {
 		return nil, errNoPurgeProvider
 	}
@@ -73,15 +76,15 @@ func (p *tuiPurger) prepare(req tui.PurgeRequest) (*purge.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := job.CheckTokens(); err != nil {
+	if err := job.CheckCredentials(ctx, p.getenv); err != nil {
 		return nil, err
 	}
 	return job, nil
 }
 
 // PurgePlan describes the purge for the confirmation screen.
-func (p *tuiPurger) PurgePlan(_ context.Context, req tui.PurgeRequest) (tui.PurgePlan, error) {
-	job, err := p.prepare(req)
+func (p *tuiPurger) PurgePlan(ctx context.Context, req tui.PurgeRequest) (tui.PurgePlan, error) {
+	job, err := p.prepare(ctx, req)
 	if err != nil {
 		return tui.PurgePlan{}, err
 	}
@@ -92,12 +95,15 @@ func (p *tuiPurger) PurgePlan(_ context.Context, req tui.PurgeRequest) (tui.Purg
 	}
 	if req.Everything {
 		if len(job.Batches) != 1 || job.Batches[0].Account == "" {
-			return tui.PurgePlan{}, fmt.Errorf("%w: purging everything needs one provider with a zone or service ID (cloudflare zone_id, fastly service_id)", purge.ErrConfig)
+			return tui.PurgePlan{}, fmt.Errorf("%w: purging everything needs one provider with a zone, service or distribution ID (cloudflare zone_id, fastly service_id, cloudfront distribution_id)", purge.ErrConfig)
 		}
 		b := job.Batches[0]
 		out.Confirm, out.ConfirmWhat = b.Account, "zone ID"
-		if b.Provider == config.PurgeFastly {
+		switch b.Provider {
+		case config.PurgeFastly:
 			out.ConfirmWhat = "service ID"
+		case config.PurgeCloudFront:
+			out.ConfirmWhat = "distribution ID"
 		}
 	}
 	return out, nil
@@ -105,7 +111,7 @@ func (p *tuiPurger) PurgePlan(_ context.Context, req tui.PurgeRequest) (tui.Purg
 
 // Purge sends the purge, appends it to the audit log and verifies it.
 func (p *tuiPurger) Purge(ctx context.Context, req tui.PurgeRequest) (tui.PurgeOutcome, error) {
-	job, err := p.prepare(req)
+	job, err := p.prepare(ctx, req)
 	if err != nil {
 		return tui.PurgeOutcome{}, err
 	}
@@ -122,12 +128,27 @@ func (p *tuiPurger) Purge(ctx context.Context, req tui.PurgeRequest) (tui.PurgeO
 	// Each copy's fingerprint right before the purge, for verification.
 	vopt.Baseline, _ = purge.TakeBaseline(ctx, p.engine, job, vopt)
 	log, logErr := p.openAudit()
-	res, execErr := purge.Execute(ctx, job, purge.ExecOptions{Timeout: timeout, Client: p.client, Audit: log})
+	var waitLines []string
+	res, execErr := purge.Execute(ctx, job, purge.ExecOptions{Timeout: timeout, Client: p.client, Audit: log, Wait: p.wait,
+		PollBase: p.pollBase, OnWait: func(w purge.WaitProgress) {
+			// "waiting for CloudFront invalidation <id>: InProgress (n s)"
+			if req.Progress != nil {
+				req.Progress(w.Line())
+			}
+			if w.Done {
+				waitLines = append(waitLines, w.Line())
+			}
+		}})
 	var out tui.PurgeOutcome
 	for _, r := range res.Requests {
 		out.Lines = append(out.Lines, requestLine(r))
 	}
+	out.Lines = append(out.Lines, waitLines...)
 	out.Lines = append(out.Lines, p.closeAudit(log, logErr, job, res))
+	if errors.Is(execErr, purge.ErrPending) {
+		out.Summary = "the purge was accepted but has not completed; nothing was re-probed, so whether the copies are gone is unknown"
+		return out, fmt.Errorf("%w: %w", tui.ErrPurgeIncomplete, execErr)
+	}
 	if execErr != nil {
 		out.Summary = fmt.Sprintf("purge failed: %d of %d %s failed; nothing was re-probed",
 			res.Failed(), job.RequestCount(), purgePlural(job.RequestCount(), "request", "requests"))

@@ -1,0 +1,659 @@
+package purge
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/config"
+)
+
+// Distinctive test credentials: a leak anywhere is easy to grep for.
+const (
+	testAKID    = "AKIDSTANDIN0EXAMPLE"
+	testAWSKey  = "wJalrXUtnFEMI/K7MDENG/bPxRfiCY-SECRETKEY-7f3a"
+	testAWSSess = "FwoGZXIvYXdzE-SESSIONTOKEN-9c4e1d2b8a7f6e5d4c3b2a1"
+	testDist    = "EDFDVBD6EXAMPLE"
+)
+
+// cfStandIn is a loopback CloudFront API that checks every request the
+// way AWS documents it and answers like CloudFront does: 201 with an
+// Invalidation for CreateInvalidation, the invalidation's status for
+// GetInvalidation, <ErrorResponse> XML for errors.
+type cfStandIn struct {
+	*httptest.Server
+	t *testing.T
+
+	mu       sync.Mutex
+	problems []string
+	creates  []cfCreate
+	polls    map[string]int
+	refs     map[string]string // CallerReference -> the body it came with
+	events   []string          // "create I1", "get I1 InProgress", ...
+	// create, if set, may answer a CreateInvalidation itself (n counts
+	// creates, 0-based); returning false answers normally.
+	create func(n int, w http.ResponseWriter) bool
+	// status answers GetInvalidation number n (0-based) of an id.
+	status func(id string, n int) string
+	// get, if set, may answer a GetInvalidation itself.
+	get func(n int, w http.ResponseWriter) bool
+	// session is the session token expected in X-Amz-Security-Token.
+	session string
+}
+
+type cfCreate struct {
+	Paths     []string
+	CallerRef string
+	Body      []byte
+}
+
+type cfBatchXML struct {
+	XMLName         xml.Name `xml:"http://cloudfront.amazonaws.com/doc/2020-05-31/ InvalidationBatch"`
+	CallerReference string   `xml:"CallerReference"`
+	Paths           struct {
+		Quantity *int     `xml:"Quantity"`
+		Items    []string `xml:"Items>Path"`
+	} `xml:"Paths"`
+}
+
+var (
+	authRE    = regexp.MustCompile(`^AWS4-HMAC-SHA256 Credential=` + testAKID + `/(\d{8})/us-east-1/cloudfront/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$`)
+	amzDateRE = regexp.MustCompile(`^\d{8}T\d{6}Z$`)
+	createRE  = regexp.MustCompile(`^/2020-05-31/distribution/([A-Z0-9]+)/invalidation$`)
+	getRE     = regexp.MustCompile(`^/2020-05-31/distribution/([A-Z0-9]+)/invalidation/([A-Z0-9]+)$`)
+)
+
+func newCFStandIn(t *testing.T) *cfStandIn {
+	s := &cfStandIn{t: t, polls: map[string]int{}, refs: map[string]string{}}
+	s.status = func(_ string, n int) string {
+		if n < 2 {
+			return "InProgress"
+		}
+		return "Completed"
+	}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *cfStandIn) fail(format string, args ...any) {
+	s.problems = append(s.problems, fmt.Sprintf(format, args...))
+}
+
+// check fails the test with everything the stand-in objected to.
+func (s *cfStandIn) check() {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.problems {
+		s.t.Error("stand-in: " + p)
+	}
+}
+
+func cfError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `<?xml version="1.0"?><ErrorResponse xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>f1e2d3c4-0000-4000-8000-standin</RequestId></ErrorResponse>`, code, msg)
+}
+
+func cfInvalidationXML(id, status string, b cfBatchXML) string {
+	var items strings.Builder
+	for _, p := range b.Paths.Items {
+		items.WriteString("<Path>" + p + "</Path>")
+	}
+	return fmt.Sprintf(`<?xml version="1.0"?><Invalidation xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Id>%s</Id><Status>%s</Status><CreateTime>2026-12-06T21:00:00Z</CreateTime><InvalidationBatch><Paths><Quantity>%d</Quantity><Items>%s</Items></Paths><CallerReference>%s</CallerReference></InvalidationBatch></Invalidation>`,
+		id, status, len(b.Paths.Items), items.String(), b.CallerReference)
+}
+
+// checkSignature checks the SigV4 header's form and recomputes the
+// signature over the request as received.
+func (s *cfStandIn) checkSignature(r *http.Request, body []byte) {
+	date := r.Header.Get("X-Amz-Date")
+	if !amzDateRE.MatchString(date) {
+		s.fail("%s %s: X-Amz-Date %q, want YYYYMMDDTHHMMSSZ", r.Method, r.URL.Path, date)
+		return
+	}
+	m := authRE.FindStringSubmatch(r.Header.Get("Authorization"))
+	if m == nil {
+		s.fail("%s %s: Authorization %q is not AWS4-HMAC-SHA256 Credential=%s/date/us-east-1/cloudfront/aws4_request, SignedHeaders=..., Signature=...", r.Method, r.URL.Path, r.Header.Get("Authorization"), testAKID)
+		return
+	}
+	if m[1] != date[:8] {
+		s.fail("credential scope date %s is not X-Amz-Date's %s", m[1], date[:8])
+	}
+	signed := strings.Split(m[2], ";")
+	for _, must := range []string{"host", "x-amz-date"} {
+		if !contains(signed, must) {
+			s.fail("SignedHeaders %q lacks %s", m[2], must)
+		}
+	}
+	if s.session != "" {
+		if got := r.Header.Get("X-Amz-Security-Token"); got != s.session {
+			s.fail("X-Amz-Security-Token is not the session token")
+		}
+		if !contains(signed, "x-amz-security-token") {
+			s.fail("SignedHeaders %q lacks x-amz-security-token", m[2])
+		}
+	}
+	// Recompute: the same method, URL and signed headers, signed with the
+	// secret key at X-Amz-Date, must give the same signature.
+	req, _ := http.NewRequest(r.Method, "http://"+r.Host+r.URL.RequestURI(), bytes.NewReader(body))
+	for _, h := range signed {
+		if h != "host" && h != "content-length" {
+			req.Header.Set(h, r.Header.Get(h))
+		}
+	}
+	req.ContentLength = int64(len(body))
+	req.Header.Del("Authorization")
+	at, _ := time.Parse("20060102T150405Z", date)
+	sum := sha256.Sum256(body)
+	err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: testAKID, SecretAccessKey: testAWSKey, SessionToken: s.session},
+		req, hex.EncodeToString(sum[:]), "cloudfront", "us-east-1", at)
+	if err != nil {
+		s.fail("re-signing: %v", err)
+		return
+	}
+	if want := authRE.FindStringSubmatch(req.Header.Get("Authorization")); want == nil || want[3] != m[3] {
+		s.fail("%s %s: signature does not verify with the secret key", r.Method, r.URL.Path)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// unsafePathRE finds what CloudFront wants percent-encoded but was not:
+// controls, space, non-ASCII, RFC 1738 unsafe characters, and a % that
+// starts no escape.
+var unsafePathRE = regexp.MustCompile("[\\x00-\\x20\\x7f-\\xff\"<>\\\\^`{|}\\[\\]#]|%([^0-9A-Fa-f]|.[^0-9A-Fa-f]|.?$)")
+
+func (s *cfStandIn) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.checkSignature(r, body)
+	if m := createRE.FindStringSubmatch(r.URL.EscapedPath()); m != nil {
+		if r.Method != http.MethodPost {
+			s.fail("%s on the invalidation collection, want POST", r.Method)
+		}
+		if ct := r.Header.Get("Content-Type"); ct != "application/xml" && ct != "text/xml" {
+			s.fail("Content-Type %q, want application/xml", ct)
+		}
+		if r.URL.RawQuery != "" {
+			s.fail("CreateInvalidation with a query %q", r.URL.RawQuery)
+		}
+		var b cfBatchXML
+		if err := xml.Unmarshal(body, &b); err != nil {
+			s.fail("body is not an InvalidationBatch in the 2020-05-31 namespace: %v: %s", err, body)
+			cfError(w, 400, "MalformedInput", "bad body")
+			return
+		}
+		if b.Paths.Quantity == nil || *b.Paths.Quantity != len(b.Paths.Items) {
+			s.fail("Quantity %v, but %d Items", b.Paths.Quantity, len(b.Paths.Items))
+		}
+		if len(b.Paths.Items) == 0 || len(b.Paths.Items) > 3000 {
+			s.fail("%d paths in one invalidation", len(b.Paths.Items))
+		}
+		for _, p := range b.Paths.Items {
+			if !strings.HasPrefix(p, "/") {
+				s.fail("path %q does not start with /", p)
+			}
+			if unsafePathRE.MatchString(p) {
+				s.fail("path %q is not URL-encoded as CloudFront requires", p)
+			}
+		}
+		if b.CallerReference == "" {
+			s.fail("no CallerReference")
+		} else if prev, ok := s.refs[b.CallerReference]; ok && prev != string(body) {
+			s.fail("CallerReference %q reused for another batch", b.CallerReference)
+		}
+		n := len(s.creates)
+		s.creates = append(s.creates, cfCreate{Paths: b.Paths.Items, CallerRef: b.CallerReference, Body: body})
+		if m[1] != testDist {
+			cfError(w, 404, "NoSuchDistribution", "The specified distribution does not exist.")
+			return
+		}
+		if s.create != nil && s.create(n, w) {
+			return
+		}
+		if _, ok := s.refs[b.CallerReference]; !ok {
+			s.refs[b.CallerReference] = string(body)
+		}
+		id := fmt.Sprintf("I%013d", len(s.refs))
+		s.events = append(s.events, "create "+id)
+		w.Header().Set("Location", "https://cloudfront.amazonaws.com/2020-05-31/distribution/"+testDist+"/invalidation/"+id)
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, cfInvalidationXML(id, "InProgress", b))
+		return
+	}
+	if m := getRE.FindStringSubmatch(r.URL.EscapedPath()); m != nil {
+		if r.Method != http.MethodGet {
+			s.fail("%s on an invalidation, want GET", r.Method)
+		}
+		if len(body) != 0 {
+			s.fail("GetInvalidation with a body")
+		}
+		n := s.polls[m[2]]
+		s.polls[m[2]]++
+		if s.get != nil && s.get(n, w) {
+			s.events = append(s.events, "get "+m[2]+" error")
+			return
+		}
+		st := s.status(m[2], n)
+		s.events = append(s.events, "get "+m[2]+" "+st)
+		w.Header().Set("Content-Type", "text/xml")
+		io.WriteString(w, cfInvalidationXML(m[2], st, cfBatchXML{CallerReference: "x"}))
+		return
+	}
+	s.fail("unexpected %s %s", r.Method, r.URL.RequestURI())
+	cfError(w, 404, "NotFound", "no such resource")
+}
+
+func (s *cfStandIn) log() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.events...)
+}
+
+func (s *cfStandIn) created() []cfCreate {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]cfCreate(nil), s.creates...)
+}
+
+func awsEntry(s *cfStandIn, dist string, batch int) config.Purge {
+	return config.Purge{Provider: config.PurgeCloudFront, APIBase: s.URL, DistributionID: dist, BatchSize: batch}
+}
+
+func cfEnv(session string) func(string) string {
+	return testEnv(map[string]string{EnvAWSAccessKeyID: testAKID, EnvAWSSecretAccessKey: testAWSKey, EnvAWSSessionToken: session})
+}
+
+func awsPrepare(t *testing.T, plan cachemodel.PurgePlan, e config.Purge, getenv func(string) string) *Job {
+	t.Helper()
+	job, err := Prepare(plan, Options{Providers: []config.Purge{e}, Getenv: getenv, UserAgent: "corscope/test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return job
+}
+
+// assertNoAWSSecret fails when the secret key or session token shows.
+func assertNoAWSSecret(t *testing.T, what string, texts ...string) {
+	t.Helper()
+	for _, s := range texts {
+		for _, sec := range []string{testAWSKey, testAWSSess, "SECRETKEY-7f3a", "SESSIONTOKEN-9c4e"} {
+			if strings.Contains(s, sec) {
+				t.Errorf("%s leaks an AWS secret: %q", what, s)
+			}
+		}
+	}
+}
+
+func TestCloudFrontInvalidationWaitsForCompleted(t *testing.T) {
+	for _, session := range []string{"", testAWSSess} {
+		t.Run(fmt.Sprintf("session=%v", session != ""), func(t *testing.T) {
+			s := newCFStandIn(t)
+			s.session = session
+			plan := urlPlan(t, []string{
+				"https://d111111abcdef8.cloudfront.net/app.js?v=2",
+				"https://d111111abcdef8.cloudfront.net/a%20b/caf%C3%A9.css",
+				"https://d111111abcdef8.cloudfront.net/",
+			}, twoOrigins...)
+			job := awsPrepare(t, plan, awsEntry(s, testDist, 0), cfEnv(session))
+			if d := DescribePlan(job); !strings.Contains(d, "a path with a query string matches only when the cache policy puts the query string in the cache key") {
+				t.Errorf("plan lacks the query-string note:\n%s", d)
+			}
+			if n := job.RequestCount(); n != 1 {
+				t.Fatalf("%d requests, want 1 (one path per URL, all in one invalidation)", n)
+			}
+			var progress []WaitProgress
+			sl := &sleepRecorder{}
+			res, err := Execute(context.Background(), job, ExecOptions{Retry: fastRetry, Sleep: sl.sleep, OnWait: func(p WaitProgress) { progress = append(progress, p) }})
+			s.check()
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := s.created()
+			if len(c) != 1 {
+				t.Fatalf("%d CreateInvalidation calls, want 1", len(c))
+			}
+			want := []string{"/app.js?v=2", "/a%20b/caf%C3%A9.css", "/"}
+			if strings.Join(c[0].Paths, " ") != strings.Join(want, " ") {
+				t.Errorf("paths %q, want %q (one per URL, not per Origin)", c[0].Paths, want)
+			}
+			// The dry run shows the very body that was sent.
+			if !bytes.Equal(c[0].Body, job.Batches[0].Requests[0].Body) {
+				t.Errorf("sent body\n%s\ndiffers from the dry run's\n%s", c[0].Body, job.Batches[0].Requests[0].Body)
+			}
+			if got := strings.Join(s.log(), ", "); got != "create I0000000000001, get I0000000000001 InProgress, get I0000000000001 InProgress, get I0000000000001 Completed" {
+				t.Errorf("stand-in saw %s", got)
+			}
+			if len(res.Invalidations) != 1 || !res.Invalidations[0].Complete || res.Invalidations[0].Polls != 3 {
+				t.Fatalf("invalidations %+v, want one Completed after 3 polls", res.Invalidations)
+			}
+			if len(progress) != 3 || progress[0].Line() != "waiting for CloudFront invalidation I0000000000001: InProgress (0 s)" || !progress[2].Done || progress[2].Status != "Completed" {
+				t.Errorf("progress %+v", progress)
+			}
+			if w := sl.waits(); len(w) != 2 || w[0] != 2*time.Second || w[1] != 3*time.Second {
+				t.Errorf("poll backoff %v, want [2s 3s]", w)
+			}
+			r := res.Requests[0]
+			if !r.OK || r.Status != 201 || len(r.IDs) != 1 || r.IDs[0] != "I0000000000001" {
+				t.Errorf("result %+v", r)
+			}
+			// Every copy of every URL is covered by the one request.
+			for _, tgt := range plan.Targets {
+				for _, v := range tgt.Variants {
+					if len(res.Covering(Item{URL: tgt.URL, Variant: v})) != 1 {
+						t.Errorf("%s %s not covered", tgt.URL, v.Label())
+					}
+				}
+			}
+			assertNoAWSSecret(t, "renderings", everyRendering(t, job, res, err)...)
+		})
+	}
+}
+
+func TestCloudFrontCallerReferenceUniquePerRequest(t *testing.T) {
+	s := newCFStandIn(t)
+	plan := urlPlan(t, []string{"https://cdn.example.org/1.js", "https://cdn.example.org/2.js", "https://cdn.example.org/3.js"})
+	job := awsPrepare(t, plan, awsEntry(s, testDist, 2), cfEnv(""))
+	if _, err := Execute(context.Background(), job, ExecOptions{Retry: fastRetry, Sleep: (&sleepRecorder{}).sleep}); err != nil {
+		t.Fatal(err)
+	}
+	s.check()
+	c := s.created()
+	if len(c) != 2 || len(c[0].Paths) != 2 || len(c[1].Paths) != 1 {
+		t.Fatalf("creates %+v, want batches of 2 and 1", c)
+	}
+	if c[0].CallerRef == c[1].CallerRef {
+		t.Errorf("two invalidations share CallerReference %q", c[0].CallerRef)
+	}
+}
+
+func TestCloudFrontThrottlingRetried(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		answer func(w http.ResponseWriter)
+	}{
+		{"400 Throttling", func(w http.ResponseWriter) { cfError(w, 400, "Throttling", "Rate exceeded") }},
+		{"429", func(w http.ResponseWriter) { cfError(w, 429, "TooManyRequests", "slow down") }},
+		{"503", func(w http.ResponseWriter) { cfError(w, 503, "ServiceUnavailable", "try again") }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := newCFStandIn(t)
+			s.create = func(n int, w http.ResponseWriter) bool {
+				if n < 2 {
+					c.answer(w)
+					return true
+				}
+				return false
+			}
+			job := awsPrepare(t, urlPlan(t, []string{"https://cdn.example.org/a.js"}), awsEntry(s, testDist, 0), cfEnv(""))
+			sl := &sleepRecorder{}
+			res, err := Execute(context.Background(), job, ExecOptions{Retry: fastRetry, Sleep: sl.sleep})
+			s.check()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Requests[0].Attempts != 3 {
+				t.Errorf("%d attempts, want 3", res.Requests[0].Attempts)
+			}
+			cr := s.created()
+			if len(cr) != 3 || cr[0].CallerRef != cr[2].CallerRef {
+				t.Errorf("retries must resend the same CallerReference: %+v", cr)
+			}
+			if w := sl.waits(); len(w) < 2 || w[0] != 10*time.Millisecond || w[1] != 20*time.Millisecond {
+				t.Errorf("backoff %v, want 10ms then 20ms first", w)
+			}
+		})
+	}
+	t.Run("bounded", func(t *testing.T) {
+		s := newCFStandIn(t)
+		s.create = func(int, http.ResponseWriter) bool { return false }
+		s.create = func(_ int, w http.ResponseWriter) bool { cfError(w, 400, "Throttling", "Rate exceeded"); return true }
+		job := awsPrepare(t, urlPlan(t, []string{"https://cdn.example.org/a.js"}), awsEntry(s, testDist, 0), cfEnv(""))
+		res, err := Execute(context.Background(), job, ExecOptions{Retry: fastRetry, Sleep: (&sleepRecorder{}).sleep})
+		if !errors.Is(err, ErrAPI) || len(s.created()) != 4 || res.Requests[0].Attempts != 4 {
+			t.Fatalf("err %v, %d sends; want ErrAPI after 4", err, len(s.created()))
+		}
+		if !strings.Contains(err.Error(), "gave up after 4 attempts: HTTP 400 Throttling: throttled") {
+			t.Errorf("error %q", err)
+		}
+	})
+}
+
+func TestCloudFrontRefusals(t *testing.T) {
+	for _, c := range []struct {
+		name, dist string
+		answer     func(w http.ResponseWriter)
+		want       string
+	}{
+		{"access denied", testDist, func(w http.ResponseWriter) {
+			cfError(w, 403, "AccessDenied", "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: cloudfront:CreateInvalidation")
+		}, "CloudFront refused (HTTP 403 AccessDenied): the AWS credentials lack the cloudfront:CreateInvalidation permission on distribution " + testDist},
+		{"no such distribution", "E0000000MISSING", nil,
+			"CloudFront has no distribution E0000000MISSING (HTTP 404 NoSuchDistribution): check distribution_id and the AWS account of the credentials"},
+		{"echoes the secret", testDist, func(w http.ResponseWriter) {
+			cfError(w, 400, "InvalidArgument", "bad key "+testAWSKey+" and "+strings.ReplaceAll(testAWSKey, "/", "%2F"))
+		}, "CloudFront refused the CreateInvalidation (HTTP 400 InvalidArgument): bad key [REDACTED] and [REDACTED]"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := newCFStandIn(t)
+			if c.answer != nil {
+				s.create = func(_ int, w http.ResponseWriter) bool { c.answer(w); return true }
+			}
+			audit := filepath.Join(t.TempDir(), "purge.log")
+			log, err := OpenAudit(audit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			job := awsPrepare(t, urlPlan(t, []string{"https://cdn.example.org/a.js"}), awsEntry(s, c.dist, 0), cfEnv(testAWSSess))
+			res, err := Execute(context.Background(), job, ExecOptions{Retry: fastRetry, Sleep: (&sleepRecorder{}).sleep, Audit: log})
+			_ = log.Append(AuditEntries(job, res))
+			_ = log.Close()
+			if !errors.Is(err, ErrAPI) {
+				t.Fatalf("err %v, want ErrAPI (exit 3)", err)
+			}
+			if len(s.created()) != 1 || res.Requests[0].Attempts != 1 {
+				t.Errorf("a refusal must not be retried: %d sends", len(s.created()))
+			}
+			if res.Requests[0].Message != c.want {
+				t.Errorf("message\n %q\nwant\n %q", res.Requests[0].Message, c.want)
+			}
+			if len(res.Invalidations) != 0 || len(s.log()) != 0 {
+				t.Errorf("waited for a refused invalidation: %v", s.log())
+			}
+			data, _ := os.ReadFile(audit)
+			assertNoAWSSecret(t, "renderings", append(everyRendering(t, job, res, err), string(data))...)
+		})
+	}
+}
+
+func TestCloudFrontWaitBounded(t *testing.T) {
+	s := newCFStandIn(t)
+	s.status = func(string, int) string { return "InProgress" }
+	job := awsPrepare(t, urlPlan(t, []string{"https://cdn.example.org/a.js"}), awsEntry(s, testDist, 0), cfEnv(""))
+	now := time.Date(2026, 12, 6, 21, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	sleep := func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		now = now.Add(d)
+		mu.Unlock()
+		return ctx.Err()
+	}
+	res, err := Execute(context.Background(), job, ExecOptions{Retry: fastRetry, Sleep: sleep, Now: clock, Wait: time.Minute})
+	if !errors.Is(err, ErrPending) || errors.Is(err, ErrAPI) {
+		t.Fatalf("err %v, want ErrPending", err)
+	}
+	inv := res.Invalidations[0]
+	if inv.Complete || inv.Status != "InProgress" || inv.Waited != time.Minute {
+		t.Errorf("%+v", inv)
+	}
+	if !strings.Contains(err.Error(), "invalidation I0000000000001 still InProgress after 1m0s (--wait)") {
+		t.Errorf("error %q", err)
+	}
+}
+
+func TestCloudFrontStatusUnreadable(t *testing.T) {
+	s := newCFStandIn(t)
+	s.get = func(_ int, w http.ResponseWriter) bool {
+		cfError(w, 403, "AccessDenied", "not authorized to perform: cloudfront:GetInvalidation")
+		return true
+	}
+	job := awsPrepare(t, urlPlan(t, []string{"https://cdn.example.org/a.js"}), awsEntry(s, testDist, 0), cfEnv(""))
+	_, err := Execute(context.Background(), job, ExecOptions{Retry: fastRetry, Sleep: (&sleepRecorder{}).sleep})
+	if !errors.Is(err, ErrPending) || !strings.Contains(err.Error(), "cloudfront:GetInvalidation") {
+		t.Fatalf("err %v, want ErrPending naming cloudfront:GetInvalidation", err)
+	}
+}
+
+func TestCloudFrontDryRun(t *testing.T) {
+	plan := urlPlan(t, []string{"https://cdn.example.org/x y.js", "https://cdn.example.org/ok.js"}, "https://app.example.com")
+	job, err := Prepare(plan, Options{Providers: []config.Purge{{Provider: config.PurgeCloudFront, DistributionID: testDist, APIBase: config.DefaultCloudFrontAPI, BatchSize: 1000}},
+		Getenv: cfEnv(testAWSSess)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := WriteDryRun(&out, job); err != nil {
+		t.Fatal(err)
+	}
+	dry := out.String()
+	if strings.Contains(dry, "query string matches only when") {
+		t.Error("a query-string note without a query string")
+	}
+	for _, want := range []string{
+		"(one invalidation path per URL removes every Origin variant) with 1 request",
+		"POST https://cloudfront.amazonaws.com/2020-05-31/distribution/" + testDist + "/invalidation\n",
+		"Authorization: AWS4-HMAC-SHA256 Credential=[REDACTED] (access key from the AWS credential chain)/YYYYMMDD/us-east-1/cloudfront/aws4_request, SignedHeaders=",
+		"Signature=[REDACTED]\n",
+		"Content-Type: application/xml\n",
+		`<InvalidationBatch xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><CallerReference>corscope-`,
+		"<Paths><Items><Path>/x%20y.js</Path><Path>/ok.js</Path></Items><Quantity>2</Quantity></Paths></InvalidationBatch>",
+	} {
+		if !strings.Contains(dry, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, dry)
+		}
+	}
+	assertNoAWSSecret(t, "dry run", dry)
+	if strings.Contains(dry, testAKID) {
+		t.Errorf("dry run shows the access key ID")
+	}
+}
+
+func TestCloudFrontPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://d.example/":                      "/",
+		"https://d.example/a/b.js?v=1&x=y":        "/a/b.js?v=1&x=y",
+		"https://d.example/caf%C3%A9/x%20y.css":   "/caf%C3%A9/x%20y.css",
+		"https://d.example/café/x y.css":          "/caf%C3%A9/x%20y.css",
+		"https://d.example/a|b^c{d}.js":           "/a%7Cb%5Ec%7Bd%7D.js",
+		"https://d.example/a.js?q=%ZZ":            "/a.js?q=%25ZZ",
+		"https://d.example/~user/(1)!$&'+,;=:@.x": "/~user/(1)!$&'+,;=:@.x",
+	} {
+		u, err := cachemodel.ParseTargetURL(in)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		got, why := cloudFrontPath(u)
+		if got != want || why != "" {
+			t.Errorf("%s: path %q (%s), want %q", in, got, why, want)
+		}
+		if unsafePathRE.MatchString(got) {
+			t.Errorf("%s: %q fails the stand-in's encoding check", in, got)
+		}
+	}
+	u, _ := cachemodel.ParseTargetURL("https://d.example/a*b.js")
+	if _, why := cloudFrontPath(u); !strings.Contains(why, "wildcard") {
+		t.Errorf("a * must be refused: %q", why)
+	}
+}
+
+func TestCloudFrontNoCredentials(t *testing.T) {
+	// The SDK's chain must not reach for an instance role on this machine.
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
+		t.Setenv(k, "")
+	}
+	s := newCFStandIn(t)
+	job := awsPrepare(t, urlPlan(t, []string{"https://cdn.example.org/a.js"}), awsEntry(s, testDist, 0), testEnv(nil))
+	_, err := Execute(context.Background(), job, ExecOptions{Retry: fastRetry, Sleep: (&sleepRecorder{}).sleep})
+	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "no AWS credentials found") {
+		t.Fatalf("err %v, want ErrConfig: no AWS credentials", err)
+	}
+	if len(s.created()) != 0 {
+		t.Error("sent without credentials")
+	}
+}
+
+func TestCloudFrontSharedCredentialsFile(t *testing.T) {
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	dir := t.TempDir()
+	creds := filepath.Join(dir, "credentials")
+	if err := os.WriteFile(creds, []byte("[corscope-test]\naws_access_key_id = "+testAKID+"\naws_secret_access_key = "+testAWSKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", creds)
+	t.Setenv("AWS_PROFILE", "corscope-test")
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
+		t.Setenv(k, "")
+	}
+	s := newCFStandIn(t)
+	job := awsPrepare(t, urlPlan(t, []string{"https://cdn.example.org/a.js"}), awsEntry(s, testDist, 0), testEnv(nil))
+	res, err := Execute(context.Background(), job, ExecOptions{Retry: fastRetry, Sleep: (&sleepRecorder{}).sleep})
+	s.check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.created()) != 1 || !res.Invalidations[0].Complete {
+		t.Fatalf("want one completed invalidation signed with the profile's key")
+	}
+	js, _ := json.Marshal(res)
+	assertNoAWSSecret(t, "result", string(js))
+}
+
+func TestCloudFrontStillCachedReason(t *testing.T) {
+	plan := urlPlan(t, []string{"https://cdn.example.org/a.js"}, "https://app.example.com")
+	job, err := Prepare(plan, Options{Providers: []config.Purge{{Provider: config.PurgeCloudFront, DistributionID: testDist, APIBase: config.DefaultCloudFrontAPI}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := job.Batches[0]
+	res := Result{Requests: []RequestResult{{Request: b.Requests[0], OK: true}}}
+	it := Item{URL: plan.Targets[0].URL, Variant: plan.Targets[0].Variants[1]}
+	got := stillCachedReason(job, res, b, it, cachemodel.VariantResult{})
+	if !strings.Contains(got, "CloudFront reported the invalidation Completed") || strings.Contains(got, "Origin-keyed purge") {
+		t.Errorf("reason %q", got)
+	}
+}
