@@ -1,6 +1,7 @@
 package purge
 
 import (
+	"os"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,7 +21,12 @@ import (
 
 // TestMain fails the package when a test leaves goroutines behind (idle
 // transport connections, unstopped timers, servers).
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	// Tests talk to 127.0.0.1 only: the AWS credential chain must never
+	// reach for an instance role at 169.254.169.254.
+	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	goleak.VerifyTestMain(m)
+}
 
 // testToken is distinctive so a leak anywhere is easy to grep for.
 const testToken = "tok_Zx9-SECRET-4f1c2b7a9e"

@@ -26,6 +26,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// Tests talk to 127.0.0.1 only: the AWS credential chain must never
+	// reach for an instance role at 169.254.169.254.
+	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	code := m.Run()
 	if binDir != "" {
 		_ = os.RemoveAll(binDir)
