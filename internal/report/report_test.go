@@ -167,3 +167,31 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// The table names the edges that served the variants next to the provider,
+// and nothing when no response named one.
+func TestTableNamesEdges(t *testing.T) {
+	tr := poisoned()
+	table := func(tr cachemodel.TargetReport) string {
+		var b bytes.Buffer
+		w := NewWriter("table", &b, Options{Tool: "corscope test", Mode: "observe", Width: 100})
+		if err := w.Begin(); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Target(tr); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	if out := table(tr); strings.Contains(out, "edge") {
+		t.Errorf("edge named without one:\n%s", out)
+	}
+	tr.Variants[0].Edge, tr.Variants[1].Edge, tr.Variants[2].Edge = "AMS", "FRA", "AMS"
+	if out := table(tr); !strings.Contains(out, "provider varnish · edges AMS, FRA · ") {
+		t.Errorf("no edges in:\n%s", out)
+	}
+	tr.Variants[1].Edge = ""
+	if out := table(tr); !strings.Contains(out, "provider varnish · edge AMS · ") {
+		t.Errorf("no edge in:\n%s", out)
+	}
+}
