@@ -68,18 +68,17 @@ func DetectProduct(h Headers) ProviderDetection {
 	for _, f := range h {
 		var weak []weakHit
 		strongFrom := -1 // a product with a non-weak signal on this line
-		for i := range Products {
-			for _, sg := range Products[i].Signals {
-				if !sg.matches(f) {
-					continue
-				}
-				if sg.Weak {
-					weak = append(weak, weakHit{i, sg.What})
-					continue
-				}
-				add(i, sg.What)
-				strongFrom = i
+		for _, ref := range signalsFor(f.Name) {
+			i, sg := ref.product, Products[ref.product].Signals[ref.signal]
+			if !sg.matches(f) {
+				continue
 			}
+			if sg.Weak {
+				weak = append(weak, weakHit{i, sg.What})
+				continue
+			}
+			add(i, sg.What)
+			strongFrom = i
 		}
 		for _, w := range weak {
 			if strongFrom < 0 || strongFrom == w.product {
@@ -346,4 +345,62 @@ func atsViaCodes(s string) bool {
 func squidCacheForm(e string) bool {
 	w := firstWord(e)
 	return (hvNameIs(w, "HIT") || hvNameIs(w, "MISS") || hvNameIs(w, "NONE")) && fromName(e) != ""
+}
+
+// signalRef points at one signal of the table.
+type signalRef struct{ product, signal int }
+
+// signalIndex maps a lower-case header name to the signals on it, in
+// table order; prefixSignals are the name-prefix signals. Built once, so a
+// response with many headers costs one map lookup per header.
+var signalIndex, prefixSignals = func() (map[string][]signalRef, []signalRef) {
+	idx := map[string][]signalRef{}
+	var prefixes []signalRef
+	for i, p := range Products {
+		for j, sg := range p.Signals {
+			if sg.NamePrefix {
+				prefixes = append(prefixes, signalRef{i, j})
+				continue
+			}
+			k := strings.ToLower(sg.Header)
+			idx[k] = append(idx[k], signalRef{i, j})
+		}
+	}
+	return idx, prefixes
+}()
+
+// signalsFor returns the signals that may match a header of this name, in
+// table order.
+func signalsFor(name string) []signalRef {
+	var refs []signalRef
+	if len(name) <= 64 {
+		var buf [64]byte
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[i] = c
+		}
+		refs = signalIndex[string(buf[:len(name)])] // no allocation
+	}
+	var out []signalRef
+	for _, r := range prefixSignals {
+		if hvHasPrefixFold(name, Products[r.product].Signals[r.signal].Header) {
+			if out == nil {
+				out = append(make([]signalRef, 0, len(refs)+1), refs...)
+			}
+			out = append(out, r)
+		}
+	}
+	if out != nil {
+		slices.SortFunc(out, func(a, b signalRef) int {
+			if a.product != b.product {
+				return a.product - b.product
+			}
+			return a.signal - b.signal
+		})
+		return out
+	}
+	return refs
 }
