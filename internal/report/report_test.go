@@ -190,6 +190,17 @@ func TestTableNamesEdges(t *testing.T) {
 	if out := table(tr); !strings.Contains(out, "provider varnish · edges AMS, FRA · ") {
 		t.Errorf("no edges in:\n%s", out)
 	}
+	var b bytes.Buffer
+	w := NewWriter("markdown", &b, Options{Tool: "corscope test", Mode: "observe"})
+	if err := w.Begin(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Target(tr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "Provider: varnish · edges AMS, FRA · requests") {
+		t.Errorf("markdown lacks the edges:\n%s", b.String())
+	}
 	tr.Variants[1].Edge = ""
 	if out := table(tr); !strings.Contains(out, "provider varnish · edge AMS · ") {
 		t.Errorf("no edge in:\n%s", out)
