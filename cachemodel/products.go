@@ -24,14 +24,15 @@ const (
 )
 
 // productTier orders products that can be on one path: a managed CDN sits
-// in front of the cache software a site runs, and a hosting platform whose
-// proxy does not cache says nothing about which cache answered.
+// in front of the cache software a site runs, and a hosting platform not
+// known as a cache (Fly.io's proxy does not cache; Deno Deploy) says
+// nothing about which cache answered when a cache's headers are there too.
 type productTier int
 
 const (
 	tierCDN      productTier = iota // managed CDN or edge network that caches
 	tierSoftware                    // cache software anybody can run
-	tierPlatform                    // hosting platform whose proxy does not cache
+	tierPlatform                    // hosting platform not known as a cache
 )
 
 // signalMatch is how a signal's header value must look.
