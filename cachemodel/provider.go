@@ -37,7 +37,8 @@ func DetectProvider(h Headers) Provider {
 //     evidence.
 //   - A managed CDN outranks cache software (a CDN sits in front of the
 //     site's own cache), and cache software outranks a hosting platform
-//     whose proxy does not cache (Fly.io, Deno Deploy).
+//     not known as a cache (Fly.io, whose proxy does not cache; Deno
+//     Deploy).
 //   - Two products of the same rank are a conflict: the headers of the one
 //     behind pass through the one in front, so nothing says which answered,
 //     and the answer is ProviderUnknown with both in the evidence.
