@@ -295,8 +295,8 @@ var Products = []Product{
 		Signals: []signal{
 			{Header: "Server", Match: matchProduct, Values: []string{"squid"}, What: "Server: squid"},
 			{Header: "Via", Match: matchViaProduct, Values: []string{"squid"}, What: "Via product squid"},
-			{Header: "X-Cache", Match: matchSquidForm, Weak: true, What: `X-Cache "HIT from <host>" form (shared by other products)`},
-			{Header: "X-Cache-Lookup", Match: matchSquidForm, Weak: true, What: `X-Cache-Lookup "HIT from <host>" form (shared by other products)`},
+			{Header: "X-Cache", Match: matchSquidForm, Weak: true, What: `X-Cache "HIT|MISS from <host>" form (shared by other products)`},
+			{Header: "X-Cache-Lookup", Match: matchSquidForm, Weak: true, What: `X-Cache-Lookup "HIT|MISS from <host>" form (shared by other products)`},
 		},
 		StatusHeaders: []string{"Cache-Status", "X-Cache", "X-Cache-Lookup"},
 		Purge:         "http",

@@ -137,7 +137,7 @@ func DetectProduct(h Headers) ProviderDetection {
 			for i, c := range cands {
 				names[i] = string(c)
 			}
-			d.Evidence = append(d.Evidence, "conflict: "+strings.Join(names, ", ")+" (each one's headers pass through the other, so nothing says which answered)")
+			d.Evidence = append(d.Evidence, "conflict: "+strings.Join(names, ", ")+" (the headers of both are present and nothing says which one answered)")
 			return d
 		}
 		d.Provider = cands[0]
