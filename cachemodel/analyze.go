@@ -46,7 +46,11 @@ func Analyze(plan TargetPlan, obs []Observation, opt AnalyzeOptions) TargetRepor
 		vr := analyzeStep(step, o, opt)
 		rep.Variants[i] = vr
 		if o.Response != nil && rep.Provider == ProviderUnknown {
-			rep.Provider = DetectProvider(o.Response.Headers)
+			// The first response that names a product decides; until one
+			// does, the first evidence seen (a conflict) is kept.
+			if d := DetectProduct(o.Response.Headers); d.Provider != ProviderUnknown || rep.ProviderEvidence == nil {
+				rep.Provider, rep.ProviderEvidence = d.Provider, d.Evidence
+			}
 		}
 		if !step.Preflight && (step.Experiment == "" || step.Experiment == ExperimentRepeat) {
 			c := DiffCell{Label: step.Variant.Label(), Round: step.Round, Failed: o.Response == nil}
@@ -109,6 +113,7 @@ func analyzeStep(step Step, o Observation, opt AnalyzeOptions) VariantResult {
 	if age, ok := ParseAge(r.Headers); ok {
 		vr.Cache.Age = &age
 	}
+	vr.Edge = DetectProduct(r.Headers).Edge
 	vr.CORS = corsInfo(step, r)
 	if r.Final != nil && !step.Preflight {
 		redirectCORS(step, r, &vr)

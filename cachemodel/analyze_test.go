@@ -26,6 +26,13 @@ func TestAnalyzeVariants(t *testing.T) {
 		t.Fatalf("target: %q %q %d variants", rep.URL, rep.Provider, len(rep.Variants))
 	}
 	no, app, admin, same, null := rep.Variants[0], rep.Variants[1], rep.Variants[2], rep.Variants[3], rep.Variants[4]
+	// The edge is per response: only the first one carries CF-Ray.
+	if no.Edge != "AMS" || app.Edge != "" {
+		t.Errorf("edges: %q %q, want AMS and none", no.Edge, app.Edge)
+	}
+	if strings.Join(rep.ProviderEvidence, "|") != "cloudflare: CF-Cache-Status header|cloudflare: CF-Ray header" {
+		t.Errorf("provider evidence %q", rep.ProviderEvidence)
+	}
 
 	if no.Origin != nil || no.CORS.Applicable || no.CORS.Allowed != nil || no.Cache.Status != StatusMiss || no.Cache.Source != "CF-Cache-Status" {
 		t.Errorf("no-Origin variant: %+v", no)

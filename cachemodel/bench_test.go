@@ -125,3 +125,17 @@ func BenchmarkCurlCommand(b *testing.B) {
 		_ = CurlCommand(st.Method, st.URL, st.Headers, CurlOptions{})
 	}
 }
+
+// BenchmarkDetectProductManyHeaders: a response with a thousand headers
+// costs one name lookup per header, not one match per table signal.
+func BenchmarkDetectProductManyHeaders(b *testing.B) {
+	var h Headers
+	for i := range 1000 {
+		h = append(h, Header{"X-Junk-" + strconv.Itoa(i), "HIT from somewhere, 1.1 varnish (Varnish/6)"})
+	}
+	h = append(h, Header{"Via", "1.1 a, 1.1 b, 1.1 c"})
+	b.ReportAllocs()
+	for b.Loop() {
+		DetectProduct(h)
+	}
+}

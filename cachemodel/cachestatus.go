@@ -14,9 +14,16 @@ const (
 	srcVercelCache                           // Vercel
 	srcAkamaiCacheStatus                     // Akamai "Return Cache Status"
 	srcXCacheStatus                          // nginx $upstream_cache_status, by convention
+	srcXProxyCache                           // nginx $upstream_cache_status, other common names
+	srcXNginxCache                           //
+	srcNginxCache                            //
+	srcSRCacheFetch                          // nginx srcache module: $srcache_fetch_status
+	srcX77Cache                              // CDN77
 	srcXCache                                // Fastly, CloudFront, Akamai/Azure TCP_*, Squid, ATS xdebug, VCLs
 	srcCDNCache                              // Bunny
 	srcXCacheLookup                          // Squid's lookup result; ATS setups that copy %{CACHE} into it
+	srcSRCacheStore                          // nginx srcache module: $srcache_store_status
+	srcATSVia                                // Traffic Server's Via codes
 	srcXVarnish                              // Varnish transaction ids
 	srcAge                                   // any cache: weak
 	numStatusSources
@@ -28,12 +35,24 @@ var statusSourceNames = [numStatusSources]string{
 	"X-Vercel-Cache",
 	"Akamai-Cache-Status",
 	"X-Cache-Status",
+	"X-Proxy-Cache",
+	"X-Nginx-Cache",
+	"Nginx-Cache",
+	"X-SRCache-Fetch-Status",
+	"X-77-Cache",
 	"X-Cache",
 	"CDN-Cache",
 	"X-Cache-Lookup",
+	"X-SRCache-Store-Status",
+	"Via",
 	"X-Varnish",
 	"Age",
 }
+
+// silentSource: a header that is a status source only when its value is
+// recognised, and is never named as the source of an UNKNOWN (most Via
+// headers carry no cache status at all).
+func silentSource(src statusSource) bool { return src == srcATSVia }
 
 // NormalizeCacheStatus reads the response's cache-status headers and
 // returns one normalised verdict.
@@ -86,7 +105,7 @@ func NormalizeCacheStatus(h Headers) CacheVerdict {
 		if classifySource(src, h, &v) {
 			return v
 		}
-		if !haveFallback {
+		if !haveFallback && !silentSource(src) {
 			fallback, haveFallback = v, true
 		}
 	}
@@ -108,6 +127,17 @@ func classifySource(src statusSource, h Headers, v *CacheVerdict) bool {
 		return classifyList(v, h, false)
 	case srcXVarnish:
 		return classifyXVarnish(v)
+	case srcATSVia:
+		return classifyATSVia(v)
+	case srcSRCacheStore:
+		// STORE: the response came from the backend and was stored, so it
+		// was not served from the cache. BYPASS says only that nothing was
+		// stored, which is also what a hit looks like: not recognised.
+		if hvNameIs(hvTrim(lastEntry(v.Raw)), "STORE") {
+			v.Status = StatusMiss
+			return true
+		}
+		return false
 	case srcAge:
 		if n, ok := firstDeltaSeconds(v.Raw); ok && n > 0 {
 			v.Status, v.Weak = StatusHit, true
@@ -378,4 +408,66 @@ func lastEntry(s string) string {
 		s = s[:i]
 	}
 	return ""
+}
+
+// classifyATSVia reads Traffic Server's Via codes (traffic_via): in the
+// bracket of the hop closest to the user, the part before ":" is pairs of
+// a field letter and its value: u client-info, c cache-lookup, s
+// server-info, f cache-fill, p proxy-info, e error-codes ("[uScMsSf pSeN:t
+// cCMi p sS]"; the short form "[cMsSf ]"). The cache-lookup value decides:
+//
+//	H in cache, fresh; R fresh RAM hit      -> HIT
+//	M miss; A in cache, not acceptable      -> MISS
+//	S in cache, stale, then server-info:
+//	   S served by the origin               -> EXPIRED
+//	   N origin said not modified (304)     -> REVALIDATED
+//	   blank: no origin connection          -> STALE (stale copy served)
+//	blank: no cache lookup performed        -> BYPASS
+//
+// Anything else (a stale copy and an origin error) is not recognised.
+func classifyATSVia(v *CacheVerdict) bool {
+	codes := ""
+	for rest := v.Raw; rest != ""; {
+		var hop string
+		hop, rest = nextEntry(rest)
+		if i := strings.IndexByte(hop, '['); i >= 0 && atsViaCodes(hop[i:]) {
+			codes = hop[i+1 : i+strings.IndexByte(hop[i:], ']')]
+		}
+	}
+	if codes == "" {
+		return false
+	}
+	if i := strings.IndexByte(codes, ':'); i >= 0 {
+		codes = codes[:i]
+	}
+	fields := map[byte]byte{}
+	for i := 0; i+1 < len(codes); i += 2 {
+		fields[codes[i]] = codes[i+1]
+	}
+	lookup, ok := fields['c']
+	if !ok {
+		return false
+	}
+	switch lookup {
+	case 'H', 'R':
+		v.Status = StatusHit
+	case 'M', 'A':
+		v.Status = StatusMiss
+	case 'S':
+		switch fields['s'] {
+		case 'S':
+			v.Status = StatusExpired
+		case 'N':
+			v.Status = StatusRevalidated
+		case ' ', 0:
+			v.Status = StatusStale
+		default:
+			return false
+		}
+	case ' ':
+		v.Status = StatusBypass
+	default:
+		return false
+	}
+	return true
 }

@@ -509,3 +509,46 @@ func TestCloudFrontS3Fix(t *testing.T) {
 		}
 	}
 }
+
+// TestProductFixTexts: every product of the table gets a cache-side fix of
+// its own (Vercel and Netlify still get the generic one); the products
+// issue 18 names say how they key on Origin or purge, and where no
+// per-Origin purge exists, say so.
+func TestProductFixTexts(t *testing.T) {
+	generic := cacheKeyFix(ProviderUnknown, false)
+	genericOK := map[Provider]bool{ProviderVercel: true, ProviderNetlify: true}
+	for _, p := range Products {
+		for _, ignored := range []bool{false, true} {
+			fix := cacheKeyFix(p.Provider, ignored)
+			if fix == generic || fix == cacheKeyFix(ProviderUnknown, true) {
+				if !genericOK[p.Provider] {
+					t.Errorf("%s (vary ignored %v): generic fix", p.Provider, ignored)
+				}
+				continue
+			}
+			if ignored && strings.Contains(fix, "honours Vary:") {
+				t.Errorf("%s: claims Vary is honoured after this run saw it ignored: %s", p.Provider, fix)
+			}
+		}
+	}
+	want := map[Provider][]string{
+		ProviderBunny:       {"Bunny", "api.bunny.net/purge", "No per-Origin purge exists here"},
+		ProviderKeyCDN:      {"KeyCDN", "Purge URL", "No per-Origin purge exists here"},
+		ProviderAzure:       {"Rules engine", "No per-Origin purge exists here"},
+		ProviderGoogleCloud: {"cache key policy", "invalidate-cdn-cache", "no per-Origin invalidation"},
+		ProviderStackPath:   {"StackPath", "EdgeRule", "No per-Origin purge exists here"},
+		ProviderCDN77:       {"CDN77", "No per-Origin purge exists here; purge the URL or change the key"},
+		ProviderVelocix:     {"Velocix", "No per-Origin purge exists here; purge the URL or change the key"},
+		ProviderFly:         {"Fly.io", "No per-Origin purge exists here; purge the URL or change the key"},
+		ProviderDenoDeploy:  {"Deno Deploy", "No per-Origin purge exists here; purge the URL or change the key"},
+		ProviderNginx:       {"srcache"},
+	}
+	for p, subs := range want {
+		fix := cacheKeyFix(p, false)
+		for _, s := range subs {
+			if !strings.Contains(fix, s) {
+				t.Errorf("%s fix lacks %q: %s", p, s, fix)
+			}
+		}
+	}
+}

@@ -32,14 +32,30 @@ var varyHonouringCaches = map[Provider]varyHonouringCache{
 		"VCL that unsets or rewrites beresp.http.Vary, or a vcl_hash/vcl_recv that changes the request's Origin",
 		"Then PURGE the URL (removes every variant) or ban it.", "hash req.http.Origin in vcl_hash"},
 	ProviderNginx: {"nginx", "nginx proxy_cache honours Vary (since 1.7.7)",
-		"add $http_origin to proxy_cache_key", "proxy_ignore_headers Vary, or a Vary hidden or rewritten before the cache",
-		"Purge the stored copies (ngx_cache_purge with the same key) or wait for their TTL.", "add $http_origin to proxy_cache_key"},
+		"add $http_origin to proxy_cache_key (with the srcache module: to the key srcache_fetch and srcache_store use)", "proxy_ignore_headers Vary, or a Vary hidden or rewritten before the cache",
+		"Purge the stored copies (ngx_cache_purge with the same key) or wait for their TTL.", "add $http_origin to proxy_cache_key (or to the srcache key)"},
 	ProviderSquid: {"Squid", "Squid honours Vary",
 		"keep Origin in the response's Vary", "a reply_header_access or ACL rule that removes Vary, or a peer in front that ignores it",
 		"Then purge the URL.", "Squid keys on the URL only, so do not cache requests that carry Origin (acl hasOrigin req_header Origin . and cache deny hasOrigin)"},
 	ProviderTrafficServer: {"Apache Traffic Server", "Apache Traffic Server honours Vary (it stores one alternate per Vary value, up to proxy.config.cache.limits.http.max_alts)",
 		"keep Origin in the response's Vary, or key on Origin with the cachekey plugin (--include-headers=Origin)", "a header_rewrite rule or plugin that removes or rewrites Vary before the cache stores the response",
 		"Then purge the URL.", "use the cachekey plugin with --include-headers=Origin"},
+}
+
+// productKeyFixes: products with their own way to key on Origin or to
+// purge say so; where none exists the text says that no per-Origin purge
+// exists and what to do instead. None of them claims the product honours
+// Vary, so they also serve when this run saw Vary ignored.
+var productKeyFixes = map[Provider]string{
+	ProviderBunny:       "Bunny CDN: the cache key is the URL plus the pull zone's Vary Cache options; if none of them tells Origins apart, bypass the cache for this path with an Edge Rule or send one fixed ACAO (for example *). No per-Origin purge exists here: purge the URL with the purge API (POST api.bunny.net/purge?url=...) or the pull zone's cache, by CDN-Tag if the origin sets one.",
+	ProviderKeyCDN:      "KeyCDN: the zone's cache key is the URL and the zone's Cache Key settings; if they cannot tell Origins apart, make Origin-dependent responses uncacheable at the edge (Cache-Control: private from the origin) or send one fixed ACAO. No per-Origin purge exists here: purge the URL (Purge URL in the dashboard or the API) or purge by Cache-Tag.",
+	ProviderAzure:       "Azure Front Door / Azure CDN: the cache key is the URL and its query string, and request headers such as Origin cannot be added to it; add a Rules engine rule that matches requests carrying an Origin header and overrides the route to disable caching, or send one fixed ACAO. No per-Origin purge exists here: purge the path (it drops every copy of it).",
+	ProviderGoogleCloud: "Google Cloud CDN: add the Origin header to the backend's cache key policy (include HTTP headers: Origin); then invalidate the path (gcloud compute url-maps invalidate-cdn-cache), which drops every copy of it: there is no per-Origin invalidation.",
+	ProviderStackPath:   "StackPath (NetDNA/MaxCDN): if the site's cache settings do not tell Origins apart, bypass the cache for requests carrying Origin with an EdgeRule, or send one fixed ACAO. No per-Origin purge exists here: purge the URL through StackPath's purge API or the dashboard.",
+	ProviderCDN77:       "CDN77: corscope knows no CDN77 setting that keys on Origin. No per-Origin purge exists here; purge the URL or change the key (do not cache Origin-dependent responses, or send one fixed ACAO).",
+	ProviderVelocix:     "Velocix: corscope knows no Velocix setting that keys on Origin. No per-Origin purge exists here; purge the URL or change the key (do not cache Origin-dependent responses, or send one fixed ACAO).",
+	ProviderFly:         "Fly.io's proxy does not cache responses, so the stored copy came from a cache behind it (in your app) or in front of it: key that cache on Origin. No per-Origin purge exists here; purge the URL or change the key.",
+	ProviderDenoDeploy:  "Deno Deploy: corscope knows no Deno Deploy setting that keys a cache on Origin. No per-Origin purge exists here; purge the URL or change the key (do not cache Origin-dependent responses, or send one fixed ACAO).",
 }
 
 // cacheKeyFix says how to keep Origins apart at the detected cache and how
@@ -54,6 +70,9 @@ func cacheKeyFix(p Provider, varyIgnored bool) string {
 		return cloudFrontKeyFix
 	case ProviderAkamai:
 		return "Akamai does not honour Vary (any Vary other than Accept-Encoding makes the object uncacheable, and the Remove Vary Header behaviour strips it): add the Origin header to the cache key with Cache ID Modification, then purge the URL with Fast Purge."
+	}
+	if fix, ok := productKeyFixes[p]; ok {
+		return fix
 	}
 	if c, ok := varyHonouringCaches[p]; ok {
 		if varyIgnored {

@@ -264,8 +264,13 @@ func FuzzNormalizeCacheStatus(f *testing.F) {
 	})
 }
 
-var knownProviders = []Provider{ProviderCloudflare, ProviderFastly, ProviderCloudFront, ProviderAkamai,
-	ProviderVarnish, ProviderNginx, ProviderSquid, ProviderTrafficServer, ProviderVercel, ProviderNetlify, ProviderUnknown}
+var knownProviders = func() []Provider {
+	ps := []Provider{ProviderUnknown}
+	for _, p := range Products {
+		ps = append(ps, p.Provider)
+	}
+	return ps
+}()
 
 func FuzzDetectProvider(f *testing.F) {
 	for _, s := range []string{
@@ -282,9 +287,56 @@ func FuzzDetectProvider(f *testing.F) {
 		if !slices.Contains(knownProviders, p) {
 			t.Fatalf("provider %q", p)
 		}
-		// Cloudflare is checked first, so its tell-tale always wins.
-		if got := DetectProvider(append(h, Header{"cf-ray", "0-AMS"})); got != ProviderCloudflare {
+		// CF-Ray names Cloudflare: with it the answer is Cloudflare, or
+		// unknown when another CDN's headers are there too, never a third
+		// product.
+		if got := DetectProvider(append(h.Clone(), Header{"cf-ray", "0-AMS"})); got != ProviderCloudflare && got != ProviderUnknown {
 			t.Fatalf("CF-Ray present but %s", got)
+		}
+	})
+}
+
+// FuzzDetectProduct: no header set makes detection panic, name a product
+// that is not in the table, or name one product while the evidence holds
+// another of the same rank (that is a conflict: unknown); the edge is
+// always a short plain token.
+func FuzzDetectProduct(f *testing.F) {
+	for _, s := range []string{
+		"X-Cache: HIT from velocix.com\nVia: 1.1 velocix.com:80 (pcd/1.0)",
+		"Server: BunnyCDN-DE1-1079\nCDN-Cache: HIT", "Server: CDN77-Turbo\nX-77-Pop: frankfurtDE",
+		"Via: 1.1 google\nX-Cache-Status: hit", "Server: keycdn-engine\nX-Edge-Location: defr",
+		"X-Azure-Ref: 0abc\nX-Cache: TCP_HIT", "Fly-Request-Id: 01H-ams\nServer: Fly/1 (2024)",
+		"Server: deno/gcp-europe-west3", "X-Edge-Pop: fra1", "Via: https/1.1 e (ApacheTrafficServer/9.2 [uScSsSfUpSeN:t cCSp sS])",
+		"CF-Ray: 1-AMS\nX-Served-By: cache-lhr1-LHR", "Server: NetDNA-cache/2.2\nX-Cache: HIT",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		h := fzHeaders(s)
+		d := DetectProduct(h)
+		if !slices.Contains(knownProviders, d.Provider) {
+			t.Fatalf("provider %q", d.Provider)
+		}
+		if d.Edge != "" && !plausibleEdge(d.Edge) {
+			t.Fatalf("edge %q", d.Edge)
+		}
+		if d.Provider == ProviderUnknown {
+			return
+		}
+		p, _ := ProductOf(d.Provider)
+		own := false
+		for _, e := range d.Evidence {
+			name, _, _ := strings.Cut(e, ": ")
+			if name == string(d.Provider) {
+				own = true
+				continue
+			}
+			if o, ok := ProductOf(Provider(name)); ok && o.Tier == p.Tier {
+				t.Fatalf("named %s while %s of the same rank has evidence: %q", d.Provider, name, d.Evidence)
+			}
+		}
+		if !own {
+			t.Fatalf("named %s without evidence of its own: %q", d.Provider, d.Evidence)
 		}
 	})
 }

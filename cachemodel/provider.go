@@ -1,131 +1,304 @@
 package cachemodel
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
-// providerSignals records which tell-tale headers a response carries.
-type providerSignals struct {
-	cloudflare, fastly, cloudfront, akamai, vercel, netlify bool
-	varnish, nginx, squid, trafficServer                    bool
-
-	serverNginx, genericXCache bool
+// ProviderDetection is what the headers of one response say about the
+// product that answered.
+type ProviderDetection struct {
+	Provider Provider
+	// Evidence lists the signals seen, "<provider>: <what>", in table
+	// order; on a conflict it ends with a line naming the products that
+	// disagree. Empty when no header names any product.
+	Evidence []string
+	// Edge is the PoP code or edge id the product's own headers name ("AMS"
+	// of CF-Ray "…-AMS", X-Amz-Cf-Pop "PHX50-C2"), "" when unknown.
+	Edge string
 }
 
 // DetectProvider names the CDN or cache product a response appears to come
-// from, by its tell-tale headers. The first match in this order wins:
-//
-//  1. Cloudflare: CF-Ray, CF-Cache-Status, Server: cloudflare.
-//  2. Fastly: X-Served-By listing cache-* nodes, Fastly-* or X-Fastly-*
-//     headers. Before Varnish because Fastly runs Varnish and also sends
-//     X-Varnish and Via: varnish.
-//  3. CloudFront: X-Amz-Cf-Id, X-Amz-Cf-Pop, X-Cache "... from cloudfront",
-//     Via "... (CloudFront)", Server: CloudFront.
-//  4. Akamai: Akamai-* or X-Akamai-* headers, Server: AkamaiGHost or
-//     AkamaiNetStorage, X-Cache naming an akamai host.
-//  5. Vercel: X-Vercel-* headers, Server: Vercel.
-//  6. Netlify: X-Nf-Request-Id, Server: Netlify, a Cache-Status naming
-//     Netlify.
-//
-// Managed CDNs come first: a CDN in front of a site outranks the cache
-// software behind it, and the platforms may run that software themselves.
-// Then the generic products, each recognised by the vocabulary of the
-// values (a Server product token, the product in a Via comment), not by a
-// header name alone:
-//
-//  7. Varnish: X-Varnish, a Via hop received by "varnish..." or naming
-//     Varnish as its product.
-//  8. nginx: X-Cache-Status (the usual $upstream_cache_status header), or
-//     Server: nginx/openresty together with an X-Cache, Nginx-Cache or
-//     X-Proxy-Cache header.
-//  9. Squid: Server: squid[/version], a Via hop whose product is squid, or
-//     an X-Cache or X-Cache-Lookup of Squid's form "HIT from <host>" /
-//     "MISS from <host>" (a bare "miss" is anybody's).
-//  10. Apache Traffic Server: Server: ATS[/version] or ApacheTrafficServer,
-//     a Via hop whose product is ApacheTrafficServer or that carries ATS's
-//     bracketed via codes ("[cMsSf ]"), or an xdebug X-Cache value
-//     (hit-fresh, hit-stale, skipped).
-//
-// When the values name more than one of these generic products (a Server
-// and a Via that disagree, or two caches on the path), the answer is
-// ProviderUnknown rather than a guess, since the fix texts name the
-// product. Anything else is ProviderUnknown too.
+// from; see DetectProduct.
 func DetectProvider(h Headers) Provider {
-	var s providerSignals
-	for _, f := range h {
-		s.observe(f)
-	}
-	if s.serverNginx && s.genericXCache {
-		s.nginx = true
-	}
-	switch {
-	case s.cloudflare:
-		return ProviderCloudflare
-	case s.fastly:
-		return ProviderFastly
-	case s.cloudfront:
-		return ProviderCloudFront
-	case s.akamai:
-		return ProviderAkamai
-	case s.vercel:
-		return ProviderVercel
-	case s.netlify:
-		return ProviderNetlify
-	}
-	generic := 0
-	for _, b := range []bool{s.varnish, s.nginx, s.squid, s.trafficServer} {
-		if b {
-			generic++
-		}
-	}
-	switch {
-	case generic > 1:
-		return ProviderUnknown
-	case s.varnish:
-		return ProviderVarnish
-	case s.nginx:
-		return ProviderNginx
-	case s.squid:
-		return ProviderSquid
-	case s.trafficServer:
-		return ProviderTrafficServer
-	}
-	return ProviderUnknown
+	return DetectProduct(h).Provider
 }
 
-func (s *providerSignals) observe(f Header) {
-	n, v := f.Name, f.Value
-	switch {
-	case hvNameIs(n, "CF-Ray"), hvNameIs(n, "CF-Cache-Status"):
-		s.cloudflare = true
-	case hvHasPrefixFold(n, "Fastly-"), hvHasPrefixFold(n, "X-Fastly-"):
-		s.fastly = true
-	case hvNameIs(n, "X-Served-By"):
-		s.fastly = s.fastly || servedByFastly(v)
-	case hvNameIs(n, "X-Amz-Cf-Id"), hvNameIs(n, "X-Amz-Cf-Pop"):
-		s.cloudfront = true
-	case hvHasPrefixFold(n, "Akamai-"), hvHasPrefixFold(n, "X-Akamai-"):
-		s.akamai = true
-	case hvHasPrefixFold(n, "X-Vercel-"):
-		s.vercel = true
-	case hvNameIs(n, "X-Nf-Request-Id"):
-		s.netlify = true
-	case hvNameIs(n, "Cache-Status"):
-		s.netlify = s.netlify || hvContainsFold(v, "netlify")
-	case hvNameIs(n, "X-Varnish"):
-		s.varnish = true
-	case hvNameIs(n, "X-Cache-Status"):
-		s.nginx = true
-	case hvNameIs(n, "Nginx-Cache"), hvNameIs(n, "X-Proxy-Cache"):
-		s.genericXCache = true
-	case hvNameIs(n, "X-Cache-Lookup"):
-		s.squid = s.squid || squidCacheForm(v)
-	case hvNameIs(n, "X-Cache"):
-		s.genericXCache = true
-		s.observeXCache(v)
-	case hvNameIs(n, "Via"):
-		s.observeVia(v)
-	case hvNameIs(n, "Server"):
-		s.observeServer(v)
+// DetectProduct weighs the evidence of every entry of Products:
+//
+//   - A signal is a header name (CF-Ray), a name prefix (Akamai-*) or a
+//     value in the product's vocabulary (a Server product token, a Via
+//     hop's product or receiving host, Traffic Server's Via codes).
+//   - Weak signals use a format several products share (Squid's "HIT from
+//     <host>"); they are dropped when another product's own signal claims
+//     the same header line, so "X-Cache: HIT from velocix.com" with a
+//     velocix Via is Velocix, not Squid.
+//   - A product built on another (Fastly on Varnish) absorbs that one's
+//     evidence.
+//   - A managed CDN outranks cache software (a CDN sits in front of the
+//     site's own cache), and cache software outranks a hosting platform
+//     not known as a cache (Fly.io, whose proxy does not cache; Deno
+//     Deploy).
+//   - Two products of the same rank are a conflict: the headers of the one
+//     behind pass through the one in front, so nothing says which answered,
+//     and the answer is ProviderUnknown with both in the evidence.
+//
+// Server: nginx counts as nginx only together with a cache header (X-Cache,
+// X-Proxy-Cache, Nginx-Cache): alone it is a web server, not a cache.
+//
+// The edge is read with the decided product's own rules; when no product
+// is named at all, from headers that name an edge without naming a product
+// (X-Edge-Pop, X-Edge-Location).
+func DetectProduct(h Headers) ProviderDetection {
+	type seen struct {
+		what    []string
+		present bool
 	}
+	ev := make([]seen, len(Products))
+	add := func(i int, what string) {
+		ev[i].present = true
+		if !slices.Contains(ev[i].what, what) {
+			ev[i].what = append(ev[i].what, what)
+		}
+	}
+	serverNginx, cacheHeader := false, ""
+	type weakHit struct {
+		product int
+		what    string
+	}
+	for _, f := range h {
+		var weak []weakHit
+		strongFrom := -1 // a product with a non-weak signal on this line
+		for _, ref := range signalsFor(f.Name) {
+			i, sg := ref.product, Products[ref.product].Signals[ref.signal]
+			if !sg.matches(f) {
+				continue
+			}
+			if sg.Weak {
+				weak = append(weak, weakHit{i, sg.What})
+				continue
+			}
+			add(i, sg.What)
+			strongFrom = i
+		}
+		for _, w := range weak {
+			if strongFrom < 0 || strongFrom == w.product {
+				add(w.product, w.what)
+			}
+		}
+		switch {
+		case hvNameIs(f.Name, "Server"):
+			v := hvTrim(f.Value)
+			if hvHasPrefixFold(v, "nginx") || hvHasPrefixFold(v, "openresty") {
+				serverNginx = true
+			}
+		case hvNameIs(f.Name, "X-Cache"), hvNameIs(f.Name, "Nginx-Cache"), hvNameIs(f.Name, "X-Proxy-Cache"):
+			if cacheHeader == "" {
+				cacheHeader = f.Name
+			}
+		}
+	}
+	if serverNginx && cacheHeader != "" {
+		if i := productIndex(ProviderNginx); i >= 0 {
+			add(i, "Server: nginx with a cache header ("+canonicalCacheHeader(cacheHeader)+")")
+		}
+	}
+	// A product built on another absorbs its evidence.
+	for i := range Products {
+		if !ev[i].present {
+			continue
+		}
+		for _, r := range Products[i].Runs {
+			if j := productIndex(r); j >= 0 && ev[j].present {
+				ev[i].what = append(ev[i].what, ev[j].what...)
+				ev[j] = seen{}
+			}
+		}
+	}
+	var d ProviderDetection
+	for i := range Products {
+		for _, w := range ev[i].what {
+			d.Evidence = append(d.Evidence, string(Products[i].Provider)+": "+w)
+		}
+	}
+	d.Provider = ProviderUnknown
+	for _, tier := range []productTier{tierCDN, tierSoftware, tierPlatform} {
+		var cands []Provider
+		for i := range Products {
+			if ev[i].present && Products[i].Tier == tier {
+				cands = append(cands, Products[i].Provider)
+			}
+		}
+		if len(cands) == 0 {
+			continue
+		}
+		if len(cands) > 1 {
+			names := make([]string, len(cands))
+			for i, c := range cands {
+				names[i] = string(c)
+			}
+			d.Evidence = append(d.Evidence, "conflict: "+strings.Join(names, ", ")+" (the headers of both are present and nothing says which one answered)")
+			return d
+		}
+		d.Provider = cands[0]
+		break
+	}
+	if d.Provider != ProviderUnknown {
+		p, _ := ProductOf(d.Provider)
+		for _, r := range p.Edge {
+			if d.Edge = readEdge(h, r); d.Edge != "" {
+				break
+			}
+		}
+		return d
+	}
+	if len(d.Evidence) == 0 {
+		for _, r := range edgeOnlyHeaders {
+			if d.Edge = readEdge(h, r); d.Edge != "" {
+				d.Evidence = append(d.Evidence, "edge only: "+r.Header+" header (names no product)")
+				break
+			}
+		}
+	}
+	return d
+}
+
+func productIndex(p Provider) int {
+	for i := range Products {
+		if Products[i].Provider == p {
+			return i
+		}
+	}
+	return -1
+}
+
+// canonicalCacheHeader spells the cache header names nginx setups use the
+// way corscope documents them (the evidence never repeats server text).
+func canonicalCacheHeader(name string) string {
+	for _, n := range []string{"X-Cache", "Nginx-Cache", "X-Proxy-Cache"} {
+		if hvNameIs(name, n) {
+			return n
+		}
+	}
+	return "X-Cache"
+}
+
+// matches reports whether one header line is evidence of this signal.
+func (sg signal) matches(f Header) bool {
+	if sg.NamePrefix {
+		if !hvHasPrefixFold(f.Name, sg.Header) {
+			return false
+		}
+	} else if !hvNameIs(f.Name, sg.Header) {
+		return false
+	}
+	v := f.Value
+	switch sg.Match {
+	case matchAny:
+		return true
+	case matchPrefix:
+		v = hvTrim(v)
+		for _, w := range sg.Values {
+			if hvHasPrefixFold(v, w) {
+				return true
+			}
+		}
+	case matchContains:
+		for _, w := range sg.Values {
+			if hvContainsFold(v, w) {
+				return true
+			}
+		}
+	case matchProduct:
+		return oneOf(productToken(v), sg.Values)
+	case matchViaProduct, matchViaReceivedBy, matchViaCodes:
+		return viaMatches(v, sg)
+	case matchFromHost:
+		for rest := v; rest != ""; {
+			var e string
+			e, rest = nextEntry(rest)
+			if host := fromName(e); host != "" && squidCacheForm(e) {
+				for _, w := range sg.Values {
+					if hvContainsFold(host, w) {
+						return true
+					}
+				}
+			}
+		}
+	case matchSquidForm:
+		for rest := v; rest != ""; {
+			var e string
+			e, rest = nextEntry(rest)
+			if squidCacheForm(e) {
+				return true
+			}
+		}
+	case matchFirstWord:
+		for rest := v; rest != ""; {
+			var e string
+			e, rest = nextEntry(rest)
+			if oneOf(firstWord(e), sg.Values) {
+				return true
+			}
+		}
+	case matchServedByFastly:
+		return servedByFastly(v)
+	}
+	return false
+}
+
+func oneOf(w string, values []string) bool {
+	for _, x := range values {
+		if hvNameIs(w, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// viaMatches looks at every hop of a Via: "1.1 host (product/version
+// [codes])".
+func viaMatches(v string, sg signal) bool {
+	for rest := v; rest != ""; {
+		var hop string
+		hop, rest = nextEntry(rest)
+		_, after := nextField(hop)
+		receivedBy, comment := nextField(after)
+		switch sg.Match {
+		case matchViaReceivedBy:
+			host := receivedBy
+			if i := strings.LastIndexByte(host, ':'); i > 0 && isDigits(host[i+1:]) {
+				host = host[:i]
+			}
+			for _, w := range sg.Values {
+				if hvNameIs(host, w) || hvHasPrefixFold(host, w) && len(host) > len(w) && strings.IndexByte("-.", host[len(w)]) >= 0 {
+					return true
+				}
+			}
+		case matchViaCodes:
+			if i := strings.IndexByte(hop, '['); i >= 0 && atsViaCodes(hop[i:]) {
+				return true
+			}
+		case matchViaProduct:
+			comment = hvTrim(comment)
+			if strings.HasPrefix(comment, "(") && oneOf(productToken(strings.TrimPrefix(comment, "(")), sg.Values) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // servedByFastly reports whether an X-Served-By lists Fastly cache nodes
@@ -139,59 +312,6 @@ func servedByFastly(v string) bool {
 		}
 	}
 	return false
-}
-
-func (s *providerSignals) observeXCache(v string) {
-	if hvContainsFold(v, "from cloudfront") {
-		s.cloudfront = true
-		return
-	}
-	if hvContainsFold(v, "akamai") {
-		s.akamai = true
-		return
-	}
-	for rest := v; rest != ""; {
-		var e string
-		e, rest = nextEntry(rest)
-		w := firstWord(e)
-		switch {
-		case hvNameIs(w, "hit-fresh"), hvNameIs(w, "hit-stale"), hvNameIs(w, "skipped"):
-			s.trafficServer = true
-		case squidCacheForm(e):
-			s.squid = true
-		}
-	}
-}
-
-func (s *providerSignals) observeVia(v string) {
-	if hvContainsFold(v, "cloudfront") {
-		s.cloudfront = true
-	}
-	// Via can list several hops: "1.1 host (product/version [codes])".
-	for rest := v; rest != ""; {
-		var hop string
-		hop, rest = nextEntry(rest)
-		_, after := nextField(hop)
-		receivedBy, comment := nextField(after)
-		if hvHasPrefixFold(receivedBy, "varnish") {
-			s.varnish = true
-		}
-		if i := strings.IndexByte(hop, '['); i >= 0 && atsViaCodes(hop[i:]) {
-			s.trafficServer = true
-		}
-		comment = hvTrim(comment)
-		if !strings.HasPrefix(comment, "(") {
-			continue
-		}
-		switch p := productToken(strings.TrimPrefix(comment, "(")); {
-		case hvNameIs(p, "varnish"):
-			s.varnish = true
-		case hvNameIs(p, "squid"):
-			s.squid = true
-		case hvNameIs(p, "ApacheTrafficServer"), hvNameIs(p, "ATS"), hvNameIs(p, "TrafficServer"):
-			s.trafficServer = true
-		}
-	}
 }
 
 // productToken is the product name of a Server value or Via comment: the
@@ -228,26 +348,60 @@ func squidCacheForm(e string) bool {
 	return (hvNameIs(w, "HIT") || hvNameIs(w, "MISS") || hvNameIs(w, "NONE")) && fromName(e) != ""
 }
 
-func (s *providerSignals) observeServer(v string) {
-	v = hvTrim(v)
-	switch {
-	case hvHasPrefixFold(v, "cloudflare"):
-		s.cloudflare = true
-	case hvHasPrefixFold(v, "CloudFront"):
-		s.cloudfront = true
-	case hvContainsFold(v, "AkamaiGHost"), hvContainsFold(v, "AkamaiNetStorage"):
-		s.akamai = true
-	case hvHasPrefixFold(v, "Vercel"):
-		s.vercel = true
-	case hvHasPrefixFold(v, "Netlify"):
-		s.netlify = true
-	case hvHasPrefixFold(v, "nginx"), hvHasPrefixFold(v, "openresty"):
-		s.serverNginx = true
+// signalRef points at one signal of the table.
+type signalRef struct{ product, signal int }
+
+// signalIndex maps a lower-case header name to the signals on it, in
+// table order; prefixSignals are the name-prefix signals. Built once, so a
+// response with many headers costs one map lookup per header.
+var signalIndex, prefixSignals = func() (map[string][]signalRef, []signalRef) {
+	idx := map[string][]signalRef{}
+	var prefixes []signalRef
+	for i, p := range Products {
+		for j, sg := range p.Signals {
+			if sg.NamePrefix {
+				prefixes = append(prefixes, signalRef{i, j})
+				continue
+			}
+			k := strings.ToLower(sg.Header)
+			idx[k] = append(idx[k], signalRef{i, j})
+		}
 	}
-	switch p := productToken(v); {
-	case hvNameIs(p, "squid"):
-		s.squid = true
-	case hvNameIs(p, "ATS"), hvNameIs(p, "ApacheTrafficServer"), hvNameIs(p, "TrafficServer"):
-		s.trafficServer = true
+	return idx, prefixes
+}()
+
+// signalsFor returns the signals that may match a header of this name, in
+// table order.
+func signalsFor(name string) []signalRef {
+	var refs []signalRef
+	if len(name) <= 64 {
+		var buf [64]byte
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[i] = c
+		}
+		refs = signalIndex[string(buf[:len(name)])] // no allocation
 	}
+	var out []signalRef
+	for _, r := range prefixSignals {
+		if hvHasPrefixFold(name, Products[r.product].Signals[r.signal].Header) {
+			if out == nil {
+				out = append(make([]signalRef, 0, len(refs)+1), refs...)
+			}
+			out = append(out, r)
+		}
+	}
+	if out != nil {
+		slices.SortFunc(out, func(a, b signalRef) int {
+			if a.product != b.product {
+				return a.product - b.product
+			}
+			return a.signal - b.signal
+		})
+		return out
+	}
+	return refs
 }

@@ -32,13 +32,16 @@ type TargetReport struct {
 	URL string `json:"url"`
 	// State says whether the target has a verdict at all (see
 	// TargetState); StateDetail explains any state but ok.
-	State       TargetState     `json:"state"`
-	StateDetail string          `json:"state_detail,omitempty"`
-	Provider    Provider        `json:"provider"`
-	Variants    []VariantResult `json:"variants"`
-	Diffs       []HeaderDiff    `json:"diffs"`
-	Findings    []Finding       `json:"findings"`
-	CacheKey    *CacheKeyFacts  `json:"cache_key,omitempty"`
+	State       TargetState `json:"state"`
+	StateDetail string      `json:"state_detail,omitempty"`
+	Provider    Provider    `json:"provider"`
+	// ProviderEvidence says which headers decided Provider (or, when it is
+	// unknown, which products' headers conflicted): "<provider>: <what>".
+	ProviderEvidence []string        `json:"provider_evidence,omitempty"`
+	Variants         []VariantResult `json:"variants"`
+	Diffs            []HeaderDiff    `json:"diffs"`
+	Findings         []Finding       `json:"findings"`
+	CacheKey         *CacheKeyFacts  `json:"cache_key,omitempty"`
 	// HAR is what the browser recorded for this URL (check --har).
 	HAR *HARCapture `json:"har,omitempty"`
 }
@@ -68,8 +71,11 @@ type VariantResult struct {
 	Error    *ProbeError   `json:"error"`
 	Timing   TimingInfo    `json:"timing"`
 	Cache    CacheInfo     `json:"cache"`
-	CORS     CORSInfo      `json:"cors"`
-	Curl     string        `json:"curl"`
+	// Edge is the PoP code or edge id that served the response, read from
+	// the product's own headers (DetectProduct); "" when none names it.
+	Edge string   `json:"edge,omitempty"`
+	CORS CORSInfo `json:"cors"`
+	Curl string   `json:"curl"`
 	// BrowserConfirm is what a real browser did when it fetched the
 	// target from a page at this variant's origin (check --confirm-in);
 	// null when no browser was asked.

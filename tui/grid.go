@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +27,7 @@ const (
 	rowVary
 	rowCacheControl
 	rowVerdict
+	rowEdge   // the PoP that served each variant, only when one is named
 	rowHeader // any other header that differs across variants or rounds
 )
 
@@ -273,12 +275,17 @@ func joinNonEmpty(sep string, parts ...string) string {
 	return strings.Join(keep, sep)
 }
 
-// buildRows is the fixed rows plus every other header the analysis found
-// differing, sorted by name.
+// buildRows is the fixed rows (with an Edge row after Age when any variant
+// names its edge) plus every other header the analysis found differing,
+// sorted by name.
 func buildRows(rep *cachemodel.TargetReport) []gridRow {
-	rows := make([]gridRow, 0, len(fixedRows)+len(rep.Diffs))
+	rows := make([]gridRow, 0, len(fixedRows)+1+len(rep.Diffs))
+	edges := slices.ContainsFunc(rep.Variants, func(v cachemodel.VariantResult) bool { return v.Edge != "" })
 	for _, f := range fixedRows {
 		rows = append(rows, gridRow{kind: f.kind, name: f.name})
+		if f.kind == rowAge && edges {
+			rows = append(rows, gridRow{kind: rowEdge, name: "Edge"})
+		}
 	}
 	seen := map[string]bool{}
 	var extra []gridRow
@@ -377,6 +384,11 @@ func cellFor(rep *cachemodel.TargetReport, row gridRow, col gridCol, rounds bool
 		return gridCell{text: safe(cc)}
 	case rowVerdict:
 		return verdictCell(v)
+	case rowEdge:
+		if v.Edge == "" {
+			return absent
+		}
+		return gridCell{text: safe(v.Edge)}
 	case rowHeader:
 		val, ok := v.Response.Headers.Combined(row.header)
 		if !ok {

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -517,5 +518,30 @@ func TestPerFetchCountersAreNotDifferences(t *testing.T) {
 	diffAgainst(&cur, old)
 	if cur.changed != 1 {
 		t.Errorf("%d changes counted, want 1 (X-Backend of b; counters and Age are not compared)", cur.changed)
+	}
+}
+
+// The Edge row appears only when some variant names its edge, right after
+// Age, with "-" for variants whose response names none.
+func TestBuildGridEdgeRow(t *testing.T) {
+	rep := poisonedReport(t)
+	g := buildGrid(&rep, nil, gridOptions{})
+	for _, r := range g.rows {
+		if r.kind == rowEdge {
+			t.Fatal("Edge row without any edge")
+		}
+	}
+	rep.Variants[0].Edge = "AMS"
+	g = buildGrid(&rep, nil, gridOptions{rounds: true})
+	ri := rowIndex(t, g, "Edge")
+	if g.rows[ri-1].kind != rowAge {
+		t.Errorf("Edge row follows %q, want Age", g.rows[ri-1].name)
+	}
+	var texts []string
+	for _, c := range g.cells[ri] {
+		texts = append(texts, c.text)
+	}
+	if texts[0] != "AMS" || !slices.Contains(texts[1:], "-") {
+		t.Errorf("edge cells %q", texts)
 	}
 }

@@ -152,6 +152,12 @@ type NginxOptions struct {
 	// Purge adds a separate purge location, /purge/<path>, using
 	// ngx_cache_purge (the same-location form crashes nginx 1.22's worker).
 	Purge bool
+	// StatusHeader names the header carrying $upstream_cache_status;
+	// "" means X-Cache-Status.
+	StatusHeader string
+	// Bypass makes requests with an X-Bypass header skip the cache
+	// (proxy_cache_bypass and proxy_no_cache): $upstream_cache_status BYPASS.
+	Bypass bool
 }
 
 // Nginx starts nginx as a caching reverse proxy on 127.0.0.1 in front of
@@ -166,6 +172,14 @@ func Nginx(t testing.TB, backendAddr string, opt NginxOptions) string {
 	key := "${scheme}" + backendAddr + "$request_uri"
 	if opt.KeyOnOrigin {
 		key += "|$http_origin"
+	}
+	status := "X-Cache-Status"
+	if opt.StatusHeader != "" {
+		status = opt.StatusHeader
+	}
+	bypass := ""
+	if opt.Bypass {
+		bypass = "proxy_cache_bypass $http_x_bypass; proxy_no_cache $http_x_bypass;"
 	}
 	var load, purge string
 	if opt.Purge {
@@ -211,11 +225,12 @@ http {
 			proxy_cache_valid 200 2m;
 			proxy_buffering on;
 			proxy_max_temp_file_size 0;
-			add_header X-Cache-Status $upstream_cache_status always;
+			add_header %[7]s $upstream_cache_status always;
+			%[8]s
 		}%[6]s
 	}
 }
-`, load, dir, addr, backendAddr, key, purge)
+`, load, dir, addr, backendAddr, key, purge, status, bypass)
 	confPath := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)

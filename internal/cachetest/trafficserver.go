@@ -23,6 +23,19 @@ import (
 // be able to write its cache, runtime and log directories.
 func TrafficServer(t testing.TB, backendAddr string) string {
 	t.Helper()
+	return trafficServer(t, backendAddr, true)
+}
+
+// TrafficServerStock is TrafficServer without the header_rewrite plugin:
+// responses carry only what a stock ATS sends, Server and the verbose Via
+// with its codes.
+func TrafficServerStock(t testing.TB, backendAddr string) string {
+	t.Helper()
+	return trafficServer(t, backendAddr, false)
+}
+
+func trafficServer(t testing.TB, backendAddr string, lookupHeader bool) string {
+	t.Helper()
 	bin := require(t, "traffic_server", "/usr/bin/traffic_server")
 	if _, _, err := net.SplitHostPort(backendAddr); err != nil {
 		t.Fatal(err)
@@ -83,6 +96,10 @@ func TrafficServer(t testing.TB, backendAddr string) string {
 		"etc/plugin.config":  "header_rewrite.so " + filepath.Join(etc, "lookup.conf") + "\n",
 		"etc/lookup.conf":    "cond %{SEND_RESPONSE_HDR_HOOK}\nset-header X-Cache-Lookup %{CACHE}\n",
 		"etc/ip_allow.yaml":  "ip_allow: [{apply: in, ip_addrs: 127.0.0.1, action: allow}, {apply: out, ip_addrs: 127.0.0.1, action: allow}]\n",
+	}
+	if !lookupHeader {
+		files["etc/plugin.config"] = ""
+		delete(files, "etc/lookup.conf")
 	}
 	for _, empty := range []string{"volume.config", "hosting.config", "cache.config", "parent.config", "splitdns.config",
 		"socks.config", "logging.yaml", "sni.yaml", "strategies.yaml", "ssl_multicert.config"} {

@@ -152,6 +152,16 @@ func (e *jsonEnc) target(t *cachemodel.TargetReport) {
 	}
 	e.b = append(e.b, `,"provider":`...)
 	e.str(string(t.Provider))
+	if len(t.ProviderEvidence) > 0 {
+		e.b = append(e.b, `,"provider_evidence":[`...)
+		for i, s := range t.ProviderEvidence {
+			if i > 0 {
+				e.b = append(e.b, ',')
+			}
+			e.str(s)
+		}
+		e.b = append(e.b, ']')
+	}
 	e.b = append(e.b, `,"variants":`...)
 	if t.Variants == nil {
 		e.b = append(e.b, "null"...)
@@ -238,6 +248,10 @@ func (e *jsonEnc) variant(v *cachemodel.VariantResult) {
 	e.timing(&v.Timing)
 	e.b = append(e.b, `,"cache":`...)
 	e.cache(&v.Cache)
+	if v.Edge != "" {
+		e.b = append(e.b, `,"edge":`...)
+		e.str(v.Edge)
+	}
 	e.b = append(e.b, `,"cors":`...)
 	e.cors(&v.CORS)
 	e.b = append(e.b, `,"curl":`...)
@@ -551,6 +565,7 @@ var reportShape = map[reflect.Type][]string{
 	reflect.TypeFor[cachemodel.TargetReport](): {
 		`URL json:"url" string`, `State json:"state" cachemodel.TargetState`,
 		`StateDetail json:"state_detail,omitempty" string`, `Provider json:"provider" cachemodel.Provider`,
+		`ProviderEvidence json:"provider_evidence,omitempty" []string`,
 		`Variants json:"variants" []cachemodel.VariantResult`, `Diffs json:"diffs" []cachemodel.HeaderDiff`,
 		`Findings json:"findings" []cachemodel.Finding`, `CacheKey json:"cache_key,omitempty" *cachemodel.CacheKeyFacts`,
 		`HAR json:"har,omitempty" *cachemodel.HARCapture`,
@@ -561,7 +576,7 @@ var reportShape = map[reflect.Type][]string{
 		`Experiment json:"experiment,omitempty" string`, `CacheBuster json:"cache_buster,omitempty" string`,
 		`Request json:"request" cachemodel.RequestInfo`, `Response json:"response" *cachemodel.ResponseInfo`,
 		`Error json:"error" *cachemodel.ProbeError`, `Timing json:"timing" cachemodel.TimingInfo`,
-		`Cache json:"cache" cachemodel.CacheInfo`, `CORS json:"cors" cachemodel.CORSInfo`, `Curl json:"curl" string`,
+		`Cache json:"cache" cachemodel.CacheInfo`, `Edge json:"edge,omitempty" string`, `CORS json:"cors" cachemodel.CORSInfo`, `Curl json:"curl" string`,
 		`BrowserConfirm json:"browser_confirm,omitempty" *cachemodel.BrowserConfirm`,
 	},
 	reflect.TypeFor[cachemodel.RequestInfo](): {`URL json:"url" string`, `Headers json:"headers" cachemodel.Headers`},

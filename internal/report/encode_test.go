@@ -29,8 +29,9 @@ func full() cachemodel.TargetReport {
 	age := int64(42)
 	hostile := "a\"b\\c<d>e&f\x00\x01\b\f\n\r\t\x7f é 漢 🙂 \u2028\u2029 \xff\xfe end"
 	return cachemodel.TargetReport{
-		URL:      "https://cdn.example.com/a?b=<c>&d=\"e\"",
-		Provider: cachemodel.Provider(hostile),
+		URL:              "https://cdn.example.com/a?b=<c>&d=\"e\"",
+		Provider:         cachemodel.Provider(hostile),
+		ProviderEvidence: []string{hostile, ""},
 		Variants: []cachemodel.VariantResult{{
 			Label: hostile, Kind: cachemodel.VariantKind("configured"), Origin: s(hostile), Round: -3,
 			Method: "GET", Preflight: true, Experiment: "repeat", CacheBuster: "corscope=abc",
@@ -41,6 +42,7 @@ func full() cachemodel.TargetReport {
 			Error:  &cachemodel.ProbeError{Kind: cachemodel.ErrTimeout, Message: hostile},
 			Timing: cachemodel.TimingInfo{ConnectMS: 1e-7, TTFBMS: 1e21, TotalMS: -0.125},
 			Cache:  cachemodel.CacheInfo{Status: cachemodel.StatusHit, Source: "X-Cache", Raw: hostile, Weak: true, Age: &age},
+			Edge:   hostile,
 			CORS: cachemodel.CORSInfo{Applicable: true, ACAO: s("*"), ACAOCount: 2, ACAC: s(""), Vary: []string{},
 				Allowed: b(true), AllowedWithCredentials: b(false), Reason: hostile, ReasonWithCredentials: "x", Detail: hostile,
 				Standard: &cachemodel.StandardVerdict{Deviation: cachemodel.Deviation(hostile), AllowedWithCredentials: true,

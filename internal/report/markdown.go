@@ -27,7 +27,7 @@ func (m *markdownWriter) Begin() error {
 func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 	ew := &errWriter{w: m.w}
 	state, detail := stateOf(tr)
-	ew.printf("## %s\n\nProvider: %s · requests: %d · state: **%s**\n\n", md(tr.URL), tr.Provider, len(tr.Variants), state)
+	ew.printf("## %s\n\nProvider: %s%s · requests: %d · state: **%s**\n\n", md(tr.URL), tr.Provider, md(edgesNote(tr)), len(tr.Variants), state)
 	if detail != "" {
 		ew.printf("State %s: %s\n\n", state, md(detail))
 	}

@@ -196,3 +196,42 @@ func TestMarkdownIsolateKeepsExperimentsAndMarks(t *testing.T) {
 		t.Errorf("%d ⚠ marks in the Markdown, want %d (one per variant served another request's answer)", got, marks)
 	}
 }
+
+// The table names the edges that served the variants next to the provider,
+// and nothing when no response named one.
+func TestTableNamesEdges(t *testing.T) {
+	tr := poisoned()
+	table := func(tr cachemodel.TargetReport) string {
+		var b bytes.Buffer
+		w := NewWriter("table", &b, Options{Tool: "corscope test", Mode: "observe", Width: 100})
+		if err := w.Begin(); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Target(tr); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	if out := table(tr); strings.Contains(out, "edge") {
+		t.Errorf("edge named without one:\n%s", out)
+	}
+	tr.Variants[0].Edge, tr.Variants[1].Edge, tr.Variants[2].Edge = "AMS", "FRA", "AMS"
+	if out := table(tr); !strings.Contains(out, "provider varnish · edges AMS, FRA · ") {
+		t.Errorf("no edges in:\n%s", out)
+	}
+	var b bytes.Buffer
+	w := NewWriter("markdown", &b, Options{Tool: "corscope test", Mode: "observe"})
+	if err := w.Begin(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Target(tr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "Provider: varnish · edges AMS, FRA · requests") {
+		t.Errorf("markdown lacks the edges:\n%s", b.String())
+	}
+	tr.Variants[1].Edge = ""
+	if out := table(tr); !strings.Contains(out, "provider varnish · edge AMS · ") {
+		t.Errorf("no edge in:\n%s", out)
+	}
+}

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -58,7 +59,7 @@ func (t *tableWriter) Target(tr cachemodel.TargetReport) error {
 	}
 	ew.printf("%s\n", t.paint(ToneHeading, "▸ "+termsafe.Line(tr.URL, width-2)))
 	state, detail := stateOf(tr)
-	ew.printf("  %s\n", t.paint(ToneMuted, fmt.Sprintf("provider %s · %s · %d failed · state %s", tr.Provider, plural(len(tr.Variants), "request"), failed, state)))
+	ew.printf("  %s\n", t.paint(ToneMuted, fmt.Sprintf("provider %s%s · %s · %d failed · state %s", tr.Provider, edgesNote(tr), plural(len(tr.Variants), "request"), failed, state)))
 	if detail != "" {
 		for i, l := range strings.Split(ansi.Wrap(termsafe.String(detail), width-6, ""), "\n") {
 			indent := "  "
@@ -567,4 +568,23 @@ func midTrunc(s string, w int) string {
 		tb = append([]rune{rs[i]}, tb...)
 	}
 	return runewidth.FillRight(h+"…"+string(tb), w)
+}
+
+// edgesNote names the edges (PoPs) that served the target's variants, in
+// first-seen order: " · edge AMS" or " · edges AMS, FRA"; "" when no
+// response named one. Edges are plain tokens (cachemodel checks them).
+func edgesNote(tr cachemodel.TargetReport) string {
+	var edges []string
+	for _, v := range tr.Variants {
+		if v.Edge != "" && !slices.Contains(edges, v.Edge) {
+			edges = append(edges, v.Edge)
+		}
+	}
+	switch len(edges) {
+	case 0:
+		return ""
+	case 1:
+		return " · edge " + termsafe.String(edges[0])
+	}
+	return " · edges " + termsafe.String(strings.Join(edges, ", "))
 }
