@@ -9,12 +9,15 @@ const ReportSchema = "corscope.report/v1"
 // Report is the result of a run: what `check --format json` prints, what
 // the TUI exports and what `corscope view` reads back.
 type Report struct {
-	Schema      string         `json:"schema"`
-	Tool        string         `json:"tool"`
-	GeneratedAt time.Time      `json:"generated_at"`
-	Mode        string         `json:"mode"`
-	Targets     []TargetReport `json:"targets"`
-	Summary     Summary        `json:"summary"`
+	Schema      string    `json:"schema"`
+	Tool        string    `json:"tool"`
+	GeneratedAt time.Time `json:"generated_at"`
+	Mode        string    `json:"mode"`
+	// Label names the vantage point the run was made from (--label,
+	// CORSCOPE_LABEL), e.g. a CI region; "" when none was given.
+	Label   string         `json:"label,omitempty"`
+	Targets []TargetReport `json:"targets"`
+	Summary Summary        `json:"summary"`
 }
 
 // Summary counts what a run produced.
@@ -39,6 +42,9 @@ type TargetReport struct {
 	Diffs       []HeaderDiff    `json:"diffs"`
 	Findings    []Finding       `json:"findings"`
 	CacheKey    *CacheKeyFacts  `json:"cache_key,omitempty"`
+	// Edges are the edge addresses the variants were sent through
+	// (--edge), in order; absent when the URL's host was used.
+	Edges []string `json:"edges,omitempty"`
 }
 
 // CacheKeyFacts is what isolate-mode experiments inferred about the cache
@@ -52,8 +58,14 @@ type CacheKeyFacts struct {
 
 // VariantResult is one request and the verdicts drawn from its response.
 type VariantResult struct {
-	Label       string      `json:"label"`
-	Kind        VariantKind `json:"kind"`
+	Label string      `json:"label"`
+	Kind  VariantKind `json:"kind"`
+	// Edge is the CDN edge (PoP) that served the response, as the
+	// provider's headers name it (see EdgeOf); absent when they do not.
+	Edge string `json:"edge,omitempty"`
+	// EdgeAddr is the address the request was sent to (--edge); absent
+	// when it went where the URL's host resolves.
+	EdgeAddr    string      `json:"edge_addr,omitempty"`
 	Origin      *string     `json:"origin"` // null: no Origin header sent
 	Round       int         `json:"round"`
 	Method      string      `json:"method"`

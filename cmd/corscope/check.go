@@ -41,6 +41,8 @@ type probeFlags struct {
 	bodyLimit      string
 	maxHeaderBytes string
 	resolve        []string
+	edges          []string
+	edgeAddrs      []string // edges validated and normalised
 	insecure       bool
 	proxy          string
 	follow         int
@@ -67,6 +69,7 @@ func (f *probeFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.bodyLimit, "body-limit", "64KiB", "read at most this much of each body, then hang up")
 	fl.StringVar(&f.maxHeaderBytes, "max-header-bytes", "256KiB", "largest response header block accepted (Chrome refuses larger ones)")
 	fl.StringArrayVar(&f.resolve, "resolve", nil, "host:port:addr pins a host to an address, keeping Host and SNI (repeatable)")
+	fl.StringArrayVar(&f.edges, "edge", nil, "probe every URL through this edge address too, side by side (repeatable): an IP keeps the URL's port, IP:port replaces it; Host and SNI stay the URL's")
 	fl.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify TLS certificates")
 	fl.StringVar(&f.proxy, "proxy", "", "send requests through an http:// or socks5:// proxy")
 	fl.IntVar(&f.follow, "follow", 0, "follow up to N redirects (default 0: a 3xx is shown as it is); -H Authorization, Cookie and Proxy-Authorization are dropped when a redirect changes origin (scheme, host or port)")
@@ -381,6 +384,9 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	if err != nil {
 		return err
 	}
+	if f.edgeAddrs, err = f.edgeList(); err != nil {
+		return err
+	}
 	targets, err := a.collectTargets(ctx, args, f.configTargets)
 	if err != nil {
 		return err
@@ -482,10 +488,12 @@ func (f *checkFlags) planBuilder(targets []targetSpec, opt cachemodel.PlanOption
 		t := targets[i]
 		topt := t.planOptions(opt, pol, f.originsFromFlags)
 		plansBuilt.Add(1)
-		if f.mode == modeIsolate {
-			return cachemodel.BuildIsolatePlan(i, t.url, topt, iso)
-		}
-		return cachemodel.BuildObservePlan(i, t.url, topt)
+		return edgePlan(f.edgeAddrs, func() cachemodel.TargetPlan {
+			if f.mode == modeIsolate {
+				return cachemodel.BuildIsolatePlan(i, t.url, topt, iso)
+			}
+			return cachemodel.BuildObservePlan(i, t.url, topt)
+		})
 	}
 }
 

@@ -190,6 +190,10 @@ func (a *app) tuiOptions(ctx context.Context, f *tuiFlags, fs *pflag.FlagSet, cf
 	if err != nil {
 		return none, nil, err
 	}
+	edges, err := f.edgeList()
+	if err != nil {
+		return none, nil, err
+	}
 	targets, err := a.collectTargets(ctx, args, f.configTargets)
 	if err != nil {
 		return none, nil, err
@@ -237,10 +241,12 @@ func (a *app) tuiOptions(ctx context.Context, f *tuiFlags, fs *pflag.FlagSet, cf
 				po.Origins = append(append([]string(nil), po.Origins...), o)
 			}
 		}
-		if req.Mode == tui.ModeIsolate {
-			return cachemodel.BuildIsolatePlan(req.Index, req.URL, po, iso), nil
-		}
-		return cachemodel.BuildObservePlan(req.Index, req.URL, po), nil
+		return edgePlan(edges, func() cachemodel.TargetPlan {
+			if req.Mode == tui.ModeIsolate {
+				return cachemodel.BuildIsolatePlan(req.Index, req.URL, po, iso)
+			}
+			return cachemodel.BuildObservePlan(req.Index, req.URL, po)
+		}), nil
 	}
 	tuiOpt.Purger = a.newTUIPurger(f, cfg, eng, func(rawURL string) cachemodel.PlanOptions {
 		if spec, ok := specs[rawURL]; ok {
