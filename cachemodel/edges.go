@@ -169,6 +169,10 @@ func mergeFacts(addrs []string, facts []*CacheKeyFacts) *CacheKeyFacts {
 		conflict := false
 		for i, f := range facts {
 			if f == nil || get(f) == nil {
+				// Known at one edge is not known for the target: another
+				// edge may well differ.
+				parts = append(parts, addrs[i]+" unknown")
+				conflict = true
 				continue
 			}
 			b := *get(f)
@@ -180,7 +184,9 @@ func mergeFacts(addrs []string, facts []*CacheKeyFacts) *CacheKeyFacts {
 			}
 		}
 		if conflict {
-			out.Evidence = append(out.Evidence, name+": the edges disagree ("+strings.Join(parts, ", ")+"), so unknown")
+			if val != nil {
+				out.Evidence = append(out.Evidence, name+": not the same at every edge ("+strings.Join(parts, ", ")+"), so unknown")
+			}
 			return nil
 		}
 		return val

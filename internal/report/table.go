@@ -32,7 +32,7 @@ func (t *tableWriter) paint(tone Tone, s string) string {
 func (t *tableWriter) Begin() error { return nil }
 
 // column widths for a given total width.
-type layout struct{ origin, acao, verdict int }
+type layout struct{ origin, acao, verdict, edge int }
 
 // Fixed columns: indent 2, round 2, status 3, cache 8, age 5 and verdict 13,
 // plus seven separating spaces: 39. ORIGIN and ACAO share the rest.
@@ -68,12 +68,29 @@ func (t *tableWriter) Target(tr cachemodel.TargetReport) error {
 			ew.printf("%s%s\n", indent, t.paint(stateTone(state), l))
 		}
 	}
-	ew.printf("  %s %s %s %s %s %s %s\n", pad("R", 2), pad("ORIGIN", l.origin), pad("ST", 3), pad("CACHE", 8), pad("AGE", 5), pad("ACAO", l.acao), "BROWSER")
+	// The EDGE column (the PoP each response names) only when some
+	// response names one; it takes its room from ORIGIN.
+	if w := edgeWidth(tr.Variants); w > 0 {
+		l.edge = w
+		l.origin -= w + 1
+	}
+	edgeHead := ""
+	if l.edge > 0 {
+		edgeHead = " " + pad("EDGE", l.edge)
+	}
+	ew.printf("  %s %s%s %s %s %s %s %s\n", pad("R", 2), pad("ORIGIN", l.origin), edgeHead, pad("ST", 3), pad("CACHE", 8), pad("AGE", 5), pad("ACAO", l.acao), "BROWSER")
 	weak := false
 	keys := experimentKeys(tr.Variants)
 	experiment := ""
+	edgeAddr := ""
 	adversarial, advBlocked := 0, 0
-	for _, v := range tr.Variants {
+	for i, v := range tr.Variants {
+		if len(tr.Edges) > 0 && (i == 0 || v.EdgeAddr != edgeAddr) {
+			// --edge: the variants are labelled by the edge they went to.
+			edgeAddr = v.EdgeAddr
+			ew.printf("  %s\n", t.paint(ToneHeading, "· edge "+termsafe.String(edgeAddrLabel(v.EdgeAddr))))
+			experiment = "\x00" // repeat the experiment line under each edge
+		}
 		if v.Experiment != experiment {
 			experiment = v.Experiment
 			ew.printf("  %s\n", t.paint(ToneMuted, experimentLine(v, keys[v.Experiment])))
@@ -132,9 +149,18 @@ func (t *tableWriter) row(ew *errWriter, l layout, v cachemodel.VariantResult) {
 		acao = acaoCell(v)
 	}
 	verdict, vtone := verdictCell(v)
-	ew.printf("  %s %s %s %s %s %s %s\n",
+	edge := ""
+	if l.edge > 0 {
+		e := "-"
+		if v.Edge != "" {
+			e = termsafe.String(v.Edge)
+		}
+		edge = " " + pad(runewidth.Truncate(e, l.edge, "…"), l.edge)
+	}
+	ew.printf("  %s %s%s %s %s %s %s %s\n",
 		pad(round, 2),
 		midTrunc(originCell(v), l.origin),
+		edge,
 		pad(status, 3),
 		t.paint(cacheTone, pad(cache, 8)),
 		pad(age, 5),
@@ -546,4 +572,26 @@ func midTrunc(s string, w int) string {
 		tb = append([]rune{rs[i]}, tb...)
 	}
 	return runewidth.FillRight(h+"…"+string(tb), w)
+}
+
+// maxEdgeColumn bounds the EDGE column; longer PoP names are truncated.
+const maxEdgeColumn = 10
+
+// edgeWidth is the EDGE column's width: 0 when no response names its edge.
+func edgeWidth(vs []cachemodel.VariantResult) int {
+	w := 0
+	for _, v := range vs {
+		if v.Response != nil && v.Edge != "" {
+			w = max(w, 4, runewidth.StringWidth(termsafe.String(v.Edge)))
+		}
+	}
+	return min(w, maxEdgeColumn)
+}
+
+// edgeAddrLabel names an --edge group; "" is the address DNS gave.
+func edgeAddrLabel(addr string) string {
+	if addr == "" {
+		return "(DNS)"
+	}
+	return addr
 }

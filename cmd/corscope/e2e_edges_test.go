@@ -1,0 +1,130 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/internal/cachetest"
+	"github.com/corscope/corscope/internal/demo"
+)
+
+// twoEdges starts two real Varnish edges in front of one demo origin:
+// edge A with the built-in VCL (honours Vary, keys on the URL), edge B
+// keying on Origin as a correctly configured edge does. It primes edge A's
+// copy of path with a request from e2eOrigins[0] (the demo path sends no
+// Vary), so A serves that origin's grant to everyone. It returns the URL
+// (on edge A's address) and the two edge addresses.
+func twoEdges(t *testing.T, path string) (target, edgeA, edgeB string) {
+	t.Helper()
+	origin := httptest.NewServer(demo.OriginHandler(e2eOrigins))
+	t.Cleanup(origin.Close)
+	a := cachetest.Varnish(t, cachetest.Host(origin.URL))
+	b := cachetest.VarnishKeyOnOrigin(t, cachetest.Host(origin.URL))
+	req, err := http.NewRequest("GET", a+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Origin", e2eOrigins[0])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if got := res.Header.Get("Access-Control-Allow-Origin"); got != e2eOrigins[0] || res.Header.Get("Vary") != "" {
+		t.Fatalf("priming: ACAO %q Vary %q", got, res.Header.Get("Vary"))
+	}
+	return a + path, cachetest.Host(a), cachetest.Host(b)
+}
+
+// TestEdgesSideBySide (issue 14 item 2): two real Varnish edges, one
+// holding a copy poisoned by another origin, one keyed on Origin. check
+// --edge A --edge B sends every variant through each, the report labels
+// each variant with its edge, the poisoned edge has its own
+// cache-served-wrong-origin finding, and edges-disagree names the
+// poisoned edge with a purge command for it.
+func TestEdgesSideBySide(t *testing.T) {
+	target, edgeA, edgeB := twoEdges(t, "/cors/no-vary.json?edges=1")
+	code, out, errs := runCLI(t, "", "check", "--format", "json", "--fail-on", "high", "--mode", "observe", "--rounds", "1",
+		"-o", e2eOrigins[0], "-o", e2eOrigins[1], "--edge", edgeA, "--edge", edgeB, target)
+	if code != exitFindings {
+		t.Fatalf("exit %d, want %d (high finding): %s", code, exitFindings, errs)
+	}
+	rep := decodeReport(t, out)
+	if len(rep.Targets) != 1 {
+		t.Fatalf("%d targets", len(rep.Targets))
+	}
+	tr := rep.Targets[0]
+	if strings.Join(tr.Edges, " ") != edgeA+" "+edgeB {
+		t.Errorf("edges %v, want [%s %s]", tr.Edges, edgeA, edgeB)
+	}
+	perEdge := map[string]int{}
+	for _, v := range tr.Variants {
+		perEdge[v.EdgeAddr]++
+		if v.Response == nil {
+			t.Fatalf("variant %s at %s failed: %+v", v.Label, v.EdgeAddr, v.Error)
+		}
+		if !strings.Contains(v.Curl, "--connect-to") || !strings.Contains(v.Curl, v.EdgeAddr) {
+			t.Errorf("curl reproducer does not pin the edge: %s", v.Curl)
+		}
+		if v.Origin == nil || *v.Origin != e2eOrigins[1] {
+			continue
+		}
+		// What each edge really served the second origin.
+		switch v.EdgeAddr {
+		case edgeA:
+			if v.Cache.Status != cachemodel.StatusHit || acao(v) != e2eOrigins[0] || *v.CORS.Allowed {
+				t.Errorf("edge A served %s: %s ACAO %s allowed %v; want the poisoned HIT", e2eOrigins[1], v.Cache.Status, acao(v), *v.CORS.Allowed)
+			}
+		case edgeB:
+			if v.Cache.Status != cachemodel.StatusMiss || acao(v) != e2eOrigins[1] || !*v.CORS.Allowed {
+				t.Errorf("edge B served %s: %s ACAO %s; want its own MISS", e2eOrigins[1], v.Cache.Status, acao(v))
+			}
+		}
+	}
+	if perEdge[edgeA] == 0 || perEdge[edgeA] != perEdge[edgeB] || len(perEdge) != 2 {
+		t.Errorf("variants per edge: %v", perEdge)
+	}
+	var disagree *cachemodel.Finding
+	wrong := map[string]bool{}
+	for i, f := range tr.Findings {
+		switch f.Rule {
+		case cachemodel.RuleEdgesDisagree:
+			disagree = &tr.Findings[i]
+		case cachemodel.RuleCacheServedWrongOrigin:
+			wrong[f.Edge] = true
+			if !strings.HasPrefix(f.Message, "At edge "+f.Edge+": ") {
+				t.Errorf("finding does not name its edge: %q", f.Message)
+			}
+		}
+	}
+	if !wrong[edgeA] || wrong[edgeB] {
+		t.Errorf("cache-served-wrong-origin per edge: %v, want only %s", wrong, edgeA)
+	}
+	if disagree == nil {
+		t.Fatalf("no %s finding: %+v", cachemodel.RuleEdgesDisagree, tr.Findings)
+	}
+	if disagree.Severity != cachemodel.SevHigh ||
+		!strings.Contains(disagree.Message, edgeA+" serves a poisoned copy, "+edgeB+" does not") {
+		t.Errorf("edges-disagree: %s %q", disagree.Severity, disagree.Message)
+	}
+	if !strings.Contains(disagree.Fix, "curl -X PURGE --connect-to") || !strings.Contains(disagree.Fix, "edge "+edgeA+":") ||
+		strings.Contains(disagree.Fix, "edge "+edgeB+":") {
+		t.Errorf("purge hint should name the poisoned edge only: %q", disagree.Fix)
+	}
+
+	// The table shows the edges side by side: one group per edge.
+	code, out, errs = runCLI(t, "", "check", "--format", "table", "--fail-on", "none", "--mode", "observe", "--rounds", "1",
+		"-o", e2eOrigins[0], "-o", e2eOrigins[1], "--edge", edgeA, "--edge", edgeB, target)
+	if code != exitOK {
+		t.Fatalf("table: exit %d: %s", code, errs)
+	}
+	t.Logf("table:\n%s", out)
+	for _, want := range []string{"· edge " + edgeA, "· edge " + edgeB, "edges-disagree"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q", want)
+		}
+	}
+}
