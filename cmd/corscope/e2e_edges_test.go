@@ -2,6 +2,8 @@ package main
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -115,6 +117,20 @@ func TestEdgesSideBySide(t *testing.T) {
 		t.Errorf("purge hint should name the poisoned edge only: %q", disagree.Fix)
 	}
 
+	// The same edges from the configuration file (probe.edges).
+	cfgPath := filepath.Join(t.TempDir(), "corscope.toml")
+	if err := os.WriteFile(cfgPath, []byte("[probe]\nedges = [\""+edgeA+"\", \""+edgeB+"\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = runCLI(t, "", "--config", cfgPath, "check", "--format", "json", "--fail-on", "none", "--mode", "observe", "--rounds", "1",
+		"-o", e2eOrigins[0], "-o", e2eOrigins[1], target)
+	if code != exitOK {
+		t.Fatalf("config edges: exit %d: %s", code, errs)
+	}
+	if got := decodeReport(t, out).Targets[0]; strings.Join(got.Edges, " ") != edgeA+" "+edgeB || findingByRule(got.Findings, cachemodel.RuleEdgesDisagree) == nil {
+		t.Errorf("probe.edges not applied: edges %v, findings %d", got.Edges, len(got.Findings))
+	}
+
 	// The table shows the edges side by side: one group per edge.
 	code, out, errs = runCLI(t, "", "check", "--format", "table", "--fail-on", "none", "--mode", "observe", "--rounds", "1",
 		"-o", e2eOrigins[0], "-o", e2eOrigins[1], "--edge", edgeA, "--edge", edgeB, target)
@@ -127,4 +143,27 @@ func TestEdgesSideBySide(t *testing.T) {
 			t.Errorf("table lacks %q", want)
 		}
 	}
+}
+
+func TestEdgeFlagBadInput(t *testing.T) {
+	for _, args := range [][]string{
+		{"--edge", "cdn.example.com"},
+		{"--edge", "203.0.113.7:0"},
+		{"--edge", "[::1"},
+		{"--edge", "127.0.0.1", "--proxy", "http://127.0.0.1:3128"},
+	} {
+		code, out, errs := runCLI(t, "", append(append([]string{"check", "--format", "json"}, args...), "http://127.0.0.1:1/")...)
+		if code != exitUsage || out != "" || strings.Count(strings.TrimSpace(errs), "\n") != 0 || !strings.Contains(errs, "--edge") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want one --edge line and exit %d", args, code, out, errs, exitUsage)
+		}
+	}
+}
+
+func findingByRule(fs []cachemodel.Finding, rule string) *cachemodel.Finding {
+	for i := range fs {
+		if fs[i].Rule == rule {
+			return &fs[i]
+		}
+	}
+	return nil
 }
