@@ -65,7 +65,11 @@ type VariantResult struct {
 	Edge string `json:"edge,omitempty"`
 	// EdgeAddr is the address the request was sent to (--edge); absent
 	// when it went where the URL's host resolves.
-	EdgeAddr    string      `json:"edge_addr,omitempty"`
+	EdgeAddr string `json:"edge_addr,omitempty"`
+	// Vantage is the label of the report a merged view took this variant
+	// from (corscope view with reports of several labels); check never
+	// writes it.
+	Vantage     string      `json:"vantage,omitempty"`
 	Origin      *string     `json:"origin"` // null: no Origin header sent
 	Round       int         `json:"round"`
 	Method      string      `json:"method"`
