@@ -124,7 +124,7 @@ func analyzeEdges(plan TargetPlan, obs []Observation, opt AnalyzeOptions, addrs 
 	if d := DiffVariants(cells, VolatileHeader); d != nil {
 		rep.Diffs = d
 	}
-	rep.CacheKey = mergeFacts(addrs, facts)
+	rep.CacheKey = mergeFacts("edge", addrs, facts)
 	rep.Findings = append(rep.Findings, edgesDisagree(groups, rep.Provider, plan.URL)...)
 	sort.SliceStable(rep.Findings, func(i, j int) bool {
 		ri, rj := rep.Findings[i].Severity.Rank(), rep.Findings[j].Severity.Rank()
@@ -147,7 +147,7 @@ func edgeLabel(addr string) string {
 // mergeFacts keeps a cache-key fact only when every edge that inferred it
 // agrees; where edges disagree the fact is unknown and the evidence says
 // why.
-func mergeFacts(addrs []string, facts []*CacheKeyFacts) *CacheKeyFacts {
+func mergeFacts(where string, addrs []string, facts []*CacheKeyFacts) *CacheKeyFacts {
 	var out *CacheKeyFacts
 	for i, f := range facts {
 		if f == nil {
@@ -157,7 +157,7 @@ func mergeFacts(addrs []string, facts []*CacheKeyFacts) *CacheKeyFacts {
 			out = &CacheKeyFacts{}
 		}
 		for _, e := range f.Evidence {
-			out.Evidence = append(out.Evidence, "edge "+addrs[i]+": "+e)
+			out.Evidence = append(out.Evidence, where+" "+addrs[i]+": "+e)
 		}
 	}
 	if out == nil {
@@ -185,7 +185,7 @@ func mergeFacts(addrs []string, facts []*CacheKeyFacts) *CacheKeyFacts {
 		}
 		if conflict {
 			if val != nil {
-				out.Evidence = append(out.Evidence, name+": not the same at every edge ("+strings.Join(parts, ", ")+"), so unknown")
+				out.Evidence = append(out.Evidence, name+": not the same at every "+where+" ("+strings.Join(parts, ", ")+"), so unknown")
 			}
 			return nil
 		}

@@ -244,6 +244,7 @@ type checkFlags struct {
 	mode        string
 	allow       []string
 	cacheBuster string
+	label       string
 
 	// From the configuration file (see applyCheckConfig).
 	configTargets    []config.Target
@@ -346,6 +347,7 @@ and the summary. When several apply the first in this order wins: 130, 5, 2,
 	cmd.Flags().BoolVar(&f.noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
 	cmd.Flags().StringVar(&f.mode, "mode", modeIsolate, "isolate: experiments on fresh cache keys plus generated origins; observe: the real URL, plain variants only")
 	cmd.Flags().StringArrayVar(&f.allow, "allow", nil, "origin that should be allowed, all others blocked (repeatable; \"*\": every origin): enables the policy checks; these origins are also sent")
+	cmd.Flags().StringVar(&f.label, "label", "", "name of this vantage point (e.g. a CI region), recorded in the report as label; default $CORSCOPE_LABEL")
 	cmd.Flags().StringVar(&f.cacheBuster, "cache-buster", cachemodel.DefaultBusterParam, "name of the cache-busting query parameter of isolate mode")
 	return cmd
 }
@@ -412,7 +414,11 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 		run = guard
 	}
 
-	ropt := report.Options{Tool: "corscope " + versionString(), Mode: f.mode, Width: a.termWidth()}
+	label, err := a.reportLabel(f.label)
+	if err != nil {
+		return err
+	}
+	ropt := report.Options{Tool: "corscope " + versionString(), Mode: f.mode, Label: label, Width: a.termWidth()}
 	if format == "table" && a.useColor(f.noColor, f.color) {
 		ropt.Paint = tablePainter(a.stdout, f.palette)
 	}

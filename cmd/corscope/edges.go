@@ -2,6 +2,9 @@ package main
 
 import (
 	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/corscope/corscope/cachemodel"
 	"github.com/corscope/corscope/probe"
@@ -44,4 +47,26 @@ func edgePlan(edges []string, build func() cachemodel.TargetPlan) cachemodel.Tar
 		plans[i] = build()
 	}
 	return cachemodel.JoinEdgePlans(plans, edges)
+}
+
+// maxLabel bounds --label: it names a vantage point in every merged view.
+const maxLabel = 64
+
+// reportLabel is --label, or $CORSCOPE_LABEL when the flag is not given:
+// up to 64 printable characters (no control characters), trimmed.
+func (a *app) reportLabel(flag string) (string, error) {
+	what := "--label"
+	label := flag
+	if label == "" && a.getenv != nil {
+		what = "CORSCOPE_LABEL"
+		label = a.getenv("CORSCOPE_LABEL")
+	}
+	label = strings.TrimSpace(label)
+	if len(label) > maxLabel {
+		return "", usageErr("%s is %d bytes long: at most %d", what, len(label), maxLabel)
+	}
+	if !utf8.ValidString(label) || strings.IndexFunc(label, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		return "", usageErr("%s %q has control or invisible characters, or invalid UTF-8", what, label)
+	}
+	return label, nil
 }

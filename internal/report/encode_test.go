@@ -33,6 +33,7 @@ func full() cachemodel.TargetReport {
 		Provider: cachemodel.Provider(hostile),
 		Variants: []cachemodel.VariantResult{{
 			Label: hostile, Kind: cachemodel.VariantKind("configured"), Origin: s(hostile), Round: -3,
+			Edge: hostile, EdgeAddr: "[2001:db8::1]:8443", Vantage: hostile,
 			Method: "GET", Preflight: true, Experiment: "repeat", CacheBuster: "corscope=abc",
 			Request: cachemodel.RequestInfo{URL: hostile, Headers: cachemodel.Headers{{Name: "Origin", Value: hostile}, {Name: "", Value: ""}}},
 			Response: &cachemodel.ResponseInfo{Status: 599, Proto: "HTTP/1.0", Headers: cachemodel.Headers{},
@@ -52,10 +53,11 @@ func full() cachemodel.TargetReport {
 			{},
 		},
 		Findings: []cachemodel.Finding{
-			{Rule: "r", Severity: cachemodel.SevHigh, Message: hostile, Evidence: []string{hostile, ""}, Fix: "f", FromErrorStatus: true},
+			{Rule: "r", Severity: cachemodel.SevHigh, Message: hostile, Evidence: []string{hostile, ""}, Fix: "f", FromErrorStatus: true, Edge: "192.0.2.1", Vantage: hostile},
 			{Evidence: []string{}},
 		},
 		CacheKey: &cachemodel.CacheKeyFacts{OriginInKey: b(false), VaryHonoured: nil, Cacheable: b(true), Evidence: []string{"e"}},
+		Edges:    []string{"192.0.2.1", hostile},
 	}
 }
 

@@ -14,6 +14,8 @@ import (
 type Options struct {
 	Tool  string // "corscope v1.2.3"
 	Mode  string // "observe" or "isolate"
+	// Label names the vantage point of the run (--label); "" for none.
+	Label string
 	Width int    // table width in columns; 0 means 80
 	// Paint colours a table cell by its meaning (see the Tone constants);
 	// nil writes plain text. Colour is decided by the caller (TTY, NO_COLOR).

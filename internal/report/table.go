@@ -82,14 +82,22 @@ func (t *tableWriter) Target(tr cachemodel.TargetReport) error {
 	weak := false
 	keys := experimentKeys(tr.Variants)
 	experiment := ""
-	edgeAddr := ""
+	edgeAddr, vantage := "", ""
 	adversarial, advBlocked := 0, 0
 	for i, v := range tr.Variants {
-		if len(tr.Edges) > 0 && (i == 0 || v.EdgeAddr != edgeAddr) {
-			// --edge: the variants are labelled by the edge they went to.
-			edgeAddr = v.EdgeAddr
-			ew.printf("  %s\n", t.paint(ToneHeading, "· edge "+termsafe.String(edgeAddrLabel(v.EdgeAddr))))
-			experiment = "\x00" // repeat the experiment line under each edge
+		if (len(tr.Edges) > 0 || v.Vantage != "") && (i == 0 || v.EdgeAddr != edgeAddr || v.Vantage != vantage) {
+			// --edge and merged vantage points: the variants are labelled
+			// by where they were seen from and the edge they went to.
+			edgeAddr, vantage = v.EdgeAddr, v.Vantage
+			var where []string
+			if v.Vantage != "" {
+				where = append(where, "from "+termsafe.Line(v.Vantage, 64))
+			}
+			if len(tr.Edges) > 0 {
+				where = append(where, "edge "+termsafe.String(edgeAddrLabel(v.EdgeAddr)))
+			}
+			ew.printf("  %s\n", t.paint(ToneHeading, "· "+strings.Join(where, " · ")))
+			experiment = "\x00" // repeat the experiment line under each group
 		}
 		if v.Experiment != experiment {
 			experiment = v.Experiment
