@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -58,7 +59,13 @@ func (t *tableWriter) Target(tr cachemodel.TargetReport) error {
 	}
 	ew.printf("%s\n", t.paint(ToneHeading, "▸ "+termsafe.Line(tr.URL, width-2)))
 	state, detail := stateOf(tr)
-	ew.printf("  %s\n", t.paint(ToneMuted, fmt.Sprintf("provider %s · %s · %d failed · state %s", tr.Provider, plural(len(tr.Variants), "request"), failed, state)))
+	pops := edgesOf(tr.Variants)
+	edgeNote := ""
+	if len(pops) == 1 {
+		// One edge served everything: said once, not in a column.
+		edgeNote = " · edge " + termsafe.Line(pops[0], maxEdgeColumn)
+	}
+	ew.printf("  %s\n", t.paint(ToneMuted, fmt.Sprintf("provider %s%s · %s · %d failed · state %s", tr.Provider, edgeNote, plural(len(tr.Variants), "request"), failed, state)))
 	if detail != "" {
 		for i, l := range strings.Split(ansi.Wrap(termsafe.String(detail), width-6, ""), "\n") {
 			indent := "  "
@@ -68,9 +75,9 @@ func (t *tableWriter) Target(tr cachemodel.TargetReport) error {
 			ew.printf("%s%s\n", indent, t.paint(stateTone(state), l))
 		}
 	}
-	// The EDGE column (the PoP each response names) only when some
-	// response names one; it takes its room from ORIGIN.
-	if w := edgeWidth(tr.Variants); w > 0 {
+	// The EDGE column (the PoP each response names) only when the
+	// responses name different ones; it takes its room from ORIGIN.
+	if w := edgeWidth(tr.Variants); w > 0 && len(pops) > 1 {
 		l.edge = w
 		l.origin -= w + 1
 	}
@@ -594,6 +601,17 @@ func edgeWidth(vs []cachemodel.VariantResult) int {
 		}
 	}
 	return min(w, maxEdgeColumn)
+}
+
+// edgesOf lists the distinct edges (PoPs) the responses name.
+func edgesOf(vs []cachemodel.VariantResult) []string {
+	var out []string
+	for _, v := range vs {
+		if v.Response != nil && v.Edge != "" && !slices.Contains(out, v.Edge) {
+			out = append(out, v.Edge)
+		}
+	}
+	return out
 }
 
 // edgeAddrLabel names an --edge group; "" is the address DNS gave.
