@@ -48,3 +48,28 @@ func TestTableEdges(t *testing.T) {
 		}
 	}
 }
+
+// With --edge, the Markdown rows of each edge say which edge they are.
+func TestMarkdownEdges(t *testing.T) {
+	tr := poisoned()
+	var b bytes.Buffer
+	w := NewWriter("markdown", &b, Options{Mode: "observe"})
+	if err := w.Target(tr); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "Edge |") {
+		t.Errorf("an Edge column without edges:\n%s", b.String())
+	}
+	tr.Edges = []string{"192.0.2.1"}
+	for i := range tr.Variants {
+		tr.Variants[i].EdgeAddr = "192.0.2.1"
+		tr.Variants[i].Edge = "AMS"
+	}
+	b.Reset()
+	if err := w.Target(tr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "| Round | Origin | Edge |") || !strings.Contains(b.String(), "| @192.0.2.1 · PoP AMS |") {
+		t.Errorf("markdown edges:\n%s", b.String())
+	}
+}

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,8 +31,17 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 	if detail != "" {
 		ew.printf("State %s: %s\n\n", state, md(detail))
 	}
-	ew.printf("| Round | Origin | Method | Status | Cache | Age | ACAO | ACAC | Vary | Anonymous | Credentialed |\n")
-	ew.printf("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	// Where each response came from, only when some variant says: the
+	// vantage point (merged view), the edge address (--edge), the PoP.
+	where := slices.ContainsFunc(tr.Variants, func(v cachemodel.VariantResult) bool {
+		return v.Vantage != "" || v.EdgeAddr != "" || (v.Response != nil && v.Edge != "")
+	})
+	whereHead, whereRule := "", ""
+	if where {
+		whereHead, whereRule = " Edge |", "---|"
+	}
+	ew.printf("| Round | Origin |%s Method | Status | Cache | Age | ACAO | ACAC | Vary | Anonymous | Credentialed |\n", whereHead)
+	ew.printf("|---|---|%s---|---|---|---|---|---|---|---|---|\n", whereRule)
 	for _, v := range tr.Variants {
 		status, cache, age, acao, acac := "error", "-", "-", "-", "-"
 		if v.Response != nil {
@@ -55,8 +65,25 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 			anon = mdStandard(anon, v.CORS.Allowed, s.Allowed, s.Reason)
 			cred = mdStandard(cred, v.CORS.AllowedWithCredentials, s.AllowedWithCredentials, s.ReasonWithCredentials)
 		}
-		ew.printf("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			v.Round, md(v.Label), v.Method, status, md(cache), age, md(acao), md(acac),
+		whereCell := ""
+		if where {
+			var parts []string
+			if v.Vantage != "" {
+				parts = append(parts, "from "+md(v.Vantage))
+			}
+			if v.EdgeAddr != "" {
+				parts = append(parts, "@"+md(v.EdgeAddr))
+			}
+			if v.Response != nil && v.Edge != "" {
+				parts = append(parts, "PoP "+md(v.Edge))
+			}
+			if len(parts) == 0 {
+				parts = append(parts, "-")
+			}
+			whereCell = " " + strings.Join(parts, " · ") + " |"
+		}
+		ew.printf("| %d | %s |%s %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			v.Round, md(v.Label), whereCell, v.Method, status, md(cache), age, md(acao), md(acac),
 			mdVary(v), anon, cred)
 	}
 	seen := map[string]bool{}
