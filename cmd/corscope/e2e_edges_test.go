@@ -117,6 +117,38 @@ func TestEdgesSideBySide(t *testing.T) {
 		t.Errorf("purge hint should name the poisoned edge only: %q", disagree.Fix)
 	}
 
+	// Isolate mode: each edge on its own fresh keys, no priming needed:
+	// edge A's experiments show the poisoning, edge B's do not, and the
+	// generated origins are sent to both (both key on the buster).
+	code, out, errs = runCLI(t, "", "check", "--format", "json", "--fail-on", "none",
+		"-o", e2eOrigins[0], "-o", e2eOrigins[1], "--edge", edgeA, "--edge", edgeB, target+"&isolate=1")
+	if code != exitOK {
+		t.Fatalf("isolate: exit %d: %s", code, errs)
+	}
+	iso := decodeReport(t, out).Targets[0]
+	adv := map[string]int{}
+	keys := map[string]string{}
+	for _, v := range iso.Variants {
+		if v.Experiment == cachemodel.ExperimentAdversarial && v.Response != nil {
+			adv[v.EdgeAddr]++
+		}
+		if v.Experiment == "origin-a-first" {
+			if k, ok := keys[v.EdgeAddr]; ok && k != v.CacheBuster {
+				t.Errorf("one experiment, two keys at %s", v.EdgeAddr)
+			}
+			keys[v.EdgeAddr] = v.CacheBuster
+		}
+	}
+	if adv[edgeA] == 0 || adv[edgeA] != adv[edgeB] {
+		t.Errorf("adversarial requests per edge: %v", adv)
+	}
+	if keys[edgeA] == "" || keys[edgeA] == keys[edgeB] {
+		t.Errorf("edges must get fresh keys of their own: %v", keys)
+	}
+	if f := findingByRule(iso.Findings, cachemodel.RuleEdgesDisagree); f == nil || !strings.Contains(f.Message, edgeA+" serves a poisoned copy") {
+		t.Errorf("isolate edges-disagree: %+v", f)
+	}
+
 	// The same edges from the configuration file (probe.edges).
 	cfgPath := filepath.Join(t.TempDir(), "corscope.toml")
 	if err := os.WriteFile(cfgPath, []byte("[probe]\nedges = [\""+edgeA+"\", \""+edgeB+"\"]\n"), 0o600); err != nil {
