@@ -250,8 +250,8 @@ func edgesDisagree(groups []edgeResult, provider Provider, target string) []Find
 		for i, g := range clean {
 			cleanNames[i] = g.addr
 		}
-		msg := fmt.Sprintf("The edges disagree: %s serve%s a poisoned copy, %s do%s not; users reaching %s get a copy made for another request (CORS fails \"randomly\", depending on the edge)",
-			strings.Join(names, ", "), verbS(len(names)), strings.Join(cleanNames, ", "), esS(len(cleanNames)), orList(names))
+		msg := fmt.Sprintf("The edges disagree: %s served a poisoned copy, %s did not in this run; users reaching %s get a copy made for another request (CORS fails \"randomly\", depending on the edge)",
+			strings.Join(names, ", "), strings.Join(cleanNames, ", "), orList(names))
 		f := Finding{Rule: RuleEdgesDisagree, Severity: worst, Message: msg, Evidence: ev,
 			Fix: edgePurgeFix(provider, target, names)}
 		if allFromError {
@@ -372,20 +372,6 @@ func edgePoPs(vs []VariantResult) []string {
 		out = append(out, v.Edge)
 	}
 	return out
-}
-
-func verbS(n int) string {
-	if n == 1 {
-		return "s"
-	}
-	return ""
-}
-
-func esS(n int) string {
-	if n == 1 {
-		return "es"
-	}
-	return ""
 }
 
 func orList(names []string) string {
