@@ -170,8 +170,9 @@ func TestEdgesSideBySide(t *testing.T) {
 		t.Fatalf("table: exit %d: %s", code, errs)
 	}
 	t.Logf("table:\n%s", out)
-	for _, want := range []string{"· edge " + edgeA, "· edge " + edgeB, "edges-disagree"} {
-		if !strings.Contains(out, want) {
+	flat := strings.Join(strings.Fields(out), " ")
+	for _, want := range []string{"· edge " + edgeA, "· edge " + edgeB, "edges-disagree", "✗ @" + edgeA + " https://admin.example.com: ACAO"} {
+		if !strings.Contains(flat, want) {
 			t.Errorf("table lacks %q", want)
 		}
 	}

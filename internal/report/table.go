@@ -275,16 +275,22 @@ func (t *tableWriter) notes(ew *errWriter, tr cachemodel.TargetReport, width int
 		}
 		var msg string
 		tone := ToneBlocked
+		// With several edges or vantage points, say which one a note is
+		// about.
+		label := termsafe.String(v.Label)
+		if w := whereOf(tr, v); w != "" {
+			label = w + " " + label
+		}
 		switch {
 		case v.Error != nil:
-			msg = fmt.Sprintf("! round %d %s: %s: %s", v.Round, termsafe.String(v.Label), v.Error.Kind, termsafe.String(v.Error.Message))
+			msg = fmt.Sprintf("! round %d %s: %s: %s", v.Round, label, v.Error.Kind, termsafe.String(v.Error.Message))
 			tone = ToneError
 		case v.Kind.IsGenerated() && v.Error == nil:
 			continue // blocked is the expected outcome; allowed ones are findings
 		case v.CORS.Detail != "" && v.CORS.Allowed != nil && !*v.CORS.Allowed:
 			// Only anonymous blocks get a line: "✓ anon only" already says
 			// credentials fail, and most resources are fetched without them.
-			msg = fmt.Sprintf("✗ %s: %s", termsafe.String(v.Label), termsafe.String(v.CORS.Detail))
+			msg = fmt.Sprintf("✗ %s: %s", label, termsafe.String(v.CORS.Detail))
 		default:
 			continue
 		}
@@ -601,6 +607,19 @@ func edgeWidth(vs []cachemodel.VariantResult) int {
 		}
 	}
 	return min(w, maxEdgeColumn)
+}
+
+// whereOf names the vantage point and edge address of a variant, as
+// "[eu] @192.0.2.1", when the target has several; "" otherwise.
+func whereOf(tr cachemodel.TargetReport, v cachemodel.VariantResult) string {
+	var parts []string
+	if v.Vantage != "" {
+		parts = append(parts, "["+termsafe.Line(v.Vantage, 64)+"]")
+	}
+	if len(tr.Edges) > 1 || (len(tr.Edges) == 1 && v.Vantage != "") {
+		parts = append(parts, "@"+termsafe.String(edgeAddrLabel(v.EdgeAddr)))
+	}
+	return strings.Join(parts, " ")
 }
 
 // edgesOf lists the distinct edges (PoPs) the responses name.
