@@ -74,10 +74,15 @@ func MergeReports(reps []Report, vantages []string) Report {
 			t.CacheKey = ps[0].t.CacheKey
 		}
 		sortFindings(t.Findings)
-		t.State, t.StateDetail = ComputeState(t.Variants)
-		if len(ps) == 1 && ps[0].t.State != "" {
-			t.State, t.StateDetail = ps[0].t.State, ps[0].t.StateDetail
+		states := make([]TargetState, len(ps))
+		details := make([]string, len(ps))
+		for i, p := range ps {
+			states[i], details[i] = p.t.State, p.t.StateDetail
+			if states[i] == "" { // a report written before states existed
+				states[i], details[i] = ComputeState(p.t.Variants)
+			}
 		}
+		t.State, t.StateDetail = mergeStates(names, states, details)
 		out.Summary.Add(t)
 		out.Targets = append(out.Targets, t)
 	}
@@ -165,4 +170,52 @@ func less(a, b Finding) bool {
 		return ra > rb
 	}
 	return a.Rule < b.Rule
+}
+
+// mergeStates combines the vantage points' states of one target (each
+// drawn by its own analysis): the same state everywhere stays; otherwise
+// the target is partial when any vantage point lacks a complete verdict,
+// else ok (CORS answered somewhere; a vantage point's cors-not-enabled
+// finding stays with its label). The detail lists every vantage point's
+// state.
+func mergeStates(names []string, states []TargetState, details []string) (TargetState, string) {
+	if len(states) == 1 {
+		return states[0], details[0]
+	}
+	same := true
+	for _, s := range states[1:] {
+		if s != states[0] {
+			same = false
+		}
+	}
+	var parts []string
+	for i, s := range states {
+		p := names[i] + " " + string(s)
+		if details[i] != "" {
+			p += " (" + details[i] + ")"
+		}
+		if s != StateOK || details[i] != "" {
+			parts = append(parts, p)
+		}
+	}
+	if same {
+		if len(parts) == 0 {
+			return states[0], ""
+		}
+		return states[0], strings.Join(parts, "; ")
+	}
+	merged := StateOK
+	for _, s := range states {
+		if s.Unknown() {
+			merged = StatePartial
+		}
+	}
+	all := make([]string, len(states))
+	for i, s := range states {
+		all[i] = names[i] + " " + string(s)
+		if details[i] != "" {
+			all[i] += " (" + details[i] + ")"
+		}
+	}
+	return merged, "the vantage points differ: " + strings.Join(all, "; ")
 }
