@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -9,8 +10,11 @@ import (
 	"testing"
 
 	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/config"
 	"github.com/corscope/corscope/internal/cachetest"
 	"github.com/corscope/corscope/internal/demo"
+	"github.com/corscope/corscope/internal/runner"
+	"github.com/corscope/corscope/tui"
 )
 
 // twoEdges starts two real Varnish edges in front of one demo origin:
@@ -199,4 +203,51 @@ func findingByRule(fs []cachemodel.Finding, rule string) *cachemodel.Finding {
 		}
 	}
 	return nil
+}
+
+// TestTUIPurgerVerifiesEveryEdge: in the view with --edge, a purge sent to
+// the URL (here an http PURGE, which reaches edge A only) is verified at
+// every edge: edge A's copies are gone, edge B still holds its own, and
+// the outcome says so per edge instead of "purged".
+func TestTUIPurgerVerifiesEveryEdge(t *testing.T) {
+	target, edgeA, edgeB := twoEdges(t, "/cors/no-vary.json?purge=edges")
+	eng := testEngine(t)
+	u, err := cachemodel.ParseTargetURL(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edges := []string{edgeA, edgeB}
+	plan := edgePlan(edges, func() cachemodel.TargetPlan {
+		return cachemodel.BuildObservePlan(0, u, cachemodel.PlanOptions{Origins: e2eOrigins, Rounds: 1, UserAgent: "corscope/test"})
+	})
+	var rep cachemodel.TargetReport
+	err = runner.Stream(context.Background(), eng, []cachemodel.TargetPlan{plan}, func(p cachemodel.TargetPlan, obs []cachemodel.Observation) cachemodel.TargetReport {
+		return cachemodel.Analyze(p, obs, cachemodel.AnalyzeOptions{})
+	}, runner.Hooks{OnTarget: func(r cachemodel.TargetReport) error { rep = r; return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &tuiPurger{
+		providers: []config.Purge{{Provider: config.PurgeHTTP, Method: "PURGE"}},
+		getenv:    envMap(nil), userAgent: "corscope/test", engine: eng, edges: edges,
+		auditPath: func() (string, error) { return filepath.Join(t.TempDir(), "purge.log"), nil },
+	}
+	out, err := p.Purge(context.Background(), tui.PurgeRequest{Report: rep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := checksByLabel(out)
+	t.Logf("summary: %s", out.Summary)
+	for _, c := range out.Checks {
+		t.Logf("check %s: %s (%s)", c.Label, c.Verdict, c.Reason)
+	}
+	if c := got["@"+edgeA+" "+e2eOrigins[1]]; c.Verdict != tui.VerdictPurged {
+		t.Errorf("edge A %s: %+v, want purged", e2eOrigins[1], c)
+	}
+	if c := got["@"+edgeB+" "+e2eOrigins[1]]; c.Verdict != tui.VerdictStillCached {
+		t.Errorf("edge B %s: %+v, want still cached (the PURGE never reached edge B)", e2eOrigins[1], c)
+	}
+	if !strings.Contains(out.Summary, "re-probed at 2 edges: ") || strings.Contains(out.Summary, " 0 still cached") {
+		t.Errorf("summary %q", out.Summary)
+	}
 }

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/internal/runner"
 	"github.com/corscope/corscope/probe"
 )
 
@@ -69,4 +71,22 @@ func (a *app) reportLabel(flag string) (string, error) {
 		return "", usageErr("%s %q has control or invisible characters, or invalid UTF-8", what, label)
 	}
 	return label, nil
+}
+
+// edgeEngine sends every step of the plans it runs to one edge address.
+type edgeEngine struct {
+	inner runner.Engine
+	edge  string
+}
+
+func (e edgeEngine) Run(ctx context.Context, plans []cachemodel.TargetPlan, out chan<- cachemodel.Observation) error {
+	pinned := make([]cachemodel.TargetPlan, len(plans))
+	for i, p := range plans {
+		p.Steps = slices.Clone(p.Steps)
+		for j := range p.Steps {
+			p.Steps[j].Edge = e.edge
+		}
+		pinned[i] = p
+	}
+	return e.inner.Run(ctx, pinned, out)
 }

@@ -248,7 +248,7 @@ func (a *app) tuiOptions(ctx context.Context, f *tuiFlags, fs *pflag.FlagSet, cf
 			return cachemodel.BuildObservePlan(req.Index, req.URL, po)
 		}), nil
 	}
-	tuiOpt.Purger = a.newTUIPurger(f, cfg, eng, func(rawURL string) cachemodel.PlanOptions {
+	purger := a.newTUIPurger(f, cfg, eng, func(rawURL string) cachemodel.PlanOptions {
 		if spec, ok := specs[rawURL]; ok {
 			return spec.planOptions(opt, pol, f.originsFromFlags)
 		}
@@ -257,6 +257,8 @@ func (a *app) tuiOptions(ctx context.Context, f *tuiFlags, fs *pflag.FlagSet, cf
 		Curl:   cachemodel.CurlOptions{Insecure: pcfg.Insecure, Resolve: f.resolve, Proxy: pcfg.Proxy},
 		Policy: pol,
 	})
+	purger.edges = edges
+	tuiOpt.Purger = purger
 	return tuiOpt, func() { eng.Close() }, nil
 }
 
