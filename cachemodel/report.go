@@ -9,15 +9,13 @@ const ReportSchema = "corscope.report/v1"
 // Report is the result of a run: what `check --format json` prints, what
 // the TUI exports and what `corscope view` reads back.
 type Report struct {
-	Schema      string    `json:"schema"`
-	Tool        string    `json:"tool"`
-	GeneratedAt time.Time `json:"generated_at"`
-	Mode        string    `json:"mode"`
-	// Label names the vantage point the run was made from (--label,
-	// CORSCOPE_LABEL), e.g. a CI region; "" when none was given.
-	Label   string         `json:"label,omitempty"`
-	Targets []TargetReport `json:"targets"`
-	Summary Summary        `json:"summary"`
+	Schema      string         `json:"schema"`
+	Tool        string         `json:"tool"`
+	GeneratedAt time.Time      `json:"generated_at"`
+	Mode        string         `json:"mode"`
+	Label       string         `json:"label,omitempty"` // vantage point of the run (--label, CORSCOPE_LABEL); "" for none
+	Targets     []TargetReport `json:"targets"`
+	Summary     Summary        `json:"summary"`
 }
 
 // Summary counts what a run produced.
@@ -57,18 +55,15 @@ type CacheKeyFacts struct {
 }
 
 // VariantResult is one request and the verdicts drawn from its response.
+// Edge is the CDN edge (PoP) that served it, as the provider's headers name
+// it (EdgeOf); EdgeAddr the address it was sent to (--edge; "" for the
+// URL's host); Vantage, in a merged view only, the label of the report it
+// came from.
 type VariantResult struct {
-	Label string      `json:"label"`
-	Kind  VariantKind `json:"kind"`
-	// Edge is the CDN edge (PoP) that served the response, as the
-	// provider's headers name it (see EdgeOf); absent when they do not.
-	Edge string `json:"edge,omitempty"`
-	// EdgeAddr is the address the request was sent to (--edge); absent
-	// when it went where the URL's host resolves.
-	EdgeAddr string `json:"edge_addr,omitempty"`
-	// Vantage is the label of the report a merged view took this variant
-	// from (corscope view with reports of several labels); check never
-	// writes it.
+	Label       string      `json:"label"`
+	Kind        VariantKind `json:"kind"`
+	Edge        string      `json:"edge,omitempty"`
+	EdgeAddr    string      `json:"edge_addr,omitempty"`
 	Vantage     string      `json:"vantage,omitempty"`
 	Origin      *string     `json:"origin"` // null: no Origin header sent
 	Round       int         `json:"round"`

@@ -49,21 +49,18 @@ type Probe struct {
 	Rounds      int           // repetitions of each target's variant set
 	BodyLimit   int64         // bytes of body read before the connection is dropped
 	// UserAgent is sent on every request; "" means "corscope/<version>".
-	UserAgent string
-	Headers   cachemodel.Headers // extra request headers for every target
-	Proxy     string             // http:// or socks5:// proxy URL; "" for none
-	Resolve   []Resolve          // fixed addresses, like curl --resolve
-	// Edges are edge addresses to probe every target through, side by
-	// side (--edge): an IP, keeping the URL's port, or IP:port; IPv6 in
-	// brackets when a port follows.
-	Edges           []string
-	Insecure        bool     // skip TLS certificate verification
-	FollowRedirects int      // redirects to follow; 0 reports the redirect itself
-	Mode            string   // ModeIsolate or ModeObserve
-	CacheBuster     string   // query parameter isolate mode adds to keep experiments apart
-	Preflight       bool     // also send a CORS preflight (OPTIONS) per variant
-	RequestMethod   string   // method of the simulated cross-origin request
-	RequestHeaders  []string // non-safelisted request headers it carries (lower-case)
+	UserAgent       string
+	Headers         cachemodel.Headers // extra request headers for every target
+	Proxy           string             // http:// or socks5:// proxy URL; "" for none
+	Resolve         []Resolve          // fixed addresses, like curl --resolve
+	Edges           []string           // edge addresses probed side by side (--edge): IP (the URL's port) or IP:port
+	Insecure        bool               // skip TLS certificate verification
+	FollowRedirects int                // redirects to follow; 0 reports the redirect itself
+	Mode            string             // ModeIsolate or ModeObserve
+	CacheBuster     string             // query parameter isolate mode adds to keep experiments apart
+	Preflight       bool               // also send a CORS preflight (OPTIONS) per variant
+	RequestMethod   string             // method of the simulated cross-origin request
+	RequestHeaders  []string           // non-safelisted request headers it carries (lower-case)
 }
 
 // Resolve pins Host:Port to an IP address.
