@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -249,5 +250,41 @@ func TestTUIPurgerVerifiesEveryEdge(t *testing.T) {
 	}
 	if !strings.Contains(out.Summary, "re-probed at 2 edges: ") || strings.Contains(out.Summary, " 0 still cached") {
 		t.Errorf("summary %q", out.Summary)
+	}
+}
+
+// The interactive view's plans honour --edge too: every variant once per
+// edge, each step pinned.
+func TestTUIPlanUsesEdges(t *testing.T) {
+	a := &app{stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, getenv: func(string) string { return "" }}
+	f := newTUIFlags()
+	if err := f.flags.ParseFlags([]string{"--edge", "127.0.0.2", "--edge", "[::1]:8443", "-o", e2eOrigins[0]}); err != nil {
+		t.Fatal(err)
+	}
+	f.applyCheckConfig(f.flags.Flags(), config.Default())
+	opt, closeEngine, err := a.tuiOptions(t.Context(), f, f.flags.Flags(), config.Default(), []string{"http://cdn.invalid:8080/x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeEngine()
+	for _, mode := range []tui.Mode{tui.ModeObserve, tui.ModeIsolate} {
+		plan, err := opt.Plan(tui.PlanRequest{URL: opt.URLs[0], Mode: mode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		per := map[string]int{}
+		for _, s := range plan.Steps {
+			per[s.Edge]++
+		}
+		if len(per) != 2 || per["127.0.0.2"] == 0 || per["127.0.0.2"] != per["[::1]:8443"] {
+			t.Errorf("%s: steps per edge %v", mode, per)
+		}
+	}
+	// A bad edge is a usage error before anything runs.
+	f = newTUIFlags()
+	_ = f.flags.ParseFlags([]string{"--edge", "edge.example"})
+	f.applyCheckConfig(f.flags.Flags(), config.Default())
+	if _, _, err := a.tuiOptions(t.Context(), f, f.flags.Flags(), config.Default(), []string{"http://cdn.invalid:8080/x"}); err == nil || !strings.Contains(err.Error(), "--edge") {
+		t.Errorf("bad --edge in the view: %v", err)
 	}
 }
