@@ -26,7 +26,27 @@ var secretHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie"}
 // inferred cache-key facts. Isolate plans compare headers only within the
 // repeat experiment (each variant alone on its key), since the other
 // experiments deliberately mix stored copies.
+//
+// A plan sent through several edge addresses (Step.Edge, --edge) is
+// analysed per edge: each edge's variants are compared only with each
+// other, the findings say which edge they were drawn from, and
+// edges-disagree says when one edge serves a poisoned copy and another
+// does not.
 func Analyze(plan TargetPlan, obs []Observation, opt AnalyzeOptions) TargetReport {
+	addrs := edgeAddrs(plan)
+	if len(addrs) > 1 {
+		return analyzeEdges(plan, obs, opt, addrs)
+	}
+	rep, _ := analyzeGroup(plan, obs, opt)
+	if len(addrs) == 1 && addrs[0] != "" {
+		rep.Edges = addrs
+	}
+	return rep
+}
+
+// analyzeGroup is Analyze for steps sent to one place; it also returns
+// how each variant was served.
+func analyzeGroup(plan TargetPlan, obs []Observation, opt AnalyzeOptions) (TargetReport, []servedInfo) {
 	rep := TargetReport{
 		URL:      plan.URL,
 		Provider: ProviderUnknown,
@@ -65,8 +85,9 @@ func Analyze(plan TargetPlan, obs []Observation, opt AnalyzeOptions) TargetRepor
 	}
 	var served []servedInfo
 	rep.Findings, rep.CacheKey, served = diagnose(rep.Variants, rep.Provider, opt.Policy)
+	noteCrossEdge(&rep)
 	rep.State, rep.StateDetail = computeState(rep.Variants, served)
-	return rep
+	return rep, served
 }
 
 func analyzeStep(step Step, o Observation, opt AnalyzeOptions) VariantResult {
@@ -80,13 +101,14 @@ func analyzeStep(step Step, o Observation, opt AnalyzeOptions) VariantResult {
 		Preflight:   step.Preflight,
 		Experiment:  step.Experiment,
 		CacheBuster: step.CacheKey,
+		EdgeAddr:    step.Edge,
 		Request:     RequestInfo{URL: step.URL, Headers: reqHeaders},
 		Error:       o.Err,
 		Timing: TimingInfo{
 			ConnectMS: ms(o.Timing.Connect), TTFBMS: ms(o.Timing.TTFB), TotalMS: ms(o.Timing.Total),
 		},
 		Cache: CacheInfo{Status: StatusUnknown},
-		Curl:  CurlCommand(step.Method, step.URL, reqHeaders, opt.Curl),
+		Curl:  CurlCommand(step.Method, step.URL, reqHeaders, curlFor(step, opt.Curl)),
 	}
 	vr.CORS.Vary = []string{}
 	if o.Response == nil {
@@ -108,12 +130,12 @@ func analyzeStep(step Step, o Observation, opt AnalyzeOptions) VariantResult {
 			vr.Response.Hops[i] = HopInfo{Request: *sentInfo(h.Request), Status: h.Status, Headers: h.Headers}
 		}
 	}
+	vr.Edge = EdgeOf(r.Headers)
 	cv := NormalizeCacheStatus(r.Headers)
 	vr.Cache = CacheInfo{Status: cv.Status, Source: cv.Source, Raw: cv.Raw, Weak: cv.Weak}
 	if age, ok := ParseAge(r.Headers); ok {
 		vr.Cache.Age = &age
 	}
-	vr.Edge = DetectProduct(r.Headers).Edge
 	vr.CORS = corsInfo(step, r)
 	if r.Final != nil && !step.Preflight {
 		redirectCORS(step, r, &vr)
@@ -270,4 +292,12 @@ func corsInfo(step Step, r *Response) CORSInfo {
 
 func ms(d time.Duration) float64 {
 	return float64(d.Microseconds()) / 1000
+}
+
+// curlFor adds the step's edge (--edge) to the reproducer's options.
+func curlFor(step Step, c CurlOptions) CurlOptions {
+	if step.Edge != "" {
+		c.ConnectTo = append(append([]string(nil), c.ConnectTo...), edgeConnectTo(step.URL, step.Edge))
+	}
+	return c
 }

@@ -10,10 +10,12 @@ import (
 
 // CurlOptions are the connection settings a reproduced request needs.
 type CurlOptions struct {
-	Insecure bool          // -k: skip TLS verification
-	Resolve  []string      // --resolve entries, "host:port:addr"
-	Proxy    string        // --proxy URL
-	MaxTime  time.Duration // --max-time; 0 means none
+	Insecure bool     // -k: skip TLS verification
+	Resolve  []string // --resolve entries, "host:port:addr"
+	// ConnectTo are --connect-to entries, "host:port:addr:port" (--edge).
+	ConnectTo []string
+	Proxy     string        // --proxy URL
+	MaxTime   time.Duration // --max-time; 0 means none
 }
 
 // CurlCommand renders a one-line shell command that repeats a request and
@@ -70,6 +72,10 @@ func CurlCommand(method, url string, h Headers, opt CurlOptions) string {
 	for _, r := range opt.Resolve {
 		word("--resolve")
 		quoted(r)
+	}
+	for _, c := range opt.ConnectTo {
+		word("--connect-to")
+		quoted(c)
 	}
 	if opt.Proxy != "" {
 		// The password stays out of a command that is shown, copied and

@@ -21,6 +21,10 @@ type Step struct {
 	// of one experiment.
 	Experiment string
 	CacheKey   string
+	// Edge is the address this step is sent to instead of the URL's host
+	// (--edge): an IP address, keeping the URL's port, or IP:port. Host
+	// and SNI stay the URL's. "" sends it where the URL's host resolves.
+	Edge string
 }
 
 // TargetPlan is everything corscope will send for one URL.

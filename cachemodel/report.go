@@ -13,6 +13,7 @@ type Report struct {
 	Tool        string         `json:"tool"`
 	GeneratedAt time.Time      `json:"generated_at"`
 	Mode        string         `json:"mode"`
+	Label       string         `json:"label,omitempty"` // vantage point of the run (--label, CORSCOPE_LABEL); "" for none
 	Targets     []TargetReport `json:"targets"`
 	Summary     Summary        `json:"summary"`
 }
@@ -44,6 +45,9 @@ type TargetReport struct {
 	CacheKey         *CacheKeyFacts  `json:"cache_key,omitempty"`
 	// HAR is what the browser recorded for this URL (check --har).
 	HAR *HARCapture `json:"har,omitempty"`
+	// Edges are the edge addresses the variants were sent through
+	// (--edge), in order; absent when the URL's host was used.
+	Edges []string `json:"edges,omitempty"`
 }
 
 // CacheKeyFacts is what isolate-mode experiments inferred about the cache
@@ -56,9 +60,16 @@ type CacheKeyFacts struct {
 }
 
 // VariantResult is one request and the verdicts drawn from its response.
+// Edge is the CDN edge (PoP) that served it, as the provider's headers name
+// it (EdgeOf); EdgeAddr the address it was sent to (--edge; "" for the
+// URL's host); Vantage, in a merged view only, the label of the report it
+// came from.
 type VariantResult struct {
 	Label       string      `json:"label"`
 	Kind        VariantKind `json:"kind"`
+	Edge        string      `json:"edge,omitempty"`
+	EdgeAddr    string      `json:"edge_addr,omitempty"`
+	Vantage     string      `json:"vantage,omitempty"`
 	Origin      *string     `json:"origin"` // null: no Origin header sent
 	Round       int         `json:"round"`
 	Method      string      `json:"method"`
@@ -71,11 +82,8 @@ type VariantResult struct {
 	Error    *ProbeError   `json:"error"`
 	Timing   TimingInfo    `json:"timing"`
 	Cache    CacheInfo     `json:"cache"`
-	// Edge is the PoP code or edge id that served the response, read from
-	// the product's own headers (DetectProduct); "" when none names it.
-	Edge string   `json:"edge,omitempty"`
-	CORS CORSInfo `json:"cors"`
-	Curl string   `json:"curl"`
+	CORS     CORSInfo      `json:"cors"`
+	Curl     string        `json:"curl"`
 	// BrowserConfirm is what a real browser did when it fetched the
 	// target from a page at this variant's origin (check --confirm-in);
 	// null when no browser was asked.

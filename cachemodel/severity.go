@@ -51,4 +51,10 @@ type Finding struct {
 	// FromErrorStatus marks findings drawn from 4xx/5xx responses, which are
 	// never rated above low.
 	FromErrorStatus bool `json:"from_error_status,omitempty"`
+	// Edge is the edge address (--edge) whose responses the finding was
+	// drawn from, when the run probed several; absent otherwise.
+	Edge string `json:"edge,omitempty"`
+	// Vantage is the label of the report a merged view took the finding
+	// from; check never writes it.
+	Vantage string `json:"vantage,omitempty"`
 }

@@ -53,6 +53,7 @@ type Probe struct {
 	Headers         cachemodel.Headers // extra request headers for every target
 	Proxy           string             // http:// or socks5:// proxy URL; "" for none
 	Resolve         []Resolve          // fixed addresses, like curl --resolve
+	Edges           []string           // edge addresses probed side by side (--edge): IP (the URL's port) or IP:port
 	Insecure        bool               // skip TLS certificate verification
 	FollowRedirects int                // redirects to follow; 0 reports the redirect itself
 	Mode            string             // ModeIsolate or ModeObserve

@@ -32,6 +32,7 @@ type rawProbe struct {
 	Headers         []string `toml:"headers"`
 	Proxy           string   `toml:"proxy"`
 	Resolve         []string `toml:"resolve"`
+	Edges           []string `toml:"edges"`
 	Insecure        bool     `toml:"insecure"`
 	FollowRedirects int      `toml:"follow_redirects"`
 	Mode            string   `toml:"mode"`

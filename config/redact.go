@@ -30,6 +30,7 @@ func (c Config) Redacted() string {
 			Headers:         redactHeaders(c.Probe.Headers),
 			Proxy:           redactURL(c.Probe.Proxy),
 			Resolve:         []string{},
+			Edges:           nonNil(c.Probe.Edges),
 			Insecure:        c.Probe.Insecure,
 			FollowRedirects: c.Probe.FollowRedirects,
 			Mode:            c.Probe.Mode,

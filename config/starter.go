@@ -29,6 +29,7 @@ user_agent = ""        # empty means corscope/<version>
 headers = []           # extra "Name: value" headers
 proxy = ""             # http://host:port or socks5://host:port
 resolve = []           # "HOST:PORT:ADDRESS", like curl --resolve
+edges = []             # edge addresses probed side by side (IP or IP:port), like --edge
 insecure = false       # skip TLS verification
 follow_redirects = 0   # redirects to follow
 mode = "isolate"       # "isolate" (cache-busted experiments) or "observe"

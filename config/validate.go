@@ -142,6 +142,18 @@ func (v *validator) probe(r rawProbe) Probe {
 			p.Resolve = append(p.Resolve, res)
 		}
 	}
+	if len(r.Edges) > maxEdges {
+		v.fail("probe.edges", "%d edges; at most %d", len(r.Edges), maxEdges)
+	} else {
+		for i, s := range r.Edges {
+			if e, ok := v.edge(fmt.Sprintf("probe.edges[%d]", i), s); ok && !slices.Contains(p.Edges, e) {
+				p.Edges = append(p.Edges, e)
+			}
+		}
+	}
+	if len(p.Edges) > 0 && p.Proxy != "" {
+		v.fail("probe.edges", "edges cannot be used with probe.proxy: the proxy picks the address")
+	}
 	if !queryNameRE.MatchString(r.CacheBuster) {
 		v.fail("probe.cache_buster", "%q is not a query parameter name; use letters, digits, \"-\", \"_\", \".\" or \"~\"", r.CacheBuster)
 	}
@@ -281,6 +293,46 @@ func (v *validator) proxy(key, s string) string {
 		return ""
 	}
 	return s
+}
+
+// maxEdges bounds the edge addresses of one run (each multiplies the
+// requests sent to every target).
+const maxEdges = 16
+
+// edge checks an edge address: an IP (keeping the URL's port), or IP:port
+// with IPv6 in brackets. It returns the address as written.
+func (v *validator) edge(key, s string) (string, bool) {
+	host, port := s, ""
+	switch {
+	case strings.HasPrefix(s, "["):
+		end := strings.IndexByte(s, ']')
+		if end < 0 || (end+1 < len(s) && s[end+1] != ':') {
+			v.fail(key, "%q is not an IP address or IP:port", s)
+			return "", false
+		}
+		host, port = s[1:end], strings.TrimPrefix(s[end+1:], ":")
+		if end+1 < len(s) && port == "" {
+			v.fail(key, "%q has an empty port", s)
+			return "", false
+		}
+	case strings.Count(s, ":") == 1:
+		host, port, _ = strings.Cut(s, ":")
+		if port == "" {
+			v.fail(key, "%q has an empty port", s)
+			return "", false
+		}
+	}
+	if ip := net.ParseIP(host); ip == nil || strings.Contains(host, "%") {
+		v.fail(key, "%q is not an IP address or IP:port (host names are not edges)", s)
+		return "", false
+	}
+	if port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || port[0] == '+' {
+			v.fail(key, "%q: port %s is out of range", s, port)
+			return "", false
+		}
+	}
+	return s, true
 }
 
 // resolve parses a curl-style HOST:PORT:ADDRESS entry.

@@ -26,6 +26,9 @@ func (e *Engine) dial(ctx context.Context, deadline time.Time, r *request) (*pco
 		_, port, _ := net.SplitHostPort(addr)
 		addr = net.JoinHostPort(pinned, port)
 	}
+	if r.edge != "" {
+		addr = r.edge
+	}
 	dctx, cancel := context.WithDeadline(ctx, deadline)
 	raw, err := e.dialer.DialContext(dctx, "tcp", addr)
 	cancel()

@@ -156,13 +156,17 @@ func reportCanceled(plan *cachemodel.TargetPlan, from int, out chan<- cachemodel
 func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.Step, parts **urlParts) cachemodel.Observation {
 	obs := cachemodel.Observation{Target: target, Step: index}
 	req, err := e.stepRequest(st, parts)
+	if err == nil && st.Edge != "" {
+		err = e.pinEdge(req, st.Edge)
+	}
 	if err != nil {
 		var ke *kindError
-		errors.As(err, &ke) // newRequest only returns kindErrors
+		errors.As(err, &ke) // newRequest and pinEdge only return kindErrors
 		obs.Start = time.Now()
 		obs.Err = &cachemodel.ProbeError{Kind: ke.kind, Message: ke.msg}
 		return obs
 	}
+	edgeHost := req.hostport
 	var deadline time.Time
 	var redirects []string
 	var hops []cachemodel.RedirectHop
@@ -197,6 +201,15 @@ func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.S
 			if perr != nil {
 				obs.Err = perr
 				break
+			}
+			if next != nil && st.Edge != "" && next.hostport == edgeHost {
+				// A redirect within the edge's host stays on the edge.
+				if err := e.pinEdge(next, st.Edge); err != nil {
+					var ke *kindError
+					errors.As(err, &ke)
+					obs.Err = &cachemodel.ProbeError{Kind: ke.kind, Message: ke.msg}
+					break
+				}
 			}
 			if next != nil {
 				hops = append(hops, cachemodel.RedirectHop{Request: sent, Status: res.Status, Headers: res.Headers})
@@ -367,4 +380,24 @@ func (l *hostLimiters) wait(ctx context.Context, hostport string) error {
 	}
 	l.mu.Unlock()
 	return lim.Wait(ctx)
+}
+
+// pinEdge sends r to edge (a step's Edge: IP, or IP:port) instead of where
+// its host resolves, keeping Host and SNI. Through a proxy the proxy picks
+// the address, so an edge cannot be honoured there: the step fails rather
+// than silently going elsewhere.
+func (e *Engine) pinEdge(r *request, edge string) error {
+	if e.proxy.kind != proxyNone {
+		return &kindError{kind: cachemodel.ErrOther, msg: "an edge address cannot be used through a proxy"}
+	}
+	norm, err := ParseEdge(edge)
+	if err != nil {
+		return &kindError{kind: cachemodel.ErrOther, msg: err.Error()}
+	}
+	addr, err := edgeDialAddr(norm, r.hostport)
+	if err != nil {
+		return &kindError{kind: cachemodel.ErrOther, msg: err.Error()}
+	}
+	r.edge = addr
+	return nil
 }

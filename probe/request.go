@@ -20,9 +20,19 @@ type request struct {
 	hostport string // lower-cased host:port: rate limit, Resolve and pool key
 	headers  cachemodel.Headers
 	wire     []byte // request line + header block
+	// edge is the address to connect to instead of hostport's (a step's
+	// Edge, already resolved to ip:port); "" when none.
+	edge string
 }
 
-func (r *request) poolKey() string { return originKey(r.tls, r.hostport) }
+// poolKey keys kept-alive connections: by origin, and by edge, so a
+// request for one edge never reuses a connection to another.
+func (r *request) poolKey() string {
+	if r.edge != "" {
+		return originKey(r.tls, r.hostport) + "@" + r.edge
+	}
+	return originKey(r.tls, r.hostport)
+}
 
 // originKey is the request's origin as scheme://host:port with the port
 // always written: two requests have the same origin exactly when their keys

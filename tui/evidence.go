@@ -149,7 +149,7 @@ var rowTokens = map[rowKind][]string{
 	rowVary:         {"vary"},
 	rowCacheControl: {"cache-control"},
 	rowVerdict:      {"verdict", "blocked", "allowed"},
-	rowEdge:         {"edge"},
+	rowEdge:         {"edge", "edges"},
 }
 
 func mentionsRow(toks map[string]bool, r gridRow) bool {

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,8 +26,8 @@ const (
 	rowVary
 	rowCacheControl
 	rowVerdict
-	rowEdge   // the PoP that served each variant, only when one is named
 	rowHeader // any other header that differs across variants or rounds
+	rowEdge   // the edge (PoP) that served the response; only when some response names one
 )
 
 // fixedRows are always shown, in this order; differing headers follow.
@@ -205,6 +204,11 @@ func buildCols(rep *cachemodel.TargetReport, rounds bool) []gridCol {
 	index := map[string]int{}
 	for i, v := range rep.Variants {
 		k := v.Experiment + "|" + v.Method + "|" + strconv.FormatBool(v.Preflight) + "|" + v.Label
+		if v.EdgeAddr != "" || v.Vantage != "" {
+			// Edges (--edge) and vantage points (merged reports) side by
+			// side: one column group each.
+			k = v.Vantage + "|" + v.EdgeAddr + "|" + k
+		}
 		ci, ok := index[k]
 		if !ok {
 			ci = len(cols)
@@ -245,7 +249,30 @@ func colKind(v cachemodel.VariantResult) string {
 	} else if v.Method != "" && v.Method != "GET" {
 		method = v.Method
 	}
-	return joinNonEmpty(" ", v.Experiment, string(v.Kind), method)
+	return joinNonEmpty(" ", whereTag(v), v.Experiment, string(v.Kind), method)
+}
+
+// whereTag labels a column by the vantage point it was seen from (a merged
+// view) and the edge address it was sent to (--edge): "[eu] @203.0.113.7".
+func whereTag(v cachemodel.VariantResult) string {
+	var vantage, edge string
+	if v.Vantage != "" {
+		vantage = "[" + v.Vantage + "]"
+	}
+	if v.EdgeAddr != "" {
+		edge = "@" + v.EdgeAddr
+	}
+	return joinNonEmpty(" ", vantage, edge)
+}
+
+// hasEdge: some response names the edge (PoP) that served it.
+func hasEdge(rep *cachemodel.TargetReport) bool {
+	for _, v := range rep.Variants {
+		if v.Response != nil && v.Edge != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // shortKind is colKind without what the label already says: "(no
@@ -262,7 +289,7 @@ func shortKind(v cachemodel.VariantResult) string {
 	} else if v.Method != "" && v.Method != "GET" {
 		method = v.Method
 	}
-	return joinNonEmpty(" ", v.Experiment, kind, method)
+	return joinNonEmpty(" ", whereTag(v), v.Experiment, kind, method)
 }
 
 func joinNonEmpty(sep string, parts ...string) string {
@@ -279,11 +306,10 @@ func joinNonEmpty(sep string, parts ...string) string {
 // names its edge) plus every other header the analysis found differing,
 // sorted by name.
 func buildRows(rep *cachemodel.TargetReport) []gridRow {
-	rows := make([]gridRow, 0, len(fixedRows)+1+len(rep.Diffs))
-	edges := slices.ContainsFunc(rep.Variants, func(v cachemodel.VariantResult) bool { return v.Edge != "" })
+	rows := make([]gridRow, 0, len(fixedRows)+len(rep.Diffs)+1)
 	for _, f := range fixedRows {
 		rows = append(rows, gridRow{kind: f.kind, name: f.name})
-		if f.kind == rowAge && edges {
+		if f.kind == rowCache && hasEdge(rep) {
 			rows = append(rows, gridRow{kind: rowEdge, name: "Edge"})
 		}
 	}

@@ -534,8 +534,8 @@ func TestBuildGridEdgeRow(t *testing.T) {
 	rep.Variants[0].Edge = "AMS"
 	g = buildGrid(&rep, nil, gridOptions{rounds: true})
 	ri := rowIndex(t, g, "Edge")
-	if g.rows[ri-1].kind != rowAge {
-		t.Errorf("Edge row follows %q, want Age", g.rows[ri-1].name)
+	if g.rows[ri-1].kind != rowCache {
+		t.Errorf("Edge row follows %q, want Cache", g.rows[ri-1].name)
 	}
 	var texts []string
 	for _, c := range g.cells[ri] {

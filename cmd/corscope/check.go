@@ -41,6 +41,8 @@ type probeFlags struct {
 	bodyLimit      string
 	maxHeaderBytes string
 	resolve        []string
+	edges          []string
+	edgeAddrs      []string // edges validated and normalised
 	insecure       bool
 	proxy          string
 	follow         int
@@ -67,6 +69,7 @@ func (f *probeFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.bodyLimit, "body-limit", "64KiB", "read at most this much of each body, then hang up")
 	fl.StringVar(&f.maxHeaderBytes, "max-header-bytes", "256KiB", "largest response header block accepted (Chrome refuses larger ones)")
 	fl.StringArrayVar(&f.resolve, "resolve", nil, "host:port:addr pins a host to an address, keeping Host and SNI (repeatable)")
+	fl.StringArrayVar(&f.edges, "edge", nil, "probe every URL through this edge address too, side by side (repeatable): an IP keeps the URL's port, IP:port replaces it; Host and SNI stay the URL's")
 	fl.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify TLS certificates")
 	fl.StringVar(&f.proxy, "proxy", "", "send requests through an http:// or socks5:// proxy")
 	fl.IntVar(&f.follow, "follow", 0, "follow up to N redirects (default 0: a 3xx is shown as it is); -H Authorization, Cookie and Proxy-Authorization are dropped when a redirect changes origin (scheme, host or port)")
@@ -243,6 +246,7 @@ type checkFlags struct {
 	cacheBuster string
 	confirmIn   string
 	har         harFlags
+	label       string
 
 	// From the configuration file (see applyCheckConfig).
 	configTargets    []config.Target
@@ -356,6 +360,7 @@ and the summary. When several apply the first in this order wins: 130, 5, 2,
 	cmd.Flags().BoolVar(&f.noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
 	cmd.Flags().StringVar(&f.mode, "mode", modeIsolate, "isolate: experiments on fresh cache keys plus generated origins; observe: the real URL, plain variants only")
 	cmd.Flags().StringArrayVar(&f.allow, "allow", nil, "origin that should be allowed, all others blocked (repeatable; \"*\": every origin): enables the policy checks; these origins are also sent")
+	cmd.Flags().StringVar(&f.label, "label", "", "name of this vantage point (e.g. a CI region), recorded in the report as label; default $CORSCOPE_LABEL")
 	cmd.Flags().StringVar(&f.cacheBuster, "cache-buster", cachemodel.DefaultBusterParam, "name of the cache-busting query parameter of isolate mode")
 	cmd.Flags().StringVar(&f.confirmIn, "confirm-in", "", confirmFlagHelp)
 	f.har.register(cmd.Flags())
@@ -396,6 +401,9 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	if err != nil {
 		return err
 	}
+	if f.edgeAddrs, err = f.edgeList(); err != nil {
+		return err
+	}
 	targets, err := a.collectTargetsHAR(ctx, args, f, opt.Origins)
 	if err != nil {
 		return err
@@ -421,7 +429,11 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 		run = guard
 	}
 
-	ropt := report.Options{Tool: "corscope " + versionString(), Mode: f.mode, Width: a.termWidth(), FailOn: failOn}
+	label, err := a.reportLabel(f.label)
+	if err != nil {
+		return err
+	}
+	ropt := report.Options{Tool: "corscope " + versionString(), Mode: f.mode, Label: label, Width: a.termWidth(), FailOn: failOn}
 	if format == "table" && a.useColor(f.noColor, f.color) {
 		ropt.Paint = tablePainter(a.stdout, f.palette)
 	}
@@ -500,10 +512,12 @@ func (f *checkFlags) planBuilder(targets []targetSpec, opt cachemodel.PlanOption
 		t := targets[i]
 		topt := t.planOptions(opt, pol, f.originsFromFlags)
 		plansBuilt.Add(1)
-		if f.mode == modeIsolate {
-			return cachemodel.BuildIsolatePlan(i, t.url, topt, iso)
-		}
-		return cachemodel.BuildObservePlan(i, t.url, topt)
+		return edgePlan(f.edgeAddrs, func() cachemodel.TargetPlan {
+			if f.mode == modeIsolate {
+				return cachemodel.BuildIsolatePlan(i, t.url, topt, iso)
+			}
+			return cachemodel.BuildObservePlan(i, t.url, topt)
+		})
 	}
 }
 

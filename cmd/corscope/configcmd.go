@@ -86,6 +86,9 @@ func (f *probeFlags) applyConfig(fs *pflag.FlagSet, c config.Config) {
 			f.resolve = append(f.resolve, r.String())
 		}
 	}
+	if unset("edge") {
+		f.edges = append([]string(nil), p.Edges...)
+	}
 	if unset("insecure") {
 		f.insecure = p.Insecure
 	}

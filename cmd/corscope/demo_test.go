@@ -36,6 +36,16 @@ func TestDemoCheckRunsEndToEnd(t *testing.T) {
 		if tr.Provider != cachemodel.ProviderCloudflare {
 			t.Errorf("%s: provider %s, the demo CDN looks like Cloudflare", tr.URL, tr.Provider)
 		}
+		// The demo CDN names its edge in CF-Ray's suffix (issue 14).
+		for _, v := range tr.Variants {
+			if v.Response != nil && v.Edge != "DEMO" {
+				t.Fatalf("%s %s: edge %q, want the demo CDN's DEMO", tr.URL, v.Label, v.Edge)
+			}
+		}
+	}
+	code, out, errs = runCLI(t, "", "demo", "--check", "--format", "table")
+	if code != exitOK || !strings.Contains(out, "provider cloudflare · edge DEMO · ") {
+		t.Errorf("demo table does not name the edge: exit %d %s\n%s", code, errs, out)
 	}
 }
 

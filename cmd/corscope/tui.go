@@ -194,6 +194,10 @@ func (a *app) tuiOptions(ctx context.Context, f *tuiFlags, fs *pflag.FlagSet, cf
 	if err != nil {
 		return none, nil, err
 	}
+	edges, err := f.edgeList()
+	if err != nil {
+		return none, nil, err
+	}
 	targets, err := a.collectTargetsHAR(ctx, args, &f.checkFlags, opt.Origins)
 	if err != nil {
 		return none, nil, err
@@ -245,12 +249,14 @@ func (a *app) tuiOptions(ctx context.Context, f *tuiFlags, fs *pflag.FlagSet, cf
 				po.Origins = append(append([]string(nil), po.Origins...), o)
 			}
 		}
-		if req.Mode == tui.ModeIsolate {
-			return cachemodel.BuildIsolatePlan(req.Index, req.URL, po, iso), nil
-		}
-		return cachemodel.BuildObservePlan(req.Index, req.URL, po), nil
+		return edgePlan(edges, func() cachemodel.TargetPlan {
+			if req.Mode == tui.ModeIsolate {
+				return cachemodel.BuildIsolatePlan(req.Index, req.URL, po, iso)
+			}
+			return cachemodel.BuildObservePlan(req.Index, req.URL, po)
+		}), nil
 	}
-	tuiOpt.Purger = a.newTUIPurger(f, cfg, eng, func(rawURL string) cachemodel.PlanOptions {
+	purger := a.newTUIPurger(f, cfg, eng, func(rawURL string) cachemodel.PlanOptions {
 		if spec, ok := specs[rawURL]; ok {
 			return spec.planOptions(opt, pol, f.originsFromFlags)
 		}
@@ -259,6 +265,8 @@ func (a *app) tuiOptions(ctx context.Context, f *tuiFlags, fs *pflag.FlagSet, cf
 		Curl:   cachemodel.CurlOptions{Insecure: pcfg.Insecure, Resolve: f.resolve, Proxy: pcfg.Proxy},
 		Policy: pol,
 	})
+	purger.edges = edges
+	tuiOpt.Purger = purger
 	return tuiOpt, func() { eng.Close() }, nil
 }
 

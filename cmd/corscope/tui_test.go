@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -136,7 +137,8 @@ func TestViewRejectsBadFiles(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"view"}, "accepts between 1 and 2 arg"},
+		{[]string{"view"}, "requires at least 1 arg"},
+		{append([]string{"view"}, slices.Repeat([]string{other}, 33)...), "33 reports: view merges at most 32"},
 		{[]string{"view", filepath.Join(dir, "missing.json")}, "cannot open report"},
 		{[]string{"view", notJSON}, "is not valid JSON"},
 		{[]string{"view", other}, `schema "something/v9"`},

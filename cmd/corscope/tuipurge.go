@@ -35,6 +35,9 @@ type tuiPurger struct {
 	// URL, so the re-probe hits the same cache key.
 	probe   func(rawURL string) cachemodel.PlanOptions
 	analyze cachemodel.AnalyzeOptions
+	// edges are the view's --edge addresses: verification fingerprints
+	// and re-probes the copy at each of them. None: the URL's address.
+	edges   []string
 	timeout time.Duration // per purge request; default 30s
 	// auditPath is where the audit line goes; nil means the user's state
 	// directory (purge.AuditPath).
@@ -125,8 +128,15 @@ func (p *tuiPurger) Purge(ctx context.Context, req tui.PurgeRequest) (tui.PurgeO
 		vopt.UserAgent, vopt.Headers = po.UserAgent, po.Headers
 	}
 	vopt.Analyze = p.analyze
-	// Each copy's fingerprint right before the purge, for verification.
-	vopt.Baseline, _ = purge.TakeBaseline(ctx, p.engine, job, vopt)
+	// With --edge every edge holds its own copy: each is fingerprinted and
+	// re-probed through its own address.
+	engines, edges := p.verifyEngines()
+	vopts := make([]purge.VerifyOptions, len(engines))
+	for i, eng := range engines {
+		// Each copy's fingerprint right before the purge, for verification.
+		vopts[i] = vopt
+		vopts[i].Baseline, _ = purge.TakeBaseline(ctx, eng, job, vopt)
+	}
 	log, logErr := p.openAudit()
 	var waitLines []string
 	res, execErr := purge.Execute(ctx, job, purge.ExecOptions{Timeout: timeout, Client: p.client, Audit: log, Wait: p.wait,
@@ -155,20 +165,31 @@ func (p *tuiPurger) Purge(ctx context.Context, req tui.PurgeRequest) (tui.PurgeO
 		return out, execErr
 	}
 	what := purgedWhat(job, res)
-	v, err := purge.Verify(ctx, p.engine, job, res, vopt)
-	if err != nil {
-		out.Summary = fmt.Sprintf("%s; the re-probe failed: %v", what, err)
-		return out, nil
+	var purged, still, unknown int
+	for i, eng := range engines {
+		v, err := purge.Verify(ctx, eng, job, res, vopts[i])
+		if err != nil {
+			out.Summary = fmt.Sprintf("%s; the re-probe failed: %v", what, err)
+			return out, nil
+		}
+		if i == 0 && len(v.Reports) > 0 {
+			after := v.Reports[0]
+			out.After = &after
+		}
+		for _, c := range v.Checks {
+			label := c.Variant.Label()
+			if edges[i] != "" {
+				label = "@" + edges[i] + " " + label
+			}
+			out.Checks = append(out.Checks, tui.PurgeCheck{Label: label, Verdict: tuiVerdict(c.Outcome), Reason: c.Reason})
+		}
+		purged, still, unknown = purged+v.Count(purge.Purged), still+v.Count(purge.StillCached), unknown+v.Count(purge.Unknown)
 	}
-	if len(v.Reports) > 0 {
-		after := v.Reports[0]
-		out.After = &after
+	where := "re-probed"
+	if len(engines) > 1 {
+		where = fmt.Sprintf("re-probed at %d edges", len(engines))
 	}
-	for _, c := range v.Checks {
-		out.Checks = append(out.Checks, tui.PurgeCheck{Label: c.Variant.Label(), Verdict: tuiVerdict(c.Outcome), Reason: c.Reason})
-	}
-	out.Summary = fmt.Sprintf("%s; re-probed: %d purged, %d still cached, %d unknown",
-		what, v.Count(purge.Purged), v.Count(purge.StillCached), v.Count(purge.Unknown))
+	out.Summary = fmt.Sprintf("%s; %s: %d purged, %d still cached, %d unknown", what, where, purged, still, unknown)
 	return out, nil
 }
 
@@ -268,4 +289,17 @@ func isolateRun(r cachemodel.TargetReport) bool {
 		}
 	}
 	return false
+}
+
+// verifyEngines are the engines verification re-probes through: one per
+// --edge address (each step pinned to it), else the view's engine.
+func (p *tuiPurger) verifyEngines() ([]runner.Engine, []string) {
+	if len(p.edges) == 0 {
+		return []runner.Engine{p.engine}, []string{""}
+	}
+	engines := make([]runner.Engine, len(p.edges))
+	for i, e := range p.edges {
+		engines[i] = edgeEngine{inner: p.engine, edge: e}
+	}
+	return engines, p.edges
 }

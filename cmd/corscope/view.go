@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -24,23 +25,36 @@ const maxReportBytes = 256 << 20
 
 func (a *app) newViewCmd() *cobra.Command {
 	var theme string
-	var noColor bool
+	var noColor, merge bool
 	cmd := &cobra.Command{
-		Use:   "view REPORT.json [NEWER.json]",
-		Short: "Open a saved JSON report read-only, or compare two",
+		Use:   "view REPORT.json [NEWER.json | MORE.json...]",
+		Short: "Open a saved JSON report read-only, compare two, or merge several vantage points",
 		Long: `view opens a report written by check --format json (or exported from the
 interactive view with e) in the interactive view, read-only: nothing is sent.
 With two reports, each target and variant is compared with the older run: the
 targets pane says which changed, and d marks every changed cell as
 "new (was old)".
 
-Without a terminal on stdout it prints the report as a table, or with two
-reports one line per change; if that output cannot be written (stdout closed
-or full) it exits 5.`,
+Reports from several vantage points (check --label, or CORSCOPE_LABEL; a CI
+job matrix running check in several regions) are merged instead: each target
+gets the variants of every report, side by side, labelled by the report's
+label, and edges-disagree when one vantage point got a poisoned copy and
+another did not. Two reports are compared when they have the same label (or
+none) and merged when their labels differ; three or more are always merged;
+--merge merges two reports of the same label too. A report without a label is
+named by its file name in a merge.
+
+Without a terminal on stdout it prints the report (or the merged report) as a
+table, or with two compared reports one line per change; if that output
+cannot be written (stdout closed or full) it exits 5.`,
 		Example: `  corscope view report.json
-  corscope view yesterday.json today.json`,
-		Args: cobra.RangeArgs(1, 2),
+  corscope view yesterday.json today.json
+  corscope view eu-west.json us-east.json ap-south.json`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > maxMerged {
+				return usageErr("%d reports: view merges at most %d", len(args), maxMerged)
+			}
 			reps := make([]cachemodel.Report, len(args))
 			for i, p := range args {
 				r, err := readReport(p)
@@ -48,6 +62,14 @@ or full) it exits 5.`,
 					return usageErr("%v", err)
 				}
 				reps[i] = r
+			}
+			merging := len(reps) > 2 || (len(reps) == 2 && (merge || reps[0].Label != reps[1].Label))
+			title := "view " + filepath.Base(args[0])
+			if merging {
+				vantages := vantageNames(reps, args)
+				merged := cachemodel.MergeReports(reps, vantages)
+				reps = []cachemodel.Report{merged}
+				title = "view " + termsafe.String(strings.Join(vantages, " + "))
 			}
 			newer := reps[len(reps)-1]
 			var older *cachemodel.Report
@@ -74,7 +96,7 @@ or full) it exits 5.`,
 			}
 			opt := tui.Options{
 				Reports:      newer.Targets,
-				Title:        "view " + filepath.Base(args[0]),
+				Title:        title,
 				Themes:       themeList,
 				Theme:        theme,
 				Keys:         &keys,
@@ -93,7 +115,31 @@ or full) it exits 5.`,
 	}
 	cmd.Flags().StringVar(&theme, "theme", "", "colour theme (default from the configuration, else \"default\"); t cycles")
 	cmd.Flags().BoolVar(&noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
+	cmd.Flags().BoolVar(&merge, "merge", false, "merge two reports side by side even when their labels are the same (default: compare them)")
 	return cmd
+}
+
+// maxMerged bounds the reports view merges (each is up to 256 MiB).
+const maxMerged = 32
+
+// vantageNames names each report in a merge: its label, or its file name
+// without .json; a name used twice gets the file name added.
+func vantageNames(reps []cachemodel.Report, paths []string) []string {
+	names := make([]string, len(reps))
+	count := map[string]int{}
+	for i, r := range reps {
+		names[i] = r.Label
+		if names[i] == "" {
+			names[i] = strings.TrimSuffix(filepath.Base(paths[i]), ".json")
+		}
+		count[names[i]]++
+	}
+	for i := range names {
+		if count[names[i]] > 1 {
+			names[i] += " (" + filepath.Base(paths[i]) + ")"
+		}
+	}
+	return names
 }
 
 // readReport reads and checks one JSON report.
@@ -128,7 +174,7 @@ func readReport(path string) (cachemodel.Report, error) {
 // changes between two reports, one per line.
 func (a *app) printView(older *cachemodel.Report, newer cachemodel.Report) error {
 	if older == nil {
-		w := report.NewWriter("table", a.stdout, report.Options{Tool: newer.Tool, Mode: newer.Mode, Width: a.termWidth()})
+		w := report.NewWriter("table", a.stdout, report.Options{Tool: newer.Tool, Mode: newer.Mode, Label: newer.Label, Width: a.termWidth()})
 		if err := w.Begin(); err != nil {
 			return err
 		}

@@ -117,6 +117,23 @@ func (s *syncBuffer) String() string {
 // one (caches GET, honours Vary) plus a PURGE handler for 127.0.0.1.
 func Varnish(t testing.TB, backendAddr string) string {
 	t.Helper()
+	return varnish(t, backendAddr, "")
+}
+
+// VarnishKeyOnOrigin is Varnish with the Origin request header added to
+// the cache key (vcl_hash), as a correctly configured edge does: a copy
+// made for one Origin never reaches another, with or without Vary.
+func VarnishKeyOnOrigin(t testing.TB, backendAddr string) string {
+	t.Helper()
+	return varnish(t, backendAddr, `
+sub vcl_hash {
+	hash_data(req.http.Origin);
+}
+`)
+}
+
+func varnish(t testing.TB, backendAddr, extraVCL string) string {
+	t.Helper()
 	bin := require(t, "varnishd", "/usr/sbin/varnishd")
 	host, port, err := net.SplitHostPort(backendAddr)
 	if err != nil {
@@ -132,7 +149,7 @@ sub vcl_recv {
 		return (purge);
 	}
 }
-`, host, port)
+`, host, port) + extraVCL
 	vclPath := filepath.Join(dir, "test.vcl")
 	if err := os.WriteFile(vclPath, []byte(vcl), 0o644); err != nil {
 		t.Fatal(err)

@@ -210,6 +210,10 @@ func (e *jsonEnc) target(t *cachemodel.TargetReport) {
 		e.b = append(e.b, `,"har":`...)
 		e.marshal(t.HAR)
 	}
+	if len(t.Edges) > 0 {
+		e.b = append(e.b, `,"edges":`...)
+		e.strings(t.Edges)
+	}
 	e.b = append(e.b, '}')
 }
 
@@ -222,6 +226,18 @@ func (e *jsonEnc) variant(v *cachemodel.VariantResult) {
 	e.str(v.Label)
 	e.b = append(e.b, `,"kind":`...)
 	e.str(string(v.Kind))
+	if v.Edge != "" {
+		e.b = append(e.b, `,"edge":`...)
+		e.str(v.Edge)
+	}
+	if v.EdgeAddr != "" {
+		e.b = append(e.b, `,"edge_addr":`...)
+		e.str(v.EdgeAddr)
+	}
+	if v.Vantage != "" {
+		e.b = append(e.b, `,"vantage":`...)
+		e.str(v.Vantage)
+	}
 	e.b = append(e.b, `,"origin":`...)
 	e.strPtr(v.Origin)
 	e.b = append(e.b, `,"round":`...)
@@ -248,10 +264,6 @@ func (e *jsonEnc) variant(v *cachemodel.VariantResult) {
 	e.timing(&v.Timing)
 	e.b = append(e.b, `,"cache":`...)
 	e.cache(&v.Cache)
-	if v.Edge != "" {
-		e.b = append(e.b, `,"edge":`...)
-		e.str(v.Edge)
-	}
 	e.b = append(e.b, `,"cors":`...)
 	e.cors(&v.CORS)
 	e.b = append(e.b, `,"curl":`...)
@@ -482,6 +494,14 @@ func (e *jsonEnc) finding(f *cachemodel.Finding) {
 	if f.FromErrorStatus {
 		e.b = append(e.b, `,"from_error_status":true`...)
 	}
+	if f.Edge != "" {
+		e.b = append(e.b, `,"edge":`...)
+		e.str(f.Edge)
+	}
+	if f.Vantage != "" {
+		e.b = append(e.b, `,"vantage":`...)
+		e.str(f.Vantage)
+	}
 	e.b = append(e.b, '}')
 }
 
@@ -569,14 +589,17 @@ var reportShape = map[reflect.Type][]string{
 		`Variants json:"variants" []cachemodel.VariantResult`, `Diffs json:"diffs" []cachemodel.HeaderDiff`,
 		`Findings json:"findings" []cachemodel.Finding`, `CacheKey json:"cache_key,omitempty" *cachemodel.CacheKeyFacts`,
 		`HAR json:"har,omitempty" *cachemodel.HARCapture`,
+		`Edges json:"edges,omitempty" []string`,
 	},
 	reflect.TypeFor[cachemodel.VariantResult](): {
-		`Label json:"label" string`, `Kind json:"kind" cachemodel.VariantKind`, `Origin json:"origin" *string`,
+		`Label json:"label" string`, `Kind json:"kind" cachemodel.VariantKind`,
+		`Edge json:"edge,omitempty" string`, `EdgeAddr json:"edge_addr,omitempty" string`, `Vantage json:"vantage,omitempty" string`,
+		`Origin json:"origin" *string`,
 		`Round json:"round" int`, `Method json:"method" string`, `Preflight json:"preflight" bool`,
 		`Experiment json:"experiment,omitempty" string`, `CacheBuster json:"cache_buster,omitempty" string`,
 		`Request json:"request" cachemodel.RequestInfo`, `Response json:"response" *cachemodel.ResponseInfo`,
 		`Error json:"error" *cachemodel.ProbeError`, `Timing json:"timing" cachemodel.TimingInfo`,
-		`Cache json:"cache" cachemodel.CacheInfo`, `Edge json:"edge,omitempty" string`, `CORS json:"cors" cachemodel.CORSInfo`, `Curl json:"curl" string`,
+		`Cache json:"cache" cachemodel.CacheInfo`, `CORS json:"cors" cachemodel.CORSInfo`, `Curl json:"curl" string`,
 		`BrowserConfirm json:"browser_confirm,omitempty" *cachemodel.BrowserConfirm`,
 	},
 	reflect.TypeFor[cachemodel.RequestInfo](): {`URL json:"url" string`, `Headers json:"headers" cachemodel.Headers`},
@@ -618,6 +641,7 @@ var reportShape = map[reflect.Type][]string{
 	reflect.TypeFor[cachemodel.Finding](): {
 		`Rule json:"rule" string`, `Severity json:"severity" cachemodel.Severity`, `Message json:"message" string`,
 		`Evidence json:"evidence" []string`, `Fix json:"fix" string`, `FromErrorStatus json:"from_error_status,omitempty" bool`,
+		`Edge json:"edge,omitempty" string`, `Vantage json:"vantage,omitempty" string`,
 	},
 	reflect.TypeFor[cachemodel.CacheKeyFacts](): {
 		`OriginInKey json:"origin_in_key" *bool`, `VaryHonoured json:"vary_honoured" *bool`,

@@ -34,6 +34,7 @@ func full() cachemodel.TargetReport {
 		ProviderEvidence: []string{hostile, ""},
 		Variants: []cachemodel.VariantResult{{
 			Label: hostile, Kind: cachemodel.VariantKind("configured"), Origin: s(hostile), Round: -3,
+			Edge: hostile, EdgeAddr: "[2001:db8::1]:8443", Vantage: hostile,
 			Method: "GET", Preflight: true, Experiment: "repeat", CacheBuster: "corscope=abc",
 			Request: cachemodel.RequestInfo{URL: hostile, Headers: cachemodel.Headers{{Name: "Origin", Value: hostile}, {Name: "", Value: ""}}},
 			Response: &cachemodel.ResponseInfo{Status: 599, Proto: "HTTP/1.0", Headers: cachemodel.Headers{},
@@ -42,7 +43,6 @@ func full() cachemodel.TargetReport {
 			Error:  &cachemodel.ProbeError{Kind: cachemodel.ErrTimeout, Message: hostile},
 			Timing: cachemodel.TimingInfo{ConnectMS: 1e-7, TTFBMS: 1e21, TotalMS: -0.125},
 			Cache:  cachemodel.CacheInfo{Status: cachemodel.StatusHit, Source: "X-Cache", Raw: hostile, Weak: true, Age: &age},
-			Edge:   hostile,
 			CORS: cachemodel.CORSInfo{Applicable: true, ACAO: s("*"), ACAOCount: 2, ACAC: s(""), Vary: []string{},
 				Allowed: b(true), AllowedWithCredentials: b(false), Reason: hostile, ReasonWithCredentials: "x", Detail: hostile,
 				Standard: &cachemodel.StandardVerdict{Deviation: cachemodel.Deviation(hostile), AllowedWithCredentials: true,
@@ -54,10 +54,11 @@ func full() cachemodel.TargetReport {
 			{},
 		},
 		Findings: []cachemodel.Finding{
-			{Rule: "r", Severity: cachemodel.SevHigh, Message: hostile, Evidence: []string{hostile, ""}, Fix: "f", FromErrorStatus: true},
+			{Rule: "r", Severity: cachemodel.SevHigh, Message: hostile, Evidence: []string{hostile, ""}, Fix: "f", FromErrorStatus: true, Edge: "192.0.2.1", Vantage: hostile},
 			{Evidence: []string{}},
 		},
 		CacheKey: &cachemodel.CacheKeyFacts{OriginInKey: b(false), VaryHonoured: nil, Cacheable: b(true), Evidence: []string{"e"}},
+		Edges:    []string{"192.0.2.1", hostile},
 	}
 }
 

@@ -32,7 +32,8 @@ func (j *jsonWriter) Begin() error {
 		Tool        string    `json:"tool"`
 		GeneratedAt time.Time `json:"generated_at"`
 		Mode        string    `json:"mode"`
-	}{cachemodel.ReportSchema, j.opt.Tool, now().UTC().Truncate(time.Second), j.opt.Mode}
+		Label       string    `json:"label,omitempty"`
+	}{cachemodel.ReportSchema, j.opt.Tool, now().UTC().Truncate(time.Second), j.opt.Mode, j.opt.Label}
 	b, err := json.Marshal(head)
 	if err != nil {
 		return err

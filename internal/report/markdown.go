@@ -41,8 +41,17 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 	if isolate {
 		expCol, expSep = " Experiment |", "---|"
 	}
-	ew.printf("| Round |%s Origin | Method | Status | Cache | Age | ACAO | ACAC | Vary | Anonymous | Credentialed |\n", expCol)
-	ew.printf("|---|%s---|---|---|---|---|---|---|---|---|---|\n", expSep)
+	// Where each response came from, only when some variant says: the
+	// vantage point (merged view), the edge address (--edge), the PoP.
+	where := slices.ContainsFunc(tr.Variants, func(v cachemodel.VariantResult) bool {
+		return v.Vantage != "" || v.EdgeAddr != "" || (v.Response != nil && v.Edge != "")
+	})
+	whereHead, whereRule := "", ""
+	if where {
+		whereHead, whereRule = " Edge |", "---|"
+	}
+	ew.printf("| Round |%s Origin |%s Method | Status | Cache | Age | ACAO | ACAC | Vary | Anonymous | Credentialed |\n", expCol, whereHead)
+	ew.printf("|---|%s---|%s---|---|---|---|---|---|---|---|---|\n", expSep, whereRule)
 	served := cachemodel.ServedForAnother(&tr)
 	keys := experimentKeys(tr.Variants)
 	for i, v := range tr.Variants {
@@ -80,8 +89,25 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 			anon = mdStandard(anon, v.CORS.Allowed, s.Allowed, s.Reason)
 			cred = mdStandard(cred, v.CORS.AllowedWithCredentials, s.AllowedWithCredentials, s.ReasonWithCredentials)
 		}
-		ew.printf("| %d |%s %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			v.Round, exp, md(v.Label), v.Method, status, md(cache), age, acaoCell, md(acac),
+		whereCell := ""
+		if where {
+			var parts []string
+			if v.Vantage != "" {
+				parts = append(parts, "from "+md(v.Vantage))
+			}
+			if v.EdgeAddr != "" {
+				parts = append(parts, "@"+md(v.EdgeAddr))
+			}
+			if v.Response != nil && v.Edge != "" {
+				parts = append(parts, "PoP "+md(v.Edge))
+			}
+			if len(parts) == 0 {
+				parts = append(parts, "-")
+			}
+			whereCell = " " + strings.Join(parts, " · ") + " |"
+		}
+		ew.printf("| %d |%s %s |%s %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			v.Round, exp, md(v.Label), whereCell, v.Method, status, md(cache), age, acaoCell, md(acac),
 			mdVary(v), anon, cred)
 	}
 	seen := map[string]bool{}

@@ -12,9 +12,11 @@ import (
 
 // Options shape a writer's output.
 type Options struct {
-	Tool  string // "corscope v1.2.3"
-	Mode  string // "observe" or "isolate"
-	Width int    // table width in columns; 0 means 80
+	Tool string // "corscope v1.2.3"
+	Mode string // "observe" or "isolate"
+	// Label names the vantage point of the run (--label); "" for none.
+	Label string
+	Width int // table width in columns; 0 means 80
 	// Paint colours a table cell by its meaning (see the Tone constants);
 	// nil writes plain text. Colour is decided by the caller (TTY, NO_COLOR).
 	Paint func(t Tone, s string) string

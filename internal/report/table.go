@@ -33,7 +33,7 @@ func (t *tableWriter) paint(tone Tone, s string) string {
 func (t *tableWriter) Begin() error { return nil }
 
 // column widths for a given total width.
-type layout struct{ origin, acao, verdict int }
+type layout struct{ origin, acao, verdict, edge int }
 
 // Fixed columns: indent 2, round 2, status 3, cache 8, age 5 and verdict 13,
 // plus seven separating spaces: 39. ORIGIN and ACAO share the rest.
@@ -59,7 +59,13 @@ func (t *tableWriter) Target(tr cachemodel.TargetReport) error {
 	}
 	ew.printf("%s\n", t.paint(ToneHeading, "▸ "+termsafe.Line(tr.URL, width-2)))
 	state, detail := stateOf(tr)
-	ew.printf("  %s\n", t.paint(ToneMuted, fmt.Sprintf("provider %s%s · %s · %d failed · state %s", tr.Provider, edgesNote(tr), plural(len(tr.Variants), "request"), failed, state)))
+	pops := edgesOf(tr.Variants)
+	edgeNote := ""
+	if len(pops) == 1 {
+		// One edge served everything: said once, not in a column.
+		edgeNote = " · edge " + termsafe.Line(pops[0], maxEdgeColumn)
+	}
+	ew.printf("  %s\n", t.paint(ToneMuted, fmt.Sprintf("provider %s%s · %s · %d failed · state %s", tr.Provider, edgeNote, plural(len(tr.Variants), "request"), failed, state)))
 	if detail != "" {
 		for i, l := range strings.Split(ansi.Wrap(termsafe.String(detail), width-6, ""), "\n") {
 			indent := "  "
@@ -78,12 +84,37 @@ func (t *tableWriter) Target(tr cachemodel.TargetReport) error {
 			ew.printf("%s%s\n", indent, t.paint(ToneMuted, l))
 		}
 	}
-	ew.printf("  %s %s %s %s %s %s %s\n", pad("R", 2), pad("ORIGIN", l.origin), pad("ST", 3), pad("CACHE", 8), pad("AGE", 5), pad("ACAO", l.acao), "BROWSER")
+	// The EDGE column (the PoP each response names) only when the
+	// responses name different ones; it takes its room from ORIGIN.
+	if w := edgeWidth(tr.Variants); w > 0 && len(pops) > 1 {
+		l.edge = w
+		l.origin -= w + 1
+	}
+	edgeHead := ""
+	if l.edge > 0 {
+		edgeHead = " " + pad("EDGE", l.edge)
+	}
+	ew.printf("  %s %s%s %s %s %s %s %s\n", pad("R", 2), pad("ORIGIN", l.origin), edgeHead, pad("ST", 3), pad("CACHE", 8), pad("AGE", 5), pad("ACAO", l.acao), "BROWSER")
 	weak := false
 	keys := experimentKeys(tr.Variants)
 	experiment := ""
+	edgeAddr, vantage := "", ""
 	adversarial, advBlocked := 0, 0
-	for _, v := range tr.Variants {
+	for i, v := range tr.Variants {
+		if (len(tr.Edges) > 0 || v.Vantage != "") && (i == 0 || v.EdgeAddr != edgeAddr || v.Vantage != vantage) {
+			// --edge and merged vantage points: the variants are labelled
+			// by where they were seen from and the edge they went to.
+			edgeAddr, vantage = v.EdgeAddr, v.Vantage
+			var where []string
+			if v.Vantage != "" {
+				where = append(where, "from "+termsafe.Line(v.Vantage, 64))
+			}
+			if len(tr.Edges) > 0 {
+				where = append(where, "edge "+termsafe.String(edgeAddrLabel(v.EdgeAddr)))
+			}
+			ew.printf("  %s\n", t.paint(ToneHeading, "· "+strings.Join(where, " · ")))
+			experiment = "\x00" // repeat the experiment line under each group
+		}
 		if v.Experiment != experiment {
 			experiment = v.Experiment
 			ew.printf("  %s\n", t.paint(ToneMuted, experimentLine(v, keys[v.Experiment])))
@@ -142,9 +173,18 @@ func (t *tableWriter) row(ew *errWriter, l layout, v cachemodel.VariantResult) {
 		acao = acaoCell(v)
 	}
 	verdict, vtone := verdictCell(v)
-	ew.printf("  %s %s %s %s %s %s %s\n",
+	edge := ""
+	if l.edge > 0 {
+		e := "-"
+		if v.Edge != "" {
+			e = termsafe.String(v.Edge)
+		}
+		edge = " " + pad(runewidth.Truncate(e, l.edge, "…"), l.edge)
+	}
+	ew.printf("  %s %s%s %s %s %s %s %s\n",
 		pad(round, 2),
 		midTrunc(originCell(v), l.origin),
+		edge,
 		pad(status, 3),
 		t.paint(cacheTone, pad(cache, 8)),
 		pad(age, 5),
@@ -256,16 +296,22 @@ func (t *tableWriter) notes(ew *errWriter, tr cachemodel.TargetReport, width int
 		}
 		var msg string
 		tone := ToneBlocked
+		// With several edges or vantage points, say which one a note is
+		// about.
+		label := termsafe.String(v.Label)
+		if w := whereOf(tr, v); w != "" {
+			label = w + " " + label
+		}
 		switch {
 		case v.Error != nil:
-			msg = fmt.Sprintf("! round %d %s: %s: %s", v.Round, termsafe.String(v.Label), v.Error.Kind, termsafe.String(v.Error.Message))
+			msg = fmt.Sprintf("! round %d %s: %s: %s", v.Round, label, v.Error.Kind, termsafe.String(v.Error.Message))
 			tone = ToneError
 		case v.Kind.IsGenerated() && v.Error == nil:
 			continue // blocked is the expected outcome; allowed ones are findings
 		case v.CORS.Detail != "" && v.CORS.Allowed != nil && !*v.CORS.Allowed:
 			// Only anonymous blocks get a line: "✓ anon only" already says
 			// credentials fail, and most resources are fetched without them.
-			msg = fmt.Sprintf("✗ %s: %s", termsafe.String(v.Label), termsafe.String(v.CORS.Detail))
+			msg = fmt.Sprintf("✗ %s: %s", label, termsafe.String(v.CORS.Detail))
 		default:
 			continue
 		}
@@ -570,21 +616,61 @@ func midTrunc(s string, w int) string {
 	return runewidth.FillRight(h+"…"+string(tb), w)
 }
 
-// edgesNote names the edges (PoPs) that served the target's variants, in
-// first-seen order: " · edge AMS" or " · edges AMS, FRA"; "" when no
-// response named one. Edges are plain tokens (cachemodel checks them).
-func edgesNote(tr cachemodel.TargetReport) string {
-	var edges []string
-	for _, v := range tr.Variants {
-		if v.Edge != "" && !slices.Contains(edges, v.Edge) {
-			edges = append(edges, v.Edge)
+// maxEdgeColumn bounds the EDGE column; longer PoP names are truncated.
+const maxEdgeColumn = 10
+
+// edgeWidth is the EDGE column's width: 0 when no response names its edge.
+func edgeWidth(vs []cachemodel.VariantResult) int {
+	w := 0
+	for _, v := range vs {
+		if v.Response != nil && v.Edge != "" {
+			w = max(w, 4, runewidth.StringWidth(termsafe.String(v.Edge)))
 		}
 	}
-	switch len(edges) {
+	return min(w, maxEdgeColumn)
+}
+
+// whereOf names the vantage point and edge address of a variant, as
+// "[eu] @192.0.2.1", when the target has several; "" otherwise.
+func whereOf(tr cachemodel.TargetReport, v cachemodel.VariantResult) string {
+	var parts []string
+	if v.Vantage != "" {
+		parts = append(parts, "["+termsafe.Line(v.Vantage, 64)+"]")
+	}
+	if len(tr.Edges) > 1 || (len(tr.Edges) == 1 && v.Vantage != "") {
+		parts = append(parts, "@"+termsafe.String(edgeAddrLabel(v.EdgeAddr)))
+	}
+	return strings.Join(parts, " ")
+}
+
+// edgesOf lists the distinct edges (PoPs) the responses name.
+func edgesOf(vs []cachemodel.VariantResult) []string {
+	var out []string
+	for _, v := range vs {
+		if v.Response != nil && v.Edge != "" && !slices.Contains(out, v.Edge) {
+			out = append(out, v.Edge)
+		}
+	}
+	return out
+}
+
+// edgeAddrLabel names an --edge group; "" is the address DNS gave.
+func edgeAddrLabel(addr string) string {
+	if addr == "" {
+		return "(DNS)"
+	}
+	return addr
+}
+
+// edgesNote names the edges (PoPs) the responses name, for a provider
+// line: " · edge AMS" or " · edges AMS, FRA"; "" when none does.
+func edgesNote(tr cachemodel.TargetReport) string {
+	pops := edgesOf(tr.Variants)
+	switch len(pops) {
 	case 0:
 		return ""
 	case 1:
-		return " · edge " + termsafe.String(edges[0])
+		return " · edge " + termsafe.String(pops[0])
 	}
-	return " · edges " + termsafe.String(strings.Join(edges, ", "))
+	return " · edges " + termsafe.String(strings.Join(pops, ", "))
 }

@@ -1,0 +1,63 @@
+package cachemodel
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestMergeReports (issue 14 item 3): three vantage points of one URL,
+// one behind a poisoned cache: one target with every variant marked by
+// vantage, findings prefixed, edges-disagree between the vantage points,
+// cache-key facts only where all agree, and a target only one vantage
+// point probed kept as it was.
+func TestMergeReports(t *testing.T) {
+	srv := corsServer(allowList)
+	run := func(c *simCache) TargetReport {
+		return simRun(t, isolatePlan(PlanOptions{}), c, srv, Policy{})
+	}
+	only := TargetReport{URL: "https://other.example/x", State: StateFailed, StateDetail: "connect: refused",
+		Variants: []VariantResult{{Label: "(no Origin)", Error: &ProbeError{Kind: ErrConnect, Message: "refused"}}}}
+	reps := []Report{
+		{Label: "eu", Targets: []TargetReport{run(&simCache{})}},
+		{Label: "us", Targets: []TargetReport{run(&simCache{keyOnOrigin: true}), only}},
+		{Label: "ap", Targets: []TargetReport{run(&simCache{keyOnOrigin: true})}},
+	}
+	m := MergeReports(reps, []string{"eu", "us", "ap"})
+	if len(m.Targets) != 2 || m.Summary.Targets != 2 {
+		t.Fatalf("%d targets", len(m.Targets))
+	}
+	tr := m.Targets[0]
+	n := len(reps[0].Targets[0].Variants)
+	if len(tr.Variants) != 3*n || tr.Variants[0].Vantage != "eu" || tr.Variants[n].Vantage != "us" || tr.Variants[2*n].Vantage != "ap" {
+		t.Fatalf("variants: %d, vantages %q %q %q", len(tr.Variants), tr.Variants[0].Vantage, tr.Variants[n].Vantage, tr.Variants[2*n].Vantage)
+	}
+	for _, f := range tr.Findings {
+		if f.Rule == RuleEdgesDisagree {
+			continue
+		}
+		if f.Vantage == "" || !strings.HasPrefix(f.Message, "["+f.Vantage+"] ") {
+			t.Errorf("%s not labelled: %q", f.Rule, f.Message)
+		}
+		if f.Rule == RuleCacheServedWrongOrigin && f.Vantage != "eu" {
+			t.Errorf("wrong-origin from %s", f.Vantage)
+		}
+	}
+	f := findingByRule(tr.Findings, RuleEdgesDisagree)
+	if f == nil || f.Severity != SevHigh || !strings.Contains(f.Message, "from eu a poisoned copy was served, from us, ap not") {
+		t.Fatalf("edges-disagree: %+v", f)
+	}
+	if tr.CacheKey == nil || tr.CacheKey.OriginInKey != nil || !strings.Contains(strings.Join(tr.CacheKey.Evidence, "\n"), "origin_in_key: not the same at every vantage (eu false, us true, ap true)") {
+		t.Errorf("cache key: %+v", tr.CacheKey)
+	}
+	if tr.State != StateOK {
+		t.Errorf("state %s (%s)", tr.State, tr.StateDetail)
+	}
+	if o := m.Targets[1]; o.State != StateFailed || o.StateDetail != "connect: refused" || o.Variants[0].Vantage != "us" {
+		t.Errorf("single-vantage target: %+v", o)
+	}
+
+	st, detail := mergeStates([]string{"eu", "us"}, []TargetState{StateOK, StatePartial}, []string{"", "timeout: x"})
+	if st != StatePartial || detail != "the vantage points differ: eu ok; us partial (timeout: x)" {
+		t.Errorf("mixed states: %s %q", st, detail)
+	}
+}
