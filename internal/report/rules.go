@@ -41,6 +41,12 @@ const ruleNoVerdict = "target-no-verdict"
 
 // Rules is the rule catalogue, in the order of docs/findings.md.
 var Rules = []RuleInfo{
+	{cachemodel.RuleEdgesDisagree, "Edges or vantage points disagree: one served a poisoned copy, another did not",
+		"The same URL and Origin variants, sent through several edge addresses (--edge) or merged from several vantage points, got a copy stored for another request at one and not at another: users who reach that edge are broken while others are fine, which is why such reports read \"CORS fails randomly\".",
+		fixVary + " Purge at every edge (a managed CDN's purge is global; a cache you run needs one purge per edge).", cachemodel.SevHigh},
+	{cachemodel.RuleBrowserDisagrees, "A real browser decided otherwise than corscope's verdict",
+		"With --confirm-in, a headless browser fetched the target from a page at the origin and was allowed where corscope's verdict blocks, or blocked where it allows: the cache or server answered the browser differently, or corscope's reading is wrong.",
+		"Re-run in observe mode with --rounds 3 to see whether the answer changes between requests; report it with the JSON report if it does not.", cachemodel.SevMedium},
 	{cachemodel.RuleVaryOriginMissing, "ACAO depends on the Origin but a shared-cacheable response lacks Vary: Origin",
 		"Two of the server's own answers for different Origins carry different Access-Control-Allow-Origin, and a shared-cacheable response lacks Vary: Origin: a cache stores one Origin's copy (or the no-Origin copy) and serves it to everyone.",
 		fixVary, cachemodel.SevMedium},
