@@ -459,6 +459,10 @@ func (m *Model) syncSelection() {
 		if next.cur == nil && t.onlyOld {
 			next.cur, next.prev = t.previous, nil
 		}
+		if live := t.liveReport(); live != nil {
+			// The answers so far, each column as it completes.
+			next.cur, next.prev = live, nil
+		}
 	}
 	next.finding = m.findings.cursor
 	next.highlight = m.findings.focused
@@ -485,7 +489,10 @@ func (m *Model) syncSelection() {
 		m.matrix.SetEmpty(m.emptyMatrixText(t))
 	}
 	m.findings.hint = ""
-	if k := m.c.keys.Isolate; k.Enabled() && next.cur != nil && !isolateReport(next.cur) {
+	m.findings.live = t != nil && t.liveReport() != nil
+	if m.findings.live {
+		m.findings.hint = m.liveNote(t)
+	} else if k := m.c.keys.Isolate; k.Enabled() && next.cur != nil && !isolateReport(next.cur) {
 		m.findings.hint = "observe mode only sees what the cache serves now; " + k.Help().Key + " runs the isolate experiments on fresh cache keys to diagnose it"
 	}
 	if m.ready && !m.lay.tooSmall && m.wantedLayout() != m.lay {
@@ -508,9 +515,11 @@ func (m *Model) emptyMatrixText(t *target) string {
 	r := m.c.keys.Reprobe.Help().Key
 	switch t.state {
 	case stateQueued:
-		return "queued: waiting for a free probe slot…"
+		// The engine does not say whether the first request is out yet
+		// or waits for a free slot: claim neither.
+		return "waiting for the first answer (queued or in flight) · " + m.c.keys.Cancel.Help().Key + " cancels"
 	case stateProbing:
-		return m.spin.View() + " probing: " + plural(t.stepsDone, "request") + " of " + itoa(t.stepsTotal) + " done…"
+		return m.liveNote(t)
 	case stateFailed:
 		return "✗ " + safe(t.err)
 	case stateCancelled:

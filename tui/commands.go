@@ -91,8 +91,8 @@ func streamRun(ctx context.Context, in runInputs, events chan<- runEvent) {
 		return rep
 	}
 	err := runner.Stream(ctx, in.engine, plans, analyze, runner.Hooks{
-		OnObservation: func(p *cachemodel.TargetPlan, _ cachemodel.Observation) {
-			send(runEvent{Kind: eventObserved, Target: reqOf[p.Index], Steps: len(p.Steps)})
+		OnObservation: func(p *cachemodel.TargetPlan, o cachemodel.Observation) {
+			send(runEvent{Kind: eventObserved, Target: reqOf[p.Index], Steps: len(p.Steps), Obs: o, Plan: p})
 		},
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {

@@ -23,6 +23,7 @@ type findingsModel struct {
 	cursor  int
 	off     int
 	hint    string // said when there are no findings (safe)
+	live    bool   // the report is a probe's answers so far: no findings yet
 }
 
 func newFindings(c *common) findingsModel { return findingsModel{c: c} }
@@ -87,6 +88,9 @@ func (f findingsModel) FullHelp() [][]key.Binding { return [][]key.Binding{f.Sho
 func (f findingsModel) Title() string {
 	if f.rep == nil {
 		return "Findings"
+	}
+	if f.live {
+		return "Findings · when every request is in"
 	}
 	n := len(f.rep.Findings)
 	title := "Findings " + strconv.Itoa(n)
@@ -198,9 +202,11 @@ func (f findingsModel) lines(w int, all bool) (lines []string, sel int) {
 	case f.rep == nil:
 		return append(lines, st.Muted.Render("no report yet")), 0
 	case len(f.rep.Findings) == 0:
-		if reportState(f.rep).Unknown() {
+		switch {
+		case f.live: // while probing nothing is known yet: the hint says so
+		case reportState(f.rep).Unknown():
 			lines = append(lines, st.Muted.Render("no findings, and no complete verdict for this target"))
-		} else {
+		default:
 			lines = append(lines, st.Muted.Render("no findings for this target"))
 		}
 		if f.hint != "" {

@@ -47,6 +47,19 @@ func TestViewGolden(t *testing.T) {
 				{Kind: eventObserved, Target: 0, Steps: 10},
 			}})
 		}},
+		{"probing-live", func(t *testing.T, w, h int) Model {
+			// Two of a plan's answers in: their columns show, no findings yet.
+			m := newTestModel(t, poisonedCDN(), w, h, urlA, urlB)
+			m = update(t, m, keyMsg("R"))
+			plan, _ := observePlan(PlanRequest{Index: 0, URL: mustURL(t, urlA), Origins: m.origins})
+			cdn := poisonedCDN()
+			var evs []runEvent
+			for i := range 2 {
+				evs = append(evs, runEvent{Kind: eventObserved, Target: 0, Steps: len(plan.Steps), Plan: &plan,
+					Obs: cachemodel.Observation{Target: 0, Step: i, Response: cdn.respond(plan.Steps[i])}})
+			}
+			return update(t, m, runEventsMsg{RunID: m.lastRun, Events: evs})
+		}},
 		{"reprobe-diff", func(t *testing.T, w, h int) Model {
 			m := start(t, newTestModel(t, newFakeCDN(appOrigin, adminOrigin), w, h, urlA))
 			return keys(t, m, "r", "d")

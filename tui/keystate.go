@@ -98,7 +98,7 @@ func (m Model) ShortHelp() []key.Binding {
 	}
 	// Domain actions first: at 80 columns the footer is cut from the
 	// right, and every user already knows the arrow keys.
-	out := []key.Binding{k.Purge, k.Isolate, k.Mode, k.Diff, k.Reprobe}
+	out := []key.Binding{k.Cancel, k.Purge, k.Isolate, k.Mode, k.Diff, k.Reprobe}
 	out = append(out, own...)
 	return append(out, k.NextPane, k.Help, k.Quit)
 }

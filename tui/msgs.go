@@ -22,6 +22,10 @@ type runEvent struct {
 	Kind   runEventKind
 	Target int
 	Steps  int // eventObserved: the target's step count
+	// eventObserved: the answer and the plan it belongs to, so the matrix
+	// can show each variant's column as it completes.
+	Obs    cachemodel.Observation
+	Plan   *cachemodel.TargetPlan
 	Report *cachemodel.TargetReport
 	Err    string
 }

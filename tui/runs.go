@@ -30,6 +30,7 @@ func (m *Model) startRun(ids []int, mode Mode) tea.Cmd {
 			}
 		}
 		t.runID, t.state, t.stepsDone, t.stepsTotal, t.mode, t.err = r.id, stateQueued, 0, 0, mode, ""
+		t.partial, t.partialPlan, t.partialRep = nil, nil, nil
 		u := t.url
 		reqs[i] = PlanRequest{URL: u, Mode: mode, Origins: origins}
 	}
@@ -66,12 +67,19 @@ func (m *Model) applyRunEvents(msg runEventsMsg) tea.Cmd {
 			t.state = stateProbing
 			t.stepsDone++
 			t.stepsTotal = e.Steps
+			if e.Plan != nil {
+				t.partialPlan = e.Plan
+				t.partial = append(t.partial, e.Obs)
+				t.partialRep = nil
+				t.lastAnswer = m.c.now()
+			}
 		case eventReport:
 			if t.current != nil {
 				t.previous = t.current
 			}
 			t.current = e.Report
 			t.stale = false
+			t.partial, t.partialPlan, t.partialRep = nil, nil, nil
 			t.state = stateDone
 			if failed, why := allFailed(e.Report); failed {
 				t.state, t.err = stateFailed, why
@@ -79,6 +87,7 @@ func (m *Model) applyRunEvents(msg runEventsMsg) tea.Cmd {
 			r.owned--
 		case eventCancelled:
 			t.state = stateCancelled
+			t.partial, t.partialPlan, t.partialRep = nil, nil, nil
 			r.owned--
 		case eventPlanError:
 			t.state, t.err = stateFailed, e.Err

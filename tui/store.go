@@ -3,6 +3,7 @@ package tui
 import (
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/corscope/corscope/cachemodel"
 )
@@ -73,6 +74,13 @@ type target struct {
 	// afterPurge is the verification re-probe of the last purge; while it
 	// is current, the matrix says so.
 	afterPurge *cachemodel.TargetReport
+	// partial holds the answers of the run in flight and the plan they
+	// belong to, until its report arrives: the matrix shows them as they
+	// come. lastAnswer is when the latest one arrived.
+	partial     []cachemodel.Observation
+	partialPlan *cachemodel.TargetPlan
+	partialRep  *cachemodel.TargetReport // built from partial, on demand
+	lastAnswer  time.Time
 	// stale marks a result from before a purge that reached this target
 	// too (purge everything, by host, prefix or tag) but was not
 	// re-probed: the cache may no longer serve what it shows.

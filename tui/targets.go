@@ -294,7 +294,7 @@ func (t targetsModel) stateWord(tg *target) (string, lipgloss.Style) {
 	}
 	switch tg.state {
 	case stateQueued:
-		return "· queued", st.Dim
+		return "· waiting", st.Dim
 	case stateProbing:
 		return t.spinner + " " + strconv.Itoa(tg.stepsDone) + "/" + strconv.Itoa(tg.stepsTotal), t.c.styles.StatusBar.Spinner
 	case stateDone:
