@@ -218,18 +218,7 @@ func edgesDisagree(groups []edgeResult, provider Provider, target string) []Find
 	var ev []string
 	allFromError := true
 	for _, g := range groups {
-		var hits []string
-		for _, f := range g.rep.Findings {
-			if poisonRules[f.Rule] {
-				hits = append(hits, f.Rule)
-				if f.Severity.Rank() > worst.Rank() {
-					worst = f.Severity
-				}
-				if !f.FromErrorStatus {
-					allFromError = false
-				}
-			}
-		}
+		hits := poisonHits(&g.rep, &worst, &allFromError)
 		switch {
 		case len(hits) > 0:
 			poisoned = append(poisoned, g)
@@ -494,4 +483,25 @@ func noteCrossEdge(rep *TargetReport) {
 	if rep.CacheKey != nil {
 		rep.CacheKey.Evidence = append(rep.CacheKey.Evidence, evidence+"; the cache-key facts compare across edges")
 	}
+}
+
+// poisonHits lists the rules of rep's findings that say a cache served a
+// copy made for another request, raising *worst to their worst severity
+// and clearing *allFromError when one rests on a 2xx/3xx answer. The edge
+// and the vantage-point comparisons read a group's poisoning the same way.
+func poisonHits(rep *TargetReport, worst *Severity, allFromError *bool) []string {
+	var hits []string
+	for _, f := range rep.Findings {
+		if !poisonRules[f.Rule] {
+			continue
+		}
+		hits = append(hits, f.Rule)
+		if f.Severity.Rank() > worst.Rank() {
+			*worst = f.Severity
+		}
+		if !f.FromErrorStatus {
+			*allFromError = false
+		}
+	}
+	return hits
 }

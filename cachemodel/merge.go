@@ -110,18 +110,7 @@ func vantagesDisagree(groups []edgeResult, provider Provider, target string) []F
 	worst := SevInfo
 	allFromError := true
 	for _, g := range groups {
-		var hits []string
-		for _, f := range g.rep.Findings {
-			if poisonRules[f.Rule] {
-				hits = append(hits, f.Rule)
-				if f.Severity.Rank() > worst.Rank() {
-					worst = f.Severity
-				}
-				if !f.FromErrorStatus {
-					allFromError = false
-				}
-			}
-		}
+		hits := poisonHits(&g.rep, &worst, &allFromError)
 		switch {
 		case len(hits) > 0:
 			poisoned = append(poisoned, g.addr)
