@@ -433,14 +433,8 @@ func (x *executor) sendCloudFront(ctx context.Context, b *Batch, r *Request) Req
 			rr.Err = errors.New(rr.Message)
 			return rr
 		}
-		if attempt >= pol.Attempts {
-			rr.Err = fmt.Errorf("gave up after %d attempts: %s", attempt, why)
-			rr.Message = rr.Err.Error()
-			return rr
-		}
-		if wait > pol.MaxWait {
-			rr.Err = fmt.Errorf("%s: that is longer than the %s corscope waits; try again later", why, pol.MaxWait)
-			rr.Message = rr.Err.Error()
+		if err := pol.stop(attempt, wait, why); err != nil {
+			rr.Err, rr.Message = err, err.Error()
 			return rr
 		}
 		if err := x.opt.Sleep(ctx, wait); err != nil {

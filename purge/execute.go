@@ -90,6 +90,19 @@ type RetryPolicy struct {
 	MaxWait time.Duration
 }
 
+// stop says why a failed send is not retried: the attempts are used up,
+// or the server asks for a longer wait than corscope gives; nil when the
+// send may be retried after wait.
+func (pol RetryPolicy) stop(attempt int, wait time.Duration, why string) error {
+	if attempt >= pol.Attempts {
+		return fmt.Errorf("gave up after %d attempts: %s", attempt, why)
+	}
+	if wait > pol.MaxWait {
+		return fmt.Errorf("%s: that is longer than the %s corscope waits; try again later", why, pol.MaxWait)
+	}
+	return nil
+}
+
 func (p RetryPolicy) withDefaults() RetryPolicy {
 	if p.Attempts <= 0 {
 		p.Attempts = 4
@@ -318,14 +331,8 @@ func (x *executor) send(ctx context.Context, b *Batch, r *Request) RequestResult
 			}
 			return rr
 		}
-		if attempt >= pol.Attempts {
-			rr.Err = fmt.Errorf("gave up after %d attempts: %s", attempt, why)
-			rr.Message = rr.Err.Error()
-			return rr
-		}
-		if wait > pol.MaxWait {
-			rr.Err = fmt.Errorf("%s: that is longer than the %s corscope waits; try again later", why, pol.MaxWait)
-			rr.Message = rr.Err.Error()
+		if err := pol.stop(attempt, wait, why); err != nil {
+			rr.Err, rr.Message = err, err.Error()
 			return rr
 		}
 		if err := x.opt.Sleep(ctx, wait); err != nil {
