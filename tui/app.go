@@ -137,6 +137,7 @@ type shownState struct {
 	opt       gridOptions
 	finding   int
 	highlight bool
+	live      bool // cur is a probe's answers so far
 }
 
 // New builds the root model. It does no I/O: probing starts in Init.
@@ -428,7 +429,9 @@ func (m *Model) wantedLayout() layout {
 		m.hwSize, m.hw = [2]int{m.w, m.h}, wants{}
 	}
 	m.hw.matrix = max(m.hw.matrix, m.matrix.Wanted())
-	m.hw.findings = max(m.hw.findings, m.findings.Wanted(rightW))
+	if !m.findings.live { // a probe's progress note is no content to keep room for
+		m.hw.findings = max(m.hw.findings, m.findings.Wanted(rightW))
+	}
 	// The layout is chosen for an observe matrix of the configured
 	// origins (no Origin, the origins, same-origin, null), not for what
 	// is on screen, so x (28 isolate columns) does not flip it.
@@ -461,13 +464,19 @@ func (m *Model) syncSelection() {
 		}
 		if live := t.liveReport(); live != nil {
 			// The answers so far, each column as it completes.
-			next.cur, next.prev = live, nil
+			next.cur, next.prev, next.live = live, nil, true
 		}
 	}
 	next.finding = m.findings.cursor
 	next.highlight = m.findings.focused
 	prev := m.shown
 	if next.id != prev.id || next.ok != prev.ok || next.cur != prev.cur || next.prev != prev.prev {
+		if prev.live && !next.live {
+			// The finished result opens like any new one (on its first
+			// poisoned cell), whatever column the answers so far left
+			// the cursor on.
+			m.matrix.Forget()
+		}
 		m.matrix.SetReport(next.cur, next.prev, "")
 		m.findings.SetReport(next.cur)
 		next.finding = m.findings.cursor

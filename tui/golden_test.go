@@ -2,15 +2,20 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/muesli/termenv"
 
 	"github.com/corscope/corscope/cachemodel"
 )
 
-// goldenSizes are the two sizes every screen is pinned at.
-var goldenSizes = [][2]int{{80, 24}, {160, 48}}
+// goldenSizes are the sizes every screen is pinned at: the 80×24 minimum,
+// the common 120×40 and a wide 220×60, plus 160×48 (side by side begins).
+var goldenSizes = [][2]int{{80, 24}, {120, 40}, {160, 48}, {220, 60}}
 
 // TestViewGolden pins every screen at 80×24 and 160×48 with the colour
 // profile forced to ASCII (TestMain) and a frozen clock: what a NO_COLOR
@@ -89,6 +94,31 @@ func TestViewGolden(t *testing.T) {
 				golden.RequireEqual(t, []byte(s.build(t, size[0], size[1]).View()))
 			})
 		}
+		// In colour, pinned at 120×40: the same text, styled. Stripped of
+		// its styles it must read exactly as the plain screen, so every
+		// state is told by words and glyphs, never by colour alone.
+		t.Run(s.name+"-colour-120x40", func(t *testing.T) {
+			plain := s.build(t, 120, 40).View()
+			lipgloss.SetColorProfile(termenv.ANSI256)
+			defer lipgloss.SetColorProfile(termenv.Ascii)
+			coloured := s.build(t, 120, 40).View()
+			if !strings.Contains(coloured, "\x1b[") {
+				t.Fatal("no colour in the coloured screen: the test proves nothing")
+			}
+			// Compared word by word: the text input's cursor is a styled
+			// space that the plain screen trims.
+			words := func(s string) string {
+				var out []string
+				for _, l := range strings.Split(s, "\n") {
+					out = append(out, strings.Join(strings.Fields(l), " "))
+				}
+				return strings.Join(out, "\n")
+			}
+			if got := ansi.Strip(coloured); words(got) != words(plain) {
+				t.Errorf("the coloured screen says something the plain one does not:\n%s\n--- plain:\n%s", got, plain)
+			}
+			golden.RequireEqual(t, []byte(coloured))
+		})
 	}
 	t.Run("too-small-79x23", func(t *testing.T) {
 		golden.RequireEqual(t, []byte(newTestModel(t, poisonedCDN(), 79, 23, urlA).View()))

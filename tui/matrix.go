@@ -47,6 +47,10 @@ func newMatrix(c *common) matrixModel { return matrixModel{c: c} }
 // SetSize sets the content box (the pane title is the root's).
 func (m *matrixModel) SetSize(w, h int) { m.w, m.h = w, h; m.clamp() }
 
+// Forget drops the report shown, so the next SetReport places the cursor
+// as for a new target.
+func (m *matrixModel) Forget() { m.rep, m.prev = nil, nil }
+
 // SetReport shows a report (nil: the empty message). The cursor stays on
 // the same variant key when it still exists.
 func (m *matrixModel) SetReport(rep, prev *cachemodel.TargetReport, empty string) {
