@@ -37,6 +37,7 @@ type probeFlags struct {
 	rounds         int
 	timeout        time.Duration
 	concurrency    int
+	hostConc       int
 	rate           float64
 	bodyLimit      string
 	maxHeaderBytes string
@@ -62,7 +63,8 @@ func (f *probeFlags) register(cmd *cobra.Command) {
 	fl.StringSliceVar(&f.requestHeaders, "request-headers", nil, "Access-Control-Request-Headers of preflights (comma-separated or repeatable)")
 	fl.IntVar(&f.rounds, "rounds", 2, "observe: repeat the whole variant set N times, in order, to see MISS then HIT; isolate: send each variant N times (at least 2) on its own key")
 	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "timeout per request")
-	fl.IntVar(&f.concurrency, "concurrency", 16, "targets probed at once (each target's requests stay in order)")
+	fl.IntVar(&f.concurrency, "concurrency", 16, "targets probed at once")
+	fl.IntVar(&f.hostConc, "host-concurrency", 8, "requests in flight to one host at once, across all targets")
 	fl.Float64Var(&f.rate, "rate", 0, "max requests per second per host; 0 = unlimited (be polite to real CDNs)")
 	fl.StringVar(&f.bodyLimit, "body-limit", "64KiB", "read at most this much of each body, then hang up")
 	fl.StringVar(&f.maxHeaderBytes, "max-header-bytes", "256KiB", "largest response header block accepted (Chrome refuses larger ones)")
@@ -181,7 +183,7 @@ func (f *probeFlags) normalisedNote() string {
 // probeConfig validates the transport flags.
 func (f *probeFlags) probeConfig() (probe.Config, error) {
 	cfg := probe.Config{
-		Timeout: f.timeout, Concurrency: f.concurrency, Rate: f.rate,
+		Timeout: f.timeout, Concurrency: f.concurrency, HostConcurrency: f.hostConc, Rate: f.rate,
 		Insecure: f.insecure, Proxy: f.proxy, FollowRedirects: f.follow,
 	}
 	if f.timeout <= 0 {
@@ -189,6 +191,9 @@ func (f *probeFlags) probeConfig() (probe.Config, error) {
 	}
 	if f.concurrency < 1 || f.concurrency > 4096 {
 		return cfg, usageErr("--concurrency %d out of range: want 1 to 4096", f.concurrency)
+	}
+	if f.hostConc < 1 || f.hostConc > 4096 {
+		return cfg, usageErr("--host-concurrency %d out of range: want 1 to 4096", f.hostConc)
 	}
 	if f.rate < 0 {
 		return cfg, usageErr("--rate %g must not be negative", f.rate)
