@@ -78,7 +78,7 @@ func TestBadCheckFlags(t *testing.T) {
 		{[]string{"--max-header-bytes", "1GiB"}, "--max-header-bytes 1GiB out of range"},
 		{[]string{"--max-header-bytes", "big"}, `"big" is not a size`},
 		// Enumerations.
-		{[]string{"--format", "yaml"}, `unknown --format "yaml": want table, json or markdown`},
+		{[]string{"--format", "yaml"}, `unknown --format "yaml": want table, json, jsonl or markdown`},
 		{[]string{"--mode", "stealth"}, `unknown --mode "stealth": want isolate or observe`},
 		{[]string{"--fail-on", "critical"}, `unknown severity "critical"`},
 		{[]string{"--cache-buster", "a b"}, `--cache-buster "a b": want 1 to 64 letters`},

@@ -343,7 +343,7 @@ and the summary. When several apply the first in this order wins: 130, 5, 2,
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().StringVar(&f.format, "format", "", "output format: table, json or markdown (default table on a terminal, json otherwise)")
+	cmd.Flags().StringVar(&f.format, "format", "", "output format: table, json, jsonl (one target per line, then the summary) or markdown (default table on a terminal, json otherwise)")
 	cmd.Flags().StringVar(&f.failOn, "fail-on", "high", "exit 1 when a finding is at or above: info, low, medium, high, none")
 	cmd.Flags().BoolVar(&f.noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
 	cmd.Flags().StringVar(&f.mode, "mode", modeIsolate, "isolate: experiments on fresh cache keys plus generated origins; observe: the real URL, plain variants only")
@@ -360,8 +360,8 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 			format = "table"
 		}
 	}
-	if format != "table" && format != "json" && format != "markdown" {
-		return usageErr("unknown --format %q: want table, json or markdown", format)
+	if format != "table" && format != "json" && format != "jsonl" && format != "markdown" {
+		return usageErr("unknown --format %q: want table, json, jsonl or markdown", format)
 	}
 	failOn, err := cachemodel.ParseFailOn(f.failOn)
 	if err != nil {

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -164,5 +166,41 @@ func TestIsolateFindingsSameWhenConcurrent(t *testing.T) {
 	seq, par := summary(1), summary(16)
 	if !slices.Equal(seq, par) {
 		t.Errorf("sequential:\n%q\nconcurrent:\n%q", seq, par)
+	}
+}
+
+// Issue 16, item 3: check --format jsonl prints one line per target, in
+// input order, each the target object of --format json, then the summary.
+func TestCheckJSONLines(t *testing.T) {
+	o := startSlowOrigin(t)
+	urls := o.srv.URL + "/a\n" + o.srv.URL + "/b\n" + o.srv.URL + "/c\n"
+	args := []string{"check", "--mode", "observe", "--rounds", "1", "--fail-on", "none", "-o", "https://app.example.com", "-"}
+	code, out, errs := runCLI(t, urls, append(args, "--format", "jsonl")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("%d lines, want 3 targets and the summary:\n%s", len(lines), out)
+	}
+	for i, line := range lines[:3] {
+		var tr cachemodel.TargetReport
+		if err := json.Unmarshal([]byte(line), &tr); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		if want := o.srv.URL + "/" + string(rune('a'+i)); tr.URL != want || len(tr.Variants) != 4 {
+			t.Errorf("line %d: %s with %d variants, want %s with 4", i+1, tr.URL, len(tr.Variants), want)
+		}
+	}
+	var last struct {
+		Schema  string             `json:"schema"`
+		Mode    string             `json:"mode"`
+		Summary cachemodel.Summary `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(lines[3]), &last); err != nil {
+		t.Fatal(err)
+	}
+	if last.Schema != cachemodel.ReportSchema || last.Mode != "observe" || last.Summary.Targets != 3 || last.Summary.Requests != 12 {
+		t.Errorf("last line: %+v", last)
 	}
 }

@@ -48,11 +48,14 @@ type Writer interface {
 	End(s cachemodel.Summary) error
 }
 
-// NewWriter returns the writer for format ("json", "table" or "markdown").
+// NewWriter returns the writer for format ("json", "jsonl", "table" or
+// "markdown").
 func NewWriter(format string, w io.Writer, opt Options) Writer {
 	switch format {
 	case "json":
 		return &jsonWriter{w: w, opt: opt}
+	case "jsonl":
+		return &jsonlWriter{jsonWriter: jsonWriter{w: w, opt: opt}}
 	case "markdown":
 		return &markdownWriter{w: w, opt: opt}
 	default:
