@@ -125,3 +125,12 @@ func BenchmarkCurlCommand(b *testing.B) {
 		_ = CurlCommand(st.Method, st.URL, st.Headers, CurlOptions{})
 	}
 }
+
+func BenchmarkBuildObservePlan(b *testing.B) {
+	u := mustURL("https://cdn.example.com/static/app.js?v=12")
+	opt := PlanOptions{Origins: []string{"https://app.example.com", "https://admin.example.com"}, Rounds: 1, UserAgent: "corscope/test"}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = BuildObservePlan(0, u, opt)
+	}
+}
