@@ -87,7 +87,7 @@ func BuildIsolatePlan(index int, target *url.URL, opt PlanOptions, iso IsolateOp
 
 	// The steps of one key form a chain (each after the one before); keys
 	// are independent, so a runner may send them at once (Scheduled). Keys
-	// 1 and 2 start at once. The repeat keys and the preflight key start
+	// 1 and 2 (and the preflight key) start at once. The repeat keys start
 	// after both first requests of keys 1 and 2 are in: a cache that
 	// ignores the busting parameter then serves a fresh key's first
 	// request from what those stored, which AdversarialSafe notices. The
@@ -126,7 +126,11 @@ func BuildIsolatePlan(index int, target *url.URL, opt PlanOptions, iso IsolateOp
 		experiment(ExperimentRepeat, false, []Variant{v}, max(opt.Rounds, 2), openers)
 	}
 	if opt.Preflight {
-		experiment(ExperimentPreflight, true, withOrigin, 1, openers)
+		// Its own chain, as long as the Origin variants, from the start:
+		// caches keep OPTIONS apart from GET, so what the GET keys store
+		// cannot answer its first request; the repeat keys are what
+		// notices an ignored busting parameter.
+		experiment(ExperimentPreflight, true, withOrigin, 1, nil)
 	}
 	guard := append([]int(nil), firsts...)
 	for _, g := range GenerateOrigins(target, opt.Origins, label) {
