@@ -62,6 +62,8 @@ func TestBadCheckFlags(t *testing.T) {
 		{[]string{"--rounds", "-3"}, "--rounds -3 out of range"},
 		{[]string{"--concurrency", "0"}, "--concurrency 0 out of range: want 1 to 4096"},
 		{[]string{"--concurrency", "5000"}, "--concurrency 5000 out of range"},
+		{[]string{"--host-concurrency", "0"}, "--host-concurrency 0 out of range"},
+		{[]string{"--host-concurrency", "5000"}, "--host-concurrency 5000 out of range"},
 		{[]string{"--rate", "-1"}, "--rate -1 must not be negative"},
 		{[]string{"--rate", "NaN"}, "rate must be a finite number"},
 		{[]string{"--rate", "Inf"}, "rate must be a finite number"},
