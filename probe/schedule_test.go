@@ -41,7 +41,7 @@ func newStepServer(t *testing.T, hold time.Duration) (*stepServer, string) {
 // Issue 16, item 1: in a Scheduled plan a step waits for its After steps
 // only; steps with no order between them are in flight at once.
 func TestScheduledStepsHonourAfter(t *testing.T) {
-	const hold = 40 * time.Millisecond
+	const hold = 80 * time.Millisecond
 	s, url := newStepServer(t, hold)
 	after := [][]int{nil, nil, {0}, {0, 1}, {3}, nil, {2, 4}}
 	p := cachemodel.TargetPlan{Index: 7, Scheduled: true}
