@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -174,5 +175,34 @@ func TestScheduledCancel(t *testing.T) {
 func TestHostConcurrencyValidated(t *testing.T) {
 	if _, err := New(Config{HostConcurrency: -1}); err == nil {
 		t.Error("negative HostConcurrency accepted")
+	}
+}
+
+// --rate still holds when a Scheduled plan has many steps ready at once:
+// they leave one per token, not in a burst.
+func TestRateLimitScheduledPlan(t *testing.T) {
+	const perSecond = 20 // one request every 50ms per host
+	s, url := newStepServer(t, 0)
+	p := cachemodel.TargetPlan{Scheduled: true}
+	for i := range 6 {
+		p.Steps = append(p.Steps, get(url+"/", "X-Step", strconv.Itoa(i)))
+	}
+	if _, err := run(t, t.Context(), newEngine(t, Config{Rate: perSecond}), p); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var times []time.Time
+	for _, at := range s.began {
+		times = append(times, at)
+	}
+	slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
+	if len(times) != 6 {
+		t.Fatalf("%d requests", len(times))
+	}
+	for i := 1; i < len(times); i++ {
+		if gap := times[i].Sub(times[i-1]); gap < 25*time.Millisecond {
+			t.Errorf("requests %d and %d only %v apart at %d/s", i-1, i, gap, perSecond)
+		}
 	}
 }
