@@ -10,6 +10,8 @@
 #   LATENCY_RUNS [20] alternating runs per side in scenarios 2 and 3
 #   MICRO [1]         0 skips the Go micro-benchmarks
 #   VARNISH [1]       0 skips the Varnish scenario
+#   RT [1]            0 skips scenario 9 (isolate round trips against a 50 ms
+#                     origin, this tree and RT_BASE [974689e], RT_RUNS [5])
 #   ISOLATE [1]       0 skips scenario 8 (100,000 URLs in isolate mode, twice:
 #                     about 10 minutes on 2 cores); ISO_URLS, BASE: see
 #                     bench/isolate_rss.sh
@@ -25,6 +27,9 @@ LATENCY_RUNS=${LATENCY_RUNS:-20}
 MICRO=${MICRO:-1}
 VARNISH=${VARNISH:-1}
 ISOLATE=${ISOLATE:-1}
+RT=${RT:-1}
+RT_RUNS=${RT_RUNS:-5}
+RT_BASE=${RT_BASE:-974689e}
 KEEP=${KEEP:-0}
 
 URLS=2000           # scenario 1: 2,000 URLs × 5 variants = 10,000 requests
@@ -116,13 +121,13 @@ print_table() {
 }
 
 # run_timed OUT CMD...: runs CMD under /usr/bin/time (bounded by timeout),
-# appends "wall_seconds peak_rss_kib" to OUT. Redirections of the call
-# apply to CMD.
+# appends "wall_seconds peak_rss_kib user_s sys_s" to OUT. Redirections of
+# the call apply to CMD.
 run_timed() {
 	local out=$1 s e
 	shift
 	s=$(now_ns)
-	if ! timeout 300 /usr/bin/time -f '%M' -o "$WORK/rss.tmp" "$@"; then
+	if ! timeout 300 /usr/bin/time -f '%M %U %S' -o "$WORK/rss.tmp" "$@"; then
 		echo "bench: command failed: $*" >&2
 		return 1
 	fi
@@ -142,10 +147,20 @@ timeit() {
 	echo
 }
 
-# run_wrk HOSTPORT: one wrk run over the scenario-1 requests; prints req/s
+# cpu_us TIMES REQUESTS: median CPU microseconds (user + system) per
+# request of the run_timed lines in TIMES
+cpu_us() { awk -v n="$2" '{print ($3 + $4) * 1e6 / n}' "$1" | median; }
+
+# run_wrk HOSTPORT CPUFILE: one wrk run over the scenario-1 requests;
+# prints req/s and appends wrk's CPU microseconds per request (user +
+# system from /usr/bin/time, over the requests wrk reports) to CPUFILE
 run_wrk() {
-	BENCH_URLS=$URLS BENCH_HOST=$1 timeout 60 wrk -t2 -c"$CONC" -d"${WRK_SECONDS}s" \
-		-s "$ROOT/bench/variants.lua" "http://$1/" | awk '/^Requests\/sec:/ {print $2}'
+	BENCH_URLS=$URLS BENCH_HOST=$1 timeout 60 /usr/bin/time -f '%U %S' -o "$WORK/wrk.time" \
+		wrk -t2 -c"$CONC" -d"${WRK_SECONDS}s" -s "$ROOT/bench/variants.lua" "http://$1/" >"$WORK/wrk.out"
+	local n
+	n=$(awk '/ requests in / {print $1}' "$WORK/wrk.out")
+	awk -v n="$n" '{printf "%.2f\n", ($1 + $2) * 1e6 / n}' "$WORK/wrk.time" >>"$2"
+	awk '/^Requests\/sec:/ {print $2}' "$WORK/wrk.out"
 }
 
 # hyperfine_medians JSON: the median seconds of each command, one per line
@@ -171,6 +186,12 @@ if [[ "$("$BIN" check --help 2>&1)" == *--mode* ]]; then
 	MODE=(--mode observe)
 fi
 CHECK=("$BIN" check "${MODE[@]}" --rounds 1 --fail-on none --format json -o "$ORIGIN_A" -o "$ORIGIN_B")
+# --concurrency $CONC against the one bench host: as many requests in
+# flight as wrk has connections (the per-host bound defaults to 8).
+CONCS=(--concurrency "$CONC")
+if [[ "$("$BIN" check --help 2>&1)" == *--host-concurrency* ]]; then
+	CONCS+=(--host-concurrency "$CONC")
+fi
 
 "$WORK/origin" >"$WORK/origin.addr" 2>"$WORK/origin.log" &
 PIDS+=($!)
@@ -189,17 +210,17 @@ REQS=$((URLS * 5))
 # ---------------------------------------------------------------- 1 throughput
 log "scenario 1: throughput, $URLS URLs × 5 variants at concurrency $CONC"
 # One checked run first (also a warm-up): every request must have succeeded.
-"${CHECK[@]}" --concurrency "$CONC" - <"$WORK/urls.txt" >"$WORK/s1.json"
+"${CHECK[@]}" "${CONCS[@]}" - <"$WORK/urls.txt" >"$WORK/s1.json"
 tail -1 "$WORK/s1.json" | grep -q "\"requests\":$REQS,\"failed\":0" ||
 	die "scenario 1 check run: $(tail -1 "$WORK/s1.json")"
 # corscope and wrk take turns, so a burst of load from elsewhere on a
 # shared machine hits both rather than one of them.
 for i in $(seq 1 "$(( RUNS > WRK_RUNS ? RUNS : WRK_RUNS ))"); do
 	if [ "$i" -le "$RUNS" ]; then
-		run_timed "$WORK/s1.times" "${CHECK[@]}" --concurrency "$CONC" - <"$WORK/urls.txt" >/dev/null
+		run_timed "$WORK/s1.times" "${CHECK[@]}" "${CONCS[@]}" - <"$WORK/urls.txt" >/dev/null
 	fi
 	if [ "$i" -le "$WRK_RUNS" ]; then
-		run_wrk "$ORIGIN" >>"$WORK/wrk.rps"
+		run_wrk "$ORIGIN" "$WORK/wrk.cpu" >>"$WORK/wrk.rps"
 	fi
 done
 S1_WALL=$(cut -d' ' -f1 "$WORK/s1.times" | median)
@@ -207,6 +228,10 @@ S1_RPS=$(calc "$REQS / $S1_WALL" 0)
 WRK_RPS=$(median <"$WORK/wrk.rps")
 log "  corscope req/s per run: $(awk -v n="$REQS" '{printf "%.0f ", n / $1}' "$WORK/s1.times")"
 log "  wrk req/s per run:      $(tr '\n' ' ' <"$WORK/wrk.rps")"
+S1_CPU=$(calc "$(cpu_us "$WORK/s1.times" "$REQS")" 2)
+WRK_CPU=$(calc "$(median <"$WORK/wrk.cpu")" 2)
+log "  corscope CPU µs/request per run: $(awk -v n="$REQS" '{printf "%.1f ", ($3 + $4) * 1e6 / n}' "$WORK/s1.times")"
+log "  wrk CPU µs/request per run:      $(tr '\n' ' ' <"$WORK/wrk.cpu")"
 
 # The by-hand baseline: one curl process per request, 16 at a time.
 while read -r u; do
@@ -227,6 +252,10 @@ log "  xargs curl req/s per run: $(tr '\n' ' ' <"$WORK/curl.rps")"
 
 target_row "1 throughput" "req/s vs wrk -c64" "$S1_RPS" "$WRK_RPS" "$(calc "$S1_RPS / $WRK_RPS")" ">= 0.70" \
 	0.70 "$S1_RPS / $WRK_RPS"
+target_row "1 throughput" "req/s vs wrk (issue 16)" "$S1_RPS" "$WRK_RPS" "$(calc "$S1_RPS / $WRK_RPS")" ">= 0.50" \
+	0.50 "$S1_RPS / $WRK_RPS"
+target_row "1 throughput" "CPU µs/request vs wrk" "$S1_CPU" "$WRK_CPU" "$(calc "$S1_CPU / $WRK_CPU")" "<= 12 µs" \
+	"$S1_CPU" 12
 target_row "1 throughput" "req/s vs xargs -P16 curl" "$S1_RPS" "$CURL_RPS" "$(calc "$S1_RPS / $CURL_RPS" 1)" ">= 20" \
 	20 "$S1_RPS / $CURL_RPS"
 
@@ -279,12 +308,13 @@ row "3 large body (info)" "KiB origin wrote / req" "$S3_WROTE" "-" "-" "incl. ow
 # ---------------------------------------------------------------- 4 memory
 log "scenario 4: $SCALE_URLS URLs × 5 variants, --format json to /dev/null"
 for _ in $(seq 1 3); do
-	run_timed "$WORK/s4.times" "${CHECK[@]}" --concurrency "$CONC" - <"$WORK/urls-scale.txt" >/dev/null
+	run_timed "$WORK/s4.times" "${CHECK[@]}" "${CONCS[@]}" - <"$WORK/urls-scale.txt" >/dev/null
 done
 S4_RSS=$(calc "$(cut -d' ' -f2 "$WORK/s4.times" | median) / 1024" 1)
 S4_RPS=$(calc "$SCALE_URLS * 5 / $(cut -d' ' -f1 "$WORK/s4.times" | median)" 0)
 target_row "4 memory at scale" "peak RSS MiB, 50k req" "$S4_RSS" "-" "-" "< 300" "$S4_RSS" 299.999
 row "4 memory at scale" "req/s (info)" "$S4_RPS" "-" "-" "-" "-"
+row "4 memory at scale" "CPU µs/request (info)" "$(calc "$(cpu_us "$WORK/s4.times" $((SCALE_URLS * 5)))" 2)" "-" "-" "-" "-"
 
 # ---------------------------------------------------------------- 5 TUI
 log "scenario 5: TUI View() with 10,000 targets"
@@ -338,14 +368,17 @@ EOF
 	done
 	(exec 3<>"/dev/tcp/127.0.0.1/$VPORT") 2>/dev/null || die "Varnish did not start: $(tail -5 "$WORK/varnish.log")"
 	sed "s#http://$ORIGIN/#http://127.0.0.1:$VPORT/#" "$WORK/urls.txt" >"$WORK/urls-varnish.txt"
-	"${CHECK[@]}" --concurrency "$CONC" - <"$WORK/urls-varnish.txt" >"$WORK/s7.json" # fills the cache
+	"${CHECK[@]}" "${CONCS[@]}" - <"$WORK/urls-varnish.txt" >"$WORK/s7.json" # fills the cache
 	for i in 1 2 3; do
-		run_timed "$WORK/s7.times" "${CHECK[@]}" --concurrency "$CONC" - <"$WORK/urls-varnish.txt" >/dev/null
-		if [ "$i" -le "$WRK_RUNS" ]; then run_wrk "127.0.0.1:$VPORT" >>"$WORK/wrk7.rps"; fi
+		run_timed "$WORK/s7.times" "${CHECK[@]}" "${CONCS[@]}" - <"$WORK/urls-varnish.txt" >/dev/null
+		if [ "$i" -le "$WRK_RUNS" ]; then run_wrk "127.0.0.1:$VPORT" "$WORK/wrk7.cpu" >>"$WORK/wrk7.rps"; fi
 	done
 	S7_RPS=$(calc "$REQS / $(cut -d' ' -f1 "$WORK/s7.times" | median)" 0)
 	W7=$(median <"$WORK/wrk7.rps")
 	row "7 via Varnish (info)" "req/s vs wrk -c64" "$S7_RPS" "$W7" "$(calc "$S7_RPS / $W7")" "-" "-"
+	S7_CPU=$(calc "$(cpu_us "$WORK/s7.times" "$REQS")" 2)
+	W7_CPU=$(calc "$(median <"$WORK/wrk7.cpu")" 2)
+	row "7 via Varnish (info)" "CPU µs/request vs wrk" "$S7_CPU" "$W7_CPU" "$(calc "$S7_CPU / $W7_CPU")" "-" "-"
 fi
 
 # ---------------------------------------------------------------- 8 isolate memory
@@ -366,6 +399,47 @@ if [ "$ISOLATE" = 1 ]; then
 		row "8 isolate memory" "peak RSS MiB, ${ISO_URLS:-100000} URLs" "failed" "-" "-" "< 300" FAIL
 		tail -5 "$WORK/s8.log" >&2
 	fi
+fi
+
+# ---------------------------------------------------------------- 9 isolate round trips
+if [ "$RT" = 1 ]; then
+	log "scenario 9: isolate round trips, one URL × 2 origins, origin 50 ms away; $RT_BASE and this tree"
+	mkdir -p "$WORK/rtbase"
+	git -C "$ROOT" archive "$RT_BASE" | tar -x -C "$WORK/rtbase"
+	(cd "$WORK/rtbase" && go build -o "$WORK/corscope-rtbase" ./cmd/corscope)
+	ISO=(check --mode isolate --fail-on none --format json -o "$ORIGIN_A" -o "$ORIGIN_B")
+	# rt_run NAME BIN ARGS...: one run on a fresh URL; appends round trips
+	# (whole-process wall time / 50 ms) to $WORK/rt.NAME; checks that
+	# every request was answered
+	rt_run() {
+		local name=$1 bin=$2 s e
+		shift 2
+		s=$EPOCHREALTIME
+		timeout 60 "$bin" "${ISO[@]}" "$@" "http://$ORIGIN/slow/rt$RANDOM$RANDOM.js" >"$WORK/rt.json" 2>"$WORK/rt.err" ||
+			die "scenario 9 $name: $(tail -2 "$WORK/rt.err")"
+		e=$EPOCHREALTIME
+		grep -q '"failed":0' "$WORK/rt.json" || die "scenario 9 $name: failed requests: $(tail -c 300 "$WORK/rt.json")"
+		grep -o '"requests":[0-9]*' "$WORK/rt.json" | tail -1 | cut -d: -f2 >"$WORK/rt.$name.n"
+		calc "($e - $s) / 0.05" 2 >>"$WORK/rt.$name"
+		echo >>"$WORK/rt.$name"
+	}
+	for _ in $(seq 1 "$RT_RUNS"); do # the sides take turns
+		rt_run base "$WORK/corscope-rtbase"
+		rt_run new "$BIN"
+		rt_run new16 "$BIN" --host-concurrency 16
+		rt_run basepf "$WORK/corscope-rtbase" --preflight
+		rt_run newpf "$BIN" --preflight
+		rt_run newpf16 "$BIN" --preflight --host-concurrency 16
+	done
+	for n in base new new16 basepf newpf newpf16; do
+		log "  $n: $(cat "$WORK/rt.$n.n") requests; round trips per run: $(tr '\n' ' ' <"$WORK/rt.$n")"
+	done
+	RT_B=$(median <"$WORK/rt.base") RT_N=$(median <"$WORK/rt.new") RT_16=$(median <"$WORK/rt.new16")
+	RT_BP=$(median <"$WORK/rt.basepf") RT_NP=$(median <"$WORK/rt.newpf") RT_16P=$(median <"$WORK/rt.newpf16")
+	target_row "9 isolate RTs" "round trips of 50 ms" "$RT_N" "$RT_B" "$(calc "$RT_N / $RT_B")" "<= 4" "$RT_N" 4
+	target_row "9 isolate RTs" "... --preflight" "$RT_NP" "$RT_BP" "$(calc "$RT_NP / $RT_BP")" "<= 5" "$RT_NP" 5
+	row "9 isolate RTs (info)" "--host-concurrency 16" "$RT_16" "$RT_B" "$(calc "$RT_16 / $RT_B")" "-" "-"
+	row "9 isolate RTs (info)" "... --preflight" "$RT_16P" "$RT_BP" "$(calc "$RT_16P / $RT_BP")" "-" "-"
 fi
 
 # ---------------------------------------------------------------- micro

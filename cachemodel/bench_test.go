@@ -139,3 +139,12 @@ func BenchmarkDetectProductManyHeaders(b *testing.B) {
 		DetectProduct(h)
 	}
 }
+
+func BenchmarkBuildObservePlan(b *testing.B) {
+	u := mustURL("https://cdn.example.com/static/app.js?v=12")
+	opt := PlanOptions{Origins: []string{"https://app.example.com", "https://admin.example.com"}, Rounds: 1, UserAgent: "corscope/test"}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = BuildObservePlan(0, u, opt)
+	}
+}

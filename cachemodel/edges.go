@@ -24,20 +24,49 @@ func JoinEdgePlans(plans []TargetPlan, edges []string) TargetPlan {
 		}
 		return plans[0]
 	}
-	out := TargetPlan{Index: plans[0].Index, URL: plans[0].URL}
-	var tails []Step
+	out := TargetPlan{Index: plans[0].Index, URL: plans[0].URL, Scheduled: plans[0].Scheduled}
+	// Where each plan's step lands in the joined plan, so a Scheduled
+	// plan's After indexes still name the same steps (still lower ones:
+	// heads keep their order, tails follow every head in their order).
+	at := make([][]int, len(plans))
+	heads := 0
+	for i, p := range plans {
+		heads += AdversarialStart(p)
+		at[i] = make([]int, len(p.Steps))
+	}
+	head, tail := 0, heads
 	for i, p := range plans {
 		cut := AdversarialStart(p)
-		for j, st := range p.Steps {
-			st.Edge = edges[i]
+		for j := range p.Steps {
 			if j < cut {
-				out.Steps = append(out.Steps, st)
-			} else {
-				tails = append(tails, st)
+				at[i][j] = head
+				head++
 			}
 		}
 	}
-	out.Steps = append(out.Steps, tails...)
+	for i, p := range plans {
+		cut := AdversarialStart(p)
+		for j := range p.Steps {
+			if j >= cut {
+				at[i][j] = tail
+				tail++
+			}
+		}
+	}
+	out.Steps = make([]Step, tail)
+	for i, p := range plans {
+		for j, st := range p.Steps {
+			st.Edge = edges[i]
+			if len(st.After) > 0 {
+				after := make([]int, len(st.After))
+				for k, a := range st.After {
+					after[k] = at[i][a]
+				}
+				st.After = after
+			}
+			out.Steps[at[i][j]] = st
+		}
+	}
 	return out
 }
 

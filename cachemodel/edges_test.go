@@ -1,6 +1,7 @@
 package cachemodel
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -184,4 +185,61 @@ func TestEdgesAgree(t *testing.T) {
 	if f == nil || f.Severity != SevMedium || !strings.Contains(strings.Join(f.Evidence, "\n"), "edge 192.0.2.2:8443: round 1 https://app.example.com: 200, no ACAO") {
 		t.Errorf("verdict disagreement: %+v", f)
 	}
+}
+
+// Joining per-edge plans keeps a Scheduled plan's dependencies: every
+// After still names the step it named in its own edge's plan, and is lower
+// than the step itself, so the edges run side by side as fast as one.
+func TestJoinEdgePlansKeepsSchedule(t *testing.T) {
+	u, _ := ParseTargetURL("https://cdn.example.com/a.js")
+	opt := PlanOptions{Origins: []string{"https://app.example.com", "https://admin.example.com"}, Rounds: 2}
+	var plans []TargetPlan
+	for i := range 2 {
+		plans = append(plans, BuildIsolatePlan(0, u, opt, IsolateOptions{Rand: &countingRand{n: byte(i * 97)}}))
+	}
+	if !plans[0].Scheduled {
+		t.Skip("isolate plans are not Scheduled: nothing to keep")
+	}
+	joined := JoinEdgePlans(plans, []string{"192.0.2.1", "192.0.2.2"})
+	if !joined.Scheduled || len(joined.Steps) != len(plans[0].Steps)+len(plans[1].Steps) {
+		t.Fatalf("joined: scheduled %v, %d steps", joined.Scheduled, len(joined.Steps))
+	}
+	key := func(st Step) string {
+		return st.Edge + "|" + st.Method + "|" + st.URL + "|" + st.Experiment + "|" + st.Variant.Label() + "|" + strconv.Itoa(st.Round)
+	}
+	orig := map[string][]string{} // step key -> keys of its After steps, in its own plan
+	for i, p := range plans {
+		for _, st := range p.Steps {
+			st.Edge = []string{"192.0.2.1", "192.0.2.2"}[i]
+			var deps []string
+			for _, a := range st.After {
+				d := p.Steps[a]
+				d.Edge = st.Edge
+				deps = append(deps, key(d))
+			}
+			orig[key(st)] = deps
+		}
+	}
+	for n, st := range joined.Steps {
+		var deps []string
+		for _, a := range st.After {
+			if a >= n {
+				t.Fatalf("step %d waits for step %d, not an earlier one", n, a)
+			}
+			deps = append(deps, key(joined.Steps[a]))
+		}
+		if strings.Join(deps, ",") != strings.Join(orig[key(st)], ",") {
+			t.Errorf("step %d (%s) waits for %v, in its own plan for %v", n, key(st), deps, orig[key(st)])
+		}
+	}
+}
+
+type countingRand struct{ n byte }
+
+func (c *countingRand) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = c.n
+		c.n++
+	}
+	return len(p), nil
 }

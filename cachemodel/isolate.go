@@ -85,10 +85,20 @@ func BuildIsolatePlan(index int, target *url.URL, opt PlanOptions, iso IsolateOp
 	pair := append(append([]Variant(nil), configured...), fillers...)[:2]
 	noOrigin := Variant{Kind: KindNoOrigin}
 
-	p := TargetPlan{Index: index, URL: target.String()}
-	experiment := func(name string, preflight bool, seq []Variant, rounds int) {
+	// The steps of one key form a chain (each after the one before); keys
+	// are independent, so a runner may send them at once (Scheduled). Keys
+	// 1 and 2 (and the preflight key) start at once. The repeat keys start
+	// after both first requests of keys 1 and 2 are in: a cache that
+	// ignores the busting parameter then serves a fresh key's first
+	// request from what those stored, which AdversarialSafe notices. The
+	// adversarial keys come after every key's first request (what the
+	// guard reads; see AdversarialGuard).
+	p := TargetPlan{Index: index, URL: target.String(), Scheduled: true}
+	var openers, firsts []int
+	experiment := func(name string, preflight bool, seq []Variant, rounds int, after []int) {
 		key := rg.next(6)
 		u := withBuster(target, param, key)
+		prev := -1
 		for r := 1; r <= rounds; r++ {
 			for _, v := range seq {
 				var s Step
@@ -98,20 +108,33 @@ func BuildIsolatePlan(index int, target *url.URL, opt PlanOptions, iso IsolateOp
 					s = SimpleStep(u, v, r, opt)
 				}
 				s.Experiment, s.CacheKey = name, key
+				if prev < 0 {
+					s.After = after
+					firsts = append(firsts, len(p.Steps))
+				} else {
+					s.After = []int{prev}
+				}
+				prev = len(p.Steps)
 				p.Steps = append(p.Steps, s)
 			}
 		}
 	}
-	experiment(ExperimentNoOriginFirst, false, append([]Variant{noOrigin}, probes...), 1)
-	experiment(ExperimentOriginAFirst, false, append(pair, noOrigin), 1)
+	experiment(ExperimentNoOriginFirst, false, append([]Variant{noOrigin}, probes...), 1, nil)
+	experiment(ExperimentOriginAFirst, false, append(pair, noOrigin), 1, nil)
+	openers = append(openers, firsts...)
 	for _, v := range variants {
-		experiment(ExperimentRepeat, false, []Variant{v}, max(opt.Rounds, 2))
+		experiment(ExperimentRepeat, false, []Variant{v}, max(opt.Rounds, 2), openers)
 	}
 	if opt.Preflight {
-		experiment(ExperimentPreflight, true, withOrigin, 1)
+		// Its own chain, as long as the Origin variants, from the start:
+		// caches keep OPTIONS apart from GET, so what the GET keys store
+		// cannot answer its first request; the repeat keys are what
+		// notices an ignored busting parameter.
+		experiment(ExperimentPreflight, true, withOrigin, 1, nil)
 	}
+	guard := append([]int(nil), firsts...)
 	for _, g := range GenerateOrigins(target, opt.Origins, label) {
-		experiment(ExperimentAdversarial, false, []Variant{g}, 1)
+		experiment(ExperimentAdversarial, false, []Variant{g}, 1, guard)
 	}
 	return p
 }
@@ -155,6 +178,48 @@ func AdversarialSafe(plan TargetPlan, obs []Observation) (ok bool, why string) {
 		return false, "the cache ignores the busting parameter (" + d.ref(d.busterHits[0]) + " was already served from cache), so adversarial origins would reach the real cache key"
 	}
 	return true, ""
+}
+
+// AdversarialGuard returns the steps the guard may decide on early: the
+// After of the plan's first adversarial step (in a plan from
+// BuildIsolatePlan, the first request of every cache key), or nil when
+// there is none or the plan is not Scheduled. When those steps alone make
+// AdversarialSafe true, it is true of the whole head too (a response among
+// them is a response among all; a fresh key's first request is among them,
+// and whether it was served from cache depends on its own response only),
+// so the adversarial steps may start before the rest of the head is in.
+func AdversarialGuard(plan TargetPlan) []int {
+	n := AdversarialStart(plan)
+	if !plan.Scheduled || n == len(plan.Steps) {
+		return nil
+	}
+	return plan.Steps[n].After
+}
+
+// AdversarialSafeEarly is AdversarialSafe on the guard steps only (obs
+// indexed like plan.Steps; only the guard steps' entries are read). It
+// returns false whenever it cannot tell: the caller then waits for the
+// whole head and asks AdversarialSafe.
+func AdversarialSafeEarly(plan TargetPlan, obs []Observation) bool {
+	guard := AdversarialGuard(plan)
+	if len(guard) == 0 {
+		return false
+	}
+	sub := TargetPlan{Index: plan.Index, URL: plan.URL, Steps: make([]Step, 0, len(guard))}
+	subObs := make([]Observation, 0, len(guard))
+	for _, i := range guard {
+		if i < 0 || i >= len(plan.Steps) || i >= len(obs) || plan.Steps[i].Experiment == ExperimentAdversarial {
+			return false
+		}
+		s := plan.Steps[i]
+		s.After = nil
+		sub.Steps = append(sub.Steps, s)
+		o := obs[i]
+		o.Step = len(subObs)
+		subObs = append(subObs, o)
+	}
+	ok, _ := AdversarialSafe(sub, subObs)
+	return ok
 }
 
 // withBuster appends param=value to the URL's query, leaving the existing

@@ -25,6 +25,10 @@ type Step struct {
 	// (--edge): an IP address, keeping the URL's port, or IP:port. Host
 	// and SNI stay the URL's. "" sends it where the URL's host resolves.
 	Edge string
+	// After lists the steps (indexes into the plan's Steps, each lower than
+	// this step's own) whose responses must be in before this step is
+	// sent. It is read only in a plan with Scheduled set.
+	After []int
 }
 
 // TargetPlan is everything corscope will send for one URL.
@@ -32,6 +36,11 @@ type TargetPlan struct {
 	Index int    // position in the run, stable across streaming
 	URL   string // the URL as the user gave it (normalised)
 	Steps []Step
+	// Scheduled: each step waits only for its After steps, so steps with
+	// no order between them (different cache keys) may be in flight at
+	// once. Unset, the steps run strictly in order, each after the one
+	// before: the order is the experiment.
+	Scheduled bool
 }
 
 // ErrorKind classifies why a request produced no usable response.

@@ -53,15 +53,20 @@ func ObserveVariants(target *url.URL, origins []string) []Variant {
 func BuildObservePlan(index int, target *url.URL, opt PlanOptions) TargetPlan {
 	variants := ObserveVariants(target, opt.Origins)
 	rounds := max(opt.Rounds, 1)
-	p := TargetPlan{Index: index, URL: target.String()}
+	raw := target.String() // once: every step requests the same URL
+	perRound := len(variants)
+	if opt.Preflight {
+		perRound += len(variants) - 1 // every variant but no-Origin
+	}
+	p := TargetPlan{Index: index, URL: raw, Steps: make([]Step, 0, rounds*perRound)}
 	for r := 1; r <= rounds; r++ {
 		for _, v := range variants {
-			p.Steps = append(p.Steps, SimpleStep(target.String(), v, r, opt))
+			p.Steps = append(p.Steps, SimpleStep(raw, v, r, opt))
 		}
 		if opt.Preflight {
 			for _, v := range variants {
 				if v.HasOrigin() {
-					p.Steps = append(p.Steps, PreflightStep(target.String(), v, r, opt))
+					p.Steps = append(p.Steps, PreflightStep(raw, v, r, opt))
 				}
 			}
 		}

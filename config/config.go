@@ -45,9 +45,11 @@ type Config struct {
 type Probe struct {
 	Timeout     time.Duration // per request
 	Concurrency int           // targets probed at once
-	Rate        float64       // requests per second to each host; 0 means unlimited
-	Rounds      int           // repetitions of each target's variant set
-	BodyLimit   int64         // bytes of body read before the connection is dropped
+	// HostConcurrency bounds the requests in flight to one host.
+	HostConcurrency int
+	Rate            float64 // requests per second to each host; 0 means unlimited
+	Rounds          int     // repetitions of each target's variant set
+	BodyLimit       int64   // bytes of body read before the connection is dropped
 	// UserAgent is sent on every request; "" means "corscope/<version>".
 	UserAgent       string
 	Headers         cachemodel.Headers // extra request headers for every target
@@ -156,13 +158,14 @@ func Default() Config {
 		Theme: themes.NameDefault,
 		Color: ColorAuto,
 		Probe: Probe{
-			Timeout:       10 * time.Second,
-			Concurrency:   16,
-			Rounds:        2,
-			BodyLimit:     64 << 10,
-			Mode:          ModeIsolate,
-			CacheBuster:   "corscope",
-			RequestMethod: "GET",
+			Timeout:         10 * time.Second,
+			Concurrency:     16,
+			HostConcurrency: 8,
+			Rounds:          2,
+			BodyLimit:       64 << 10,
+			Mode:            ModeIsolate,
+			CacheBuster:     "corscope",
+			RequestMethod:   "GET",
 		},
 		Policy: Policy{FailOn: "high"},
 	}

@@ -91,6 +91,10 @@ func TestParseErrors(t *testing.T) {
 			`config.toml:2:1: probe.concurrency: 0 is less than 1`},
 		{"concurrency huge", "[probe]\nconcurrency = 16000\n",
 			`config.toml:2:1: probe.concurrency: 16000 is more than 1024`},
+		{"host concurrency zero", "[probe]\nhost_concurrency = 0\n",
+			`config.toml:2:1: probe.host_concurrency: 0 is less than 1`},
+		{"host concurrency huge", "[probe]\nhost_concurrency = 5000\n",
+			`config.toml:2:1: probe.host_concurrency: 5000 is more than 1024`},
 		{"rounds zero", "[probe]\nrounds = 0\n",
 			`config.toml:2:1: probe.rounds: 0 is less than 1`},
 		{"negative rate", "[probe]\nrate = -1\n",
@@ -276,6 +280,7 @@ origins = ["HTTPS://App.Example.com:443", "https://app.example.com", "null"]
 [probe]
 timeout = "1m30s"
 concurrency = 4
+host_concurrency = 3
 rate = 2
 rounds = 3
 body_limit = "1 MiB"
@@ -341,6 +346,7 @@ accent = "#FF8800"
 		Probe: Probe{
 			Timeout:         90 * time.Second,
 			Concurrency:     4,
+			HostConcurrency: 3,
 			Rate:            2,
 			Rounds:          3,
 			BodyLimit:       1 << 20,

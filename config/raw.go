@@ -25,6 +25,7 @@ type rawFile struct {
 type rawProbe struct {
 	Timeout         any      `toml:"timeout"`
 	Concurrency     int      `toml:"concurrency"`
+	HostConcurrency int      `toml:"host_concurrency"`
 	Rate            float64  `toml:"rate"`
 	Rounds          int      `toml:"rounds"`
 	BodyLimit       any      `toml:"body_limit"`
@@ -103,6 +104,7 @@ func rawFromDefaults(d Config) rawFile {
 		Probe: rawProbe{
 			Timeout:         d.Probe.Timeout.String(),
 			Concurrency:     d.Probe.Concurrency,
+			HostConcurrency: d.Probe.HostConcurrency,
 			Rate:            d.Probe.Rate,
 			Rounds:          d.Probe.Rounds,
 			BodyLimit:       d.Probe.BodyLimit,

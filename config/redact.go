@@ -23,6 +23,7 @@ func (c Config) Redacted() string {
 		Probe: rawProbe{
 			Timeout:         c.Probe.Timeout.String(),
 			Concurrency:     c.Probe.Concurrency,
+			HostConcurrency: c.Probe.HostConcurrency,
 			Rate:            c.Probe.Rate,
 			Rounds:          c.Probe.Rounds,
 			BodyLimit:       formatSize(c.Probe.BodyLimit),

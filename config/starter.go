@@ -22,6 +22,7 @@ origins = []
 [probe]
 timeout = "10s"        # per request
 concurrency = 16       # targets probed at once
+host_concurrency = 8   # requests in flight to one host at once
 rate = 0.0             # requests per second to each host; 0 means no limit
 rounds = 2             # repetitions of each target's Origin variants
 body_limit = "64KiB"   # body bytes read per response

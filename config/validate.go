@@ -113,6 +113,7 @@ func (v *validator) probe(r rawProbe) Probe {
 	p := Probe{
 		Timeout:         v.duration("probe.timeout", r.Timeout),
 		Concurrency:     v.intRange("probe.concurrency", r.Concurrency, 1, maxConcurrency),
+		HostConcurrency: v.intRange("probe.host_concurrency", r.HostConcurrency, 1, maxConcurrency),
 		Rate:            r.Rate,
 		Rounds:          v.intRange("probe.rounds", r.Rounds, 1, maxRounds),
 		BodyLimit:       v.size("probe.body_limit", r.BodyLimit),

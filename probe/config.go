@@ -16,10 +16,12 @@ import (
 
 // Defaults applied by New to zero-valued Config fields.
 const (
-	DefaultTimeout        = 10 * time.Second
-	DefaultConcurrency    = 16
-	DefaultBodyLimit      = 64 << 10
-	DefaultMaxHeaderBytes = 256 << 10
+	DefaultTimeout     = 10 * time.Second
+	DefaultConcurrency = 16
+	// DefaultHostConcurrency bounds the requests in flight to one host.
+	DefaultHostConcurrency = 8
+	DefaultBodyLimit       = 64 << 10
+	DefaultMaxHeaderBytes  = 256 << 10
 )
 
 // Config tunes an Engine. Every zero value means "use the default", so a
@@ -30,6 +32,10 @@ type Config struct {
 	Timeout time.Duration
 	// Concurrency is how many targets run at once. Default 16.
 	Concurrency int
+	// HostConcurrency is the most requests in flight to one host:port at
+	// once, across every target (a Scheduled plan sends several of a
+	// target's requests at once). Default 8.
+	HostConcurrency int
 	// Rate is the maximum number of requests per second sent to one
 	// host:port; 0 means unlimited.
 	Rate float64
@@ -74,6 +80,9 @@ func (c Config) withDefaults() Config {
 	if c.Concurrency == 0 {
 		c.Concurrency = DefaultConcurrency
 	}
+	if c.HostConcurrency == 0 {
+		c.HostConcurrency = DefaultHostConcurrency
+	}
 	if c.BodyLimit == 0 {
 		c.BodyLimit = DefaultBodyLimit
 	}
@@ -90,6 +99,9 @@ func (c Config) validate() error {
 	}
 	if c.Concurrency < 0 {
 		errs = append(errs, fmt.Sprintf("concurrency must not be negative (got %d)", c.Concurrency))
+	}
+	if c.HostConcurrency < 0 {
+		errs = append(errs, fmt.Sprintf("host concurrency must not be negative (got %d)", c.HostConcurrency))
 	}
 	if c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0) {
 		errs = append(errs, fmt.Sprintf("rate must be a finite number >= 0 requests per second (got %v)", c.Rate))

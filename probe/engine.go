@@ -29,6 +29,7 @@ type Engine struct {
 	tlsBase  *tls.Config
 	pool     *connPool
 	limiters *hostLimiters
+	slots    *hostSlots
 	headers  *headerBudget // nil when MaxHeaderBytes needs none
 	closed   atomic.Bool
 }
@@ -60,6 +61,7 @@ func New(cfg Config) (*Engine, error) {
 		},
 		pool:     newConnPool(max(cfg.Concurrency, 4)),
 		limiters: newHostLimiters(cfg.Rate),
+		slots:    newHostSlots(cfg.HostConcurrency),
 		headers:  newHeaderBudget(cfg.MaxHeaderBytes, cfg.HeaderBudget),
 	}
 	return e, nil
@@ -76,8 +78,11 @@ var errEngineClosed = errors.New("probe: engine is closed")
 
 // Run executes every plan and sends exactly one Observation per step on out,
 // then closes out. Steps of one target run strictly in order (the order is
-// the experiment); up to Config.Concurrency targets run at once, so
-// observations of different targets interleave.
+// the experiment), except in a Scheduled plan, where each step waits for
+// its After steps only and steps with no order between them are in flight
+// at once. Up to Config.Concurrency targets run at once, so observations
+// of different targets interleave; at most Config.HostConcurrency requests
+// are in flight to one host:port across them all.
 //
 // Request failures are data (Observation.Err), never Run's error. When ctx is
 // cancelled, requests in flight are aborted at once (their connections are
@@ -114,13 +119,76 @@ func (e *Engine) Run(ctx context.Context, plans []cachemodel.TargetPlan, out cha
 }
 
 func (e *Engine) runTarget(ctx context.Context, plan *cachemodel.TargetPlan, out chan<- cachemodel.Observation) {
+	if plan.Scheduled {
+		e.runScheduled(ctx, plan, out)
+		return
+	}
 	var parts *urlParts // the last URL parsed; steps of a target share it
 	for i := range plan.Steps {
 		if ctx.Err() != nil {
 			reportCanceled(plan, i, out)
 			return
 		}
-		out <- e.doStep(ctx, plan.Index, i, &plan.Steps[i], &parts)
+		out <- e.doStep(ctx, plan.Index, i, &plan.Steps[i], &parts, false)
+	}
+}
+
+// runScheduled runs a Scheduled plan: a step is started as soon as every
+// step in its After is done (an After entry that is not an earlier step is
+// ignored, so a malformed plan cannot deadlock), in plan order among those
+// ready at once. When ctx is cancelled no more steps start, the ones in
+// flight finish (aborted), and the rest are reported cancelled.
+func (e *Engine) runScheduled(ctx context.Context, plan *cachemodel.TargetPlan, out chan<- cachemodel.Observation) {
+	n := len(plan.Steps)
+	waiting := make([]int, n)      // unfinished steps each step waits for
+	dependents := make([][]int, n) // steps waiting for each step
+	for i := range plan.Steps {
+		for _, d := range plan.Steps[i].After {
+			if d >= 0 && d < i {
+				waiting[i]++
+				dependents[d] = append(dependents[d], i)
+			}
+		}
+	}
+	var ready []int
+	for i := range n {
+		if waiting[i] == 0 {
+			ready = append(ready, i)
+		}
+	}
+	started := make([]bool, n)
+	done := make(chan int, n)
+	running := 0
+	for {
+		if ctx.Err() == nil {
+			slices.Sort(ready)
+			for _, i := range ready {
+				started[i] = true
+				running++
+				go func() {
+					var parts *urlParts
+					out <- e.doStep(ctx, plan.Index, i, &plan.Steps[i], &parts, len(dependents[i]) > 0)
+					done <- i
+				}()
+			}
+			ready = ready[:0]
+		}
+		if running == 0 {
+			break
+		}
+		i := <-done
+		running--
+		for _, j := range dependents[i] {
+			if waiting[j]--; waiting[j] == 0 {
+				ready = append(ready, j)
+			}
+		}
+	}
+	for i := range n {
+		if !started[i] {
+			out <- cachemodel.Observation{Target: plan.Index, Step: i,
+				Err: &cachemodel.ProbeError{Kind: cachemodel.ErrCanceled, Message: "not started: run canceled"}}
+		}
 	}
 }
 
@@ -153,7 +221,7 @@ func reportCanceled(plan *cachemodel.TargetPlan, from int, out chan<- cachemodel
 // doStep runs one step, following redirects when configured. Timeout bounds
 // the whole step; the timing of the last hop is reported, with Total
 // covering the whole step.
-func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.Step, parts **urlParts) cachemodel.Observation {
+func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.Step, parts **urlParts, urgent bool) cachemodel.Observation {
 	obs := cachemodel.Observation{Target: target, Step: index}
 	req, err := e.stepRequest(st, parts)
 	if err == nil && st.Edge != "" {
@@ -178,7 +246,15 @@ func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.S
 			waitCtx, cancel = context.WithDeadline(ctx, deadline)
 			defer cancel()
 		}
-		if err := e.limiters.wait(waitCtx, req.hostport); err != nil {
+		// A slot on the host first, then the rate: a token taken while
+		// waiting for a slot would let requests bunch up behind it.
+		release, err := e.slots.acquire(waitCtx, req.hostport, urgent)
+		if err == nil {
+			if err = e.limiters.wait(waitCtx, req.hostport); err != nil {
+				release()
+			}
+		}
+		if err != nil {
 			if ctx.Err() == nil {
 				err = context.DeadlineExceeded
 			}
@@ -190,6 +266,7 @@ func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.S
 			deadline = obs.Start.Add(e.cfg.Timeout)
 		}
 		res, timing, perr := e.roundTrip(ctx, deadline, req)
+		release()
 		obs.Timing.Connect, obs.Timing.TTFB = timing.Connect, timing.TTFB
 		if perr != nil {
 			obs.Err = perr
@@ -400,4 +477,84 @@ func (e *Engine) pinEdge(r *request, edge string) error {
 	}
 	r.edge = addr
 	return nil
+}
+
+// hostSlots bounds the requests in flight to each host:port, across every
+// target and run of the engine. Waiters are served first come, first
+// served, except that urgent ones (a step other steps wait for) go before
+// the rest: a chain's next request should not queue behind requests
+// nothing waits for.
+type hostSlots struct {
+	n  int
+	mu sync.Mutex
+	m  map[string]*hostQueue
+}
+
+type hostQueue struct {
+	busy           int
+	urgent, normal []chan struct{} // waiting, in order of arrival
+}
+
+func newHostSlots(n int) *hostSlots {
+	return &hostSlots{n: n, m: make(map[string]*hostQueue)}
+}
+
+// acquire waits for a slot on hostport and returns its release.
+func (h *hostSlots) acquire(ctx context.Context, hostport string, urgent bool) (release func(), err error) {
+	h.mu.Lock()
+	q, ok := h.m[hostport]
+	if !ok {
+		q = &hostQueue{}
+		h.m[hostport] = q
+	}
+	release = func() { h.release(q) }
+	if q.busy < h.n && len(q.urgent) == 0 && len(q.normal) == 0 {
+		q.busy++
+		h.mu.Unlock()
+		return release, nil
+	}
+	c := make(chan struct{}, 1)
+	if urgent {
+		q.urgent = append(q.urgent, c)
+	} else {
+		q.normal = append(q.normal, c)
+	}
+	h.mu.Unlock()
+	select {
+	case <-c:
+		return release, nil
+	case <-ctx.Done():
+		h.mu.Lock()
+		removed := remove(&q.urgent, c) || remove(&q.normal, c)
+		h.mu.Unlock()
+		if !removed { // handed a slot as ctx ended: pass it on
+			h.release(q)
+		}
+		return nil, ctx.Err()
+	}
+}
+
+// release frees a slot, handing it to the next waiter if there is one.
+func (h *hostSlots) release(q *hostQueue) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, list := range []*[]chan struct{}{&q.urgent, &q.normal} {
+		if len(*list) > 0 {
+			c := (*list)[0]
+			(*list)[0] = nil
+			*list = (*list)[1:]
+			c <- struct{}{} // the slot passes on: busy is unchanged
+			return
+		}
+	}
+	q.busy--
+}
+
+func remove(list *[]chan struct{}, c chan struct{}) bool {
+	i := slices.Index(*list, c)
+	if i < 0 {
+		return false
+	}
+	*list = slices.Delete(*list, i, i+1)
+	return true
 }

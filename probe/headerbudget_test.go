@@ -45,7 +45,7 @@ func TestHeaderBudgetChild(t *testing.T) {
 	if addr == "" {
 		t.Skip("run by TestHeaderBytesBoundedAcrossTargets")
 	}
-	eng, err := New(Config{MaxHeaderBytes: 64 << 20, Concurrency: 16, Timeout: 60 * time.Second})
+	eng, err := New(Config{MaxHeaderBytes: 64 << 20, Concurrency: 16, HostConcurrency: 16, Timeout: 60 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

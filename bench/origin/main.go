@@ -7,6 +7,7 @@
 // Routes:
 //
 //	/t/...      tiny JSON; reflects any Origin with Vary: Origin, shared-cacheable
+//	/slow/...   the same after 50 ms, like an origin 50 ms away (round trips)
 //	/big.bin    1 GiB body (Content-Length), generated on the fly, ACAO: *
 //	/stats      counters as JSON: requests, big_requests, big_bytes
 //
@@ -25,6 +26,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"github.com/valyala/fasthttp"
@@ -75,6 +77,9 @@ func (b *bigBody) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// slowLatency is what every /slow/ answer takes.
+const slowLatency = 50 * time.Millisecond
+
 func handler(c *counters) fasthttp.RequestHandler {
 	return func(ctx *fasthttp.RequestCtx) {
 		c.requests.Add(1)
@@ -99,7 +104,11 @@ func handler(c *counters) fasthttp.RequestHandler {
 				return
 			}
 			ctx.SetBodyStream(&bigBody{left: bigSize, c: c}, bigSize)
-		case len(path) > 3 && string(path[:3]) == "/t/":
+		case len(path) > 3 && string(path[:3]) == "/t/",
+			len(path) > 6 && string(path[:6]) == "/slow/":
+			if path[1] == 's' {
+				time.Sleep(slowLatency)
+			}
 			if origin != nil {
 				h.SetBytesV("Access-Control-Allow-Origin", origin)
 			}

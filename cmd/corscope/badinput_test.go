@@ -62,6 +62,8 @@ func TestBadCheckFlags(t *testing.T) {
 		{[]string{"--rounds", "-3"}, "--rounds -3 out of range"},
 		{[]string{"--concurrency", "0"}, "--concurrency 0 out of range: want 1 to 4096"},
 		{[]string{"--concurrency", "5000"}, "--concurrency 5000 out of range"},
+		{[]string{"--host-concurrency", "0"}, "--host-concurrency 0 out of range"},
+		{[]string{"--host-concurrency", "5000"}, "--host-concurrency 5000 out of range"},
 		{[]string{"--rate", "-1"}, "--rate -1 must not be negative"},
 		{[]string{"--rate", "NaN"}, "rate must be a finite number"},
 		{[]string{"--rate", "Inf"}, "rate must be a finite number"},
@@ -78,7 +80,7 @@ func TestBadCheckFlags(t *testing.T) {
 		{[]string{"--max-header-bytes", "1GiB"}, "--max-header-bytes 1GiB out of range"},
 		{[]string{"--max-header-bytes", "big"}, `"big" is not a size`},
 		// Enumerations.
-		{[]string{"--format", "yaml"}, `unknown --format "yaml": want table, json, markdown, sarif or junit`},
+		{[]string{"--format", "yaml"}, `unknown --format "yaml": want table, json, jsonl, markdown, sarif or junit`},
 		{[]string{"--mode", "stealth"}, `unknown --mode "stealth": want isolate or observe`},
 		{[]string{"--fail-on", "critical"}, `unknown severity "critical"`},
 		{[]string{"--cache-buster", "a b"}, `--cache-buster "a b": want 1 to 64 letters`},

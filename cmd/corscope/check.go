@@ -37,6 +37,7 @@ type probeFlags struct {
 	rounds         int
 	timeout        time.Duration
 	concurrency    int
+	hostConc       int
 	rate           float64
 	bodyLimit      string
 	maxHeaderBytes string
@@ -64,7 +65,8 @@ func (f *probeFlags) register(cmd *cobra.Command) {
 	fl.StringSliceVar(&f.requestHeaders, "request-headers", nil, "Access-Control-Request-Headers of preflights (comma-separated or repeatable)")
 	fl.IntVar(&f.rounds, "rounds", 2, "observe: repeat the whole variant set N times, in order, to see MISS then HIT; isolate: send each variant N times (at least 2) on its own key")
 	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "timeout per request")
-	fl.IntVar(&f.concurrency, "concurrency", 16, "targets probed at once (each target's requests stay in order)")
+	fl.IntVar(&f.concurrency, "concurrency", 16, "targets probed at once")
+	fl.IntVar(&f.hostConc, "host-concurrency", 8, "requests in flight to one host at once, across all targets")
 	fl.Float64Var(&f.rate, "rate", 0, "max requests per second per host; 0 = unlimited (be polite to real CDNs)")
 	fl.StringVar(&f.bodyLimit, "body-limit", "64KiB", "read at most this much of each body, then hang up")
 	fl.StringVar(&f.maxHeaderBytes, "max-header-bytes", "256KiB", "largest response header block accepted (Chrome refuses larger ones)")
@@ -184,7 +186,7 @@ func (f *probeFlags) normalisedNote() string {
 // probeConfig validates the transport flags.
 func (f *probeFlags) probeConfig() (probe.Config, error) {
 	cfg := probe.Config{
-		Timeout: f.timeout, Concurrency: f.concurrency, Rate: f.rate,
+		Timeout: f.timeout, Concurrency: f.concurrency, HostConcurrency: f.hostConc, Rate: f.rate,
 		Insecure: f.insecure, Proxy: f.proxy, FollowRedirects: f.follow,
 	}
 	if f.timeout <= 0 {
@@ -192,6 +194,9 @@ func (f *probeFlags) probeConfig() (probe.Config, error) {
 	}
 	if f.concurrency < 1 || f.concurrency > 4096 {
 		return cfg, usageErr("--concurrency %d out of range: want 1 to 4096", f.concurrency)
+	}
+	if f.hostConc < 1 || f.hostConc > 4096 {
+		return cfg, usageErr("--host-concurrency %d out of range: want 1 to 4096", f.hostConc)
 	}
 	if f.rate < 0 {
 		return cfg, usageErr("--rate %g must not be negative", f.rate)
@@ -355,7 +360,7 @@ and the summary. When several apply the first in this order wins: 130, 5, 2,
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().StringVar(&f.format, "format", "", "output format: table, json, markdown, sarif (SARIF 2.1.0) or junit (JUnit XML) (default table on a terminal, json otherwise)")
+	cmd.Flags().StringVar(&f.format, "format", "", "output format: table, json, jsonl (one target per line, then the summary), markdown, sarif (SARIF 2.1.0) or junit (JUnit XML) (default table on a terminal, json otherwise)")
 	cmd.Flags().StringVar(&f.failOn, "fail-on", "high", "exit 1 when a finding is at or above: info, low, medium, high, none")
 	cmd.Flags().BoolVar(&f.noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
 	cmd.Flags().StringVar(&f.mode, "mode", modeIsolate, "isolate: experiments on fresh cache keys plus generated origins; observe: the real URL, plain variants only")
@@ -376,7 +381,7 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 		}
 	}
 	if !slices.Contains(report.Formats, format) {
-		return usageErr("unknown --format %q: want table, json, markdown, sarif or junit", format)
+		return usageErr("unknown --format %q: want table, json, jsonl, markdown, sarif or junit", format)
 	}
 	failOn, err := cachemodel.ParseFailOn(f.failOn)
 	if err != nil {

@@ -74,6 +74,9 @@ func (f *probeFlags) applyConfig(fs *pflag.FlagSet, c config.Config) {
 	if unset("concurrency") {
 		f.concurrency = p.Concurrency
 	}
+	if unset("host-concurrency") {
+		f.hostConc = p.HostConcurrency
+	}
 	if unset("rate") {
 		f.rate = p.Rate
 	}

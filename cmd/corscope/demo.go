@@ -56,7 +56,7 @@ Everything stops when corscope exits.`,
 		},
 	}
 	cmd.Flags().BoolVar(&checkOnly, "check", false, "print the check report instead of opening the interactive view")
-	cmd.Flags().StringVar(&format, "format", "", "report format with --check: table, json, markdown, sarif or junit (default table on a terminal, json otherwise)")
+	cmd.Flags().StringVar(&format, "format", "", "report format with --check: table, json, jsonl, markdown, sarif or junit (default table on a terminal, json otherwise)")
 	cmd.Flags().StringVar(&theme, "theme", "", "colour theme of the view (default from the configuration, else \"default\"); t cycles")
 	cmd.Flags().BoolVar(&noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
 	return cmd

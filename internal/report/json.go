@@ -83,6 +83,16 @@ func (j *jsonWriter) encodeCompact(t *cachemodel.TargetReport) ([]byte, error) {
 }
 
 func (j *jsonWriter) End(s cachemodel.Summary) error {
+	b, err := json.Marshal(fullSummary(s))
+	if err != nil {
+		return err
+	}
+	_, err = j.w.Write([]byte("\n],\"summary\":" + string(b) + "}\n"))
+	return err
+}
+
+// fullSummary fills in the maps a summary always shows, empty or zero.
+func fullSummary(s cachemodel.Summary) cachemodel.Summary {
 	if s.Findings == nil {
 		s.Findings = map[cachemodel.Severity]int{}
 	}
@@ -92,10 +102,54 @@ func (j *jsonWriter) End(s cachemodel.Summary) error {
 			s.States[st] = 0
 		}
 	}
-	b, err := json.Marshal(s)
+	return s
+}
+
+// jsonlWriter writes JSON Lines: each target as one compact JSON object on
+// its own line as it completes (the same object as in the json format's
+// targets array), then one last line {"schema":...,"tool":...,
+// "generated_at":...,"mode":...,"summary":{...}}. Nothing is written
+// before the first target.
+type jsonlWriter struct {
+	jsonWriter
+	started time.Time
+}
+
+// Begin notes the time the run started (generated_at); it writes nothing.
+func (j *jsonlWriter) Begin() error {
+	now := time.Now
+	if j.now != nil {
+		now = j.now
+	}
+	j.started = now().UTC().Truncate(time.Second)
+	return nil
+}
+
+func (j *jsonlWriter) Target(t cachemodel.TargetReport) error {
+	compact, err := j.encodeCompact(&t)
 	if err != nil {
 		return err
 	}
-	_, err = j.w.Write([]byte("\n],\"summary\":" + string(b) + "}\n"))
+	j.out = append(append(j.out[:0], escapeTerminalRunes(compact)...), '\n')
+	_, err = j.w.Write(j.out)
+	if cap(j.out) > 1<<20 {
+		j.out, j.compact = nil, nil
+	}
+	return err
+}
+
+func (j *jsonlWriter) End(s cachemodel.Summary) error {
+	line := struct {
+		Schema      string             `json:"schema"`
+		Tool        string             `json:"tool"`
+		GeneratedAt time.Time          `json:"generated_at"`
+		Mode        string             `json:"mode"`
+		Summary     cachemodel.Summary `json:"summary"`
+	}{cachemodel.ReportSchema, j.opt.Tool, j.started, j.opt.Mode, fullSummary(s)}
+	b, err := json.Marshal(line)
+	if err != nil {
+		return err
+	}
+	_, err = j.w.Write(append(b, '\n'))
 	return err
 }

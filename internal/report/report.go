@@ -54,7 +54,7 @@ type Writer interface {
 }
 
 // Formats lists the values NewWriter knows.
-var Formats = []string{"table", "json", "markdown", "sarif", "junit"}
+var Formats = []string{"table", "json", "jsonl", "markdown", "sarif", "junit"}
 
 // NewWriter returns the writer for format (one of Formats; anything else
 // is a table).
@@ -66,6 +66,8 @@ func NewWriter(format string, w io.Writer, opt Options) Writer {
 		return &sarifWriter{w: w, opt: opt}
 	case "junit":
 		return &junitWriter{w: w, opt: opt}
+	case "jsonl":
+		return &jsonlWriter{jsonWriter: jsonWriter{w: w, opt: opt}}
 	case "markdown":
 		return &markdownWriter{w: w, opt: opt}
 	default:

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/corscope/corscope/cachemodel"
@@ -10,7 +11,10 @@ import (
 // IsolateEngine runs isolate plans in two phases per target: the cache
 // experiments first, then the adversarial experiment only when their
 // responses show the cache keys on the busting parameter
-// (cachemodel.AdversarialSafe). Otherwise the "fresh" keys are the real
+// (cachemodel.AdversarialSafe). In a Scheduled plan the adversarial phase
+// starts as soon as the guard steps (every key's first request,
+// cachemodel.AdversarialGuard) show it is safe, while the rest of each
+// key's chain is still running. Otherwise the "fresh" keys are the real
 // one and an attacker-style Origin could poison what real users get, so
 // those steps are not sent: they are reported to the runner as withheld
 // (which it needs to complete the target) and trimmed before analysis.
@@ -76,22 +80,63 @@ func (e *IsolateEngine) Run(ctx context.Context, plans []cachemodel.TargetPlan, 
 	}
 	heads := make([]cachemodel.TargetPlan, len(plans))
 	cut := make([]int, len(plans))
+	guard := make([][]int, len(plans))   // steps an early decision reads
+	guardLeft := make([]int, len(plans)) // of those, not yet observed
+	decided := make([]bool, len(plans))
 	for i, p := range plans {
 		cut[i] = cachemodel.AdversarialStart(p)
-		heads[i] = cachemodel.TargetPlan{Index: p.Index, URL: p.URL, Steps: p.Steps[:cut[i]]}
+		heads[i] = cachemodel.TargetPlan{Index: p.Index, URL: p.URL, Steps: p.Steps[:cut[i]], Scheduled: p.Scheduled}
+		guard[i] = cachemodel.AdversarialGuard(p)
+		guardLeft[i] = len(guard[i])
 	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, max(e.Concurrency, 1))
 	obs := make(map[int][]cachemodel.Observation)
 	got := make(map[int]int)
+	// sendTail starts target i's adversarial steps. In a Scheduled plan
+	// they have no order among themselves (each is on its own key).
+	sendTail := func(i int) {
+		p := plans[i]
+		tail := cachemodel.TargetPlan{Index: p.Index, URL: p.URL, Steps: p.Steps[cut[i]:], Scheduled: p.Scheduled}
+		if p.Scheduled {
+			tail.Steps = slices.Clone(tail.Steps)
+			for s := range tail.Steps {
+				tail.Steps[s].After = nil
+			}
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			ch := make(chan cachemodel.Observation, 16)
+			go func() { _ = e.Inner.Run(ctx, []cachemodel.TargetPlan{tail}, ch) }()
+			for o := range ch {
+				o.Step += cut[i]
+				out <- o
+			}
+		}()
+	}
+	// early decides as soon as the guard steps are in, when they alone
+	// show the adversarial steps are safe (cachemodel.AdversarialSafeEarly:
+	// then the whole head would too). Otherwise the decision waits for the
+	// whole head, as it always did.
+	early := func(i int) {
+		if decided[i] || cut[i] == len(plans[i].Steps) || !cachemodel.AdversarialSafeEarly(plans[i], obs[i]) {
+			return
+		}
+		decided[i] = true
+		sendTail(i)
+	}
 	finishHead := func(i int) {
 		p := plans[i]
 		headObs := obs[i]
 		delete(obs, i)
 		delete(got, i)
-		if cut[i] == len(p.Steps) {
+		if cut[i] == len(p.Steps) || decided[i] {
 			return
 		}
+		decided[i] = true
 		if ok, why := cachemodel.AdversarialSafe(p, headObs); !ok {
 			e.mu.Lock()
 			if e.withheld == nil {
@@ -105,19 +150,7 @@ func (e *IsolateEngine) Run(ctx context.Context, plans []cachemodel.TargetPlan, 
 			}
 			return
 		}
-		tail := cachemodel.TargetPlan{Index: p.Index, URL: p.URL, Steps: p.Steps[cut[i]:]}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			ch := make(chan cachemodel.Observation, 16)
-			go func() { _ = e.Inner.Run(ctx, []cachemodel.TargetPlan{tail}, ch) }()
-			for o := range ch {
-				o.Step += cut[i]
-				out <- o
-			}
-		}()
+		sendTail(i)
 	}
 	for i := range plans {
 		if cut[i] == 0 {
@@ -137,6 +170,11 @@ func (e *IsolateEngine) Run(ctx context.Context, plans []cachemodel.TargetPlan, 
 			obs[i] = make([]cachemodel.Observation, cut[i])
 		}
 		obs[i][o.Step] = o
+		if guardLeft[i] > 0 && slices.Contains(guard[i], o.Step) {
+			if guardLeft[i]--; guardLeft[i] == 0 {
+				early(i)
+			}
+		}
 		if got[i]++; got[i] == cut[i] {
 			finishHead(i)
 		}
