@@ -720,7 +720,7 @@ func isQuit(cmd tea.Cmd) bool {
 func TestViewModeComparesTwoReports(t *testing.T) {
 	older := []cachemodel.TargetReport{healthyReport(t), {URL: "http://127.0.0.1:8080/gone"}}
 	newer := []cachemodel.TargetReport{poisonedReport(t), {URL: "http://127.0.0.1:8080/new"}}
-	m := newTestModelOpt(t, Options{Reports: newer, Previous: older, Title: "view old.json → new.json"}, 100, 30)
+	m := newTestModelOpt(t, Options{Reports: newer, Previous: older, Title: "view old.json vs new.json"}, 100, 30)
 	if !m.diff {
 		t.Error("diff should start on with two reports")
 	}
