@@ -720,7 +720,7 @@ func isQuit(cmd tea.Cmd) bool {
 func TestViewModeComparesTwoReports(t *testing.T) {
 	older := []cachemodel.TargetReport{healthyReport(t), {URL: "http://127.0.0.1:8080/gone"}}
 	newer := []cachemodel.TargetReport{poisonedReport(t), {URL: "http://127.0.0.1:8080/new"}}
-	m := newTestModelOpt(t, Options{Reports: newer, Previous: older, Title: "view old.json → new.json"}, 100, 30)
+	m := newTestModelOpt(t, Options{Reports: newer, Previous: older, Title: "view old.json vs new.json"}, 100, 30)
 	if !m.diff {
 		t.Error("diff should start on with two reports")
 	}
@@ -1079,5 +1079,41 @@ func TestFilterBySeverityAndState(t *testing.T) {
 	m.targets.SetFilter(".js")
 	if len(m.targets.visible) != 2 { // a.json and b.js
 		t.Errorf("URL filter keeps %d targets, want 2", len(m.targets.visible))
+	}
+}
+
+// A changed cell too narrow for "new (was old)" never cuts the old value:
+// it shows the new one, the footer says enter has the old, and the detail
+// view lists it in full.
+func TestDiffNeverCutsTheOldValue(t *testing.T) {
+	const longACAO = "https://a-rather-long-subdomain-for-the-admin-console.admin.example.com"
+	older := healthyReport(t)
+	for i, v := range older.Variants {
+		if v.Origin != nil && *v.Origin == adminOrigin {
+			s := longACAO
+			older.Variants[i].CORS.ACAO = &s
+		}
+	}
+	newer := poisonedReport(t)
+	m := newTestModelOpt(t, Options{Reports: []cachemodel.TargetReport{newer}, Previous: []cachemodel.TargetReport{older}, Title: "view old.json vs new.json"}, 80, 24)
+	out := m.View()
+	for _, l := range strings.Split(out, "\n") {
+		if _, rest, ok := strings.Cut(l, "(was "); ok && !strings.Contains(rest, ")") {
+			t.Errorf("a changed cell cut its old value: %q\n%s", l, out)
+		}
+	}
+	if !strings.Contains(out, "enter: was") {
+		t.Fatalf("the footer does not say where the old values are:\n%s", out)
+	}
+	if v, _ := m.matrix.Selected(); v.Origin == nil || *v.Origin != adminOrigin {
+		t.Fatalf("the view did not open on the admin variant:\n%s", out)
+	}
+	m = keys(t, m, "tab", "enter")
+	if m.screen != screenDetail {
+		t.Fatalf("enter did not open the detail view:\n%s", m.View())
+	}
+	det := m.View()
+	if !strings.Contains(det, "Changed since the previous run") || !strings.Contains(det, "ACAO: was") || !strings.Contains(det, longACAO) {
+		t.Errorf("the detail view does not show the old ACAO in full:\n%s", det)
 	}
 }

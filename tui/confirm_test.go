@@ -26,7 +26,7 @@ func TestDetailShowsBrowserConfirm(t *testing.T) {
 		v.BrowserConfirm = &cachemodel.BrowserConfirm{Browser: "chromium", Version: "156.0.8078.129", Origin: appOrigin,
 			Anonymous: cachemodel.BrowserFetch{Result: cachemodel.BrowserBlocked, Error: "TypeError: Failed to fetch",
 				Console: "blocked by CORS policy: \x1b[31mred", Agrees: &no}}
-		doc := strings.Join(variantDoc(newTestModel(t, nil, 200, 30).c.styles, v, 200), "\n")
+		doc := strings.Join(variantDoc(newTestModel(t, nil, 200, 30).c.styles, v, nil, 200), "\n")
 		for _, want := range []string{"chromium 156.0.8078.129", "anonymous blocked (TypeError: Failed to fetch) (DISAGREES with corscope)", "console: blocked by CORS policy"} {
 			if !strings.Contains(doc, want) {
 				t.Errorf("detail lacks %q:\n%s", want, doc)

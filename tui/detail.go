@@ -59,11 +59,12 @@ func (d *detailModel) widest() int {
 // the widest line.
 func (d *detailModel) maxXOff() int { return max(d.widest()-d.w, 0) }
 
-// ShowVariant opens one variant.
-func (d *detailModel) ShowVariant(targetURL string, v cachemodel.VariantResult, keepScroll bool) {
+// ShowVariant opens one variant; changes (field, old value) are its cells
+// that differ from the previous run (diff), listed first and in full.
+func (d *detailModel) ShowVariant(targetURL string, v cachemodel.VariantResult, changes [][2]string, keepScroll bool) {
 	d.title = "Variant " + safe(v.Label) + " · round " + strconv.Itoa(v.Round) + " · " + safe(targetURL)
 	d.curl = v.Curl
-	d.build = func(w int) []string { return variantDoc(d.c.styles, v, w) }
+	d.build = func(w int) []string { return variantDoc(d.c.styles, v, changes, w) }
 	if !keepScroll {
 		d.off = 0
 	}
@@ -240,7 +241,7 @@ func (b *docWriter) headers(h cachemodel.Headers) {
 }
 
 // variantDoc is everything known about one request.
-func variantDoc(st themes.Styles, v cachemodel.VariantResult, w int) []string {
+func variantDoc(st themes.Styles, v cachemodel.VariantResult, changes [][2]string, w int) []string {
 	b := &docWriter{st: st, w: w}
 	b.lines = append(b.lines, st.Detail.Title.Render(cut(safe(v.Method)+" "+safe(v.Request.URL), w)))
 	kind := string(v.Kind)
@@ -250,6 +251,12 @@ func variantDoc(st themes.Styles, v cachemodel.VariantResult, w int) []string {
 	b.field("variant", safe(v.Label)+" ("+safe(kind)+") · round "+strconv.Itoa(v.Round))
 	if v.Experiment != "" {
 		b.field("experiment", safe(v.Experiment)+" · cache buster "+safe(v.CacheBuster))
+	}
+	if len(changes) > 0 {
+		b.section("Changed since the previous run (the old values)")
+		for _, c := range changes {
+			b.field(c[0], "was "+c[1])
+		}
 	}
 
 	b.section("Timing")

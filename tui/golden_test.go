@@ -72,7 +72,7 @@ func TestViewGolden(t *testing.T) {
 		{"view-two-reports", func(t *testing.T, w, h int) Model {
 			older := []cachemodel.TargetReport{healthyReport(t), {URL: "http://127.0.0.1:8080/gone"}}
 			newer := []cachemodel.TargetReport{poisonedReport(t), {URL: "http://127.0.0.1:8080/new"}}
-			return newTestModelOpt(t, Options{Reports: newer, Previous: older, Title: "view old.json → new.json"}, w, h)
+			return newTestModelOpt(t, Options{Reports: newer, Previous: older, Title: "view old.json vs new.json"}, w, h)
 		}},
 		{"target-states", func(t *testing.T, w, h int) Model {
 			m := start(t, newTestModel(t, statesCDN(), w, h, urlFailed, urlNotFound, urlNoCORS, urlA))

@@ -132,6 +132,10 @@ type gridCell struct {
 	mark        mark
 	tone        tone
 	cacheStatus string // toneCache: the status that picks the style
+	// was and now are a changed cell's value in the previous run and in
+	// this one (diff; text is then "now (was was)"). A cell too narrow for
+	// the whole text shows now, and the detail view lists was in full.
+	was, now string
 }
 
 type grid struct {
@@ -618,6 +622,7 @@ func diffAgainst(g *grid, old grid) {
 		if was == "" {
 			was = "none"
 		}
+		c.was, c.now = was, c.text
 		c.text += " (was " + was + ")"
 		if c.mark != markProblem {
 			c.mark = markChanged

@@ -364,7 +364,7 @@ func TestAbsurdValuesAreCutVisibly(t *testing.T) {
 	if len(c.text) > maxCellBytes || !strings.Contains(c.text, "…(+") {
 		t.Errorf("cell of %d bytes, want at most %d ending in a visible cut", len(c.text), maxCellBytes)
 	}
-	doc := strings.Join(variantDoc(newTestModel(t, nil, 80, 24).c.styles, rep.Variants[0], 80), "\n")
+	doc := strings.Join(variantDoc(newTestModel(t, nil, 80, 24).c.styles, rep.Variants[0], nil, 80), "\n")
 	if !strings.Contains(doc, "…(+") || len(doc) > 40000 {
 		t.Errorf("detail view: %d bytes, cut marked %v", len(doc), strings.Contains(doc, "…(+"))
 	}
@@ -460,7 +460,7 @@ func TestStandardVerdictMarkedInGridAndDetail(t *testing.T) {
 		if cell.text != "✓ anon, ✗ creds †" {
 			t.Errorf("%s: cell %q, want the anonymous allow marked", v.Label, cell.text)
 		}
-		doc := strings.Join(variantDoc(newTestModel(t, nil, 100, 30).c.styles, v, 100), "\n")
+		doc := strings.Join(variantDoc(newTestModel(t, nil, 100, 30).c.styles, v, nil, 100), "\n")
 		for _, want := range []string{"today's browsers (Chromium 156", "standard, anonymous", "✗ blocked: header-not-allowed"} {
 			if !strings.Contains(doc, want) {
 				t.Errorf("%s: detail lacks %q:\n%s", v.Label, want, doc)

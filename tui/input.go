@@ -242,7 +242,7 @@ func (m *Model) openVariant(keepScroll bool) {
 	if m.matrix.rep != nil {
 		url = m.matrix.rep.URL
 	}
-	m.detail.ShowVariant(url, v, keepScroll)
+	m.detail.ShowVariant(url, v, m.matrix.SelectedChanges(), keepScroll)
 	m.detailVar = true
 }
 

@@ -40,6 +40,7 @@ type matrixModel struct {
 	fieldOff   int // first visible field (grid row)
 	evidence   [][]bool
 	empty      string // shown when there is no report
+	wasCut     bool   // set while drawing: a changed cell showed only its new value
 }
 
 func newMatrix(c *common) matrixModel { return matrixModel{c: c} }
@@ -154,6 +155,21 @@ func (m *matrixModel) Highlight(f *cachemodel.Finding) {
 }
 
 // Selected returns the variant under the cursor.
+// SelectedChanges lists the selected variant's changed cells, each as
+// field and old value (diff), in row order.
+func (m *matrixModel) SelectedChanges() [][2]string {
+	if m.rep == nil || m.cursor >= len(m.g.cols) {
+		return nil
+	}
+	var out [][2]string
+	for ri, r := range m.g.rows {
+		if c := m.g.cells[ri][m.cursor]; c.was != "" {
+			out = append(out, [2]string{r.name, c.was})
+		}
+	}
+	return out
+}
+
 func (m *matrixModel) Selected() (cachemodel.VariantResult, bool) {
 	if m.rep == nil || m.cursor >= len(m.g.cols) {
 		return cachemodel.VariantResult{}, false
@@ -482,6 +498,13 @@ func (m *matrixModel) drawCell(c gridCell, w int, selected, evidence bool) strin
 		g = glyphEvidence
 	}
 	st := m.cellStyle(c, selected, evidence)
+	if c.was != "" && ansi.StringWidth(c.text) > w-1 {
+		// "new (was old)" does not fit: cutting it would hide the old
+		// value, so the cell shows the new one and the footer says where
+		// the old one is (the detail view lists it in full).
+		c.text = c.now
+		m.wasCut = true
+	}
 	if selected && m.focused {
 		return g + st.Render(fit(c.text, w-1)) // the cursor column is a solid bar
 	}
@@ -631,9 +654,16 @@ func (m *matrixModel) footer(off, end, n, voff, vend, vn int, across, down strin
 			if m.g.gone > 0 {
 				d += ", " + strconv.Itoa(m.g.gone) + " variants gone"
 			}
+			if m.wasCut {
+				d += ", " + m.c.keys.Open.Help().Key + ": was"
+			}
 			parts = append(parts, d)
 		}
 	}
-	parts = append(parts, glyphDiff+" differs")
-	return strings.Join(parts, " · ")
+	all := strings.Join(append(parts, glyphDiff+" differs"), " · ")
+	if m.wasCut && ansi.StringWidth(all) > m.w {
+		// Where the old values are matters more than the ≠ legend.
+		return strings.Join(parts, " · ")
+	}
+	return all
 }

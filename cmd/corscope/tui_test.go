@@ -118,8 +118,14 @@ func TestViewWithoutTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errs = runCLI(t, "", "view", old, newer)
-	if code != exitOK || !strings.Contains(out, "configured https://app.example.com · ACAO: https://app.example.com → -") {
+	if code != exitOK || !strings.Contains(out, "configured https://app.example.com · ACAO: was https://app.example.com, now -") {
 		t.Errorf("view of two reports: exit %d\n%s\n%s", code, out, errs)
+	}
+	if strings.Contains(out, " → ") {
+		t.Errorf("the change list uses → (kept for across rounds, MISS→HIT) between old and new:\n%s", out)
+	}
+	if got := compareTitle("/tmp/a/old.json", "new.json"); got != "view old.json vs new.json" {
+		t.Errorf("title of a comparison: %q", got)
 	}
 	code, out, _ = runCLI(t, "", "view", old, old)
 	if code != exitOK || out != "no changes\n" {

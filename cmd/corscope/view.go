@@ -33,7 +33,8 @@ func (a *app) newViewCmd() *cobra.Command {
 interactive view with e) in the interactive view, read-only: nothing is sent.
 With two reports, each target and variant is compared with the older run: the
 targets pane says which changed, and d marks every changed cell as
-"new (was old)".
+"new (was old)". The title reads "view OLD vs NEW"; without a terminal each
+change is one line, "target · variant · field: was OLD, now NEW".
 
 Reports from several vantage points (check --label, or CORSCOPE_LABEL; a CI
 job matrix running check in several regions) are merged instead: each target
@@ -108,7 +109,7 @@ cannot be written (stdout closed or full) it exits 5.`,
 			}
 			if older != nil {
 				opt.Previous = older.Targets
-				opt.Title = "view " + filepath.Base(args[0]) + " → " + filepath.Base(args[1])
+				opt.Title = compareTitle(args[0], args[1])
 			}
 			return runProgram(cmd.Context(), tui.New(opt), a.stdout)
 		},
@@ -117,6 +118,19 @@ cannot be written (stdout closed or full) it exits 5.`,
 	cmd.Flags().BoolVar(&noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
 	cmd.Flags().BoolVar(&merge, "merge", false, "merge two reports side by side even when their labels are the same (default: compare them)")
 	return cmd
+}
+
+// compareTitle names a comparison of two reports. "→" is kept for one
+// meaning on every screen, across rounds (MISS→HIT), so the two files are
+// joined by "vs".
+func compareTitle(older, newer string) string {
+	return "view " + filepath.Base(older) + " vs " + filepath.Base(newer)
+}
+
+// changeLine is one line of view's change list without a terminal:
+// "where · field: was old, now new" (no "→", which means across rounds).
+func changeLine(where, field, old, new string) string {
+	return where + " · " + field + ": was " + old + ", now " + new
 }
 
 // maxMerged bounds the reports view merges (each is up to 256 MiB).
@@ -197,7 +211,7 @@ func (a *app) printView(older *cachemodel.Report, newer cachemodel.Report) error
 		if c.Variant != "" {
 			where += " · " + c.Variant
 		}
-		if _, err := fmt.Fprintf(a.stdout, "%s · %s: %s → %s\n", where, c.Field, c.Old, c.New); err != nil {
+		if _, err := fmt.Fprintln(a.stdout, changeLine(where, c.Field, c.Old, c.New)); err != nil {
 			return err
 		}
 	}

@@ -469,7 +469,11 @@ func cacheKeyLine(ck *cachemodel.CacheKeyFacts) string {
 
 // acaoCell shows ACAO relative to the request: "= Origin" when it echoes
 // the request's own Origin, so the column spends its width on the values
-// that matter: another origin's grant, "*", or nothing.
+// that matter: another origin's grant, "*", or nothing. Any other value is
+// rendered by one rule on every row (whatever the request's Origin, or none):
+// an "https://" is dropped, so the host, the part that tells origins apart,
+// fits; any other scheme (http://) stays, since it is the unusual one; the
+// row then cuts what is still too wide in the middle.
 func acaoCell(v cachemodel.VariantResult) string {
 	c := v.CORS
 	if c.ACAO == nil {
@@ -478,20 +482,10 @@ func acaoCell(v cachemodel.VariantResult) string {
 	if c.ACAOCount > 1 {
 		return fmt.Sprintf("%d× %s", c.ACAOCount, termsafe.String(*c.ACAO))
 	}
-	if v.Origin == nil {
-		return termsafe.String(*c.ACAO)
-	}
-	if *c.ACAO == *v.Origin {
+	if v.Origin != nil && *c.ACAO == *v.Origin {
 		return "= Origin"
 	}
-	// Another origin's grant: drop a scheme shared with the request's Origin
-	// so the host, the part that differs, fits the column.
-	if scheme, _, ok := strings.Cut(*v.Origin, "://"); ok {
-		if rest, ok := strings.CutPrefix(*c.ACAO, scheme+"://"); ok {
-			return termsafe.String(rest)
-		}
-	}
-	return termsafe.String(*c.ACAO)
+	return termsafe.String(strings.TrimPrefix(*c.ACAO, "https://"))
 }
 
 // verdictCell is the browser column: readable without colour.
