@@ -444,7 +444,7 @@ func purgeDoc(st themes.Styles, k *KeyMap, before *cachemodel.TargetReport, out 
 		b.text(glyph + safeLong(out.Summary))
 	}
 
-	b.section("Before → after, per Origin variant")
+	b.section("Before and after the purge, per Origin variant")
 	table, matched := beforeAfterTable(st, before, out, w)
 	b.lines = append(b.lines, table...)
 	if !matched && len(before.Variants) > 0 {
