@@ -5,8 +5,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-
-	"github.com/corscope/corscope/internal/termsafe"
 )
 
 // ParseOrigin validates an origin as a browser would serialise it and
@@ -16,7 +14,9 @@ import (
 // without leading zeros ("0443" is the default 443) and an IPv4 address
 // dotted-decimal ("1.2.3" is 1.2.0.3, "0x7f.0.0.1" is 127.0.0.1), as the URL
 // Standard's parser reads them. "null" is accepted
-// as the opaque origin. Errors are one line and say what is wrong.
+// as the opaque origin. Errors are one line and say what is wrong; they
+// quote the input Go-quoted where it is not plain text; a terminal
+// still needs whoever shows them to escape them.
 func ParseOrigin(s string) (string, error) {
 	shown := RedactURL(s) // errors quote the origin; never a password in it
 	if s == "null" {
@@ -36,9 +36,9 @@ func ParseOrigin(s string) (string, error) {
 	case u.User != nil:
 		return "", fmt.Errorf("%q is not an origin: it has userinfo (user@)", shown)
 	case u.Path != "" && u.Path != "/":
-		return "", fmt.Errorf("%q is not an origin: it has a path (%s); an origin is scheme://host[:port]", shown, termsafe.String(u.Path))
+		return "", fmt.Errorf("%q is not an origin: it has a path (%s); an origin is scheme://host[:port]", shown, plainOrQuoted(u.Path))
 	case u.Path == "/":
-		return "", fmt.Errorf("%q is not an origin: it has a trailing slash; browsers send %s", shown, termsafe.String(strings.TrimSuffix(shown, "/")))
+		return "", fmt.Errorf("%q is not an origin: it has a trailing slash; browsers send %s", shown, plainOrQuoted(strings.TrimSuffix(shown, "/")))
 	case u.RawQuery != "" || u.ForceQuery:
 		return "", fmt.Errorf("%q is not an origin: it has a query", shown)
 	case u.Fragment != "" || strings.Contains(s, "#"):
@@ -73,7 +73,7 @@ func ParseTargetURL(s string) (*url.URL, error) {
 		return nil, fmt.Errorf("bad URL %q: %v", shown, unwrapURLError(err))
 	}
 	if u.Scheme == "" || (u.Host == "" && u.Opaque == "" && !strings.Contains(s, "://")) {
-		return nil, fmt.Errorf("bad URL %q: no scheme; did you mean https://%s ?", shown, termsafe.String(strings.TrimPrefix(shown, "//")))
+		return nil, fmt.Errorf("bad URL %q: no scheme; did you mean %s ?", shown, plainOrQuoted("https://"+strings.TrimPrefix(shown, "//")))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, fmt.Errorf("bad URL %q: scheme must be http or https", shown)
@@ -180,4 +180,15 @@ func unwrapURLError(err error) error {
 		return ue.Err
 	}
 	return err
+}
+
+// plainOrQuoted shows a piece of input inside an error: as it is when
+// that is plain printable text, else Go-quoted like the rest of the
+// message's quotes, so the error stays one line of valid UTF-8. Escaping
+// for a terminal is the job of whoever shows the error.
+func plainOrQuoted(s string) string {
+	if q := strconv.Quote(s); q[1:len(q)-1] != s {
+		return q
+	}
+	return s
 }

@@ -9,12 +9,12 @@ package config
 
 import (
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/purge"
 	"github.com/corscope/corscope/themes"
 )
 
@@ -94,25 +94,9 @@ type Target struct {
 	Headers cachemodel.Headers // added to Probe.Headers for this target
 }
 
-// Purge is one purge provider and the hosts it serves. Fields that do not
-// apply to the provider are always zero.
-type Purge struct {
-	Provider string   // PurgeCloudflare, PurgeFastly, PurgeHTTP or PurgeCloudFront
-	Hosts    []string // host patterns ("example.com", "*.example.com"); empty means every host
-	// TokenEnv names the environment variable holding the credential. The
-	// config file never holds the credential itself.
-	TokenEnv    string
-	APIBase     string // cloudflare, fastly, cloudfront: API root URL
-	ZoneID      string // cloudflare
-	BatchSize   int    // cloudflare, cloudfront: URLs (paths) per purge request
-	Soft        bool   // cloudflare, fastly: mark stale instead of evicting
-	ServiceID   string // fastly: needed only for surrogate-key and purge-all requests
-	Method      string // http: request method
-	URLTemplate string // http: purge endpoint; "" sends Method to the target URL itself
-	// DistributionID is the CloudFront distribution whose edges are
-	// invalidated (cloudfront).
-	DistributionID string
-}
+// Purge is one purge provider and the hosts it serves. purge defines the
+// type (and its Matches and ExpandURL); config produces it from the file.
+type Purge = purge.Settings
 
 // Values of the enumerated settings.
 const (
@@ -123,10 +107,10 @@ const (
 	ModeIsolate = "isolate"
 	ModeObserve = "observe"
 
-	PurgeCloudflare = "cloudflare"
-	PurgeFastly     = "fastly"
-	PurgeHTTP       = "http"
-	PurgeCloudFront = "cloudfront"
+	PurgeCloudflare = purge.ProviderCloudflare
+	PurgeFastly     = purge.ProviderFastly
+	PurgeHTTP       = purge.ProviderHTTP
+	PurgeCloudFront = purge.ProviderCloudFront
 
 	FailOnNone = "none"
 )
@@ -135,20 +119,15 @@ const (
 // first.
 var FailOnLevels = []string{"info", "low", "medium", "high", FailOnNone}
 
-// Provider defaults.
+// Provider defaults; purge holds them.
 const (
-	DefaultCloudflareAPI   = "https://api.cloudflare.com/client/v4"
-	DefaultCloudflareBatch = 30 // URL purge limit per request on most plans
-	DefaultFastlyAPI       = "https://api.fastly.com"
-	DefaultHTTPPurgeMethod = "PURGE"
-	// DefaultCloudFrontAPI is CloudFront's global endpoint; requests to it
-	// are signed for us-east-1.
-	DefaultCloudFrontAPI = "https://cloudfront.amazonaws.com"
-	// DefaultCloudFrontBatch is the paths per invalidation: CloudFront
-	// accepts up to 3,000 in progress per distribution.
-	DefaultCloudFrontBatch = 1000
-	// MaxCloudFrontBatch is CloudFront's limit of file paths in progress.
-	MaxCloudFrontBatch = 3000
+	DefaultCloudflareAPI   = purge.DefaultCloudflareAPI
+	DefaultCloudflareBatch = purge.DefaultCloudflareBatch
+	DefaultFastlyAPI       = purge.DefaultFastlyAPI
+	DefaultHTTPPurgeMethod = purge.DefaultHTTPPurgeMethod
+	DefaultCloudFrontAPI   = purge.DefaultCloudFrontAPI
+	DefaultCloudFrontBatch = purge.DefaultCloudFrontBatch
+	MaxCloudFrontBatch     = purge.MaxCloudFrontBatch
 )
 
 // Default returns the built-in configuration. It is the only place default
@@ -204,43 +183,4 @@ func (c Config) themeChoices() string {
 		s += "; custom: " + strings.Join(c.ThemeNames()[len(themes.Names()):], ", ")
 	}
 	return s
-}
-
-// Matches reports whether a purge provider serves host. A pattern
-// "*.example.com" matches any subdomain (not example.com itself); no
-// patterns match every host.
-func (p Purge) Matches(host string) bool {
-	if len(p.Hosts) == 0 {
-		return true
-	}
-	host = strings.ToLower(strings.TrimSuffix(host, "."))
-	for _, pat := range p.Hosts {
-		if pat == "*" || pat == host {
-			return true
-		}
-		if suffix, ok := strings.CutPrefix(pat, "*"); ok && strings.HasSuffix(host, suffix) && len(host) > len(suffix) {
-			return true
-		}
-	}
-	return false
-}
-
-// URL template placeholders for the http purge provider.
-var urlPlaceholders = []string{"{url}", "{scheme}", "{host}", "{path}"}
-
-// ExpandURL fills in an http provider's URLTemplate for one target:
-// {url} is the whole target URL query-escaped (to pass it as a parameter),
-// {scheme} and {host} (with any port) are as in the URL, {path} is the
-// path and query as sent. With no template the target URL itself is the
-// purge URL.
-func (p Purge) ExpandURL(target *url.URL) string {
-	if p.URLTemplate == "" {
-		return target.String()
-	}
-	return strings.NewReplacer(
-		"{url}", url.QueryEscape(target.String()),
-		"{scheme}", target.Scheme,
-		"{host}", target.Host,
-		"{path}", target.RequestURI(),
-	).Replace(p.URLTemplate)
 }

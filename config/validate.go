@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/purge"
 	"github.com/corscope/corscope/themes"
 
 	"github.com/corscope/corscope/internal/suggest"
@@ -498,8 +499,8 @@ var placeholderRE = regexp.MustCompile(`\{[^{}]*\}`)
 
 func (v *validator) urlTemplate(key, tmpl string) string {
 	for _, ph := range placeholderRE.FindAllString(tmpl, -1) {
-		if !slices.Contains(urlPlaceholders, ph) {
-			v.fail(key, "unknown placeholder %q; use %s", ph, strings.Join(urlPlaceholders, ", "))
+		if !slices.Contains(purge.URLPlaceholders, ph) {
+			v.fail(key, "unknown placeholder %q; use %s", ph, strings.Join(purge.URLPlaceholders, ", "))
 			return ""
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/corscope/corscope/cachemodel"
-	"github.com/corscope/corscope/config"
 )
 
 // cloudflareMaxItems is the per-request limit for hosts, prefixes and tags
@@ -26,7 +25,7 @@ type cloudflareHeaders struct {
 	Origin string `json:"Origin"`
 }
 
-func buildCloudflare(b *Batch, e config.Purge, opt Options) error {
+func buildCloudflare(b *Batch, e Settings, opt Options) error {
 	if e.ZoneID == "" {
 		return fmt.Errorf("purge[%d]: the cloudflare provider needs zone_id", b.Entry)
 	}
@@ -47,7 +46,7 @@ func buildCloudflare(b *Batch, e config.Purge, opt Options) error {
 	endpoint := strings.TrimSuffix(e.APIBase, "/") + "/zones/" + e.ZoneID + "/" + action
 	batch := e.BatchSize
 	if batch <= 0 {
-		batch = config.DefaultCloudflareBatch
+		batch = DefaultCloudflareBatch
 	}
 	newReq := func(body any) (*Request, error) {
 		data, err := json.Marshal(body)

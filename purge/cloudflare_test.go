@@ -12,19 +12,18 @@ import (
 	"time"
 
 	"github.com/corscope/corscope/cachemodel"
-	"github.com/corscope/corscope/config"
 )
 
 const testZone = "023e105f4ecef8ad9ca31a8372d0c353"
 
-func cfEntry(api *fakeAPI) config.Purge {
-	return config.Purge{Provider: config.PurgeCloudflare, APIBase: api.URL + "/client/v4", ZoneID: testZone,
-		BatchSize: config.DefaultCloudflareBatch, TokenEnv: "CF_TEST_TOKEN"}
+func cfEntry(api *fakeAPI) Settings {
+	return Settings{Provider: ProviderCloudflare, APIBase: api.URL + "/client/v4", ZoneID: testZone,
+		BatchSize: DefaultCloudflareBatch, TokenEnv: "CF_TEST_TOKEN"}
 }
 
-func cfPrepare(t *testing.T, plan cachemodel.PurgePlan, e config.Purge) *Job {
+func cfPrepare(t *testing.T, plan cachemodel.PurgePlan, e Settings) *Job {
 	t.Helper()
-	job, err := Prepare(plan, Options{Providers: []config.Purge{e}, Getenv: testEnv(map[string]string{"CF_TEST_TOKEN": testToken})})
+	job, err := Prepare(plan, Options{Providers: []Settings{e}, Getenv: testEnv(map[string]string{"CF_TEST_TOKEN": testToken})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -359,7 +358,7 @@ func TestCloudflareNeedsToken(t *testing.T) {
 	api := newFakeAPI(t, func(n int, w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, cfOK("x")) })
 	e := cfEntry(api)
 	e.TokenEnv = ""
-	job, err := Prepare(urlPlan(t, twoURLs), Options{Providers: []config.Purge{e}, Getenv: testEnv(nil)})
+	job, err := Prepare(urlPlan(t, twoURLs), Options{Providers: []Settings{e}, Getenv: testEnv(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,6 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/corscope/corscope/cachemodel"
-	"github.com/corscope/corscope/config"
 	"github.com/corscope/corscope/internal/termsafe"
 )
 
@@ -72,21 +71,21 @@ func (c *cfInvalidation) input() *cloudfront.CreateInvalidationInput {
 	}
 }
 
-func buildCloudFront(b *Batch, e config.Purge, opt Options) error {
+func buildCloudFront(b *Batch, e Settings, opt Options) error {
 	if e.DistributionID == "" {
 		return fmt.Errorf("purge[%d]: the cloudfront provider needs distribution_id", b.Entry)
 	}
 	b.Account = e.DistributionID
 	cf := &cloudFrontBatch{distribution: e.DistributionID, userAgent: opt.UserAgent, provider: opt.AWSCredentials}
-	if base := strings.TrimSuffix(e.APIBase, "/"); base != "" && base != config.DefaultCloudFrontAPI {
+	if base := strings.TrimSuffix(e.APIBase, "/"); base != "" && base != DefaultCloudFrontAPI {
 		cf.baseEndpoint = base
 	}
 	b.cf = cf
 	batch := e.BatchSize
 	if batch <= 0 {
-		batch = config.DefaultCloudFrontBatch
+		batch = DefaultCloudFrontBatch
 	}
-	batch = min(batch, config.MaxCloudFrontBatch)
+	batch = min(batch, MaxCloudFrontBatch)
 	newReq := func(paths []string) (*Request, error) {
 		inv := &cfInvalidation{distribution: e.DistributionID, paths: paths, callerRef: newCallerReference()}
 		r, err := cf.dryRequest(inv)

@@ -24,7 +24,6 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/corscope/corscope/cachemodel"
-	"github.com/corscope/corscope/config"
 )
 
 // Distinctive test credentials: a leak anywhere is easy to grep for.
@@ -286,17 +285,17 @@ func (s *cfStandIn) created() []cfCreate {
 	return append([]cfCreate(nil), s.creates...)
 }
 
-func awsEntry(s *cfStandIn, dist string, batch int) config.Purge {
-	return config.Purge{Provider: config.PurgeCloudFront, APIBase: s.URL, DistributionID: dist, BatchSize: batch}
+func awsEntry(s *cfStandIn, dist string, batch int) Settings {
+	return Settings{Provider: ProviderCloudFront, APIBase: s.URL, DistributionID: dist, BatchSize: batch}
 }
 
 func cfEnv(session string) func(string) string {
 	return testEnv(map[string]string{EnvAWSAccessKeyID: testAKID, EnvAWSSecretAccessKey: testAWSKey, EnvAWSSessionToken: session})
 }
 
-func awsPrepare(t *testing.T, plan cachemodel.PurgePlan, e config.Purge, getenv func(string) string) *Job {
+func awsPrepare(t *testing.T, plan cachemodel.PurgePlan, e Settings, getenv func(string) string) *Job {
 	t.Helper()
-	job, err := Prepare(plan, Options{Providers: []config.Purge{e}, Getenv: getenv, UserAgent: "corscope/test"})
+	job, err := Prepare(plan, Options{Providers: []Settings{e}, Getenv: getenv, UserAgent: "corscope/test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -537,7 +536,7 @@ func TestCloudFrontStatusUnreadable(t *testing.T) {
 
 func TestCloudFrontDryRun(t *testing.T) {
 	plan := urlPlan(t, []string{"https://cdn.example.org/x y.js", "https://cdn.example.org/ok.js"}, "https://app.example.com")
-	job, err := Prepare(plan, Options{Providers: []config.Purge{{Provider: config.PurgeCloudFront, DistributionID: testDist, APIBase: config.DefaultCloudFrontAPI, BatchSize: 1000}},
+	job, err := Prepare(plan, Options{Providers: []Settings{{Provider: ProviderCloudFront, DistributionID: testDist, APIBase: DefaultCloudFrontAPI, BatchSize: 1000}},
 		Getenv: cfEnv(testAWSSess)})
 	if err != nil {
 		t.Fatal(err)
@@ -645,7 +644,7 @@ func TestCloudFrontSharedCredentialsFile(t *testing.T) {
 
 func TestCloudFrontStillCachedReason(t *testing.T) {
 	plan := urlPlan(t, []string{"https://cdn.example.org/a.js"}, "https://app.example.com")
-	job, err := Prepare(plan, Options{Providers: []config.Purge{{Provider: config.PurgeCloudFront, DistributionID: testDist, APIBase: config.DefaultCloudFrontAPI}}})
+	job, err := Prepare(plan, Options{Providers: []Settings{{Provider: ProviderCloudFront, DistributionID: testDist, APIBase: DefaultCloudFrontAPI}}})
 	if err != nil {
 		t.Fatal(err)
 	}

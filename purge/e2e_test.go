@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/corscope/corscope/cachemodel"
-	"github.com/corscope/corscope/config"
 	"github.com/corscope/corscope/internal/cachetest"
 	"github.com/corscope/corscope/internal/demo"
 	"github.com/corscope/corscope/probe"
@@ -128,8 +127,8 @@ func TestNginxPurgesOneVariantPerRequest(t *testing.T) {
 	defer origin.Close()
 	base := cachetest.Nginx(t, cachetest.Host(origin.URL), cachetest.NginxOptions{KeyOnOrigin: true, Purge: true})
 	target := base + "/cors/no-vary.json?v=1"
-	entry := config.Purge{Provider: config.PurgeHTTP, Method: "PURGE", URLTemplate: "{scheme}://{host}/purge{path}"}
-	opt := purge.Options{Providers: []config.Purge{entry}}
+	entry := purge.Settings{Provider: purge.ProviderHTTP, Method: "PURGE", URLTemplate: "{scheme}://{host}/purge{path}"}
+	opt := purge.Options{Providers: []purge.Settings{entry}}
 
 	prime(t, target, variants...)
 
@@ -178,15 +177,15 @@ func TestNginxPurgeMissesAnOriginCopy(t *testing.T) {
 	defer origin.Close()
 	base := cachetest.Nginx(t, cachetest.Host(origin.URL), cachetest.NginxOptions{KeyOnOrigin: true, Purge: true})
 	target := base + "/cors/vary.json"
-	entry := config.Purge{Provider: config.PurgeHTTP, Method: "PURGE", URLTemplate: "{scheme}://{host}/purge{path}"}
+	entry := purge.Settings{Provider: purge.ProviderHTTP, Method: "PURGE", URLTemplate: "{scheme}://{host}/purge{path}"}
 
 	prime(t, target, variants...)
 	// nginx sends no Age; the demo origin's ETag (a per-fetch counter) is
 	// what tells the old copy from the one verification refills.
 	// Purge only no-Origin and the first origin, then verify all three
 	// copies: the job of the full plan, with the narrower purge's result.
-	_, res := run(t, plan(t, target, origins[0]), purge.Options{Providers: []config.Purge{entry}})
-	full, err := purge.Prepare(plan(t, target, origins...), purge.Options{Providers: []config.Purge{entry}})
+	_, res := run(t, plan(t, target, origins[0]), purge.Options{Providers: []purge.Settings{entry}})
+	full, err := purge.Prepare(plan(t, target, origins...), purge.Options{Providers: []purge.Settings{entry}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +209,7 @@ func TestVarnishPurgeDropsAllVariants(t *testing.T) {
 	defer origin.Close()
 	base := cachetest.Varnish(t, cachetest.Host(origin.URL))
 	target := base + "/cors/vary.json"
-	opt := purge.Options{Provider: config.PurgeHTTP} // no config: PURGE to the URL itself
+	opt := purge.Options{Provider: purge.ProviderHTTP} // no config: PURGE to the URL itself
 
 	prime(t, target, variants...)
 	_, res := run(t, plan(t, target), opt)
@@ -234,7 +233,7 @@ func TestVarnishPurgeDropsAllVariants(t *testing.T) {
 
 // demoCloudflare runs the demo origin, its Cloudflare-like CDN and the
 // Cloudflare-shaped purge API.
-func demoCloudflare(t *testing.T) (cdnURL string, api *demo.PurgeAPI, entry config.Purge, env func(string) string) {
+func demoCloudflare(t *testing.T) (cdnURL string, api *demo.PurgeAPI, entry purge.Settings, env func(string) string) {
 	t.Helper()
 	origin := httptest.NewServer(demo.OriginHandler(origins))
 	t.Cleanup(origin.Close)
@@ -246,7 +245,7 @@ func demoCloudflare(t *testing.T) (cdnURL string, api *demo.PurgeAPI, entry conf
 	api = demo.NewPurgeAPI(cdn, zone, token)
 	apiSrv := httptest.NewServer(api)
 	t.Cleanup(apiSrv.Close)
-	entry = config.Purge{Provider: config.PurgeCloudflare, APIBase: apiSrv.URL + "/client/v4", ZoneID: zone, BatchSize: 30, TokenEnv: "DEMO_CF_TOKEN"}
+	entry = purge.Settings{Provider: purge.ProviderCloudflare, APIBase: apiSrv.URL + "/client/v4", ZoneID: zone, BatchSize: 30, TokenEnv: "DEMO_CF_TOKEN"}
 	env = func(k string) string {
 		if k == "DEMO_CF_TOKEN" {
 			return token
@@ -262,7 +261,7 @@ func demoCloudflare(t *testing.T) (cdnURL string, api *demo.PurgeAPI, entry conf
 func TestCloudflareDemoEndToEnd(t *testing.T) {
 	cdnURL, api, entry, env := demoCloudflare(t)
 	target := cdnURL + "/cors/keyed.json"
-	opt := purge.Options{Providers: []config.Purge{entry}, Getenv: env}
+	opt := purge.Options{Providers: []purge.Settings{entry}, Getenv: env}
 
 	prime(t, target, variants...)
 	run(t, plan(t, target), opt)
@@ -297,7 +296,7 @@ func TestCloudflareDemoEndToEnd(t *testing.T) {
 	wantOutcomes(t, verifyAll(t, job, res), map[string]purge.VerifyOutcome{"": purge.Purged, origins[0]: purge.Purged, origins[1]: purge.Purged})
 
 	// A wrong token: the API's 403 surfaces as an API failure.
-	bad := purge.Options{Providers: []config.Purge{entry}, Getenv: func(string) string { return "wrong-token" }}
+	bad := purge.Options{Providers: []purge.Settings{entry}, Getenv: func(string) string { return "wrong-token" }}
 	job, err = purge.Prepare(plan(t, target), bad)
 	if err != nil {
 		t.Fatal(err)
@@ -314,7 +313,7 @@ func TestCloudflareDemoNullCopyReported(t *testing.T) {
 	cdnURL, _, entry, env := demoCloudflare(t)
 	target := cdnURL + "/cors/keyed.json"
 	prime(t, target, "", origins[0], "null")
-	job, res := run(t, plan(t, target, origins[0], "null"), purge.Options{Providers: []config.Purge{entry}, Getenv: env})
+	job, res := run(t, plan(t, target, origins[0], "null"), purge.Options{Providers: []purge.Settings{entry}, Getenv: env})
 	v := verifyAll(t, job, res)
 	wantOutcomes(t, v, map[string]purge.VerifyOutcome{"": purge.Purged, origins[0]: purge.Purged, "null": purge.StillCached})
 	for _, c := range v.Checks {

@@ -9,14 +9,13 @@ import (
 	"strings"
 
 	"github.com/corscope/corscope/cachemodel"
-	"github.com/corscope/corscope/config"
 	"github.com/corscope/corscope/internal/termsafe"
 )
 
 // fastlyMaxKeys is the limit of surrogate keys per bulk purge request.
 const fastlyMaxKeys = 256
 
-func buildFastly(b *Batch, e config.Purge, opt Options) error {
+func buildFastly(b *Batch, e Settings, opt Options) error {
 	b.Account = e.ServiceID
 	b.Soft = e.Soft
 	env := e.TokenEnv
@@ -27,7 +26,7 @@ func buildFastly(b *Batch, e config.Purge, opt Options) error {
 	b.interpret = interpretFastly
 	base := strings.TrimSuffix(e.APIBase, "/")
 	if base == "" {
-		base = config.DefaultFastlyAPI
+		base = DefaultFastlyAPI
 	}
 	newReq := func(path string, body []byte) *Request {
 		h := baseHeaders(opt.UserAgent)

@@ -12,16 +12,15 @@ import (
 	"time"
 
 	"github.com/corscope/corscope/cachemodel"
-	"github.com/corscope/corscope/config"
 )
 
-func fastlyEntry(api *fakeAPI, service string, soft bool) config.Purge {
-	return config.Purge{Provider: config.PurgeFastly, APIBase: api.URL, ServiceID: service, Soft: soft, TokenEnv: "FASTLY_TEST_TOKEN"}
+func fastlyEntry(api *fakeAPI, service string, soft bool) Settings {
+	return Settings{Provider: ProviderFastly, APIBase: api.URL, ServiceID: service, Soft: soft, TokenEnv: "FASTLY_TEST_TOKEN"}
 }
 
-func fastlyPrepare(t *testing.T, plan cachemodel.PurgePlan, e config.Purge, token string) *Job {
+func fastlyPrepare(t *testing.T, plan cachemodel.PurgePlan, e Settings, token string) *Job {
 	t.Helper()
-	job, err := Prepare(plan, Options{Providers: []config.Purge{e}, Getenv: testEnv(map[string]string{"FASTLY_TEST_TOKEN": token})})
+	job, err := Prepare(plan, Options{Providers: []Settings{e}, Getenv: testEnv(map[string]string{"FASTLY_TEST_TOKEN": token})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +151,7 @@ func TestFastlyRefusals(t *testing.T) {
 	cases := []struct {
 		name string
 		plan cachemodel.PurgePlan
-		e    config.Purge
+		e    Settings
 		want string
 	}{
 		{"tags need service_id", scopePlan(t, cachemodel.PurgeTags, []string{"k"}, "https://s.example.net/"), fastlyEntry(api, "", false), "needs service_id"},
@@ -162,7 +161,7 @@ func TestFastlyRefusals(t *testing.T) {
 		{"no prefix purge", scopePlan(t, cachemodel.PurgePrefixes, []string{"s.example.net/a"}), fastlyEntry(api, "S", false), "cannot purge by prefix"},
 	}
 	for _, c := range cases {
-		_, err := Prepare(c.plan, Options{Providers: []config.Purge{c.e}, Getenv: testEnv(nil)})
+		_, err := Prepare(c.plan, Options{Providers: []Settings{c.e}, Getenv: testEnv(nil)})
 		if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want ErrConfig mentioning %q", c.name, err, c.want)
 		}
@@ -229,9 +228,9 @@ func TestHTTPProviderPerVariant(t *testing.T) {
 			w.WriteHeader(404)
 		}
 	})
-	e := config.Purge{Provider: config.PurgeHTTP, Method: "PURGE", URLTemplate: api.URL + "/purge{path}", TokenEnv: "PURGE_TEST_TOKEN"}
+	e := Settings{Provider: ProviderHTTP, Method: "PURGE", URLTemplate: api.URL + "/purge{path}", TokenEnv: "PURGE_TEST_TOKEN"}
 	plan := urlPlan(t, []string{"https://www.example.org/a.json?x=1"}, twoOrigins...)
-	job, err := Prepare(plan, Options{Providers: []config.Purge{e}, Getenv: testEnv(map[string]string{"PURGE_TEST_TOKEN": testToken})})
+	job, err := Prepare(plan, Options{Providers: []Settings{e}, Getenv: testEnv(map[string]string{"PURGE_TEST_TOKEN": testToken})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,8 +270,8 @@ func TestHTTPProviderRefusals(t *testing.T) {
 		}
 		w.WriteHeader(302)
 	})
-	e := config.Purge{Provider: config.PurgeHTTP, Method: "BAN"}
-	job, err := Prepare(urlPlan(t, []string{api.URL + "/x", api.URL + "/y"}), Options{Providers: []config.Purge{e}})
+	e := Settings{Provider: ProviderHTTP, Method: "BAN"}
+	job, err := Prepare(urlPlan(t, []string{api.URL + "/x", api.URL + "/y"}), Options{Providers: []Settings{e}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +285,7 @@ func TestHTTPProviderRefusals(t *testing.T) {
 	if !strings.Contains(res.Requests[0].Message, "405 not allowed") || !strings.Contains(res.Requests[1].Message, "unexpected answer 302") {
 		t.Errorf("messages %q / %q", res.Requests[0].Message, res.Requests[1].Message)
 	}
-	if _, err := Prepare(scopePlan(t, cachemodel.PurgeTags, []string{"t"}, "https://a.example/"), Options{Providers: []config.Purge{e}}); err == nil || !strings.Contains(err.Error(), "URLs only") {
+	if _, err := Prepare(scopePlan(t, cachemodel.PurgeTags, []string{"t"}, "https://a.example/"), Options{Providers: []Settings{e}}); err == nil || !strings.Contains(err.Error(), "URLs only") {
 		t.Errorf("tag purge over http: %v", err)
 	}
 }

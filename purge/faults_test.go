@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/corscope/corscope/config"
 )
 
 // Purge faults the provider tests leave out: 401 versus 403 (never
@@ -27,26 +25,26 @@ func TestAuthFailuresAreNotRetriedAndKeepTheStatus(t *testing.T) {
 		body     string
 		want     string
 	}{
-		{"cloudflare 401", config.PurgeCloudflare, 401, `{"success":false,"errors":[{"code":10000,"message":"Authentication error"}]}`,
+		{"cloudflare 401", ProviderCloudflare, 401, `{"success":false,"errors":[{"code":10000,"message":"Authentication error"}]}`,
 			"HTTP 401, success:false): code 10000: Authentication error"},
-		{"cloudflare 403", config.PurgeCloudflare, 403, `{"success":false,"errors":[{"code":9109,"message":"Unauthorized to access requested resource"}]}`,
+		{"cloudflare 403", ProviderCloudflare, 403, `{"success":false,"errors":[{"code":9109,"message":"Unauthorized to access requested resource"}]}`,
 			"HTTP 403, success:false): code 9109: Unauthorized to access requested resource"},
-		{"fastly 401", config.PurgeFastly, 401, `{"msg":"Provided credentials are missing or invalid"}`,
+		{"fastly 401", ProviderFastly, 401, `{"msg":"Provided credentials are missing or invalid"}`,
 			"Fastly API refused the purge (HTTP 401): Provided credentials are missing or invalid"},
-		{"fastly 403", config.PurgeFastly, 403, `{"msg":"Forbidden","detail":"token lacks purge_select"}`,
+		{"fastly 403", ProviderFastly, 403, `{"msg":"Forbidden","detail":"token lacks purge_select"}`,
 			"Fastly API refused the purge (HTTP 403): Forbidden: token lacks purge_select"},
-		{"http 401", config.PurgeHTTP, 401, "auth required", "401 not allowed"},
-		{"http 403", config.PurgeHTTP, 403, "<h1>Forbidden</h1>", "403 not allowed"},
+		{"http 401", ProviderHTTP, 401, "auth required", "401 not allowed"},
+		{"http 403", ProviderHTTP, 403, "<h1>Forbidden</h1>", "403 not allowed"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			api := newFakeAPI(t, func(n int, w http.ResponseWriter, r *http.Request) { writeJSON(w, c.status, c.body) })
-			e := config.Purge{Provider: c.provider, APIBase: api.URL, ZoneID: "zone1", BatchSize: 30, TokenEnv: "TOK"}
-			if c.provider == config.PurgeHTTP {
-				e = config.Purge{Provider: c.provider, Method: "PURGE", URLTemplate: api.URL + "/purge{path}", TokenEnv: "TOK"}
+			e := Settings{Provider: c.provider, APIBase: api.URL, ZoneID: "zone1", BatchSize: 30, TokenEnv: "TOK"}
+			if c.provider == ProviderHTTP {
+				e = Settings{Provider: c.provider, Method: "PURGE", URLTemplate: api.URL + "/purge{path}", TokenEnv: "TOK"}
 			}
 			job, err := Prepare(urlPlan(t, []string{"https://cdn.example.com/a.js"}, "https://app.example.com"),
-				Options{Providers: []config.Purge{e}, Getenv: testEnv(map[string]string{"TOK": testToken})})
+				Options{Providers: []Settings{e}, Getenv: testEnv(map[string]string{"TOK": testToken})})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,8 +133,8 @@ func TestBrokenResponseBodies(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			base := rawAPI(t, c.handle)
-			e := config.Purge{Provider: config.PurgeCloudflare, APIBase: base + "/client/v4", ZoneID: "z", BatchSize: 30, TokenEnv: "TOK"}
-			job, err := Prepare(urlPlan(t, []string{"https://cdn.example.com/a.js"}), Options{Providers: []config.Purge{e}, Getenv: testEnv(map[string]string{"TOK": testToken})})
+			e := Settings{Provider: ProviderCloudflare, APIBase: base + "/client/v4", ZoneID: "z", BatchSize: 30, TokenEnv: "TOK"}
+			job, err := Prepare(urlPlan(t, []string{"https://cdn.example.com/a.js"}), Options{Providers: []Settings{e}, Getenv: testEnv(map[string]string{"TOK": testToken})})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -235,9 +233,9 @@ func TestPartialBatchFailure(t *testing.T) {
 func TestPartialFailureAcrossProviders(t *testing.T) {
 	cf := newFakeAPI(t, func(n int, w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, cfOK("cf")) })
 	cache := newFakeAPI(t, func(n int, w http.ResponseWriter, r *http.Request) { w.WriteHeader(405) })
-	entries := []config.Purge{
-		{Provider: config.PurgeCloudflare, Hosts: []string{"cdn.example.com"}, APIBase: cf.URL, ZoneID: "z", BatchSize: 30, TokenEnv: "TOK"},
-		{Provider: config.PurgeHTTP, Hosts: []string{"origin.example.org"}, Method: "PURGE", URLTemplate: cache.URL + "/purge{path}"},
+	entries := []Settings{
+		{Provider: ProviderCloudflare, Hosts: []string{"cdn.example.com"}, APIBase: cf.URL, ZoneID: "z", BatchSize: 30, TokenEnv: "TOK"},
+		{Provider: ProviderHTTP, Hosts: []string{"origin.example.org"}, Method: "PURGE", URLTemplate: cache.URL + "/purge{path}"},
 	}
 	plan := urlPlan(t, []string{"https://cdn.example.com/a.js", "https://origin.example.org/b.js"})
 	job, err := Prepare(plan, Options{Providers: entries, Getenv: testEnv(map[string]string{"TOK": testToken})})
@@ -290,14 +288,14 @@ func TestProviderMessagesAreTerminalSafe(t *testing.T) {
 		provider string
 		body     string
 	}{
-		{config.PurgeCloudflare, `{"success":false,"errors":[{"code":1,"message":"bad \u001b]52;c;cHduZWQ=\u0007 thing\nX"}],"messages":[],"result":null}`},
-		{config.PurgeFastly, `{"msg":"nope \u001b[2J","detail":"line\rover"}`},
+		{ProviderCloudflare, `{"success":false,"errors":[{"code":1,"message":"bad \u001b]52;c;cHduZWQ=\u0007 thing\nX"}],"messages":[],"result":null}`},
+		{ProviderFastly, `{"msg":"nope \u001b[2J","detail":"line\rover"}`},
 	} {
 		t.Run(c.provider, func(t *testing.T) {
 			api := newFakeAPI(t, func(n int, w http.ResponseWriter, r *http.Request) { writeJSON(w, 400, c.body) })
-			e := config.Purge{Provider: c.provider, APIBase: api.URL, ZoneID: "zone1", BatchSize: 30, TokenEnv: "TOK"}
+			e := Settings{Provider: c.provider, APIBase: api.URL, ZoneID: "zone1", BatchSize: 30, TokenEnv: "TOK"}
 			job, err := Prepare(urlPlan(t, []string{"https://cdn.example.com/a.js"}, "https://app.example.com"),
-				Options{Providers: []config.Purge{e}, Getenv: testEnv(map[string]string{"TOK": testToken})})
+				Options{Providers: []Settings{e}, Getenv: testEnv(map[string]string{"TOK": testToken})})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -6,7 +6,6 @@ import (
 	"net/url"
 
 	"github.com/corscope/corscope/cachemodel"
-	"github.com/corscope/corscope/config"
 )
 
 // buildHTTP lays out one request per URL × Origin variant, each carrying
@@ -14,13 +13,13 @@ import (
 // object whose key matches the purge request's own headers, while Varnish
 // and Traffic Server drop every variant (the extra requests then find
 // nothing, harmlessly).
-func buildHTTP(b *Batch, e config.Purge, opt Options) error {
+func buildHTTP(b *Batch, e Settings, opt Options) error {
 	if b.Scope != cachemodel.PurgeURLs {
 		return fmt.Errorf("the http provider purges URLs only, not %s", b.Scope)
 	}
 	method := e.Method
 	if method == "" {
-		method = config.DefaultHTTPPurgeMethod
+		method = DefaultHTTPPurgeMethod
 	}
 	if e.TokenEnv != "" {
 		b.token = readSecret(e.TokenEnv, opt.Getenv)

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/corscope/corscope/cachemodel"
-	"github.com/corscope/corscope/config"
 )
 
 // Error classes. The CLI maps ErrConfig to exit 2 and ErrAPI to exit 3;
@@ -75,7 +74,7 @@ func (r *Request) DisplayHeaders() cachemodel.Headers {
 
 // Batch is everything one configured provider does for a job.
 type Batch struct {
-	Provider string // config.PurgeCloudflare, config.PurgeFastly, config.PurgeHTTP or config.PurgeCloudFront
+	Provider string // ProviderCloudflare, ProviderFastly, ProviderHTTP or ProviderCloudFront
 	// Account is the zone ID (cloudflare), service ID (fastly) or
 	// distribution ID (cloudfront): what a
 	// user types to confirm purge-everything. "" for http.
@@ -103,11 +102,11 @@ type Batch struct {
 // service SU1Z…", "http PURGE".
 func (b *Batch) Label() string {
 	switch b.Provider {
-	case config.PurgeCloudflare:
+	case ProviderCloudflare:
 		return "cloudflare zone " + b.Account
-	case config.PurgeCloudFront:
+	case ProviderCloudFront:
 		return "cloudfront distribution " + b.Account
-	case config.PurgeFastly:
+	case ProviderFastly:
 		if b.Account == "" {
 			return "fastly"
 		}
@@ -178,7 +177,7 @@ func (j *Job) secrets() []*secret {
 type Options struct {
 	// Providers are the config's [[purge]] entries, in file order: the
 	// first whose hosts match a target serves it.
-	Providers []config.Purge
+	Providers []Settings
 	// Provider (--provider) restricts routing to entries of that kind; when
 	// there is none, a default entry of that kind serves every host (only
 	// possible for fastly and http: cloudflare needs a zone_id).
@@ -246,7 +245,7 @@ func Prepare(plan cachemodel.PurgePlan, opt Options) (*Job, error) {
 
 // routeEntry is a config entry with its position in the file.
 type routeEntry struct {
-	entry config.Purge
+	entry Settings
 	index int
 }
 
@@ -255,7 +254,7 @@ func (r routeEntry) Matches(host string) bool { return r.entry.Matches(host) }
 func candidateEntries(opt Options) ([]routeEntry, error) {
 	var out []routeEntry
 	switch opt.Provider {
-	case "", config.PurgeCloudflare, config.PurgeFastly, config.PurgeHTTP, config.PurgeCloudFront:
+	case "", ProviderCloudflare, ProviderFastly, ProviderHTTP, ProviderCloudFront:
 	default:
 		return nil, fmt.Errorf("%w: unknown provider %q: want cloudflare, fastly, http or cloudfront", ErrConfig, opt.Provider)
 	}
@@ -266,29 +265,29 @@ func candidateEntries(opt Options) ([]routeEntry, error) {
 	}
 	if opt.Provider != "" && len(out) == 0 {
 		switch opt.Provider {
-		case config.PurgeCloudflare:
+		case ProviderCloudflare:
 			return nil, fmt.Errorf("%w: --provider cloudflare needs a [[purge]] entry with provider = \"cloudflare\" and the zone_id", ErrConfig)
-		case config.PurgeCloudFront:
+		case ProviderCloudFront:
 			return nil, fmt.Errorf("%w: --provider cloudfront needs a [[purge]] entry with provider = \"cloudfront\" and the distribution_id", ErrConfig)
-		case config.PurgeFastly:
-			out = append(out, routeEntry{entry: config.Purge{Provider: config.PurgeFastly, APIBase: config.DefaultFastlyAPI}, index: -1})
-		case config.PurgeHTTP:
-			out = append(out, routeEntry{entry: config.Purge{Provider: config.PurgeHTTP, Method: config.DefaultHTTPPurgeMethod}, index: -1})
+		case ProviderFastly:
+			out = append(out, routeEntry{entry: Settings{Provider: ProviderFastly, APIBase: DefaultFastlyAPI}, index: -1})
+		case ProviderHTTP:
+			out = append(out, routeEntry{entry: Settings{Provider: ProviderHTTP, Method: DefaultHTTPPurgeMethod}, index: -1})
 		}
 	}
 	return out, nil
 }
 
 // build fills a batch's requests with its provider's layout.
-func build(b *Batch, e config.Purge, opt Options) error {
+func build(b *Batch, e Settings, opt Options) error {
 	switch e.Provider {
-	case config.PurgeCloudflare:
+	case ProviderCloudflare:
 		return buildCloudflare(b, e, opt)
-	case config.PurgeFastly:
+	case ProviderFastly:
 		return buildFastly(b, e, opt)
-	case config.PurgeHTTP:
+	case ProviderHTTP:
 		return buildHTTP(b, e, opt)
-	case config.PurgeCloudFront:
+	case ProviderCloudFront:
 		return buildCloudFront(b, e, opt)
 	}
 	return fmt.Errorf("unknown provider %q", e.Provider)

@@ -12,13 +12,12 @@ import (
 	"time"
 
 	"github.com/corscope/corscope/cachemodel"
-	"github.com/corscope/corscope/config"
 )
 
-var routingEntries = []config.Purge{
-	{Provider: config.PurgeCloudflare, Hosts: []string{"*.example.com", "example.com"}, APIBase: config.DefaultCloudflareAPI, ZoneID: "zone1", BatchSize: 30},
-	{Provider: config.PurgeFastly, Hosts: []string{"static.example.net"}, APIBase: config.DefaultFastlyAPI, ServiceID: "svc1"},
-	{Provider: config.PurgeHTTP, Hosts: []string{"origin.example.org"}, Method: "PURGE"},
+var routingEntries = []Settings{
+	{Provider: ProviderCloudflare, Hosts: []string{"*.example.com", "example.com"}, APIBase: DefaultCloudflareAPI, ZoneID: "zone1", BatchSize: 30},
+	{Provider: ProviderFastly, Hosts: []string{"static.example.net"}, APIBase: DefaultFastlyAPI, ServiceID: "svc1"},
+	{Provider: ProviderHTTP, Hosts: []string{"origin.example.org"}, Method: "PURGE"},
 }
 
 func TestPrepareRoutesByHostGlob(t *testing.T) {
@@ -170,8 +169,8 @@ func TestAuditLog(t *testing.T) {
 	}
 
 	plan := urlPlan(t, twoURLs, twoOrigins...)
-	e := config.Purge{Provider: config.PurgeCloudflare, APIBase: "http://127.0.0.1:1/client/v4", ZoneID: "zone9", BatchSize: 4, TokenEnv: "T"}
-	job, err := Prepare(plan, Options{Providers: []config.Purge{e}, Getenv: testEnv(map[string]string{"T": testToken})})
+	e := Settings{Provider: ProviderCloudflare, APIBase: "http://127.0.0.1:1/client/v4", ZoneID: "zone9", BatchSize: 4, TokenEnv: "T"}
+	job, err := Prepare(plan, Options{Providers: []Settings{e}, Getenv: testEnv(map[string]string{"T": testToken})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/corscope/corscope/config"
 )
 
 // jsonEscapeAll writes every character of s as a \uXXXX escape, as some
@@ -166,7 +164,7 @@ func TestAnswerParsedBeforeRedaction(t *testing.T) {
 	api := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, 200, `{"success":true,"errors":[],"messages":[],"result":{"id":"abc123"}}`)
 	})
-	job, err := Prepare(urlPlan(t, twoURLs[:1]), Options{Providers: []config.Purge{cfEntry(api)}, Getenv: testEnv(map[string]string{"CF_TEST_TOKEN": tok})})
+	job, err := Prepare(urlPlan(t, twoURLs[:1]), Options{Providers: []Settings{cfEntry(api)}, Getenv: testEnv(map[string]string{"CF_TEST_TOKEN": tok})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +179,7 @@ func TestAnswerParsedBeforeRedaction(t *testing.T) {
 func TestShortTokenRefused(t *testing.T) {
 	api := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, cfOK("x")) })
 	for _, tok := range []string{"t", "true", "1234567"} {
-		job, err := Prepare(urlPlan(t, twoURLs[:1]), Options{Providers: []config.Purge{cfEntry(api)}, Getenv: testEnv(map[string]string{"CF_TEST_TOKEN": tok})})
+		job, err := Prepare(urlPlan(t, twoURLs[:1]), Options{Providers: []Settings{cfEntry(api)}, Getenv: testEnv(map[string]string{"CF_TEST_TOKEN": tok})})
 		if err != nil {
 			t.Fatal(err)
 		}

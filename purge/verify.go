@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/corscope/corscope/cachemodel"
-	"github.com/corscope/corscope/config"
 	"github.com/corscope/corscope/internal/runner"
 )
 
@@ -370,10 +369,10 @@ func stillCachedReason(job *Job, res Result, b *Batch, it Item, row cachemodel.V
 			return label + " copy still cached although the purge endpoint found nothing under its key: the purge key differs from the cache key (a header or host the purge request did not carry)"
 		}
 	}
-	if b.Provider == config.PurgeCloudFront {
+	if b.Provider == ProviderCloudFront {
 		return label + " copy still cached although CloudFront reported the invalidation Completed: the invalidated path may not be the cached object's (a CloudFront Function or Lambda@Edge that rewrites the URI, or a query string outside the cache key: invalidate with --prefix), or another distribution serves this host"
 	}
-	if b.Provider == config.PurgeFastly && it.Variant.HasOrigin() {
+	if b.Provider == ProviderFastly && it.Variant.HasOrigin() {
 		return label + " copy still cached after Fastly's URL purge: the service may put Origin in the cache key (vcl_hash); purge it by --tag, or try --verify-delay"
 	}
 	if it.Variant.HasOrigin() {

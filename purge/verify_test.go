@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/corscope/corscope/cachemodel"
-	"github.com/corscope/corscope/config"
 )
 
 // fakeEngine answers each step from a function of (URL, Origin); ok=false
@@ -53,9 +52,9 @@ func cfStatus(status string, age string) cachemodel.Headers {
 // variants (null is skipped) and a result saying the request succeeded.
 func verifyJob(t *testing.T, soft bool) (*Job, Result) {
 	t.Helper()
-	e := config.Purge{Provider: config.PurgeCloudflare, APIBase: "http://127.0.0.1:1", ZoneID: "z", BatchSize: 30, Soft: soft}
+	e := Settings{Provider: ProviderCloudflare, APIBase: "http://127.0.0.1:1", ZoneID: "z", BatchSize: 30, Soft: soft}
 	job, err := Prepare(urlPlan(t, []string{"https://cdn.example.com/x.json"}, "https://app.example.com", "https://b.example.com", "null"),
-		Options{Providers: []config.Purge{e}, Getenv: testEnv(nil)})
+		Options{Providers: []Settings{e}, Getenv: testEnv(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,8 +208,8 @@ func TestVerifyOrderAndDelay(t *testing.T) {
 // X-Varnish tells a refill ("<xid> <xid of the request that stored it>")
 // from an old copy exactly.
 func TestVerifyVarnishXID(t *testing.T) {
-	e := config.Purge{Provider: config.PurgeHTTP, Method: "PURGE"}
-	job, err := Prepare(urlPlan(t, []string{"http://127.0.0.1:6081/x"}, "https://a.example", "https://b.example"), Options{Providers: []config.Purge{e}})
+	e := Settings{Provider: ProviderHTTP, Method: "PURGE"}
+	job, err := Prepare(urlPlan(t, []string{"http://127.0.0.1:6081/x"}, "https://a.example", "https://b.example"), Options{Providers: []Settings{e}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,8 +238,8 @@ func TestVerifyReasons(t *testing.T) {
 	plan := urlPlan(t, []string{"https://s.example.net/x"}, "https://a.example")
 
 	// Fastly URL purge accepted, Origin copy survives: name vcl_hash.
-	fe := config.Purge{Provider: config.PurgeFastly, APIBase: "http://127.0.0.1:1"}
-	job, _ := Prepare(plan, Options{Providers: []config.Purge{fe}, Getenv: testEnv(nil)})
+	fe := Settings{Provider: ProviderFastly, APIBase: "http://127.0.0.1:1"}
+	job, _ := Prepare(plan, Options{Providers: []Settings{fe}, Getenv: testEnv(nil)})
 	res := Result{Started: time.Now(), Requests: []RequestResult{{Request: job.Batches[0].Requests[0], OK: true}}}
 	v, _ := Verify(context.Background(), &fakeEngine{answer: hit}, job, res, VerifyOptions{})
 	if c := checkFor(t, v, "https://a.example"); c.Outcome != StillCached || !strings.Contains(c.Reason, "vcl_hash") {
@@ -248,8 +247,8 @@ func TestVerifyReasons(t *testing.T) {
 	}
 
 	// http: the request for the Origin variant failed / found nothing.
-	he := config.Purge{Provider: config.PurgeHTTP, Method: "PURGE"}
-	job, _ = Prepare(plan, Options{Providers: []config.Purge{he}})
+	he := Settings{Provider: ProviderHTTP, Method: "PURGE"}
+	job, _ = Prepare(plan, Options{Providers: []Settings{he}})
 	reqs := job.Batches[0].Requests
 	res = Result{Started: time.Now(), Requests: []RequestResult{
 		{Request: reqs[0], OK: false, Message: "405 not allowed", Err: errors.New("405")},
@@ -370,8 +369,8 @@ func TestVerifyBaseline(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			e := config.Purge{Provider: config.PurgeHTTP, Method: "PURGE"}
-			job, err := Prepare(urlPlan(t, []string{"http://127.0.0.1:1/x"}, app, b), Options{Providers: []config.Purge{e}})
+			e := Settings{Provider: ProviderHTTP, Method: "PURGE"}
+			job, err := Prepare(urlPlan(t, []string{"http://127.0.0.1:1/x"}, app, b), Options{Providers: []Settings{e}})
 			if err != nil {
 				t.Fatal(err)
 			}

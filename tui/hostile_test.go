@@ -5,6 +5,7 @@ import (
 	"io"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,3 +126,32 @@ func readAll(tm *teatest.TestModel) ([]byte, error) {
 var ownSequence = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]|\r`)
 
 func stripOwnSequences(out []byte) []byte { return ownSequence.ReplaceAll(out, nil) }
+
+// TestHostileInputRefusalIsEscaped: cachemodel's parse errors quote what
+// was typed without escaping it for a terminal; the prompt that shows the
+// refusal is the edge that escapes it (C1 CSI, bidi override, invalid
+// UTF-8), in the origin and in the URL prompt alike.
+func TestHostileInputRefusalIsEscaped(t *testing.T) {
+	eng := newFakeCDN(appOrigin)
+	m := start(t, newTestModel(t, eng, 120, 40, urlA))
+	for _, c := range []struct {
+		submit func(*Model, string) tea.Cmd
+		value  string
+		want   string
+	}{
+		{(*Model).submitOrigin, "https://a.example/\u202e\u009b[31mX", "it has a path"},
+		{(*Model).submitOrigin, "https://a.example/#\u2028\u009b[2J", "trailing slash"},
+		{(*Model).submitURL, "https://\u202eevil.example/\u009b[2J\xff", "internationalised"},
+	} {
+		c.submit(&m, c.value)
+		if m.promptErr == "" || !strings.Contains(m.promptErr, c.want) {
+			t.Errorf("%q: refusal %q, want it to say %q", c.value, m.promptErr, c.want)
+		}
+		if err := hostile.CheckTerminal([]byte(m.promptErr)); err != nil {
+			t.Errorf("%q: refusal %q: %v", c.value, m.promptErr, err)
+		}
+		if err := hostile.CheckTerminal(stripOwnSequences([]byte(m.View()))); err != nil {
+			t.Errorf("%q: view: %v", c.value, err)
+		}
+	}
+}

@@ -113,6 +113,10 @@ func TestBadCheckFlags(t *testing.T) {
 		{[]string{"-o", ""}, "empty origin"},
 		{[]string{"-o", "https://\u202eevil.example"}, `not a valid internationalised domain name`},
 		{[]string{"-o", "https://a\x1b[31m.example"}, `"https://a\x1b[31m.example" is not an origin`},
+		// cachemodel quotes input that is not plain text; stderr escapes the rest.
+		{[]string{"-o", "https://a.example/\u202e\u009b[31mX"}, `it has a path ("/\u202e\u009b[31mX")`},
+		{[]string{"-o", "https://a.example/#\u2028\u009b[2J"}, `trailing slash; browsers send "https://a.example/#\u2028\u009b[2J"`},
+		{[]string{"//a.example/\u009b[2J\xff"}, `no scheme; did you mean "https://a.example/\u009b[2J\xff" ?`},
 		{[]string{"--allow", "https://a.example/x"}, "--allow: "},
 		// Transport.
 		{[]string{"--resolve", "a.example:443"}, "--resolve: invalid resolve entry"},
