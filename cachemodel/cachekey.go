@@ -43,6 +43,9 @@ type diag struct {
 	// adversarialSent: the plan's generated origins were sent.
 	adversarialSent bool
 	facts           *CacheKeyFacts
+	// cacheableBy is the variant whose cached answer proved the response
+	// cacheable (facts.Cacheable true); -1 otherwise.
+	cacheableBy int
 	// storable: variant label -> its repeat key showed a stored object.
 	storable map[string]bool
 }
@@ -50,7 +53,7 @@ type diag struct {
 func newDiag(vs []VariantResult, provider Provider, pol Policy) *diag {
 	d := &diag{vs: vs, provider: provider, policy: pol, groups: map[string][]int{},
 		pos: make([]int, len(vs)), keyFirst: make([]int, len(vs)), served: make([]servedInfo, len(vs)),
-		storable: map[string]bool{}}
+		storable: map[string]bool{}, cacheableBy: -1}
 	for _, v := range vs {
 		if v.Experiment != "" {
 			d.isolate = true
@@ -279,6 +282,7 @@ func (d *diag) inferCacheable(f *CacheKeyFacts) {
 	switch {
 	case len(yes) > 0:
 		f.Cacheable = ptrBool(true)
+		d.cacheableBy = yes[0]
 		f.Evidence = append(f.Evidence, fmt.Sprintf("cacheable: %s was served from cache (%s)", d.ref(yes[0]), d.served[yes[0]].how))
 	case len(no) > 0 && !unknown:
 		f.Cacheable = ptrBool(false)

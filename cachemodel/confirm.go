@@ -109,7 +109,8 @@ func CompareBrowser(v *VariantResult) {
 func BrowserDisagreement(vs []VariantResult) *Finding {
 	var ev []string
 	var browsers []string
-	for _, v := range vs {
+	var vars []int
+	for vi, v := range vs {
 		bc := v.BrowserConfirm
 		if bc == nil {
 			continue
@@ -139,6 +140,7 @@ func BrowserDisagreement(vs []VariantResult) *Finding {
 				e += "; console: " + m.f.Console
 			}
 			ev = append(ev, e)
+			vars = append(vars, vi)
 		}
 	}
 	if len(ev) == 0 {
@@ -153,6 +155,7 @@ func BrowserDisagreement(vs []VariantResult) *Finding {
 		Message: fmt.Sprintf("%s decided differently from corscope's verdict for the same origin and URL (%s). The browser fetched after corscope's probes, with its own User-Agent: either the cache or the server answered it differently (another stored copy, a response that depends on the client), or corscope's reading of the response is wrong. The browser's answer is what users get.",
 			strings.Join(browsers, " and "), ev[0]),
 		Evidence: ev,
+		Variants: variantSet(vars),
 		Fix:      "Re-run with --mode observe --rounds 3 to see whether the cache's answer changes between requests; if the browser still disagrees on the same response, report it with the JSON report.",
 	}
 }

@@ -88,6 +88,7 @@ func edgeAddrs(plan TargetPlan) []string {
 type edgeResult struct {
 	addr string
 	rep  TargetReport
+	at   []int // rep's variant k is variant at[k] of the merged report
 }
 
 // analyzeEdges analyses each edge's steps on their own (a copy stored at
@@ -131,12 +132,13 @@ func analyzeEdges(plan TargetPlan, obs []Observation, opt AnalyzeOptions, addrs 
 			rep.Provider = r.Provider
 		}
 		for _, f := range r.Findings {
+			f.Variants = remapVariants(f.Variants, idx)
 			f.Edge = addr
 			f.Message = "At edge " + addr + ": " + f.Message
 			rep.Findings = append(rep.Findings, f)
 		}
 		facts = append(facts, r.CacheKey)
-		groups[gi] = edgeResult{addr: addr, rep: r}
+		groups[gi] = edgeResult{addr: addr, rep: r, at: idx}
 	}
 	var cells []DiffCell
 	for i, st := range plan.Steps {
@@ -271,7 +273,7 @@ func edgesDisagree(groups []edgeResult, provider Provider, target string) []Find
 		msg := fmt.Sprintf("The edges disagree: %s served a poisoned copy, %s did not in this run; users reaching %s get a copy made for another request (CORS fails \"randomly\", depending on the edge)",
 			strings.Join(names, ", "), strings.Join(cleanNames, ", "), orList(names))
 		f := Finding{Rule: RuleEdgesDisagree, Severity: worst, Message: msg, Evidence: ev,
-			Fix: edgePurgeFix(provider, target, names)}
+			Variants: poisonVariants(poisoned), Fix: edgePurgeFix(provider, target, names)}
 		if allFromError {
 			f.FromErrorStatus = true
 			if f.Severity.Rank() > SevLow.Rank() {
@@ -291,12 +293,13 @@ func verdictDisagreement(groups []edgeResult) []Finding {
 		addr    string
 		allowed bool
 		line    string
+		variant int
 	}
 	by := map[string][]seen{}
 	var order []string
 	for _, g := range groups {
 		count := map[string]int{}
-		for _, v := range g.rep.Variants {
+		for vi, v := range g.rep.Variants {
 			if v.Experiment != "" && v.Experiment != ExperimentRepeat {
 				continue
 			}
@@ -317,11 +320,16 @@ func verdictDisagreement(groups []edgeResult) []Finding {
 			if v.CORS.ACAO != nil {
 				acao = "ACAO " + strconv.Quote(*v.CORS.ACAO)
 			}
-			by[k] = append(by[k], seen{addr: g.addr, allowed: *v.CORS.Allowed,
+			at := vi
+			if vi < len(g.at) {
+				at = g.at[vi]
+			}
+			by[k] = append(by[k], seen{addr: g.addr, allowed: *v.CORS.Allowed, variant: at,
 				line: fmt.Sprintf("edge %s%s: round %d %s: %d, %s, cache %s → %s", g.addr, popOf(v), v.Round, v.Label, v.Response.Status, acao, v.Cache.Status, word)})
 		}
 	}
 	var ev []string
+	var vars []int
 	for _, k := range order {
 		s := by[k]
 		differ := false
@@ -335,6 +343,7 @@ func verdictDisagreement(groups []edgeResult) []Finding {
 		}
 		for _, x := range s {
 			ev = append(ev, x.line)
+			vars = append(vars, x.variant)
 		}
 	}
 	if len(ev) == 0 {
@@ -347,6 +356,7 @@ func verdictDisagreement(groups []edgeResult) []Finding {
 	return []Finding{{Rule: RuleEdgesDisagree, Severity: SevMedium,
 		Message:  "The edges disagree: the same request is allowed at one edge and blocked at another, so whether CORS works depends on the edge a user reaches",
 		Evidence: ev,
+		Variants: variantSet(vars),
 		Fix:      "Compare the edges' configuration and stored copies; make every edge key on Origin (or honour Vary: Origin) and purge the copies already stored."}}
 }
 
@@ -518,6 +528,20 @@ func noteCrossEdge(rep *TargetReport) {
 // copy made for another request, raising *worst to their worst severity
 // and clearing *allFromError when one rests on a 2xx/3xx answer. The edge
 // and the vantage-point comparisons read a group's poisoning the same way.
+// poisonVariants are the variants (in the merged report) the poisoning
+// findings of groups rest on.
+func poisonVariants(groups []edgeResult) []int {
+	var out []int
+	for _, g := range groups {
+		for _, f := range g.rep.Findings {
+			if poisonRules[f.Rule] {
+				out = append(out, remapVariants(f.Variants, g.at)...)
+			}
+		}
+	}
+	return variantSet(out)
+}
+
 func poisonHits(rep *TargetReport, worst *Severity, allFromError *bool) []string {
 	var hits []string
 	for _, f := range rep.Findings {

@@ -116,11 +116,13 @@ func diagnose(vs []VariantResult, provider Provider, pol Policy) ([]Finding, *Ca
 const maxEvidence = 8
 
 // finding assembles a Finding. primary are the variants whose responses
-// the finding is about: when every one of them has an error status
+// the finding is about; also are other variants its evidence names (the
+// request that stored a copy, the server's own answer to compare with).
+// Both go to Finding.Variants. When every one of them has an error status
 // (4xx/5xx), the finding is marked FromErrorStatus and capped at low,
 // because error and rate-limit pages are a classic source of false
 // positives.
-func (d *diag) finding(rule string, sev Severity, msg, fix string, evidence []string, primary []int) []Finding {
+func (d *diag) finding(rule string, sev Severity, msg, fix string, evidence []string, primary []int, also ...int) []Finding {
 	seen := make(map[string]bool, len(evidence))
 	uniq := evidence[:0:0]
 	for _, e := range evidence {
@@ -134,7 +136,7 @@ func (d *diag) finding(rule string, sev Severity, msg, fix string, evidence []st
 		more := len(evidence) - (maxEvidence - 1)
 		evidence = append(evidence[:maxEvidence-1:maxEvidence-1], fmt.Sprintf("… and %d more", more))
 	}
-	f := Finding{Rule: rule, Severity: sev, Message: msg, Evidence: evidence, Fix: fix}
+	f := Finding{Rule: rule, Severity: sev, Message: msg, Evidence: evidence, Variants: variantSet(append(append([]int(nil), primary...), also...)), Fix: fix}
 	if len(primary) > 0 {
 		statuses := map[int]bool{}
 		var list []string
@@ -155,6 +157,39 @@ func (d *diag) finding(rule string, sev Severity, msg, fix string, evidence []st
 		f.Message += " (seen only on error responses, status " + strings.Join(list, ", ") + ": rated low at most)"
 	}
 	return []Finding{f}
+}
+
+// variantSet returns the distinct indexes of idx, ascending (nil when
+// empty), for Finding.Variants.
+func variantSet(idx []int) []int {
+	if len(idx) == 0 {
+		return nil
+	}
+	out := append([]int(nil), idx...)
+	sort.Ints(out)
+	n := 1
+	for _, x := range out[1:] {
+		if x != out[n-1] {
+			out[n] = x
+			n++
+		}
+	}
+	return out[:n]
+}
+
+// remapVariants maps a finding's variant indexes through at (a sub-report's
+// index k is at[k] in the merged report).
+func remapVariants(idx, at []int) []int {
+	if len(idx) == 0 {
+		return nil
+	}
+	out := make([]int, 0, len(idx))
+	for _, k := range idx {
+		if k >= 0 && k < len(at) {
+			out = append(out, at[k])
+		}
+	}
+	return variantSet(out)
 }
 
 func (d *diag) status(i int) int {

@@ -21,7 +21,11 @@ func ruleCacheBusterIneffective(d *diag) []Finding {
 		msg += "; the generated origins were not sent, to keep them away from what real users get"
 	}
 	fix := "Pick a --cache-buster parameter this cache keeps in its key, or check how it normalises query strings (CloudFront cache policies and Cloudflare's 'Ignore query string' cache level drop them); --mode observe reads the real key without attacker-style origins."
-	return d.finding(RuleCacheBusterIneffective, SevInfo, msg, fix, ev, nil)
+	// No primary: the error-status cap does not apply to a fact about the
+	// cache's key, but the finding still rests on these requests.
+	out := d.finding(RuleCacheBusterIneffective, SevInfo, msg, fix, ev, nil)
+	out[0].Variants = variantSet(d.busterHits)
+	return out
 }
 
 // originDependence finds two of the server's own answers (not stored
@@ -152,7 +156,7 @@ func (d *diag) storedBy(i int) []string {
 
 func ruleCacheServedWrongOrigin(d *diag) []Finding {
 	var hits, ev []string
-	var primary []int
+	var primary, also []int
 	varyIgnored := false
 	for i := range d.vs {
 		fresh, ok := d.wrongOriginFrom(i)
@@ -164,7 +168,11 @@ func ruleCacheServedWrongOrigin(d *diag) []Finding {
 		varyIgnored = varyIgnored || varyHasOrigin(d.vs[i])
 		ev = append(ev, d.line(i))
 		ev = append(ev, d.storedBy(i)...)
+		if s := d.storer(i); s >= 0 {
+			also = append(also, s)
+		}
 		if fresh >= 0 {
+			also = append(also, fresh)
 			ev = append(ev, "the server's own answer for the same Origin: "+d.line(fresh))
 		} else {
 			ev = append(ev, "no fresh response for this Origin was seen; the ACAO names another origin corscope sent")
@@ -179,12 +187,12 @@ func ruleCacheServedWrongOrigin(d *diag) []Finding {
 	if len(hits) > 1 {
 		msg += fmt.Sprintf(" (%d requests affected)", len(hits))
 	}
-	return d.finding(RuleCacheServedWrongOrigin, SevHigh, msg, servedAcrossOriginsFix(d.provider, varyIgnored, d.varyIgnoredSeen(), d.s3Origin()), ev, primary)
+	return d.finding(RuleCacheServedWrongOrigin, SevHigh, msg, servedAcrossOriginsFix(d.provider, varyIgnored, d.varyIgnoredSeen(), d.s3Origin()), ev, primary, also...)
 }
 
 func ruleCacheServedWithoutACAO(d *diag) []Finding {
 	var ev []string
-	var primary []int
+	var primary, also []int
 	varyIgnored := false
 	for i := range d.vs {
 		fresh, ok := d.missingACAOFrom(i)
@@ -195,6 +203,10 @@ func ruleCacheServedWithoutACAO(d *diag) []Finding {
 		varyIgnored = varyIgnored || varyHasOrigin(d.vs[i])
 		ev = append(ev, d.line(i))
 		ev = append(ev, d.storedBy(i)...)
+		if s := d.storer(i); s >= 0 {
+			also = append(also, s)
+		}
+		also = append(also, fresh)
 		ev = append(ev, "the server's own answer for the same Origin: "+d.line(fresh))
 	}
 	if len(primary) == 0 {
@@ -202,7 +214,7 @@ func ruleCacheServedWithoutACAO(d *diag) []Finding {
 	}
 	msg := fmt.Sprintf("A CORS request from %s got a stored response without ACAO although the server grants that origin when asked: the copy was made for a request without Origin (a plain <script>, <img> or font load) or from an origin that is not allowed, and breaks CORS until it expires",
 		*d.vs[primary[0]].Origin)
-	return d.finding(RuleCacheServedWithoutACAO, SevMedium, msg, servedAcrossOriginsFix(d.provider, varyIgnored, d.varyIgnoredSeen(), d.s3Origin()), ev, primary)
+	return d.finding(RuleCacheServedWithoutACAO, SevMedium, msg, servedAcrossOriginsFix(d.provider, varyIgnored, d.varyIgnoredSeen(), d.s3Origin()), ev, primary, also...)
 }
 
 // ruleCDNIgnoresVary: the response says Vary: Origin, yet the cache served
@@ -212,7 +224,7 @@ func ruleCacheServedWithoutACAO(d *diag) []Finding {
 // headers made for another Origin.
 func ruleCDNIgnoresVary(d *diag) []Finding {
 	var ev []string
-	var primary []int
+	var primary, also []int
 	for i, v := range d.vs {
 		if v.Response == nil || d.served[i].state != servedCached {
 			continue
@@ -231,6 +243,7 @@ func ruleCDNIgnoresVary(d *diag) []Finding {
 		primary = append(primary, i)
 		ev = append(ev, d.line(i))
 		if s >= 0 {
+			also = append(also, s)
 			ev = append(ev, "stored by "+d.line(s))
 		}
 	}
@@ -238,7 +251,7 @@ func ruleCDNIgnoresVary(d *diag) []Finding {
 		return nil
 	}
 	msg := "The response says Vary: Origin, but the cache served a copy stored for one Origin to a request with another: it ignores Vary and does not key on Origin"
-	return d.finding(RuleCDNIgnoresVary, SevMedium, msg, varyIgnoredFix(d.provider), ev, primary)
+	return d.finding(RuleCDNIgnoresVary, SevMedium, msg, varyIgnoredFix(d.provider), ev, primary, also...)
 }
 
 // preflightStorable: an OPTIONS response is not cacheable by default (RFC
@@ -292,7 +305,7 @@ func rulePreflightCacheableWithoutVary(d *diag) []Finding {
 	ev = append([]string{"ACAO of preflights depends on the Origin: " + d.line(a), "while " + d.line(b)}, ev...)
 	msg := "Preflight responses whose ACAO depends on the Origin are cacheable but lack Vary: Origin: a cache can answer one origin's preflight with another's grant, failing the actual request"
 	fix := "Send Vary: Origin (and Vary: Access-Control-Request-Method, Access-Control-Request-Headers when the answer depends on them) on preflight responses, or do not let shared caches store OPTIONS responses (Cache-Control: no-store; the browser's own preflight cache uses Access-Control-Max-Age). " + cacheKeyFix(d.provider, d.varyIgnoredSeen())
-	return d.finding(RulePreflightCacheableNoVary, SevMedium, msg, fix, ev, primary)
+	return d.finding(RulePreflightCacheableNoVary, SevMedium, msg, fix, ev, primary, a, b)
 }
 
 func ruleCredentialedSharedCacheable(d *diag) []Finding {
@@ -324,12 +337,16 @@ func ruleCredentialedSharedCacheable(d *diag) []Finding {
 		ev = append(ev, fmt.Sprintf("%d responses in all allow credentials and are shared-cacheable", len(primary)))
 	}
 	sev := SevMedium
+	var also []int
 	msg := "Responses that allow credentialed CORS requests (ACAC: true) are shared-cacheable: a CDN may store a response made for one user's cookies and hand it to other users"
 	if f := d.facts; f != nil && f.Cacheable != nil {
 		if *f.Cacheable {
 			for _, e := range f.Evidence {
 				if rest, ok := strings.CutPrefix(e, "cacheable: "); ok {
 					ev = append(ev, "this cache stores it: "+rest)
+					if d.cacheableBy >= 0 {
+						also = append(also, d.cacheableBy)
+					}
 				}
 			}
 		} else {
@@ -338,7 +355,7 @@ func ruleCredentialedSharedCacheable(d *diag) []Finding {
 		}
 	}
 	fix := "Mark responses to credentialed requests Cache-Control: private (or no-store), or Vary: Cookie when they depend on cookies; at the CDN, bypass the cache for requests carrying Cookie or Authorization."
-	return d.finding(RuleCredentialedSharedCache, sev, msg, fix, ev, primary)
+	return d.finding(RuleCredentialedSharedCache, sev, msg, fix, ev, primary, also...)
 }
 
 // corsSignature is what a browser's CORS check depends on.

@@ -74,8 +74,10 @@ func ruleCachedCopyWithoutACAO(d *diag) []Finding {
 		ev = append(ev, d.line(i))
 		primary = append(primary, i)
 	}
+	var also []int
 	for i, v := range d.vs {
 		if v.Response != nil && v.Origin == nil && i < cached[0] {
+			also = append(also, i)
 			ev = append(ev, "earlier, a request without Origin: "+d.line(i)+" (it may have stored the copy)")
 			break
 		}
@@ -87,5 +89,5 @@ func ruleCachedCopyWithoutACAO(d *diag) []Finding {
 		// CloudFront's cache policy can fix it.
 		fix += " " + cacheKeyFix(d.provider, false)
 	}
-	return d.finding(RuleCachedCopyWithoutACAO, SevLow, msg, fix, ev, primary)
+	return d.finding(RuleCachedCopyWithoutACAO, SevLow, msg, fix, ev, primary, also...)
 }

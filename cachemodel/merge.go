@@ -40,6 +40,10 @@ func MergeReports(reps []Report, vantages []string) Report {
 		var names []string
 		var facts []*CacheKeyFacts
 		for _, p := range ps {
+			at := make([]int, len(p.t.Variants))
+			for k := range at {
+				at[k] = len(t.Variants) + k
+			}
 			if t.Provider == ProviderUnknown {
 				t.Provider = p.t.Provider
 			}
@@ -55,6 +59,7 @@ func MergeReports(reps []Report, vantages []string) Report {
 			}
 			for _, f := range p.t.Findings {
 				f.Vantage = p.vantage
+				f.Variants = remapVariants(f.Variants, at)
 				f.Message = "[" + p.vantage + "] " + f.Message
 				t.Findings = append(t.Findings, f)
 			}
@@ -63,7 +68,7 @@ func MergeReports(reps []Report, vantages []string) Report {
 					t.Edges = append(t.Edges, e)
 				}
 			}
-			groups = append(groups, edgeResult{addr: p.vantage, rep: p.t})
+			groups = append(groups, edgeResult{addr: p.vantage, rep: p.t, at: at})
 			names = append(names, p.vantage)
 			facts = append(facts, p.t.CacheKey)
 		}
@@ -128,7 +133,7 @@ func vantagesDisagree(groups []edgeResult, provider Provider, target string) []F
 	f := Finding{Rule: RuleEdgesDisagree, Severity: worst,
 		Message: fmt.Sprintf("The vantage points disagree: from %s a poisoned copy was served, from %s not; each reaches its own edge, so CORS fails only for users near the poisoned ones",
 			strings.Join(poisoned, ", "), strings.Join(clean, ", ")),
-		Evidence: ev}
+		Evidence: ev, Variants: poisonVariants(groups)}
 	if name, ok := managedPurge[provider]; ok {
 		f.Fix = "Key the cache on Origin (or honour Vary: Origin) at every edge, then purge. " + name + "'s purge is global, not per edge: one purge of the URL (every Origin variant: corscope purge " + target + ") clears every edge."
 	} else {

@@ -47,7 +47,11 @@ type Finding struct {
 	Message  string   `json:"message"`
 	// Evidence names the variants, rounds and headers the finding rests on.
 	Evidence []string `json:"evidence"`
-	Fix      string   `json:"fix"`
+	// Variants are the indexes (into the target's variants) of the
+	// requests the finding rests on, ascending; absent when it rests on no
+	// single request.
+	Variants []int  `json:"variants,omitempty"`
+	Fix      string `json:"fix"`
 	// FromErrorStatus marks findings drawn from 4xx/5xx responses, which are
 	// never rated above low.
 	FromErrorStatus bool `json:"from_error_status,omitempty"`

@@ -225,23 +225,36 @@ func TestDiffAgainstPreviousRun(t *testing.T) {
 func TestEvidenceCells(t *testing.T) {
 	rep := poisonedReport(t)
 	g := buildGrid(&rep, nil, gridOptions{rounds: true})
+	// variant finds the plain request from origin in round.
+	variant := func(origin string, round int) int {
+		for i, v := range rep.Variants {
+			if v.Origin != nil && *v.Origin == origin && v.Round == round && !v.Preflight && v.Experiment == "" {
+				return i
+			}
+		}
+		t.Fatalf("no variant for %s round %d", origin, round)
+		return -1
+	}
 	type cell struct{ row, col string }
 	cases := []struct {
 		name     string
+		variants []int
 		evidence []string
 		want     []cell // every highlighted cell, as row name + column kind/label
 		all      int    // or: just the count of highlighted cells
 	}{
 		{
-			name:     "variant, round and headers",
-			evidence: []string{"https://admin.example.com round 2: Access-Control-Allow-Origin from cache (X-Cache HIT)"},
+			name:     "variant and the fields its evidence names",
+			variants: []int{variant(adminOrigin, 2)},
+			evidence: []string{"Access-Control-Allow-Origin from cache (X-Cache HIT)"},
 			want: []cell{
 				{"ACAO", "configured R2 " + adminOrigin},
 				{"Cache", "configured R2 " + adminOrigin},
 			},
 		},
 		{
-			name:     "the analysis's own reference, with a colon after it",
+			name:     "the analysis's own line",
+			variants: []int{variant(adminOrigin, 2)},
 			evidence: []string{`round 2 https://admin.example.com: status 200, HIT via X-Cache, ACAO "https://app.example.com", no Vary`},
 			want: []cell{
 				{"Status", "configured R2 " + adminOrigin},
@@ -251,36 +264,48 @@ func TestEvidenceCells(t *testing.T) {
 			},
 		},
 		{
-			name:     "a port is part of the origin",
-			evidence: []string{"round 1 https://admin.example.com:8443 ACAO"},
-			all:      len(g.cols),
-		},
-		{
-			name:     "two variants named",
-			evidence: []string{"https://admin.example.com round 1 got the ACAO of https://app.example.com"},
+			name:     "two variants, repeated and unsorted",
+			variants: []int{variant(appOrigin, 1), variant(adminOrigin, 1), variant(appOrigin, 1)},
+			evidence: []string{"got the ACAO of another origin"},
 			want: []cell{
 				{"ACAO", "configured R1 " + adminOrigin},
 				{"ACAO", "configured R1 " + appOrigin},
 			},
 		},
 		{
-			name:     "origin must match whole",
-			evidence: []string{"https://app.example.com.evil.example ACAO"},
-			all:      len(g.cols), // no variant named: the whole ACAO row
+			name:     "the evidence names the variant's origin, not the variant: the data decides",
+			variants: []int{variant(adminOrigin, 1)},
+			evidence: []string{"round 2 https://app.example.com ACAO"},
+			want:     []cell{{"ACAO", "configured R1 " + adminOrigin}},
 		},
 		{
-			name:     "no-Origin variant by words, no field: whole column",
-			evidence: []string{"request without Origin, round 1"},
-			all:      len(g.rows),
+			name:     "variants but no field named: ACAO, Verdict and Cache",
+			variants: []int{variant(appOrigin, 2)},
+			evidence: []string{"see the docs"},
+			want: []cell{
+				{"ACAO", "configured R2 " + appOrigin},
+				{"Verdict", "configured R2 " + appOrigin},
+				{"Cache", "configured R2 " + appOrigin},
+			},
 		},
 		{
-			name:     "nothing recognisable",
+			name:     "no variants (an older report): the named field in every column",
+			evidence: []string{"round 1 https://admin.example.com ACAO"},
+			all:      len(g.cols),
+		},
+		{
+			name:     "variants the report does not have light nothing",
+			variants: []int{-1, len(rep.Variants), 1 << 40},
+			evidence: []string{"ACAO"},
+		},
+		{
+			name:     "nothing recognisable and no variants",
 			evidence: []string{"see the docs"},
 		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			f := &cachemodel.Finding{Rule: "x", Evidence: c.evidence}
+			f := &cachemodel.Finding{Rule: "x", Evidence: c.evidence, Variants: c.variants}
 			got := evidenceCells(&g, &rep, f)
 			var lit []cell
 			for ri := range g.rows {
@@ -405,16 +430,15 @@ func TestEvidenceCellsFollowIsolateReferences(t *testing.T) {
 	if !cols["origin-a-first configured "+adminOrigin] {
 		t.Errorf("the request that got app's grant is not highlighted: %v (evidence %q)", cols, f.Evidence)
 	}
-	// Every highlighted column is one the evidence names exactly.
-	refs := variantRefs(&rep)
-	ev := strings.ToLower(strings.Join(f.Evidence, "\n"))
+	// Every highlighted column holds a request the finding rests on, and
+	// every such column is highlighted.
 	for _, c := range g.cols {
 		named := false
 		for _, vi := range c.variants {
-			named = named || containsWhole(ev, refs[vi])
+			named = named || slices.Contains(f.Variants, vi)
 		}
 		if cols[c.kind+" "+c.label] != named {
-			t.Errorf("column %q: highlighted %v, named by the evidence %v", c.kind+" "+c.label, cols[c.kind+" "+c.label], named)
+			t.Errorf("column %q: highlighted %v, in the finding's variants %v", c.kind+" "+c.label, cols[c.kind+" "+c.label], named)
 		}
 	}
 	acao := rowIndex(t, g, "ACAO")

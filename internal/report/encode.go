@@ -489,6 +489,16 @@ func (e *jsonEnc) finding(f *cachemodel.Finding) {
 	e.str(f.Message)
 	e.b = append(e.b, `,"evidence":`...)
 	e.strings(f.Evidence)
+	if len(f.Variants) > 0 {
+		e.b = append(e.b, `,"variants":[`...)
+		for i, v := range f.Variants {
+			if i > 0 {
+				e.b = append(e.b, ',')
+			}
+			e.integer(int64(v))
+		}
+		e.b = append(e.b, ']')
+	}
 	e.b = append(e.b, `,"fix":`...)
 	e.str(f.Fix)
 	if f.FromErrorStatus {
@@ -640,7 +650,7 @@ var reportShape = map[reflect.Type][]string{
 	},
 	reflect.TypeFor[cachemodel.Finding](): {
 		`Rule json:"rule" string`, `Severity json:"severity" cachemodel.Severity`, `Message json:"message" string`,
-		`Evidence json:"evidence" []string`, `Fix json:"fix" string`, `FromErrorStatus json:"from_error_status,omitempty" bool`,
+		`Evidence json:"evidence" []string`, `Variants json:"variants,omitempty" []int`, `Fix json:"fix" string`, `FromErrorStatus json:"from_error_status,omitempty" bool`,
 		`Edge json:"edge,omitempty" string`, `Vantage json:"vantage,omitempty" string`,
 	},
 	reflect.TypeFor[cachemodel.CacheKeyFacts](): {

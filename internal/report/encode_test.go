@@ -54,7 +54,7 @@ func full() cachemodel.TargetReport {
 			{},
 		},
 		Findings: []cachemodel.Finding{
-			{Rule: "r", Severity: cachemodel.SevHigh, Message: hostile, Evidence: []string{hostile, ""}, Fix: "f", FromErrorStatus: true, Edge: "192.0.2.1", Vantage: hostile},
+			{Rule: "r", Severity: cachemodel.SevHigh, Message: hostile, Evidence: []string{hostile, ""}, Variants: []int{0, 3}, Fix: "f", FromErrorStatus: true, Edge: "192.0.2.1", Vantage: hostile},
 			{Evidence: []string{}},
 		},
 		CacheKey: &cachemodel.CacheKeyFacts{OriginInKey: b(false), VaryHonoured: nil, Cacheable: b(true), Evidence: []string{"e"}},
