@@ -311,18 +311,3 @@ func (d *diag) keyOf(i int) string {
 	}
 	return v.Experiment + "\x00" + v.CacheBuster
 }
-
-// raise returns sev one step higher when cond holds (credentials make a
-// CORS problem exploitable).
-func raise(sev Severity, cond bool) Severity {
-	if !cond {
-		return sev
-	}
-	switch sev {
-	case SevInfo:
-		return SevLow
-	case SevLow:
-		return SevMedium
-	}
-	return SevHigh
-}

@@ -91,13 +91,6 @@ func TestReprobeKeepsThePreviousResultForDiff(t *testing.T) {
 	}
 }
 
-// gatedCDN holds every step until the test releases it.
-func gatedCDN() *fakeCDN {
-	eng := newFakeCDN(appOrigin)
-	eng.gate = make(chan struct{})
-	return eng
-}
-
 func TestStaleRunEventsAreIgnored(t *testing.T) {
 	m := newTestModel(t, newFakeCDN(appOrigin), 80, 24, urlA, urlB)
 	// Start runs without executing their commands: the test plays the

@@ -39,10 +39,9 @@ type runEventsMsg struct {
 }
 
 // runFinishedMsg says a run's channel closed (sent by waitForRunEvents);
-// Err is the run's fatal error, if any.
+// a run's fatal error arrives before it as an eventRunError.
 type runFinishedMsg struct {
 	RunID uint64
-	Err   error
 }
 
 // statusClearedMsg clears the status flash numbered Seq (sent by

@@ -48,12 +48,6 @@ func (e *jsonEnc) marshal(v any) {
 	e.b = append(e.b, b...)
 }
 
-func (e *jsonEnc) key(k string) { // k is a plain ASCII literal
-	e.b = append(e.b, '"')
-	e.b = append(e.b, k...)
-	e.b = append(e.b, '"', ':')
-}
-
 func (e *jsonEnc) str(s string) { e.b = appendJSONString(e.b, s) }
 
 func (e *jsonEnc) boolean(v bool) { e.b = strconv.AppendBool(e.b, v) }
