@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
-	"github.com/mattn/go-runewidth"
 
 	"github.com/corscope/corscope/cachemodel"
 	"github.com/corscope/corscope/internal/termsafe"
@@ -179,7 +178,7 @@ func (t *tableWriter) row(ew *errWriter, l layout, v cachemodel.VariantResult) {
 		if v.Edge != "" {
 			e = termsafe.String(v.Edge)
 		}
-		edge = " " + pad(runewidth.Truncate(e, l.edge, "…"), l.edge)
+		edge = " " + pad(ansi.Truncate(e, l.edge, "…"), l.edge)
 	}
 	ew.printf("  %s %s%s %s %s %s %s %s\n",
 		pad(round, 2),
@@ -189,7 +188,7 @@ func (t *tableWriter) row(ew *errWriter, l layout, v cachemodel.VariantResult) {
 		t.paint(cacheTone, pad(cache, 8)),
 		pad(age, 5),
 		midTrunc(acao, l.acao),
-		t.paint(vtone, runewidth.Truncate(verdict, l.verdict, "…")))
+		t.paint(vtone, ansi.Truncate(verdict, l.verdict, "…")))
 }
 
 // experimentKeys counts the distinct cache-busting values per experiment.
@@ -256,7 +255,7 @@ func originCell(v cachemodel.VariantResult) string {
 // notes prints blocked details, errors, header differences and findings.
 func (t *tableWriter) notes(ew *errWriter, tr cachemodel.TargetReport, width int) {
 	line := func(tone Tone, s string) {
-		ew.printf("  %s\n", t.paint(tone, runewidth.Truncate(s, width-2, "…")))
+		ew.printf("  %s\n", t.paint(tone, ansi.Truncate(s, width-2, "…")))
 	}
 	// wrapped keeps a whole sentence (a CORS detail, an error, a finding)
 	// readable at 80 columns: continuation lines are indented under it.
@@ -580,14 +579,14 @@ func severityTone(s cachemodel.Severity) Tone {
 
 // pad left-aligns s in w display columns, truncating with "…".
 func pad(s string, w int) string {
-	return runewidth.FillRight(runewidth.Truncate(s, w, "…"), w)
+	return fillRight(ansi.Truncate(s, w, "…"), w)
 }
 
 // midTrunc keeps both ends of a long value ("https://adm…ample.com"):
 // origins differ at the start and the end, rarely in the middle.
 func midTrunc(s string, w int) string {
-	if runewidth.StringWidth(s) <= w {
-		return runewidth.FillRight(s, w)
+	if ansi.StringWidth(s) <= w {
+		return fillRight(s, w)
 	}
 	if w < 5 {
 		return pad(s, w)
@@ -596,18 +595,18 @@ func midTrunc(s string, w int) string {
 	head := (w - 1) / 2
 	tail := w - 1 - head
 	// Trim by display width from both ends.
-	h := runewidth.Truncate(s, head, "")
+	h := ansi.Truncate(s, head, "")
 	var tb []rune
 	tw := 0
 	for i := len(rs) - 1; i >= 0; i-- {
-		cw := runewidth.RuneWidth(rs[i])
+		cw := ansi.StringWidth(string(rs[i]))
 		if tw+cw > tail {
 			break
 		}
 		tw += cw
 		tb = append([]rune{rs[i]}, tb...)
 	}
-	return runewidth.FillRight(h+"…"+string(tb), w)
+	return fillRight(h+"…"+string(tb), w)
 }
 
 // maxEdgeColumn bounds the EDGE column; longer PoP names are truncated.
@@ -618,7 +617,7 @@ func edgeWidth(vs []cachemodel.VariantResult) int {
 	w := 0
 	for _, v := range vs {
 		if v.Response != nil && v.Edge != "" {
-			w = max(w, 4, runewidth.StringWidth(termsafe.String(v.Edge)))
+			w = max(w, 4, ansi.StringWidth(termsafe.String(v.Edge)))
 		}
 	}
 	return min(w, maxEdgeColumn)
@@ -667,4 +666,12 @@ func edgesNote(tr cachemodel.TargetReport) string {
 		return " · edge " + termsafe.String(pops[0])
 	}
 	return " · edges " + termsafe.String(strings.Join(pops, ", "))
+}
+
+// fillRight pads s with spaces to w columns.
+func fillRight(s string, w int) string {
+	if n := w - ansi.StringWidth(s); n > 0 {
+		return s + strings.Repeat(" ", n)
+	}
+	return s
 }
