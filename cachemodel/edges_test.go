@@ -198,7 +198,7 @@ func TestJoinEdgePlansKeepsSchedule(t *testing.T) {
 		plans = append(plans, BuildIsolatePlan(0, u, opt, IsolateOptions{Rand: &countingRand{n: byte(i * 97)}}))
 	}
 	if !plans[0].Scheduled {
-		t.Skip("isolate plans are not Scheduled: nothing to keep")
+		t.Fatal("isolate plans are not Scheduled: the join has no schedule to keep, and isolate mode lost its concurrency")
 	}
 	joined := JoinEdgePlans(plans, []string{"192.0.2.1", "192.0.2.2"})
 	if !joined.Scheduled || len(joined.Steps) != len(plans[0].Steps)+len(plans[1].Steps) {

@@ -41,7 +41,7 @@ func TestMain(m *testing.M) {
 func corscopeBin(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("builds the binary; skipped with -short")
+		t.Skip("waits for a run without -short: it builds the corscope binary (CI runs without -short)")
 	}
 	binOnce.Do(func() {
 		binDir, binErr = os.MkdirTemp("", "corscope-bin-")
