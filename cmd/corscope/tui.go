@@ -163,11 +163,8 @@ func (a *app) tuiOptions(ctx context.Context, f *tuiFlags, fs *pflag.FlagSet, cf
 	if !fs.Changed("mode") {
 		f.mode = modeObserve
 	}
-	if f.mode != modeObserve && f.mode != modeIsolate {
-		return none, nil, usageErr("unknown --mode %q: want observe or isolate", f.mode)
-	}
-	if !validBusterParam(f.cacheBuster) {
-		return none, nil, usageErr("--cache-buster %q: want 1 to 64 letters, digits or - _ . ~", f.cacheBuster)
+	if err := f.validate(); err != nil {
+		return none, nil, err
 	}
 	themeName := f.theme
 	if themeName == "" {
@@ -194,10 +191,7 @@ func (a *app) tuiOptions(ctx context.Context, f *tuiFlags, fs *pflag.FlagSet, cf
 	if err != nil {
 		return none, nil, err
 	}
-	edges, err := f.edgeList()
-	if err != nil {
-		return none, nil, err
-	}
+	edges := f.edgeAddrs
 	targets, err := a.collectTargetsHAR(ctx, args, &f.checkFlags, opt.Origins)
 	if err != nil {
 		return none, nil, err
