@@ -107,7 +107,7 @@ const (
 
 // FailOnLevels are the accepted values of policy.fail_on, most verbose
 // first.
-var FailOnLevels = []string{"info", "low", "medium", "high", FailOnNone}
+var FailOnLevels = settings.FailOnLevels
 
 // Provider defaults; purge holds them.
 const (

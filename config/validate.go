@@ -40,7 +40,7 @@ func (v *validator) build(raw rawFile) Config {
 	cfg.Origins = nilIfEmpty(v.origins("origins", raw.Origins))
 	cfg.Probe = v.probe(raw.Probe)
 	cfg.Policy = Policy{
-		Allow:  nilIfEmpty(v.origins("policy.allow", raw.Policy.Allow)),
+		Allow:  nilIfEmpty(v.originList("policy.allow", raw.Policy.Allow, settings.ParseAllowed)),
 		FailOn: v.oneOf("policy.fail_on", raw.Policy.FailOn, FailOnLevels),
 	}
 	for i, t := range raw.Targets {
@@ -82,12 +82,17 @@ func nilIfEmpty(s []string) []string {
 // present but empty list stays non-nil: for a target it means "no
 // configured origins", unlike an absent list, which inherits.
 func (v *validator) origins(key string, in []string) []string {
+	return v.originList(key, in, cachemodel.ParseOrigin)
+}
+
+// originList is origins with its own parser (policy.allow also takes "*").
+func (v *validator) originList(key string, in []string, parse func(string) (string, error)) []string {
 	if in == nil {
 		return nil
 	}
 	out := []string{}
 	for i, o := range in {
-		norm, err := cachemodel.ParseOrigin(o)
+		norm, err := parse(o)
 		if err != nil {
 			v.fail(fmt.Sprintf("%s[%d]", key, i), "%v", err)
 			continue

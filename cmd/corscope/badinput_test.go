@@ -82,7 +82,7 @@ func TestBadCheckFlags(t *testing.T) {
 		// Enumerations.
 		{[]string{"--format", "yaml"}, `unknown --format "yaml": want table, json, jsonl, markdown, sarif or junit`},
 		{[]string{"--mode", "stealth"}, `--mode: "stealth" is not one of isolate, observe`},
-		{[]string{"--fail-on", "critical"}, `unknown severity "critical"`},
+		{[]string{"--fail-on", "critical"}, `--fail-on: "critical" is not one of info, low, medium, high, none`},
 		{[]string{"--cache-buster", "a b"}, `--cache-buster: "a b" is not a query parameter name: want 1 to 64 letters, digits or - _ . ~`},
 		{[]string{"--cache-buster", ""}, `--cache-buster: "" is not a query parameter name: want 1 to 64 letters, digits or - _ . ~`},
 		{[]string{"--cache-buster", strings.Repeat("x", 65)}, "--cache-buster"},

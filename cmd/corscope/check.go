@@ -272,11 +272,7 @@ const (
 func (f *checkFlags) policy() (cachemodel.Policy, error) {
 	var p cachemodel.Policy
 	for _, a := range f.allow {
-		if a == "*" {
-			p.Allow = append(p.Allow, a)
-			continue
-		}
-		norm, err := cachemodel.ParseOrigin(a)
+		norm, err := settings.ParseAllowed(a)
 		if err != nil {
 			return p, usageErr("--allow: %v", err)
 		}
@@ -368,6 +364,9 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	}
 	if !slices.Contains(report.Formats, format) {
 		return usageErr("unknown --format %q: want table, json, jsonl, markdown, sarif or junit", format)
+	}
+	if msg := settings.OneOf(f.failOn, settings.FailOnLevels); msg != "" {
+		return usageErr("--fail-on: %s", msg)
 	}
 	failOn, err := cachemodel.ParseFailOn(f.failOn)
 	if err != nil {

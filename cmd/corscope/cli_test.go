@@ -54,7 +54,7 @@ func TestUsageErrorsAreOneLineWithExit2(t *testing.T) {
 		{[]string{"check", "-H", "NoColon", "http://127.0.0.1/"}, `-H: "NoColon" has no colon; want "Name: value"`},
 		{[]string{"check", "-H", "Host: x", "http://127.0.0.1/"}, "--resolve"},
 		{[]string{"check", "--format", "xml", "http://127.0.0.1/"}, `unknown --format "xml"`},
-		{[]string{"check", "--fail-on", "critical", "http://127.0.0.1/"}, `unknown severity "critical"`},
+		{[]string{"check", "--fail-on", "critical", "http://127.0.0.1/"}, `--fail-on: "critical" is not one of info, low, medium, high, none`},
 		{[]string{"check", "--resolve", "nonsense", "http://127.0.0.1/"}, "--resolve"},
 		{[]string{"check", "--proxy", "gopher://x:1", "http://127.0.0.1/"}, "proxy"},
 		{[]string{"check", "--method", "G E T", "http://127.0.0.1/"}, `--method: "G E T" is not an HTTP method; want a method name like GET`},

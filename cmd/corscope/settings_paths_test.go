@@ -145,3 +145,34 @@ func TestSettingAcceptedOnEveryPath(t *testing.T) {
 		})
 	}
 }
+
+// The policy's settings too: --fail-on and policy.fail_on refuse a typo in
+// the same words, and "*" (every origin) is allowed in the file as on the
+// command line (the file used to refuse it as "not an origin").
+func TestPolicyRuleIsTheSameOnEveryPath(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.toml")
+	write := func(body string) {
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const typo = `"hihg" is not one of info, low, medium, high, none (did you mean "high"?)`
+	if code, _, errs := runCLI(t, "", "check", "--fail-on", "hihg", "http://127.0.0.1:1/"); code != exitUsage || errs != "corscope: --fail-on: "+typo+"\n" {
+		t.Errorf("--fail-on hihg: exit %d, stderr %q", code, errs)
+	}
+	write("[policy]\nfail_on = \"hihg\"\n")
+	if code, _, errs := runCLI(t, "", "config", "check", path); code != exitUsage || errs != "corscope: "+path+":2:1: policy.fail_on: "+typo+"\n" {
+		t.Errorf("fail_on = hihg: exit %d, stderr %q", code, errs)
+	}
+	write("[policy]\nallow = [\"*\"]\n")
+	if code, out, errs := runCLI(t, "", "config", "check", path); code != 0 || !strings.Contains(out, `allow = ["*"]`) {
+		t.Errorf(`allow = ["*"]: exit %d, stderr %q, stdout:\n%s`, code, errs, out)
+	}
+	// The file's "*" reaches the policy as the flag's does: every origin
+	// allowed, so nothing is reported as wrongly allowed.
+	code, _, errs := runCLI(t, "", "--config", path, "check", "--format", "json", "--mode", "observe", "--rounds", "1", "--timeout", "2s", "http://127.0.0.1:1/")
+	if code != exitFailed {
+		t.Errorf(`check with allow = ["*"]: exit %d, stderr %q; want 3 (port 1 refuses)`, code, errs)
+	}
+}

@@ -306,6 +306,19 @@ func OneOf(value string, allowed []string) string {
 	return msg
 }
 
+// FailOnLevels are the accepted values of --fail-on and policy.fail_on,
+// most verbose first; "none" never fails.
+var FailOnLevels = []string{"info", "low", "medium", "high", "none"}
+
+// ParseAllowed reads an origin a policy allows: an origin (normalised as
+// browsers serialise it), "null", or "*" for every origin.
+func ParseAllowed(s string) (string, error) {
+	if s == "*" {
+		return s, nil
+	}
+	return cachemodel.ParseOrigin(s)
+}
+
 // ValidBusterParam: the cache-buster parameter must need no escaping, so
 // the URL shown and the URL sent are the same, and stay short.
 func ValidBusterParam(s string) bool {
