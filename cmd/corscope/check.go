@@ -73,13 +73,13 @@ func (f *probeFlags) register(cmd *cobra.Command) {
 	fl.IntVar(&f.concurrency, "concurrency", def.Concurrency, fmt.Sprintf("targets probed at once (1 to %d)", settings.MaxConcurrency))
 	fl.IntVar(&f.hostConc, "host-concurrency", def.HostConcurrency, fmt.Sprintf("requests in flight to one host at once, across all targets (1 to %d)", settings.MaxConcurrency))
 	fl.Float64Var(&f.rate, "rate", 0, "max requests per second per host; 0 = unlimited (be polite to real CDNs)")
-	fl.StringVar(&f.bodyLimit, "body-limit", settings.FormatSize(def.BodyLimit), "read at most this much of each body, then hang up (1 byte to 1GiB; KiB/MiB/GiB are powers of 1024, KB/MB/GB of 1000)")
-	fl.StringVar(&f.maxHeaderBytes, "max-header-bytes", settings.FormatSize(def.MaxHeaderBytes), "largest response header block accepted (Chrome refuses larger ones; 4KiB to 64MiB)")
+	fl.StringVar(&f.bodyLimit, "body-limit", settings.FormatSize(def.BodyLimit), fmt.Sprintf("read at most this much of each body, then hang up (1 byte to %s; KiB/MiB/GiB are powers of 1024, KB/MB/GB of 1000)", settings.FormatSize(settings.MaxBodyLimit)))
+	fl.StringVar(&f.maxHeaderBytes, "max-header-bytes", settings.FormatSize(def.MaxHeaderBytes), fmt.Sprintf("largest response header block accepted (Chrome refuses larger ones; %s to %s)", settings.FormatSize(settings.MinMaxHeaderBytes), settings.FormatSize(settings.MaxMaxHeaderBytes)))
 	fl.StringArrayVar(&f.resolve, "resolve", nil, "host:port:addr pins a host to an address, keeping Host and SNI (repeatable)")
 	fl.StringArrayVar(&f.edges, "edge", nil, "probe every URL through this edge address too, side by side (repeatable): an IP keeps the URL's port, IP:port replaces it; Host and SNI stay the URL's")
 	fl.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify TLS certificates")
 	fl.StringVar(&f.proxy, "proxy", "", "send requests through an http:// or socks5:// proxy")
-	fl.IntVar(&f.follow, "follow", 0, "follow up to N redirects (0 to 20; default 0: a 3xx is shown as it is); -H Authorization, Cookie and Proxy-Authorization are dropped when a redirect changes origin (scheme, host or port)")
+	fl.IntVar(&f.follow, "follow", def.FollowRedirects, fmt.Sprintf("follow up to N redirects (0 to %d; default 0: a 3xx is shown as it is); -H Authorization, Cookie and Proxy-Authorization are dropped when a redirect changes origin (scheme, host or port)", settings.MaxRedirects))
 }
 
 // flagNames maps each setting to the flag that sets it.
