@@ -2,7 +2,8 @@
 // the origins to send, the allow-list policy, targets, purge providers,
 // theme, colour and key bindings.
 //
-// Default is the single source of default values; a file only overrides
+// Default (with settings.Defaults for the probe, which the flags share) is
+// the single source of default values; a file only overrides
 // what it sets. Every problem in a file is reported as one line that starts
 // with the file name and, where the key can be found, its line and column.
 package config
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/internal/settings"
 	"github.com/corscope/corscope/purge"
 	"github.com/corscope/corscope/themes"
 )
@@ -65,21 +67,9 @@ type Probe struct {
 	RequestHeaders  []string           // non-safelisted request headers it carries (lower-case)
 }
 
-// Resolve pins Host:Port to an IP address.
-type Resolve struct {
-	Host string // lower-case host name
-	Port int
-	Addr string // IP literal, without brackets
-}
-
-// String gives the entry back in HOST:PORT:ADDRESS form.
-func (r Resolve) String() string {
-	addr := r.Addr
-	if strings.Contains(addr, ":") {
-		addr = "[" + addr + "]"
-	}
-	return fmt.Sprintf("%s:%d:%s", r.Host, r.Port, addr)
-}
+// Resolve pins Host:Port to an IP address (String gives it back as
+// HOST:PORT:ADDRESS).
+type Resolve = settings.Pin
 
 // Policy says which origins may read responses and what fails a check run.
 type Policy struct {
@@ -104,8 +94,8 @@ const (
 	ColorAlways = "always"
 	ColorNever  = "never"
 
-	ModeIsolate = "isolate"
-	ModeObserve = "observe"
+	ModeIsolate = settings.ModeIsolate
+	ModeObserve = settings.ModeObserve
 
 	PurgeCloudflare = purge.ProviderCloudflare
 	PurgeFastly     = purge.ProviderFastly
@@ -117,7 +107,7 @@ const (
 
 // FailOnLevels are the accepted values of policy.fail_on, most verbose
 // first.
-var FailOnLevels = []string{"info", "low", "medium", "high", FailOnNone}
+var FailOnLevels = settings.FailOnLevels
 
 // Provider defaults; purge holds them.
 const (
@@ -130,21 +120,22 @@ const (
 	MaxCloudFrontBatch     = purge.MaxCloudFrontBatch
 )
 
-// Default returns the built-in configuration. It is the only place default
-// values are written down; Parse starts from it.
+// Default returns the built-in configuration; Parse starts from it. The
+// probe's defaults come from settings.Defaults, which the flags use too.
 func Default() Config {
+	def := settings.Defaults() // the probe's defaults, shared with the flags
 	return Config{
 		Theme: themes.NameDefault,
 		Color: ColorAuto,
 		Probe: Probe{
-			Timeout:         10 * time.Second,
-			Concurrency:     16,
-			HostConcurrency: 8,
-			Rounds:          2,
-			BodyLimit:       64 << 10,
-			Mode:            ModeIsolate,
-			CacheBuster:     "corscope",
-			RequestMethod:   "GET",
+			Timeout:         def.Timeout,
+			Concurrency:     def.Concurrency,
+			HostConcurrency: def.HostConcurrency,
+			Rounds:          def.Rounds,
+			BodyLimit:       def.BodyLimit,
+			Mode:            def.Mode,
+			CacheBuster:     def.CacheBuster,
+			RequestMethod:   def.RequestMethod,
 		},
 		Policy: Policy{FailOn: "high"},
 	}

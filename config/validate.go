@@ -2,8 +2,6 @@ package config
 
 import (
 	"fmt"
-	"math"
-	"net"
 	"net/url"
 	"reflect"
 	"regexp"
@@ -16,17 +14,13 @@ import (
 	"github.com/corscope/corscope/purge"
 	"github.com/corscope/corscope/themes"
 
+	"github.com/corscope/corscope/internal/settings"
 	"github.com/corscope/corscope/internal/suggest"
 )
 
-// Limits on numeric settings: generous, but low enough that a typo (an
-// extra zero) is caught instead of flooding a CDN.
+// Limits of the [[purge]] settings; the probe's live in internal/settings.
 const (
-	maxConcurrency = 1024
-	maxRounds      = 20
-	maxRedirects   = 20
-	maxBatchSize   = 500 // Cloudflare Enterprise's per-request URL limit
-	maxBodyLimit   = 1 << 30
+	maxBatchSize = 500 // Cloudflare Enterprise's per-request URL limit
 )
 
 // validator converts the raw file into a Config, collecting every problem.
@@ -46,7 +40,7 @@ func (v *validator) build(raw rawFile) Config {
 	cfg.Origins = nilIfEmpty(v.origins("origins", raw.Origins))
 	cfg.Probe = v.probe(raw.Probe)
 	cfg.Policy = Policy{
-		Allow:  nilIfEmpty(v.origins("policy.allow", raw.Policy.Allow)),
+		Allow:  nilIfEmpty(v.originList("policy.allow", raw.Policy.Allow, settings.ParseAllowed)),
 		FailOn: v.oneOf("policy.fail_on", raw.Policy.FailOn, FailOnLevels),
 	}
 	for i, t := range raw.Targets {
@@ -71,14 +65,9 @@ func (v *validator) build(raw rawFile) Config {
 }
 
 func (v *validator) oneOf(key, value string, allowed []string) string {
-	if slices.Contains(allowed, value) {
-		return value
+	if msg := settings.OneOf(value, allowed); msg != "" {
+		v.fail(key, "%s", msg)
 	}
-	msg := fmt.Sprintf("%q is not one of %s", value, strings.Join(allowed, ", "))
-	if s := suggest.Closest(value, allowed); s != "" {
-		msg += fmt.Sprintf(" (did you mean %q?)", s)
-	}
-	v.fail(key, "%s", msg)
 	return value
 }
 
@@ -93,12 +82,17 @@ func nilIfEmpty(s []string) []string {
 // present but empty list stays non-nil: for a target it means "no
 // configured origins", unlike an absent list, which inherits.
 func (v *validator) origins(key string, in []string) []string {
+	return v.originList(key, in, cachemodel.ParseOrigin)
+}
+
+// originList is origins with its own parser (policy.allow also takes "*").
+func (v *validator) originList(key string, in []string, parse func(string) (string, error)) []string {
 	if in == nil {
 		return nil
 	}
 	out := []string{}
 	for i, o := range in {
-		norm, err := cachemodel.ParseOrigin(o)
+		norm, err := parse(o)
 		if err != nil {
 			v.fail(fmt.Sprintf("%s[%d]", key, i), "%v", err)
 			continue
@@ -110,252 +104,117 @@ func (v *validator) origins(key string, in []string) []string {
 	return out
 }
 
+// probe checks the [probe] table with the rules the flags use too
+// (settings.Probe.Validate); each problem points at its key.
 func (v *validator) probe(r rawProbe) Probe {
-	p := Probe{
-		Timeout:         v.duration("probe.timeout", r.Timeout),
-		Concurrency:     v.intRange("probe.concurrency", r.Concurrency, 1, maxConcurrency),
-		HostConcurrency: v.intRange("probe.host_concurrency", r.HostConcurrency, 1, maxConcurrency),
+	def := settings.Defaults()
+	in := settings.Probe{
+		Timeout:         v.duration("probe.timeout", r.Timeout, def.Timeout),
+		Concurrency:     r.Concurrency,
+		HostConcurrency: r.HostConcurrency,
 		Rate:            r.Rate,
-		Rounds:          v.intRange("probe.rounds", r.Rounds, 1, maxRounds),
-		BodyLimit:       v.size("probe.body_limit", r.BodyLimit),
+		Rounds:          r.Rounds,
+		BodyLimit:       v.size("probe.body_limit", r.BodyLimit, def.BodyLimit),
+		MaxHeaderBytes:  def.MaxHeaderBytes, // not a key of the file
 		UserAgent:       r.UserAgent,
-		Headers:         v.headers("probe.headers", r.Headers),
-		Insecure:        r.Insecure,
-		FollowRedirects: v.intRange("probe.follow_redirects", r.FollowRedirects, 0, maxRedirects),
-		Mode:            v.oneOf("probe.mode", r.Mode, []string{ModeIsolate, ModeObserve}),
+		Headers:         r.Headers,
+		Proxy:           r.Proxy,
+		Resolve:         r.Resolve,
+		Edges:           r.Edges,
+		FollowRedirects: r.FollowRedirects,
+		Mode:            r.Mode,
 		CacheBuster:     r.CacheBuster,
-		Preflight:       r.Preflight,
+		Method:          def.Method, // not a key of the file
 		RequestMethod:   r.RequestMethod,
+		RequestHeaders:  r.RequestHeaders,
 	}
-	switch {
-	case math.IsNaN(r.Rate) || math.IsInf(r.Rate, 0):
-		v.fail("probe.rate", "%v is not a number of requests per second", r.Rate)
-	case r.Rate < 0:
-		v.fail("probe.rate", "%v is negative; 0 means unlimited", r.Rate)
-	}
-	if hasControl(r.UserAgent) {
-		v.fail("probe.user_agent", "%q has control characters", r.UserAgent)
-	}
-	if r.Proxy != "" {
-		p.Proxy = v.proxy("probe.proxy", r.Proxy)
-	}
-	for i, s := range r.Resolve {
-		if res, ok := v.resolve(fmt.Sprintf("probe.resolve[%d]", i), s); ok {
-			p.Resolve = append(p.Resolve, res)
+	valid, errs := in.Validate()
+	for _, e := range errs {
+		key := "probe." + string(e.Name)
+		if e.Index >= 0 {
+			key = fmt.Sprintf("%s[%d]", key, e.Index)
 		}
+		v.fail(key, "%s", e.Msg)
 	}
-	if len(r.Edges) > maxEdges {
-		v.fail("probe.edges", "%d edges; at most %d", len(r.Edges), maxEdges)
-	} else {
-		for i, s := range r.Edges {
-			if e, ok := v.edge(fmt.Sprintf("probe.edges[%d]", i), s); ok && !slices.Contains(p.Edges, e) {
-				p.Edges = append(p.Edges, e)
-			}
-		}
+	return Probe{
+		Timeout:         in.Timeout,
+		Concurrency:     in.Concurrency,
+		HostConcurrency: in.HostConcurrency,
+		Rate:            in.Rate,
+		Rounds:          in.Rounds,
+		BodyLimit:       in.BodyLimit,
+		UserAgent:       in.UserAgent,
+		Headers:         valid.Headers,
+		Proxy:           in.Proxy,
+		Resolve:         valid.Resolve,
+		Edges:           valid.Edges,
+		Insecure:        r.Insecure,
+		FollowRedirects: in.FollowRedirects,
+		Mode:            in.Mode,
+		CacheBuster:     in.CacheBuster,
+		Preflight:       r.Preflight,
+		RequestMethod:   in.RequestMethod,
+		RequestHeaders:  valid.RequestHeaders,
 	}
-	if len(p.Edges) > 0 && p.Proxy != "" {
-		v.fail("probe.edges", "edges cannot be used with probe.proxy: the proxy picks the address")
-	}
-	if !queryNameRE.MatchString(r.CacheBuster) {
-		v.fail("probe.cache_buster", "%q is not a query parameter name; use letters, digits, \"-\", \"_\", \".\" or \"~\"", r.CacheBuster)
-	}
-	if !isToken(r.RequestMethod) {
-		v.fail("probe.request_method", "%q is not an HTTP method", r.RequestMethod)
-	}
-	for i, h := range r.RequestHeaders {
-		if !isToken(h) {
-			v.fail(fmt.Sprintf("probe.request_headers[%d]", i), "%q is not a header name", h)
-			continue
-		}
-		if lower := strings.ToLower(h); !slices.Contains(p.RequestHeaders, lower) {
-			p.RequestHeaders = append(p.RequestHeaders, lower)
-		}
-	}
-	return p
 }
 
-var queryNameRE = regexp.MustCompile(`^[A-Za-z0-9._~-]+$`)
-
 func (v *validator) intRange(key string, n, lo, hi int) int {
-	switch {
-	case n < lo && lo == 0:
-		v.fail(key, "%d is negative", n)
-	case n < lo:
-		v.fail(key, "%d is less than %d", n, lo)
-	case n > hi:
-		v.fail(key, "%d is more than %d", n, hi)
+	if msg := settings.IntRange(n, lo, hi); msg != "" {
+		v.fail(key, "%s", msg)
 	}
 	return n
 }
 
-const wantDuration = `want a duration like "10s"`
-
-func (v *validator) duration(key string, val any) time.Duration {
+// duration reads a duration written as a string; when it cannot, it
+// reports why and returns def, which settings.Probe.Validate accepts (one
+// complaint per value).
+func (v *validator) duration(key string, val any, def time.Duration) time.Duration {
 	switch x := val.(type) {
 	case string:
-		d, err := time.ParseDuration(x)
-		switch {
-		case err != nil:
-			v.fail(key, "%q is not a duration; %s", x, wantDuration)
-		case d < 0:
-			v.fail(key, "%q is negative; %s", x, wantDuration)
-		case d == 0:
-			v.fail(key, "%q is zero; %s", x, wantDuration)
+		d, err := settings.ParseDuration(x)
+		if err != nil {
+			v.fail(key, "%v", err)
+			return def
 		}
 		return d
 	case int64:
-		v.fail(key, "%d has no unit; %s", x, wantDuration)
+		v.fail(key, "%d has no unit; %s", x, settings.WantDuration)
 	default:
-		v.fail(key, "value has type %s; %s", tomlType(val), wantDuration)
+		v.fail(key, "value has type %s; %s", tomlType(val), settings.WantDuration)
 	}
-	return 0
+	return def
 }
 
-var sizeRE = regexp.MustCompile(`^([0-9]+)\s*([A-Za-z]*)$`)
-
-var sizeUnits = map[string]int64{
-	"": 1, "b": 1,
-	"kb": 1000, "kib": 1 << 10,
-	"mb": 1000 * 1000, "mib": 1 << 20,
-	"gb": 1000 * 1000 * 1000, "gib": 1 << 30,
-}
-
-const wantSize = `want bytes or a size like "64KiB"`
-
-// size reads a byte count: an integer, or a string with a unit (KB = 1000,
-// KiB = 1024).
-func (v *validator) size(key string, val any) int64 {
-	var n int64
+// size reads a byte count: an integer, or a string settings.ParseSize
+// reads. When it cannot, it reports why and returns def.
+func (v *validator) size(key string, val any, def int64) int64 {
 	switch x := val.(type) {
 	case int64:
-		n = x
+		return x
 	case string:
-		m := sizeRE.FindStringSubmatch(strings.TrimSpace(x))
-		unit, okUnit := int64(0), false
-		if m != nil {
-			unit, okUnit = sizeUnits[strings.ToLower(m[2])]
+		n, err := settings.ParseSize(x)
+		if err != nil {
+			v.fail(key, "%v", err)
+			return def
 		}
-		num, err := int64(0), error(nil)
-		if m != nil {
-			num, err = strconv.ParseInt(m[1], 10, 64)
-		}
-		if m == nil || !okUnit || err != nil {
-			v.fail(key, "%q is not a size; %s", x, wantSize)
-			return 0
-		}
-		if num > maxBodyLimit/unit+1 {
-			v.fail(key, "%q is more than 1GiB", x)
-			return 0
-		}
-		n = num * unit
-		if n > maxBodyLimit {
-			v.fail(key, "%q is more than 1GiB", x)
-			return 0
-		}
-	default:
-		v.fail(key, "value has type %s; %s", tomlType(val), wantSize)
-		return 0
+		return n
 	}
-	switch {
-	case n < 1:
-		v.fail(key, "%d must be at least 1 byte", n)
-	case n > maxBodyLimit:
-		v.fail(key, "%d is more than 1GiB", n)
-	}
-	return n
+	v.fail(key, "value has type %s; %s", tomlType(val), settings.WantSize)
+	return def
 }
 
-// headers parses "Name: value" lines.
+// headers parses "Name: value" lines (settings.ParseHeader).
 func (v *validator) headers(key string, lines []string) cachemodel.Headers {
 	var out cachemodel.Headers
 	for i, line := range lines {
-		k := fmt.Sprintf("%s[%d]", key, i)
-		name, value, ok := strings.Cut(line, ":")
-		switch {
-		case !ok:
-			v.fail(k, "%q has no colon; want \"Name: value\"", line)
-		case !isToken(name):
-			v.fail(k, "%q: %q is not a valid header name", line, name)
-		case hasControl(value):
-			v.fail(k, "%q has control characters", line)
-		case strings.EqualFold(name, "Origin"):
-			v.fail(k, "%q sets Origin; list origins in \"origins\" instead", line)
-		default:
-			out = append(out, cachemodel.Header{Name: name, Value: strings.Trim(value, " \t")})
+		h, err := settings.ParseHeader(line)
+		if err != nil {
+			v.fail(fmt.Sprintf("%s[%d]", key, i), "%v", err)
+			continue
 		}
+		out = append(out, h)
 	}
 	return out
-}
-
-func (v *validator) proxy(key, s string) string {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "socks5") || u.Hostname() == "" || u.Port() == "" ||
-		(u.Path != "" && u.Path != "/") || u.RawQuery != "" {
-		v.fail(key, "%q is not a proxy URL; want http://host:port or socks5://host:port", redactURL(s))
-		return ""
-	}
-	return s
-}
-
-// maxEdges bounds the edge addresses of one run (each multiplies the
-// requests sent to every target).
-const maxEdges = 16
-
-// edge checks an edge address: an IP (keeping the URL's port), or IP:port
-// with IPv6 in brackets. It returns the address as written.
-func (v *validator) edge(key, s string) (string, bool) {
-	host, port := s, ""
-	switch {
-	case strings.HasPrefix(s, "["):
-		end := strings.IndexByte(s, ']')
-		if end < 0 || (end+1 < len(s) && s[end+1] != ':') {
-			v.fail(key, "%q is not an IP address or IP:port", s)
-			return "", false
-		}
-		host, port = s[1:end], strings.TrimPrefix(s[end+1:], ":")
-		if end+1 < len(s) && port == "" {
-			v.fail(key, "%q has an empty port", s)
-			return "", false
-		}
-	case strings.Count(s, ":") == 1:
-		host, port, _ = strings.Cut(s, ":")
-		if port == "" {
-			v.fail(key, "%q has an empty port", s)
-			return "", false
-		}
-	}
-	if ip := net.ParseIP(host); ip == nil || strings.Contains(host, "%") {
-		v.fail(key, "%q is not an IP address or IP:port (host names are not edges)", s)
-		return "", false
-	}
-	if port != "" {
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || port[0] == '+' {
-			v.fail(key, "%q: port %s is out of range", s, port)
-			return "", false
-		}
-	}
-	return s, true
-}
-
-// resolve parses a curl-style HOST:PORT:ADDRESS entry.
-func (v *validator) resolve(key, s string) (Resolve, bool) {
-	host, rest, ok1 := strings.Cut(s, ":")
-	port, addr, ok2 := strings.Cut(rest, ":")
-	if !ok1 || !ok2 || host == "" || port == "" || addr == "" || strings.ContainsAny(host, "/[]@ ") {
-		v.fail(key, "%q is not HOST:PORT:ADDRESS", s)
-		return Resolve{}, false
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil || n < 1 || n > 65535 {
-		v.fail(key, "%q: port %s is out of range", s, port)
-		return Resolve{}, false
-	}
-	ip := strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]")
-	if net.ParseIP(ip) == nil {
-		v.fail(key, "%q: %q is not an IP address", s, addr)
-		return Resolve{}, false
-	}
-	return Resolve{Host: strings.ToLower(host), Port: n, Addr: ip}, true
 }
 
 func (v *validator) target(key string, r rawTarget) Target {
@@ -484,7 +343,7 @@ func (v *validator) purge(key string, r rawPurge) Purge {
 		p.Method = DefaultHTTPPurgeMethod
 		if r.Method != nil {
 			p.Method = *r.Method
-			if !isToken(p.Method) {
+			if !settings.IsToken(p.Method) {
 				v.fail(key+".method", "%q is not an HTTP method", p.Method)
 			}
 		}
@@ -664,29 +523,6 @@ func (v *validator) themes(raw map[string]map[string]any) map[string]themes.Cust
 func quoteKey(s string) string {
 	_, plain := render([]seg{{name: s, index: -1}})
 	return plain
-}
-
-// isToken reports whether s is an RFC 9110 token (header names, methods).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
-			return false
-		}
-	}
-	return true
-}
-
-func hasControl(s string) bool {
-	for _, c := range s {
-		if c < 0x20 && c != '\t' || c == 0x7f {
-			return true
-		}
-	}
-	return false
 }
 
 // shortQuote shortens a value quoted in an error to 40 characters (%q then

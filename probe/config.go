@@ -3,15 +3,12 @@ package probe
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net"
-	"net/netip"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/internal/settings"
 )
 
 // Defaults applied by New to zero-valued Config fields.
@@ -103,8 +100,8 @@ func (c Config) validate() error {
 	if c.HostConcurrency < 0 {
 		errs = append(errs, fmt.Sprintf("host concurrency must not be negative (got %d)", c.HostConcurrency))
 	}
-	if c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0) {
-		errs = append(errs, fmt.Sprintf("rate must be a finite number >= 0 requests per second (got %v)", c.Rate))
+	if err := settings.CheckRate(c.Rate); err != nil {
+		errs = append(errs, fmt.Sprintf("rate: %v", err))
 	}
 	if c.BodyLimit < 0 {
 		errs = append(errs, fmt.Sprintf("body limit must not be negative (got %d)", c.BodyLimit))
@@ -128,48 +125,14 @@ func (c Config) validate() error {
 // ParseResolve splits a curl-style --resolve spec "host:port:addr" into the
 // pinned "host:port" (host lower-cased, port as a plain number, so "018691"
 // pins port 18691 just as a URL's ":018691" means it) and the IP address
-// to dial. addr may
-// be a bracketed IPv6 address ("[::1]"); it is returned without brackets.
+// to dial (settings.ParseResolve holds the grammar). addr may be a
+// bracketed IPv6 address ("[::1]"); it is returned without brackets.
 func ParseResolve(spec string) (hostport, addr string, err error) {
-	bad := func(why string) (string, string, error) {
-		return "", "", fmt.Errorf("invalid resolve entry %q: %s (want host:port:addr)", spec, why)
-	}
-	rest := spec
-	var host string
-	if strings.HasPrefix(rest, "[") {
-		end := strings.IndexByte(rest, ']')
-		if end < 0 || end+1 >= len(rest) || rest[end+1] != ':' {
-			return bad("unterminated [ipv6] host")
-		}
-		host, rest = rest[1:end], rest[end+2:]
-	} else {
-		i := strings.IndexByte(rest, ':')
-		if i < 0 {
-			return bad("missing port")
-		}
-		host, rest = rest[:i], rest[i+1:]
-	}
-	i := strings.IndexByte(rest, ':')
-	if i < 0 {
-		return bad("missing address")
-	}
-	port, addr := rest[:i], rest[i+1:]
-	if host == "" {
-		return bad("empty host")
-	}
-	if !validHostname(host) {
-		return bad("host contains characters not allowed in a host name")
-	}
-	n, err := parsePort(port)
+	pin, err := settings.ParseResolve(spec)
 	if err != nil {
-		return bad(err.Error())
+		return "", "", err
 	}
-	ip, err := parseIPAddr(addr)
-	if err != nil {
-		return bad(err.Error())
-	}
-	// "018691" is port 18691, as in the URL it is meant to match.
-	return net.JoinHostPort(strings.ToLower(host), strconv.Itoa(n)), ip, nil
+	return pin.HostPort(), pin.Addr, nil
 }
 
 // normalizeResolve validates a Config.Resolve map and returns a copy keyed by
@@ -197,51 +160,10 @@ func normalizeResolve(m map[string]string) (map[string]string, error) {
 	return out, nil
 }
 
-func parseIPAddr(s string) (string, error) {
-	if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
-		s = s[1 : len(s)-1]
-	}
-	if strings.Contains(s, ",") {
-		return "", errors.New("only one address is supported")
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return "", fmt.Errorf("address %q is not an IP address", s)
-	}
-	if a.Zone() != "" {
-		// A zone ("fe80::1%eth0") names a local interface: it is not an
-		// address an edge could have, and it does not survive being
-		// written back into a URL authority.
-		return "", fmt.Errorf("address %q has an IPv6 zone; give the address alone", s)
-	}
-	return a.String(), nil
-}
-
-func parsePort(s string) (int, error) {
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > 65535 || s[0] == '+' {
-		return 0, fmt.Errorf("port %q is not a number between 1 and 65535", s)
-	}
-	return n, nil
-}
-
-// validHostname accepts DNS names and IP literals; it only rules out bytes
-// that could never appear in a host and would corrupt a request line.
-func validHostname(h string) bool {
-	if h == "" || len(h) > 255 {
-		return false
-	}
-	for i := 0; i < len(h); i++ {
-		c := h[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case c == '-', c == '.', c == '_', c == ':', c == '%':
-		default:
-			return false
-		}
-	}
-	return true
-}
+// The grammar of addresses, ports and host names is settings'.
+func parseIPAddr(s string) (string, error) { return settings.ParseIP(s) }
+func parsePort(s string) (int, error)      { return settings.ParsePort(s) }
+func validHostname(h string) bool          { return settings.ValidHost(h) }
 
 type proxyKind int
 
@@ -260,59 +182,19 @@ type proxySpec struct {
 	hasAuth  bool
 }
 
+// parseProxy reads Config.Proxy with settings.ParseProxy, the rule the
+// flags and the configuration file use.
 func parseProxy(s string) (proxySpec, error) {
 	if s == "" {
 		return proxySpec{}, nil
 	}
-	bad := func(why string) (proxySpec, error) {
-		return proxySpec{}, fmt.Errorf("proxy %q: %s (want http://host:port or socks5://host:port, with user:pass@ before host if the proxy needs a login)",
-			redactProxy(s), why)
-	}
-	u, err := url.Parse(s)
+	u, err := settings.ParseProxy(s)
 	if err != nil {
-		return bad("not a URL")
+		return proxySpec{}, fmt.Errorf("proxy: %w", err)
 	}
-	var p proxySpec
-	switch strings.ToLower(u.Scheme) {
-	case "http":
-		p.kind = proxyHTTP
-	case "socks5", "socks5h":
+	p := proxySpec{kind: proxyHTTP, hostport: u.HostPort, user: u.User, pass: u.Pass, hasAuth: u.HasAuth}
+	if u.Kind == settings.ProxySOCKS5 {
 		p.kind = proxySOCKS5
-	case "":
-		return bad("missing scheme")
-	case "https":
-		return bad("https proxies are not supported")
-	default:
-		return bad(fmt.Sprintf("unsupported scheme %q", u.Scheme))
-	}
-	if u.Opaque != "" || u.Host == "" {
-		return bad("missing host")
-	}
-	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-		return bad("must not have a path, query or fragment")
-	}
-	host, port := u.Hostname(), u.Port()
-	if port == "" {
-		return bad("missing port")
-	}
-	if _, err := parsePort(port); err != nil {
-		return bad(err.Error())
-	}
-	if host == "" || !validHostname(host) {
-		return bad("invalid host")
-	}
-	p.hostport = net.JoinHostPort(strings.ToLower(host), port)
-	if u.User != nil {
-		p.hasAuth = true
-		p.user = u.User.Username()
-		p.pass, _ = u.User.Password()
-		if p.kind == proxySOCKS5 && (len(p.user) == 0 || len(p.user) > 255 || len(p.pass) > 255) {
-			return bad("socks5 user name must be 1-255 bytes and password at most 255 bytes")
-		}
 	}
 	return p, nil
 }
-
-// redactProxy hides the credentials before a proxy URL goes into an
-// error, even when the URL does not parse.
-func redactProxy(s string) string { return cachemodel.RedactURL(s) }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/internal/settings"
 )
 
 // request is one HTTP request ready to go on the wire.
@@ -212,18 +213,4 @@ func proxyBasicAuth(p proxySpec) string {
 }
 
 // isToken reports whether s is an RFC 9110 token (method and field names).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
+func isToken(s string) bool { return settings.IsToken(s) }

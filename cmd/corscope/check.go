@@ -20,6 +20,7 @@ import (
 	"github.com/corscope/corscope/config"
 	"github.com/corscope/corscope/internal/report"
 	"github.com/corscope/corscope/internal/runner"
+	"github.com/corscope/corscope/internal/settings"
 	"github.com/corscope/corscope/internal/termsafe"
 	"github.com/corscope/corscope/probe"
 	"github.com/corscope/corscope/themes"
@@ -44,6 +45,9 @@ type probeFlags struct {
 	resolve        []string
 	edges          []string
 	edgeAddrs      []string // edges validated and normalised
+	valid          settings.Valid
+	bodyBytes      int64 // --body-limit, parsed
+	headerBytes    int64 // --max-header-bytes, parsed
 	insecure       bool
 	proxy          string
 	follow         int
@@ -56,45 +60,90 @@ type probeFlags struct {
 
 func (f *probeFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
+	def := settings.Defaults()
 	fl.StringArrayVarP(&f.origins, "origin", "o", nil, "origin to send as an Origin variant (repeatable), e.g. https://app.example.com")
 	fl.StringArrayVarP(&f.headers, "header", "H", nil, "extra request header 'Name: value' sent with every request (repeatable)")
-	fl.StringVar(&f.method, "method", "GET", "method of the simple (non-preflight) requests")
+	fl.StringVar(&f.method, "method", def.Method, "method of the simple (non-preflight) requests")
 	fl.StringVar(&f.userAgent, "user-agent", "corscope/"+versionString(), "User-Agent header")
 	fl.BoolVar(&f.preflight, "preflight", false, "also send a CORS preflight (OPTIONS) per Origin variant")
-	fl.StringVar(&f.requestMethod, "request-method", "GET", "Access-Control-Request-Method of preflights")
+	fl.StringVar(&f.requestMethod, "request-method", def.RequestMethod, "Access-Control-Request-Method of preflights")
 	fl.StringSliceVar(&f.requestHeaders, "request-headers", nil, "Access-Control-Request-Headers of preflights (comma-separated or repeatable)")
-	fl.IntVar(&f.rounds, "rounds", 2, "observe: repeat the whole variant set N times, in order, to see MISS then HIT; isolate: send each variant N times (at least 2) on its own key")
-	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "timeout per request")
-	fl.IntVar(&f.concurrency, "concurrency", 16, "targets probed at once")
-	fl.IntVar(&f.hostConc, "host-concurrency", 8, "requests in flight to one host at once, across all targets")
+	fl.IntVar(&f.rounds, "rounds", def.Rounds, fmt.Sprintf("observe: repeat the whole variant set N times, in order, to see MISS then HIT; isolate: send each variant N times (at least 2) on its own key (1 to %d)", settings.MaxRounds))
+	fl.DurationVar(&f.timeout, "timeout", def.Timeout, "timeout per request")
+	fl.IntVar(&f.concurrency, "concurrency", def.Concurrency, fmt.Sprintf("targets probed at once (1 to %d)", settings.MaxConcurrency))
+	fl.IntVar(&f.hostConc, "host-concurrency", def.HostConcurrency, fmt.Sprintf("requests in flight to one host at once, across all targets (1 to %d)", settings.MaxConcurrency))
 	fl.Float64Var(&f.rate, "rate", 0, "max requests per second per host; 0 = unlimited (be polite to real CDNs)")
-	fl.StringVar(&f.bodyLimit, "body-limit", "64KiB", "read at most this much of each body, then hang up")
-	fl.StringVar(&f.maxHeaderBytes, "max-header-bytes", "256KiB", "largest response header block accepted (Chrome refuses larger ones)")
+	fl.StringVar(&f.bodyLimit, "body-limit", settings.FormatSize(def.BodyLimit), fmt.Sprintf("read at most this much of each body, then hang up (1 byte to %s; KiB/MiB/GiB are powers of 1024, KB/MB/GB of 1000)", settings.FormatSize(settings.MaxBodyLimit)))
+	fl.StringVar(&f.maxHeaderBytes, "max-header-bytes", settings.FormatSize(def.MaxHeaderBytes), fmt.Sprintf("largest response header block accepted (Chrome refuses larger ones; %s to %s)", settings.FormatSize(settings.MinMaxHeaderBytes), settings.FormatSize(settings.MaxMaxHeaderBytes)))
 	fl.StringArrayVar(&f.resolve, "resolve", nil, "host:port:addr pins a host to an address, keeping Host and SNI (repeatable)")
 	fl.StringArrayVar(&f.edges, "edge", nil, "probe every URL through this edge address too, side by side (repeatable): an IP keeps the URL's port, IP:port replaces it; Host and SNI stay the URL's")
 	fl.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify TLS certificates")
 	fl.StringVar(&f.proxy, "proxy", "", "send requests through an http:// or socks5:// proxy")
-	fl.IntVar(&f.follow, "follow", 0, "follow up to N redirects (default 0: a 3xx is shown as it is); -H Authorization, Cookie and Proxy-Authorization are dropped when a redirect changes origin (scheme, host or port)")
+	fl.IntVar(&f.follow, "follow", def.FollowRedirects, fmt.Sprintf("follow up to N redirects (0 to %d; default 0: a 3xx is shown as it is); -H Authorization, Cookie and Proxy-Authorization are dropped when a redirect changes origin (scheme, host or port)", settings.MaxRedirects))
 }
 
-// planOptions validates the request-shaping flags.
+// flagNames maps each setting to the flag that sets it.
+var flagNames = map[settings.Name]string{
+	settings.Timeout:         "--timeout",
+	settings.Concurrency:     "--concurrency",
+	settings.HostConcurrency: "--host-concurrency",
+	settings.Rate:            "--rate",
+	settings.Rounds:          "--rounds",
+	settings.BodyLimit:       "--body-limit",
+	settings.MaxHeaderBytes:  "--max-header-bytes",
+	settings.UserAgent:       "--user-agent",
+	settings.Headers:         "-H",
+	settings.Proxy:           "--proxy",
+	settings.Resolve:         "--resolve",
+	settings.Edges:           "--edge",
+	settings.FollowRedirects: "--follow",
+	settings.Mode:            "--mode",
+	settings.CacheBuster:     "--cache-buster",
+	settings.Method:          "--method",
+	settings.RequestMethod:   "--request-method",
+	settings.RequestHeaders:  "--request-headers",
+}
+
+// flagErr is a usage error naming the flag of a setting.
+func flagErr(name settings.Name, msg string) error {
+	return usageErr("%s: %s", flagNames[name], msg)
+}
+
+// validate checks the probe settings with the rules the configuration file
+// uses too (settings.Probe.Validate) and keeps what it makes of them; the
+// first problem is the error, naming its flag. planOptions, probeConfig
+// and edgeList read the result.
+func (f *checkFlags) validate() error {
+	var err error
+	if f.bodyBytes, err = settings.ParseSize(f.bodyLimit); err != nil {
+		return flagErr(settings.BodyLimit, err.Error())
+	}
+	if f.headerBytes, err = settings.ParseSize(f.maxHeaderBytes); err != nil {
+		return flagErr(settings.MaxHeaderBytes, err.Error())
+	}
+	in := settings.Probe{
+		Timeout: f.timeout, Concurrency: f.concurrency, HostConcurrency: f.hostConc, Rate: f.rate,
+		Rounds: f.rounds, BodyLimit: f.bodyBytes, MaxHeaderBytes: f.headerBytes, UserAgent: f.userAgent,
+		Headers: f.headers, Proxy: f.proxy, Resolve: f.resolve, Edges: f.edges, FollowRedirects: f.follow,
+		Mode: f.mode, CacheBuster: f.cacheBuster, Method: strings.ToUpper(f.method),
+		RequestMethod: strings.ToUpper(f.requestMethod), RequestHeaders: f.requestHeaders,
+	}
+	valid, errs := in.Validate()
+	if len(errs) > 0 {
+		return flagErr(errs[0].Name, errs[0].Msg)
+	}
+	f.valid = valid
+	f.edgeAddrs = valid.Edges
+	return nil
+}
+
+// planOptions builds the request-shaping options from the validated flags
+// (see validate).
 func (f *probeFlags) planOptions() (cachemodel.PlanOptions, error) {
 	opt := cachemodel.PlanOptions{
 		Rounds: f.rounds, Method: strings.ToUpper(f.method), UserAgent: f.userAgent,
-		Preflight: f.preflight, RequestMethod: strings.ToUpper(f.requestMethod), RequestHeaders: f.requestHeaders,
-	}
-	if f.rounds < 1 || f.rounds > 100 {
-		return opt, usageErr("--rounds %d out of range: want 1 to 100", f.rounds)
-	}
-	for _, m := range []string{opt.Method, opt.RequestMethod} {
-		if !isMethodToken(m) {
-			return opt, usageErr("bad method %q: want a method name like GET", m)
-		}
-	}
-	if hasControl(f.userAgent) {
-		// A line break would fail every request; other controls would be
-		// sent to the server and echoed into reports.
-		return opt, usageErr("--user-agent %q has control characters", f.userAgent)
+		Preflight: f.preflight, RequestMethod: strings.ToUpper(f.requestMethod), RequestHeaders: f.valid.RequestHeaders,
+		Headers: f.valid.Headers,
 	}
 	for _, o := range f.origins {
 		norm, err := cachemodel.ParseOrigin(o)
@@ -103,18 +152,6 @@ func (f *probeFlags) planOptions() (cachemodel.PlanOptions, error) {
 		}
 		f.noteNormalised("--origin "+o, norm)
 		opt.Origins = append(opt.Origins, norm)
-	}
-	for _, h := range f.headers {
-		hdr, err := parseHeaderFlag(h)
-		if err != nil {
-			return opt, usageErr("-H: %v", err)
-		}
-		opt.Headers = append(opt.Headers, hdr)
-	}
-	for _, h := range f.requestHeaders {
-		if !isMethodToken(strings.TrimSpace(h)) {
-			return opt, usageErr("--request-headers: %q is not a header name", h)
-		}
 	}
 	return opt, nil
 }
@@ -183,57 +220,21 @@ func (f *probeFlags) normalisedNote() string {
 	return "corscope: note: sent as browsers serialise them: " + strings.Join(f.normalised, "; ") + "\n"
 }
 
-// probeConfig validates the transport flags.
+// probeConfig builds the engine's settings from the validated flags (see
+// validate).
 func (f *probeFlags) probeConfig() (probe.Config, error) {
 	cfg := probe.Config{
 		Timeout: f.timeout, Concurrency: f.concurrency, HostConcurrency: f.hostConc, Rate: f.rate,
 		Insecure: f.insecure, Proxy: f.proxy, FollowRedirects: f.follow,
+		BodyLimit: f.bodyBytes, MaxHeaderBytes: int(f.headerBytes),
 	}
-	if f.timeout <= 0 {
-		return cfg, usageErr("--timeout %s must be positive", f.timeout)
-	}
-	if f.concurrency < 1 || f.concurrency > 4096 {
-		return cfg, usageErr("--concurrency %d out of range: want 1 to 4096", f.concurrency)
-	}
-	if f.hostConc < 1 || f.hostConc > 4096 {
-		return cfg, usageErr("--host-concurrency %d out of range: want 1 to 4096", f.hostConc)
-	}
-	if f.rate < 0 {
-		return cfg, usageErr("--rate %g must not be negative", f.rate)
-	}
-	if f.follow < 0 || f.follow > 20 {
-		return cfg, usageErr("--follow %d out of range: want 0 to 20", f.follow)
-	}
-	var err error
-	if cfg.BodyLimit, err = parseSize(f.bodyLimit); err != nil {
-		return cfg, usageErr("--body-limit: %v", err)
-	}
-	// As in the config file: 0 would silently mean the default.
-	if cfg.BodyLimit < 1 || cfg.BodyLimit > 1<<30 {
-		return cfg, usageErr("--body-limit %s out of range: want 1 byte to 1GiB", f.bodyLimit)
-	}
-	mh, err := parseSize(f.maxHeaderBytes)
-	if err != nil {
-		return cfg, usageErr("--max-header-bytes: %v", err)
-	}
-	if mh < 4096 || mh > 64<<20 {
-		return cfg, usageErr("--max-header-bytes %s out of range: want 4KiB to 64MiB", f.maxHeaderBytes)
-	}
-	cfg.MaxHeaderBytes = int(mh)
-	norm := make([]string, 0, len(f.resolve))
-	for _, r := range f.resolve {
-		hp, addr, err := probe.ParseResolve(r)
-		if err != nil {
-			return cfg, usageErr("--resolve: %v", err)
-		}
+	norm := make([]string, 0, len(f.valid.Resolve))
+	for _, pin := range f.valid.Resolve {
 		if cfg.Resolve == nil {
 			cfg.Resolve = map[string]string{}
 		}
-		cfg.Resolve[hp] = addr
-		if strings.Contains(addr, ":") {
-			addr = "[" + addr + "]"
-		}
-		norm = append(norm, hp+":"+addr)
+		cfg.Resolve[pin.HostPort()] = pin.Addr
+		norm = append(norm, pin.String())
 	}
 	// The curl reproducers get the entries as the probe reads them (a
 	// port "018691" as 18691), so they pin what the probe pinned.
@@ -262,8 +263,8 @@ type checkFlags struct {
 
 // Probe modes of check.
 const (
-	modeObserve = "observe"
-	modeIsolate = "isolate"
+	modeObserve = settings.ModeObserve
+	modeIsolate = settings.ModeIsolate
 )
 
 // policy validates --allow: origins (or "null"), or "*" when every origin
@@ -271,11 +272,7 @@ const (
 func (f *checkFlags) policy() (cachemodel.Policy, error) {
 	var p cachemodel.Policy
 	for _, a := range f.allow {
-		if a == "*" {
-			p.Allow = append(p.Allow, a)
-			continue
-		}
-		norm, err := cachemodel.ParseOrigin(a)
+		norm, err := settings.ParseAllowed(a)
 		if err != nil {
 			return p, usageErr("--allow: %v", err)
 		}
@@ -283,21 +280,6 @@ func (f *checkFlags) policy() (cachemodel.Policy, error) {
 		p.Allow = append(p.Allow, norm)
 	}
 	return p, nil
-}
-
-// validBusterParam: the parameter must need no escaping, so the URL shown
-// and the URL sent are the same.
-func validBusterParam(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for _, c := range []byte(s) {
-		ok := c == '-' || c == '_' || c == '.' || c == '~' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
 
 func (a *app) newCheckCmd() *cobra.Command {
@@ -383,15 +365,15 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	if !slices.Contains(report.Formats, format) {
 		return usageErr("unknown --format %q: want table, json, jsonl, markdown, sarif or junit", format)
 	}
+	if msg := settings.OneOf(f.failOn, settings.FailOnLevels); msg != "" {
+		return usageErr("--fail-on: %s", msg)
+	}
 	failOn, err := cachemodel.ParseFailOn(f.failOn)
 	if err != nil {
 		return usageErr("--fail-on: %v", err)
 	}
-	if f.mode != modeObserve && f.mode != modeIsolate {
-		return usageErr("unknown --mode %q: want isolate or observe", f.mode)
-	}
-	if !validBusterParam(f.cacheBuster) {
-		return usageErr("--cache-buster %q: want 1 to 64 letters, digits or - _ . ~", f.cacheBuster)
+	if err := f.validate(); err != nil {
+		return err
 	}
 	opt, err := f.planOptions()
 	if err != nil {
@@ -404,9 +386,6 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	opt.Origins = withPolicyOrigins(opt.Origins, pol)
 	pcfg, err := f.probeConfig()
 	if err != nil {
-		return err
-	}
-	if f.edgeAddrs, err = f.edgeList(); err != nil {
 		return err
 	}
 	targets, err := a.collectTargetsHAR(ctx, args, f, opt.Origins)

@@ -11,8 +11,6 @@ import (
 	"github.com/corscope/corscope/themes"
 )
 
-func init() { subcommands = append(subcommands, (*app).newConfigCmd) }
-
 // loadConfig finds and loads the configuration for this invocation:
 // --config, else $CORSCOPE_CONFIG, else the XDG default (absent is fine).
 func (a *app) loadConfig(cmd *cobra.Command) (config.Config, error) {

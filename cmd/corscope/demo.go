@@ -15,8 +15,6 @@ import (
 	"github.com/corscope/corscope/internal/demo"
 )
 
-func init() { subcommands = append(subcommands, (*app).newDemoCmd) }
-
 func (a *app) newDemoCmd() *cobra.Command {
 	var checkOnly, noColor bool
 	var format, theme string
@@ -49,10 +47,10 @@ Everything stops when corscope exits.`,
 				return &exitError{code: exitFailed, err: err}
 			}
 			defer env.Close()
-			if checkOnly || demoInteractive == nil || !a.stdoutTTY {
+			if checkOnly || !a.stdoutTTY {
 				return a.runDemoCheck(cmd, env, format, noColor)
 			}
-			return demoInteractive(a, cmd, env)
+			return a.demoInteractive(cmd, env)
 		},
 	}
 	cmd.Flags().BoolVar(&checkOnly, "check", false, "print the check report instead of opening the interactive view")
@@ -61,10 +59,6 @@ Everything stops when corscope exits.`,
 	cmd.Flags().BoolVar(&noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
 	return cmd
 }
-
-// demoInteractive, when set (by the TUI's file), opens the interactive view
-// on a running demo.
-var demoInteractive func(a *app, cmd *cobra.Command, env *demo.Env) error
 
 // runDemoCheck runs `corscope check` on the demo's URLs, exactly as a user
 // would type it, so the demo shows the real command's output.

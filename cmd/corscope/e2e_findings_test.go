@@ -379,9 +379,9 @@ func TestCheckFindingsFlagErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"check", "--mode", "poison", "http://127.0.0.1/"}, `unknown --mode "poison"`},
-		{[]string{"check", "--cache-buster", "a b", "http://127.0.0.1/"}, `--cache-buster "a b"`},
-		{[]string{"check", "--cache-buster", "", "http://127.0.0.1/"}, `--cache-buster ""`},
+		{[]string{"check", "--mode", "poison", "http://127.0.0.1/"}, `--mode: "poison" is not one of isolate, observe`},
+		{[]string{"check", "--cache-buster", "a b", "http://127.0.0.1/"}, `--cache-buster: "a b" is not a query parameter name: want 1 to 64 letters, digits or - _ . ~`},
+		{[]string{"check", "--cache-buster", "", "http://127.0.0.1/"}, `--cache-buster: "" is not a query parameter name: want 1 to 64 letters, digits or - _ . ~`},
 		{[]string{"check", "--allow", "app.example.com", "http://127.0.0.1/"}, `--allow: "app.example.com" is not an origin`},
 		{[]string{"check", "--allow", "https://app.example.com/", "http://127.0.0.1/"}, "trailing slash"},
 	}

@@ -9,34 +9,7 @@ import (
 
 	"github.com/corscope/corscope/cachemodel"
 	"github.com/corscope/corscope/internal/runner"
-	"github.com/corscope/corscope/probe"
 )
-
-// maxEdges bounds --edge: every edge repeats each target's whole plan.
-const maxEdges = 16
-
-// edgeList validates --edge (and the config's probe.edges): IP addresses
-// or IP:port, normalised, duplicates dropped. An edge cannot go through a
-// proxy, which picks the address itself.
-func (f *probeFlags) edgeList() ([]string, error) {
-	var out []string
-	for _, e := range f.edges {
-		norm, err := probe.ParseEdge(e)
-		if err != nil {
-			return nil, usageErr("--edge: %v", err)
-		}
-		if !slices.Contains(out, norm) {
-			out = append(out, norm)
-		}
-	}
-	if len(out) > maxEdges {
-		return nil, usageErr("--edge given %d times: at most %d edges", len(out), maxEdges)
-	}
-	if len(out) > 0 && f.proxy != "" {
-		return nil, usageErr("--edge cannot be used with --proxy: the proxy picks the address")
-	}
-	return out, nil
-}
 
 // edgePlan builds a target's plan once per edge (each with its own fresh
 // cache keys in isolate mode) and joins them; without edges it is build().

@@ -18,8 +18,6 @@ import (
 	"github.com/corscope/corscope/purge"
 )
 
-func init() { subcommands = append(subcommands, (*app).newPurgeCmd) }
-
 type purgeFlags struct {
 	provider    string
 	origins     []string

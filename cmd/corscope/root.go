@@ -43,24 +43,29 @@ stands out.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usageErr("%v (see --help)", err)
 	})
-	root.AddCommand(a.newCheckCmd(), a.newVersionCmd())
-	for _, sub := range subcommands {
-		root.AddCommand(sub(a))
-	}
-	if rootSetup != nil {
-		root.Args = cobra.ArbitraryArgs
-		run := rootSetup(a, root)
-		root.SuggestionsMinimumDistance = 2 // cobra's default, which only its own lookup applies
-		root.RunE = func(cmd *cobra.Command, args []string) error {
-			// A mistyped command would otherwise be read as a URL and get
-			// a hint about schemes.
-			if len(args) > 0 && looksLikeCommand(args[0]) {
-				if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-					return usageErr("unknown command %q (did you mean %q?)", args[0], s[0])
-				}
+	// Every command, in one list: adding one means adding it here.
+	root.AddCommand(
+		a.newCheckCmd(),
+		a.newTUICmd(),
+		a.newViewCmd(),
+		a.newPurgeCmd(),
+		a.newConfigCmd(),
+		a.newDemoCmd(),
+		a.newVersionCmd(),
+	)
+	// `corscope [flags] URL...` is the interactive view (tui's flags).
+	root.Args = cobra.ArbitraryArgs
+	run := a.rootTUI(root)
+	root.SuggestionsMinimumDistance = 2 // cobra's default, which only its own lookup applies
+	root.RunE = func(cmd *cobra.Command, args []string) error {
+		// A mistyped command would otherwise be read as a URL and get
+		// a hint about schemes.
+		if len(args) > 0 && looksLikeCommand(args[0]) {
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				return usageErr("unknown command %q (did you mean %q?)", args[0], s[0])
 			}
-			return run(cmd, args)
 		}
+		return run(cmd, args)
 	}
 	return root
 }
@@ -77,15 +82,6 @@ func looksLikeCommand(s string) bool {
 	}
 	return true
 }
-
-// subcommands lets each command's file register itself (in its init), so
-// commands can be added without editing this file.
-var subcommands []func(*app) *cobra.Command
-
-// rootSetup, when set (by the TUI's file), registers the root command's
-// own flags and returns what runs for `corscope [flags] URL...` without a
-// subcommand.
-var rootSetup func(a *app, root *cobra.Command) func(cmd *cobra.Command, args []string) error
 
 func (a *app) newVersionCmd() *cobra.Command {
 	return &cobra.Command{

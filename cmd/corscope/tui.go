@@ -24,40 +24,40 @@ import (
 	"github.com/corscope/corscope/tui"
 )
 
-func init() {
-	subcommands = append(subcommands, (*app).newTUICmd)
-	rootSetup = func(a *app, root *cobra.Command) func(*cobra.Command, []string) error {
-		// `corscope [flags] URL...` takes every flag `corscope tui` takes.
-		f := &tuiFlags{flags: root}
-		f.register(root)
-		return func(cmd *cobra.Command, args []string) error {
-			cfg, err := a.loadConfig(cmd)
-			if err != nil {
-				return err
-			}
-			if len(args) == 0 && len(cfg.Targets) == 0 && f.har.file == "" {
-				return cmd.Help()
-			}
-			return a.runTUI(cmd.Context(), f, cmd, cfg, args)
-		}
-	}
-	demoInteractive = func(a *app, cmd *cobra.Command, env *demo.Env) error {
+// rootTUI registers on root every flag `corscope tui` takes and returns
+// what runs for `corscope [flags] URL...` without a subcommand.
+func (a *app) rootTUI(root *cobra.Command) func(*cobra.Command, []string) error {
+	f := &tuiFlags{flags: root}
+	f.register(root)
+	return func(cmd *cobra.Command, args []string) error {
 		cfg, err := a.loadConfig(cmd)
 		if err != nil {
 			return err
 		}
-		da, f, look, cleanup, err := a.demoView(cfg, env)
-		if err != nil {
-			return err
+		if len(args) == 0 && len(cfg.Targets) == 0 && f.har.file == "" {
+			return cmd.Help()
 		}
-		f.theme, _ = cmd.Flags().GetString("theme")
-		f.noColor, _ = cmd.Flags().GetBool("no-color")
-		defer cleanup()
-		if err := demoFirstVisit(cmd.Context(), env); err != nil {
-			return &exitError{code: exitFailed, err: err}
-		}
-		return da.runTUI(cmd.Context(), f, nil, look, env.Targets)
+		return a.runTUI(cmd.Context(), f, cmd, cfg, args)
 	}
+}
+
+// demoInteractive opens the interactive view on a running demo.
+func (a *app) demoInteractive(cmd *cobra.Command, env *demo.Env) error {
+	cfg, err := a.loadConfig(cmd)
+	if err != nil {
+		return err
+	}
+	da, f, look, cleanup, err := a.demoView(cfg, env)
+	if err != nil {
+		return err
+	}
+	f.theme, _ = cmd.Flags().GetString("theme")
+	f.noColor, _ = cmd.Flags().GetBool("no-color")
+	defer cleanup()
+	if err := demoFirstVisit(cmd.Context(), env); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	return da.runTUI(cmd.Context(), f, nil, look, env.Targets)
 }
 
 // tuiFlags are check's flags (probe settings, mode, policy, cache buster)
@@ -163,11 +163,8 @@ func (a *app) tuiOptions(ctx context.Context, f *tuiFlags, fs *pflag.FlagSet, cf
 	if !fs.Changed("mode") {
 		f.mode = modeObserve
 	}
-	if f.mode != modeObserve && f.mode != modeIsolate {
-		return none, nil, usageErr("unknown --mode %q: want observe or isolate", f.mode)
-	}
-	if !validBusterParam(f.cacheBuster) {
-		return none, nil, usageErr("--cache-buster %q: want 1 to 64 letters, digits or - _ . ~", f.cacheBuster)
+	if err := f.validate(); err != nil {
+		return none, nil, err
 	}
 	themeName := f.theme
 	if themeName == "" {
@@ -194,10 +191,7 @@ func (a *app) tuiOptions(ctx context.Context, f *tuiFlags, fs *pflag.FlagSet, cf
 	if err != nil {
 		return none, nil, err
 	}
-	edges, err := f.edgeList()
-	if err != nil {
-		return none, nil, err
-	}
+	edges := f.edgeAddrs
 	targets, err := a.collectTargetsHAR(ctx, args, &f.checkFlags, opt.Origins)
 	if err != nil {
 		return none, nil, err

@@ -17,8 +17,6 @@ import (
 	"github.com/corscope/corscope/tui"
 )
 
-func init() { subcommands = append(subcommands, (*app).newViewCmd) }
-
 // maxReportBytes bounds what view reads: a report is data from elsewhere
 // (CI, a colleague) and must not exhaust memory.
 const maxReportBytes = 256 << 20
