@@ -17,9 +17,8 @@ type jsonWriter struct {
 	n   int
 	now func() time.Time
 	// Reused between targets: a run of thousands of targets would
-	// otherwise allocate two fresh buffers of a few KiB per target.
-	compact []byte
-	out     []byte
+	// otherwise allocate a fresh buffer of a few KiB per target.
+	out []byte
 }
 
 func (j *jsonWriter) Begin() error {
@@ -44,42 +43,31 @@ func (j *jsonWriter) Begin() error {
 }
 
 // Target writes t indented like json.MarshalIndent(t, "  ", "  "), in one
-// Write.
+// Write (terminal-active runes escaped, see appendJSONString).
 func (j *jsonWriter) Target(t cachemodel.TargetReport) error {
-	compact, err := j.encodeCompact(&t)
-	if err != nil {
-		return err
-	}
-	compact = escapeTerminalRunes(compact)
 	sep := "  "
 	if j.n > 0 {
 		sep = ",\n  "
 	}
-	j.n++
-	j.out = appendIndented(append(j.out[:0], sep...), compact, "  ", "  ")
-	_, err = j.w.Write(j.out)
-	if cap(j.out) > 1<<20 {
-		// Don't keep one outsized target's buffers for the whole run.
-		j.out, j.compact = nil, nil
-	}
-	return err
+	return j.write(&t, sep, true, "")
 }
 
-// encodeCompact returns t as compact JSON in j.compact.
-func (j *jsonWriter) encodeCompact(t *cachemodel.TargetReport) ([]byte, error) {
-	b, err := appendTargetJSON(j.compact[:0], t)
-	if err == nil {
-		j.compact = b
-		return b, nil
-	}
-	// A value the encoder cannot write (a NaN timing): let encoding/json
-	// report it, as it did before the direct encoder.
-	b, err = json.Marshal(t)
+// write encodes t between before and after into j.out and writes it; on
+// an error nothing is written.
+func (j *jsonWriter) write(t *cachemodel.TargetReport, before string, indent bool, after string) error {
+	out, err := appendTargetJSON(append(j.out[:0], before...), t, indent)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	j.compact = b
-	return b, nil
+	out = append(out, after...)
+	j.n++
+	_, err = j.w.Write(out)
+	j.out = out
+	if cap(j.out) > 1<<20 {
+		// Don't keep one outsized target's buffer for the whole run.
+		j.out = nil
+	}
+	return err
 }
 
 func (j *jsonWriter) End(s cachemodel.Summary) error {
@@ -126,16 +114,7 @@ func (j *jsonlWriter) Begin() error {
 }
 
 func (j *jsonlWriter) Target(t cachemodel.TargetReport) error {
-	compact, err := j.encodeCompact(&t)
-	if err != nil {
-		return err
-	}
-	j.out = append(append(j.out[:0], escapeTerminalRunes(compact)...), '\n')
-	_, err = j.w.Write(j.out)
-	if cap(j.out) > 1<<20 {
-		j.out, j.compact = nil, nil
-	}
-	return err
+	return j.write(&t, "", false, "\n")
 }
 
 func (j *jsonlWriter) End(s cachemodel.Summary) error {
