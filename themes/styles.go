@@ -1,12 +1,11 @@
 package themes
 
 import (
-	"strings"
+	"maps"
+	"slices"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/lipgloss"
-
-	"github.com/corscope/corscope/cachemodel"
 )
 
 // Styles is every style the TUI uses, grouped by component. Build it with
@@ -186,36 +185,39 @@ func NewStyles(r *lipgloss.Renderer, p Palette) Styles {
 	return s
 }
 
-// CacheStatusStyle picks the style for a normalised cache status
-// (cachemodel.CacheStatus values, case-insensitive): served fresh from
-// cache is Hit, fetched from the origin is Miss, served stale or
-// revalidated is Stale, not cacheable is Bypass.
-func CacheStatusStyle(s Styles, status string) lipgloss.Style {
-	switch cachemodel.CacheStatus(strings.ToUpper(status)) {
-	case cachemodel.StatusHit:
-		return s.Cache.Hit
-	case cachemodel.StatusMiss, cachemodel.StatusExpired:
-		return s.Cache.Miss
-	case cachemodel.StatusStale, cachemodel.StatusUpdating, cachemodel.StatusRevalidated:
-		return s.Cache.Stale
-	case cachemodel.StatusBypass, cachemodel.StatusDynamic, cachemodel.StatusPass:
-		return s.Cache.Bypass
+// Class picks the style for a class name: the classes cachemodel gives
+// its labels (cachemodel.Class: "hit", "bad", "high", ...) and "accent" for
+// headings. themes does not import cachemodel (nor cachemodel themes): the
+// names are the contract, and a test in the TUI checks that every class
+// cachemodel declares has a style here. Anything else is plain text.
+func (s Styles) Class(name string) lipgloss.Style {
+	if f, ok := classStyles[name]; ok {
+		return f(s)
 	}
-	return s.Cache.Unknown
+	return s.Text
 }
 
-// SeverityStyle picks the style for a finding severity ("high", "medium",
-// "low", "info", case-insensitive); anything else gets Info.
-func SeverityStyle(s Styles, severity string) lipgloss.Style {
-	switch strings.ToLower(severity) {
-	case "high":
-		return s.Severity.High
-	case "medium":
-		return s.Severity.Medium
-	case "low":
-		return s.Severity.Low
-	}
-	return s.Severity.Info
+// ClassNames lists the class names Class knows, sorted.
+func ClassNames() []string {
+	return slices.Sorted(maps.Keys(classStyles))
+}
+
+var classStyles = map[string]func(Styles) lipgloss.Style{
+	"neutral": func(s Styles) lipgloss.Style { return s.Text },
+	"muted":   func(s Styles) lipgloss.Style { return s.Muted },
+	"accent":  func(s Styles) lipgloss.Style { return s.Accent },
+	"good":    func(s Styles) lipgloss.Style { return s.Verdict.Allowed },
+	"bad":     func(s Styles) lipgloss.Style { return s.Verdict.Blocked },
+	"error":   func(s Styles) lipgloss.Style { return s.Error.Title },
+	"problem": func(s Styles) lipgloss.Style { return s.Matrix.Problem },
+	"hit":     func(s Styles) lipgloss.Style { return s.Cache.Hit },
+	"miss":    func(s Styles) lipgloss.Style { return s.Cache.Miss },
+	"stale":   func(s Styles) lipgloss.Style { return s.Cache.Stale },
+	"bypass":  func(s Styles) lipgloss.Style { return s.Cache.Bypass },
+	"high":    func(s Styles) lipgloss.Style { return s.Severity.High },
+	"medium":  func(s Styles) lipgloss.Style { return s.Severity.Medium },
+	"low":     func(s Styles) lipgloss.Style { return s.Severity.Low },
+	"info":    func(s Styles) lipgloss.Style { return s.Severity.Info },
 }
 
 func isNoColor(c lipgloss.TerminalColor) bool {
