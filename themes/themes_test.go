@@ -2,6 +2,7 @@ package themes
 
 import (
 	"errors"
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"io"
@@ -209,7 +210,7 @@ func TestClass(t *testing.T) {
 	s := NewStyles(renderer(termenv.TrueColor, true), dark)
 	want := map[string]lipgloss.Style{
 		"neutral": s.Text, "muted": s.Muted, "accent": s.Accent,
-		"good": s.Verdict.Allowed, "bad": s.Verdict.Blocked, "error": s.Error.Title, "problem": s.Matrix.Problem,
+		"good": s.Verdict.Allowed, "bad": s.Verdict.Blocked, "error": s.Error, "problem": s.Matrix.Problem,
 		"hit": s.Cache.Hit, "miss": s.Cache.Miss, "stale": s.Cache.Stale, "bypass": s.Cache.Bypass,
 		"high": s.Severity.High, "medium": s.Severity.Medium, "low": s.Severity.Low, "info": s.Severity.Info,
 	}
@@ -363,5 +364,70 @@ func TestCustomResolveErrors(t *testing.T) {
 				t.Fatalf("want *SlotError for slot %q, got %#v", tt.slot, err)
 			}
 		})
+	}
+}
+
+// TestEveryStyleIsRead: a style slot nothing reads is dead weight that a
+// theme author would still tune (issue 13, item 8). Every field of Styles
+// must be read somewhere outside NewStyles: by the TUI, cmd, the report
+// writers, or Class here. Assignments do not count as reads.
+func TestEveryStyleIsRead(t *testing.T) {
+	read := map[string]bool{} // "Header.Title", "Text", ...
+	var files []string
+	for _, dir := range []string{".", "../tui", "../cmd/corscope", "../internal/report"} {
+		fs, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil || len(fs) == 0 {
+			t.Fatalf("%s: no Go files (%v)", dir, err)
+		}
+		files = append(files, fs...)
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var visit func(n ast.Node) bool
+		visit = func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				for _, e := range n.Rhs {
+					ast.Inspect(e, visit)
+				}
+				return false
+			case *ast.SelectorExpr:
+				read[n.Sel.Name] = true
+				if inner, ok := n.X.(*ast.SelectorExpr); ok {
+					read[inner.Sel.Name+"."+n.Sel.Name] = true
+				}
+			}
+			return true
+		}
+		ast.Inspect(f, visit)
+	}
+	st := reflect.TypeOf(Styles{})
+	styleType := reflect.TypeOf(lipgloss.Style{})
+	checked := 0
+	for i := range st.NumField() {
+		f := st.Field(i)
+		if f.Type == styleType || f.Type.PkgPath() != st.PkgPath() {
+			checked++
+			if !read[f.Name] {
+				t.Errorf("Styles.%s is never read", f.Name)
+			}
+			continue
+		}
+		for j := range f.Type.NumField() {
+			path := f.Name + "." + f.Type.Field(j).Name
+			checked++
+			if !read[path] {
+				t.Errorf("Styles.%s is never read", path)
+			}
+		}
+	}
+	if checked < 10 {
+		t.Fatalf("only %d styles checked", checked)
 	}
 }
