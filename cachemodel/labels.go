@@ -249,3 +249,64 @@ func (k CacheKeyFacts) Line() string {
 	}
 	return "cache key: Origin in key " + yn(k.OriginInKey) + " · Vary honoured " + yn(k.VaryHonoured) + " · cacheable " + yn(k.Cacheable)
 }
+
+// ConfirmLine is a real browser's own answer for the variant (check
+// --confirm-in) beside corscope's verdict, in one sentence, and the
+// browser's console text (it can be long; "" when it logged nothing); ""
+// without an answer. The class is good when both credentials modes agree,
+// bad when one disagrees, muted otherwise. The text is untrusted: escape
+// it at the edge.
+func (v VariantResult) ConfirmLine() (line, console string, class Class) {
+	bc := v.BrowserConfirm
+	if bc == nil {
+		return "", "", ClassNeutral
+	}
+	line = "⧉ " + bc.Browser + " " + bc.Version + " from " + bc.Origin + ": anonymous " + bc.Anonymous.Words() +
+		", with credentials " + bc.Credentials.Words() + "; corscope: " + plainVerdict(v.CORS.Allowed) +
+		", " + plainVerdict(v.CORS.AllowedWithCredentials)
+	a, c := bc.Anonymous.Agrees, bc.Credentials.Agrees
+	class = ClassMuted
+	switch {
+	case bc.NotCompared != "":
+		line += " (not compared: " + bc.NotCompared + ")"
+	case a != nil && *a && c != nil && *c:
+		line += " (agree)"
+		class = ClassGood
+	case a != nil && !*a || c != nil && !*c:
+		line += " (DISAGREE)"
+		class = ClassBad
+	}
+	if bc.Note != "" {
+		line += "; note: " + bc.Note
+	}
+	return line, bc.consoleLine(), class
+}
+
+// plainVerdict is a verdict in the browser's words (BrowserFetch.Words),
+// for comparing the two side by side.
+func plainVerdict(b *bool) string {
+	switch {
+	case b == nil:
+		return BrowserUnknown
+	case *b:
+		return BrowserAllowed
+	}
+	return BrowserBlocked
+}
+
+// consoleLine is the browser's console text per credentials mode, said
+// once when both modes logged the same.
+func (bc *BrowserConfirm) consoleLine() string {
+	a, c := bc.Anonymous.Console, bc.Credentials.Console
+	switch {
+	case a != "" && a == c:
+		return "console (both modes): " + a
+	case a != "" && c != "":
+		return "console (anonymous): " + a + " · console (with credentials): " + c
+	case a != "":
+		return "console (anonymous): " + a
+	case c != "":
+		return "console (with credentials): " + c
+	}
+	return ""
+}

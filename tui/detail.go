@@ -313,7 +313,11 @@ func variantDoc(st themes.Styles, v cachemodel.VariantResult, changes [][2]strin
 	}
 	if bc := v.BrowserConfirm; bc != nil {
 		// --confirm-in: the real browser's own answer beside the verdict.
-		b.field(safe(bc.Browser+" "+bc.Version), safeLong(confirmWords(bc)))
+		line, console, _ := v.ConfirmLine()
+		b.text(safeLong(line))
+		if console != "" {
+			b.text(safeLong(console))
+		}
 	}
 
 	b.section("Request headers")
@@ -370,29 +374,4 @@ func findingDoc(st themes.Styles, f cachemodel.Finding, w int) []string {
 	b.section("Fix")
 	b.text(safeLong(f.Fix))
 	return b.lines
-}
-
-// confirmWords is the browser's answer of --confirm-in in one line: both
-// credentials modes, whether corscope agreed, the console text.
-func confirmWords(bc *cachemodel.BrowserConfirm) string {
-	agree := func(f cachemodel.BrowserFetch) string {
-		switch {
-		case f.Agrees == nil:
-			return ""
-		case *f.Agrees:
-			return " (agrees)"
-		}
-		return " (DISAGREES with corscope)"
-	}
-	s := "anonymous " + bc.Anonymous.Words() + agree(bc.Anonymous) + "; with credentials " + bc.Credentials.Words() + agree(bc.Credentials)
-	if bc.NotCompared != "" {
-		s += "; not compared: " + bc.NotCompared
-	}
-	for _, f := range []cachemodel.BrowserFetch{bc.Anonymous, bc.Credentials} {
-		if f.Console != "" {
-			s += "; console: " + f.Console
-			break
-		}
-	}
-	return s
 }

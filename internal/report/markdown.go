@@ -120,7 +120,7 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 		}
 		// The notes are already escaped for the terminal; md escapes for
 		// Markdown (a backslash it adds never forms a terminal control).
-		if line, console := confirmNote(v); line != "" {
+		if line, console, _ := confirmNote(v); line != "" {
 			ew.printf("\n- %s", md(line))
 			if console != "" {
 				ew.printf("<br>%s", md(console))

@@ -293,14 +293,8 @@ func (t *tableWriter) notes(ew *errWriter, tr cachemodel.TargetReport, width int
 				wrapped(n.tone, n.msg)
 			}
 		}
-		if line, console := confirmNote(v); line != "" {
-			tone := cachemodel.ClassGood
-			if disagrees(v.BrowserConfirm) {
-				tone = cachemodel.ClassBad
-			} else if !agreesBoth(v.BrowserConfirm) {
-				tone = cachemodel.ClassMuted
-			}
-			wrapped(tone, line)
+		if line, console, class := confirmNote(v); line != "" {
+			wrapped(class, line)
 			if console != "" {
 				wrapped(cachemodel.ClassMuted, "  "+console)
 			}
