@@ -223,3 +223,27 @@ func TestEveryClassHasAStyle(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpExplainsEveryVerdictGlyph: the help's legend names every glyph
+// a verdict or cache cell can start with or carry, so no word on screen is
+// left unexplained (it once knew only ✓, ✗ and –).
+func TestHelpExplainsEveryVerdictGlyph(t *testing.T) {
+	m := newTestModel(t, nil, 200, 60)
+	help := ansi.Strip(strings.Join(m.helpLines(), "\n"))
+	tr := vocabReport()
+	glyphs := map[string]bool{cachemodel.WeakMark: true, cachemodel.CachedForAnother: true, cachemodel.StandardMark: true}
+	for _, v := range tr.Variants {
+		text, _ := v.Verdict()
+		if g, _, ok := strings.Cut(text, " "); ok {
+			glyphs[g] = true
+		}
+	}
+	for g := range glyphs {
+		if g == "?" {
+			continue // a lone "?" is a word: unknown
+		}
+		if !regexp.MustCompile(`(^|\s)` + regexp.QuoteMeta(g) + `\s`).MatchString(help) {
+			t.Errorf("the help does not explain %q:\n%s", g, help)
+		}
+	}
+}
