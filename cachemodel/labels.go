@@ -310,3 +310,24 @@ func (bc *BrowserConfirm) consoleLine() string {
 	}
 	return ""
 }
+
+// VantageLabel names the vantage point a merged view's response was seen
+// from: "[eu]"; "" for none.
+func VantageLabel(vantage string) string {
+	if vantage == "" {
+		return ""
+	}
+	return "[" + vantage + "]"
+}
+
+// EdgeAddrLabel names the address an --edge request was sent to:
+// "@192.0.2.1", or "@(DNS)" for the address DNS gave.
+func EdgeAddrLabel(addr string) string {
+	if addr == "" {
+		return "@(DNS)"
+	}
+	return "@" + addr
+}
+
+// EdgeLabel names the edge (PoP) a response says served it: "edge AMS".
+func EdgeLabel(pop string) string { return "edge " + pop }

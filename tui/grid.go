@@ -254,14 +254,11 @@ func colKind(v cachemodel.VariantResult) string {
 // whereTag labels a column by the vantage point it was seen from (a merged
 // view) and the edge address it was sent to (--edge): "[eu] @203.0.113.7".
 func whereTag(v cachemodel.VariantResult) string {
-	var vantage, edge string
-	if v.Vantage != "" {
-		vantage = "[" + v.Vantage + "]"
-	}
+	edge := ""
 	if v.EdgeAddr != "" {
-		edge = "@" + v.EdgeAddr
+		edge = cachemodel.EdgeAddrLabel(v.EdgeAddr)
 	}
-	return joinNonEmpty(" ", vantage, edge)
+	return joinNonEmpty(" ", cachemodel.VantageLabel(v.Vantage), edge)
 }
 
 // hasEdge: some response names the edge (PoP) that served it.

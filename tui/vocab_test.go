@@ -247,3 +247,49 @@ func TestHelpExplainsEveryVerdictGlyph(t *testing.T) {
 		}
 	}
 }
+
+// TestWhereWordsAgree: an --edge address reads "@ADDR" in the table's
+// group line, its notes, Markdown and the TUI's column heading (the table's
+// group line said "edge ADDR", the words the others use for the PoP a
+// response names, "edge AMS"; Markdown said "PoP AMS").
+func TestWhereWordsAgree(t *testing.T) {
+	yes, no := true, false
+	addr := "192.0.2.1"
+	app, admin := "https://app.example", "https://admin.example"
+	tr := cachemodel.TargetReport{URL: "https://cdn.example.com/a.js", State: cachemodel.StateOK, Edges: []string{addr, "198.51.100.2"}}
+	for i, e := range tr.Edges {
+		for _, o := range []string{app, admin} {
+			o := o
+			ok := o == app
+			tr.Variants = append(tr.Variants, cachemodel.VariantResult{
+				Label: o, Origin: &o, Kind: cachemodel.KindConfigured, Round: 1, Method: "GET", EdgeAddr: e,
+				Edge:     []string{"AMS", "FRA"}[i],
+				Response: &cachemodel.ResponseInfo{Status: 200}, Cache: cachemodel.CacheInfo{Status: cachemodel.StatusMiss},
+				CORS: cachemodel.CORSInfo{Applicable: true, Allowed: map[bool]*bool{true: &yes, false: &no}[ok], AllowedWithCredentials: &no,
+					Reason: map[bool]string{true: "", false: string(cachemodel.ReasonMissingACAO)}[ok], Detail: "no ACAO"},
+			})
+		}
+	}
+	render := func(format string) string {
+		var b bytes.Buffer
+		if err := report.NewWriter(format, &b, report.Options{Mode: "observe", Width: 160}).Target(tr); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	table, md := render("table"), render("markdown")
+	at := cachemodel.EdgeAddrLabel(addr)
+	if !strings.Contains(table, "  · "+at+"\n") {
+		t.Errorf("the table's group line lacks %q:\n%s", at, table)
+	}
+	if !strings.Contains(table, "✗ "+at+" "+admin+": no ACAO") {
+		t.Errorf("the table's note lacks %q:\n%s", at, table)
+	}
+	if !strings.Contains(md, "| "+at+" · "+cachemodel.EdgeLabel("AMS")+" |") {
+		t.Errorf("Markdown's edge cell lacks %q and %q:\n%s", at, cachemodel.EdgeLabel("AMS"), md)
+	}
+	g := buildGrid(&tr, nil, gridOptions{})
+	if !slices.ContainsFunc(g.cols, func(c gridCol) bool { return strings.HasPrefix(c.kind, at+" ") }) {
+		t.Errorf("no TUI column is headed %q: %+v", at, g.cols)
+	}
+}

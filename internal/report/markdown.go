@@ -93,13 +93,13 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 		if where {
 			var parts []string
 			if v.Vantage != "" {
-				parts = append(parts, "from "+md(v.Vantage))
+				parts = append(parts, md(cachemodel.VantageLabel(v.Vantage)))
 			}
 			if v.EdgeAddr != "" {
-				parts = append(parts, "@"+md(v.EdgeAddr))
+				parts = append(parts, md(cachemodel.EdgeAddrLabel(v.EdgeAddr)))
 			}
 			if v.Response != nil && v.Edge != "" {
-				parts = append(parts, "PoP "+md(v.Edge))
+				parts = append(parts, md(cachemodel.EdgeLabel(v.Edge)))
 			}
 			if len(parts) == 0 {
 				parts = append(parts, "-")

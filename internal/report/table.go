@@ -67,7 +67,7 @@ func (t *tableWriter) Target(tr cachemodel.TargetReport) error {
 	edgeNote := ""
 	if len(pops) == 1 {
 		// One edge served everything: said once, not in a column.
-		edgeNote = " · edge " + termsafe.Line(pops[0], maxEdgeColumn)
+		edgeNote = " · " + cachemodel.EdgeLabel(termsafe.Line(pops[0], maxEdgeColumn))
 	}
 	ew.printf("  %s\n", t.paint(cachemodel.ClassMuted, fmt.Sprintf("provider %s%s · %s · %d failed · state %s", tr.Provider, edgeNote, plural(len(tr.Variants), "request"), failed, state)))
 	if detail != "" {
@@ -116,7 +116,9 @@ func (t *tableWriter) Target(tr cachemodel.TargetReport) error {
 				where = append(where, "from "+termsafe.Line(v.Vantage, 64))
 			}
 			if len(tr.Edges) > 0 {
-				where = append(where, "edge "+termsafe.String(edgeAddrLabel(v.EdgeAddr)))
+				// The address, worded as in the notes and the TUI
+				// ("@192.0.2.1"); "edge AMS" is the PoP a response names.
+				where = append(where, termsafe.String(cachemodel.EdgeAddrLabel(v.EdgeAddr)))
 			}
 			ew.printf("  %s\n", t.paint(classHeading, "· "+strings.Join(where, " · ")))
 			experiment = "\x00" // repeat the experiment line under each group
@@ -536,10 +538,10 @@ func edgeWidth(vs []cachemodel.VariantResult) int {
 func whereOf(tr cachemodel.TargetReport, v cachemodel.VariantResult) string {
 	var parts []string
 	if v.Vantage != "" {
-		parts = append(parts, "["+termsafe.Line(v.Vantage, 64)+"]")
+		parts = append(parts, termsafe.Line(cachemodel.VantageLabel(v.Vantage), 66))
 	}
 	if len(tr.Edges) > 1 || (len(tr.Edges) == 1 && v.Vantage != "") {
-		parts = append(parts, "@"+termsafe.String(edgeAddrLabel(v.EdgeAddr)))
+		parts = append(parts, termsafe.String(cachemodel.EdgeAddrLabel(v.EdgeAddr)))
 	}
 	return strings.Join(parts, " ")
 }
@@ -555,14 +557,6 @@ func edgesOf(vs []cachemodel.VariantResult) []string {
 	return out
 }
 
-// edgeAddrLabel names an --edge group; "" is the address DNS gave.
-func edgeAddrLabel(addr string) string {
-	if addr == "" {
-		return "(DNS)"
-	}
-	return addr
-}
-
 // edgesNote names the edges (PoPs) the responses name, for a provider
 // line: " · edge AMS" or " · edges AMS, FRA"; "" when none does.
 func edgesNote(tr cachemodel.TargetReport) string {
@@ -571,7 +565,7 @@ func edgesNote(tr cachemodel.TargetReport) string {
 	case 0:
 		return ""
 	case 1:
-		return " · edge " + termsafe.String(pops[0])
+		return " · " + cachemodel.EdgeLabel(termsafe.String(pops[0]))
 	}
 	return " · edges " + termsafe.String(strings.Join(pops, ", "))
 }
