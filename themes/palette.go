@@ -21,7 +21,7 @@ import (
 type Palette struct {
 	Text      lipgloss.TerminalColor `slot:"text"`      // normal text
 	Muted     lipgloss.TerminalColor `slot:"muted"`     // secondary text, hints
-	Border    lipgloss.TerminalColor `slot:"border"`    // pane borders, rules
+	Border    lipgloss.TerminalColor `slot:"border"`    // separators in the key help
 	Accent    lipgloss.TerminalColor `slot:"accent"`    // titles, focused pane, key names
 	Selection lipgloss.TerminalColor `slot:"selection"` // background of the selected row
 	Hit       lipgloss.TerminalColor `slot:"hit"`       // cache HIT

@@ -1,20 +1,20 @@
 package themes
 
 import (
-	"strings"
+	"maps"
+	"slices"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/lipgloss"
-
-	"github.com/corscope/corscope/cachemodel"
 )
 
 // Styles is every style the TUI uses, grouped by component. Build it with
 // NewStyles; the zero value renders plain text.
 type Styles struct {
 	Text   lipgloss.Style // ordinary text
-	Muted  lipgloss.Style // secondary text
+	Muted  lipgloss.Style // secondary text; a cell with no verdict to give
 	Accent lipgloss.Style // emphasis, titles
+	Error  lipgloss.Style // a failed request, a target without a complete verdict
 
 	Header    HeaderStyles
 	StatusBar StatusBarStyles
@@ -24,19 +24,17 @@ type Styles struct {
 	Verdict   VerdictStyles
 	Severity  SeverityStyles
 	Detail    DetailStyles
-	Border    BorderStyles
-	Error     ErrorStyles
 	Help      help.Styles // ready for bubbles' help.Model.Styles
 }
 
 // HeaderStyles is the top bar.
 type HeaderStyles struct {
-	Bar, Title, Subtitle lipgloss.Style
+	Title, Subtitle lipgloss.Style
 }
 
 // StatusBarStyles is the bottom bar and its flash levels.
 type StatusBarStyles struct {
-	Bar, Key, Text, Info, Warn, Error, OK, Spinner lipgloss.Style
+	Text, Info, Warn, Error, OK, Spinner lipgloss.Style
 }
 
 // TargetStyles is the list of target URLs.
@@ -56,12 +54,11 @@ type MatrixStyles struct {
 	Diff     lipgloss.Style // a value that differs across variants
 	Problem  lipgloss.Style // a poisoned cell: another variant's response
 	Selected lipgloss.Style
-	Empty    lipgloss.Style // no value (header absent, request pending)
 }
 
-// CacheStyles colour normalised cache statuses; see CacheStatusStyle.
+// CacheStyles colour normalised cache statuses (an unknown one is Muted).
 type CacheStyles struct {
-	Hit, Miss, Stale, Bypass, Unknown lipgloss.Style
+	Hit, Miss, Stale, Bypass lipgloss.Style
 }
 
 // VerdictStyles colour the browser's CORS verdict.
@@ -69,7 +66,7 @@ type VerdictStyles struct {
 	Allowed, Blocked lipgloss.Style
 }
 
-// SeverityStyles colour findings; see SeverityStyle.
+// SeverityStyles colour findings.
 type SeverityStyles struct {
 	High, Medium, Low, Info lipgloss.Style
 }
@@ -77,16 +74,6 @@ type SeverityStyles struct {
 // DetailStyles is the response detail pane.
 type DetailStyles struct {
 	Title, Section, Key, Value lipgloss.Style
-}
-
-// BorderStyles frame panes; Focused marks the pane that receives keys.
-type BorderStyles struct {
-	Pane, Focused lipgloss.Style
-}
-
-// ErrorStyles is the full-screen error view.
-type ErrorStyles struct {
-	Box, Title, Body lipgloss.Style
 }
 
 // NewStyles builds a fresh Styles from a palette for one renderer (nil means
@@ -110,15 +97,13 @@ func NewStyles(r *lipgloss.Renderer, p Palette) Styles {
 	s.Text = fg(p.Text)
 	s.Muted = fg(p.Muted)
 	s.Accent = fg(p.Accent).Bold(true)
+	s.Error = fg(p.Error).Bold(true)
 
 	s.Header = HeaderStyles{
-		Bar:      r.NewStyle().Padding(0, 1),
 		Title:    fg(p.Accent).Bold(true),
 		Subtitle: fg(p.Muted),
 	}
 	s.StatusBar = StatusBarStyles{
-		Bar:     r.NewStyle().Padding(0, 1),
-		Key:     fg(p.Accent).Bold(true),
 		Text:    fg(p.Muted),
 		Info:    fg(p.Info),
 		Warn:    fg(p.Warn).Bold(true),
@@ -140,14 +125,12 @@ func NewStyles(r *lipgloss.Renderer, p Palette) Styles {
 		Diff:     fg(p.Diff).Bold(true),
 		Problem:  fg(p.Problem).Bold(true).Underline(true),
 		Selected: selected,
-		Empty:    fg(p.Muted),
 	}
 	s.Cache = CacheStyles{
-		Hit:     fg(p.Hit),
-		Miss:    fg(p.Miss),
-		Stale:   fg(p.Stale),
-		Bypass:  fg(p.Bypass),
-		Unknown: fg(p.Muted),
+		Hit:    fg(p.Hit),
+		Miss:   fg(p.Miss),
+		Stale:  fg(p.Stale),
+		Bypass: fg(p.Bypass),
 	}
 	s.Verdict = VerdictStyles{
 		Allowed: fg(p.OK),
@@ -165,15 +148,6 @@ func NewStyles(r *lipgloss.Renderer, p Palette) Styles {
 		Key:     fg(p.Muted),
 		Value:   fg(p.Text),
 	}
-	s.Border = BorderStyles{
-		Pane:    r.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(orNone(p.Border)),
-		Focused: r.NewStyle().Border(lipgloss.ThickBorder()).BorderForeground(orNone(p.Accent)),
-	}
-	s.Error = ErrorStyles{
-		Box:   r.NewStyle().Border(lipgloss.DoubleBorder()).BorderForeground(orNone(p.Error)).Padding(1, 2),
-		Title: fg(p.Error).Bold(true),
-		Body:  fg(p.Text),
-	}
 	s.Help = help.Styles{
 		Ellipsis:       fg(p.Muted),
 		ShortKey:       fg(p.Accent),
@@ -186,36 +160,39 @@ func NewStyles(r *lipgloss.Renderer, p Palette) Styles {
 	return s
 }
 
-// CacheStatusStyle picks the style for a normalised cache status
-// (cachemodel.CacheStatus values, case-insensitive): served fresh from
-// cache is Hit, fetched from the origin is Miss, served stale or
-// revalidated is Stale, not cacheable is Bypass.
-func CacheStatusStyle(s Styles, status string) lipgloss.Style {
-	switch cachemodel.CacheStatus(strings.ToUpper(status)) {
-	case cachemodel.StatusHit:
-		return s.Cache.Hit
-	case cachemodel.StatusMiss, cachemodel.StatusExpired:
-		return s.Cache.Miss
-	case cachemodel.StatusStale, cachemodel.StatusUpdating, cachemodel.StatusRevalidated:
-		return s.Cache.Stale
-	case cachemodel.StatusBypass, cachemodel.StatusDynamic, cachemodel.StatusPass:
-		return s.Cache.Bypass
+// Class picks the style for a class name: the classes cachemodel gives
+// its labels (cachemodel.Class: "hit", "bad", "high", ...) and "accent" for
+// headings. themes does not import cachemodel (nor cachemodel themes): the
+// names are the contract, and a test in the TUI checks that every class
+// cachemodel declares has a style here. Anything else is plain text.
+func (s Styles) Class(name string) lipgloss.Style {
+	if f, ok := classStyles[name]; ok {
+		return f(s)
 	}
-	return s.Cache.Unknown
+	return s.Text
 }
 
-// SeverityStyle picks the style for a finding severity ("high", "medium",
-// "low", "info", case-insensitive); anything else gets Info.
-func SeverityStyle(s Styles, severity string) lipgloss.Style {
-	switch strings.ToLower(severity) {
-	case "high":
-		return s.Severity.High
-	case "medium":
-		return s.Severity.Medium
-	case "low":
-		return s.Severity.Low
-	}
-	return s.Severity.Info
+// ClassNames lists the class names Class knows, sorted.
+func ClassNames() []string {
+	return slices.Sorted(maps.Keys(classStyles))
+}
+
+var classStyles = map[string]func(Styles) lipgloss.Style{
+	"neutral": func(s Styles) lipgloss.Style { return s.Text },
+	"muted":   func(s Styles) lipgloss.Style { return s.Muted },
+	"accent":  func(s Styles) lipgloss.Style { return s.Accent },
+	"good":    func(s Styles) lipgloss.Style { return s.Verdict.Allowed },
+	"bad":     func(s Styles) lipgloss.Style { return s.Verdict.Blocked },
+	"error":   func(s Styles) lipgloss.Style { return s.Error },
+	"problem": func(s Styles) lipgloss.Style { return s.Matrix.Problem },
+	"hit":     func(s Styles) lipgloss.Style { return s.Cache.Hit },
+	"miss":    func(s Styles) lipgloss.Style { return s.Cache.Miss },
+	"stale":   func(s Styles) lipgloss.Style { return s.Cache.Stale },
+	"bypass":  func(s Styles) lipgloss.Style { return s.Cache.Bypass },
+	"high":    func(s Styles) lipgloss.Style { return s.Severity.High },
+	"medium":  func(s Styles) lipgloss.Style { return s.Severity.Medium },
+	"low":     func(s Styles) lipgloss.Style { return s.Severity.Low },
+	"info":    func(s Styles) lipgloss.Style { return s.Severity.Info },
 }
 
 func isNoColor(c lipgloss.TerminalColor) bool {

@@ -2,16 +2,19 @@ package themes
 
 import (
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
+	"path/filepath"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
-
-	"github.com/corscope/corscope/cachemodel"
 )
 
 func renderer(profile termenv.Profile, dark bool) *lipgloss.Renderer {
@@ -198,65 +201,73 @@ func TestNewStylesIsFreshEachCall(t *testing.T) {
 	_ = NewStyles(r, Palette{Hit: lipgloss.Color("2")}).Targets.Selected.Render("x")
 }
 
-func TestCacheStatusStyle(t *testing.T) {
+// TestClass: every class name maps to its own style, the ones that are
+// told apart by colour look different, and an unknown name is plain text.
+// Which cachemodel value gets which class is tested in cachemodel; that
+// every class cachemodel declares is known here, in the TUI's tests.
+func TestClass(t *testing.T) {
 	dark, _ := Builtin("dark")
 	s := NewStyles(renderer(termenv.TrueColor, true), dark)
-	group := map[string]lipgloss.Style{
-		"hit": s.Cache.Hit, "miss": s.Cache.Miss, "stale": s.Cache.Stale,
-		"bypass": s.Cache.Bypass, "unknown": s.Cache.Unknown,
+	want := map[string]lipgloss.Style{
+		"neutral": s.Text, "muted": s.Muted, "accent": s.Accent,
+		"good": s.Verdict.Allowed, "bad": s.Verdict.Blocked, "error": s.Error, "problem": s.Matrix.Problem,
+		"hit": s.Cache.Hit, "miss": s.Cache.Miss, "stale": s.Cache.Stale, "bypass": s.Cache.Bypass,
+		"high": s.Severity.High, "medium": s.Severity.Medium, "low": s.Severity.Low, "info": s.Severity.Info,
 	}
-	// The groups must look different, or this test proves nothing.
-	seen := map[string]string{}
-	for g, st := range group {
-		out := st.Render("X")
-		if other, dup := seen[out]; dup {
-			t.Fatalf("cache groups %s and %s render identically", g, other)
+	names := ClassNames()
+	if len(names) != len(want) {
+		t.Fatalf("ClassNames() = %v, want the %d names of this test", names, len(want))
+	}
+	for _, n := range names {
+		w, ok := want[n]
+		if !ok {
+			t.Fatalf("class %q is not in this test", n)
 		}
-		seen[out] = g
+		if got := s.Class(n).Render("X"); got != w.Render("X") {
+			t.Errorf("Class(%q) renders %q, want %q", n, got, w.Render("X"))
+		}
 	}
-	tests := []struct {
-		status string
-		want   string
-	}{
-		{string(cachemodel.StatusHit), "hit"},
-		{"hit", "hit"},
-		{string(cachemodel.StatusMiss), "miss"},
-		{string(cachemodel.StatusExpired), "miss"},
-		{string(cachemodel.StatusStale), "stale"},
-		{string(cachemodel.StatusUpdating), "stale"},
-		{string(cachemodel.StatusRevalidated), "stale"},
-		{string(cachemodel.StatusBypass), "bypass"},
-		{string(cachemodel.StatusDynamic), "bypass"},
-		{string(cachemodel.StatusPass), "bypass"},
-		{string(cachemodel.StatusUnknown), "unknown"},
-		{"", "unknown"},
-		{"HIT, MISS", "unknown"},
+	if got := s.Class("bogus").Render("X"); got != s.Text.Render("X") {
+		t.Errorf("an unknown class renders %q, want plain text %q", got, s.Text.Render("X"))
 	}
-	for _, tt := range tests {
-		got := CacheStatusStyle(s, tt.status).Render("X")
-		if seen[got] != tt.want {
-			t.Errorf("CacheStatusStyle(%q) looks like %q, want %q", tt.status, seen[got], tt.want)
+	// Groups whose members are told apart by colour must look different.
+	for _, group := range [][]string{{"hit", "miss", "stale", "bypass", "muted"}, {"high", "medium", "low", "info"}, {"good", "bad", "muted"}} {
+		seen := map[string]string{}
+		for _, n := range group {
+			out := s.Class(n).Render("X")
+			if other, dup := seen[out]; dup {
+				t.Errorf("classes %s and %s render identically", n, other)
+			}
+			seen[out] = n
 		}
 	}
 }
 
-func TestSeverityStyle(t *testing.T) {
-	dark, _ := Builtin("dark")
-	s := NewStyles(renderer(termenv.TrueColor, true), dark)
-	tests := []struct {
-		in   string
-		want lipgloss.Style
-	}{
-		{"high", s.Severity.High}, {"HIGH", s.Severity.High}, {"medium", s.Severity.Medium},
-		{"low", s.Severity.Low}, {"info", s.Severity.Info}, {"bogus", s.Severity.Info},
+// TestImportsNoCachemodel: themes maps class names to styles without
+// importing cachemodel (and cachemodel imports no corscope package, see its
+// TestImportsNoCorscopePackage), so the model and the colours never depend
+// on each other. Test files are checked too.
+func TestImportsNoCachemodel(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		if got, want := SeverityStyle(s, tt.in).Render("x"), tt.want.Render("x"); got != want {
-			t.Errorf("SeverityStyle(%q) = %q, want %q", tt.in, got, want)
+	checked := 0
+	for _, name := range files {
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked++
+		for _, imp := range f.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			if path == "github.com/corscope/corscope/cachemodel" || strings.HasPrefix(path, "github.com/corscope/corscope/cachemodel/") {
+				t.Errorf("%s imports %s", name, path)
+			}
 		}
 	}
-	if s.Severity.High.Render("x") == s.Severity.Low.Render("x") {
-		t.Fatal("high and low severities render the same")
+	if checked == 0 {
+		t.Fatal("no source files found")
 	}
 }
 
@@ -353,5 +364,70 @@ func TestCustomResolveErrors(t *testing.T) {
 				t.Fatalf("want *SlotError for slot %q, got %#v", tt.slot, err)
 			}
 		})
+	}
+}
+
+// TestEveryStyleIsRead: a style slot nothing reads is dead weight that a
+// theme author would still tune (issue 13, item 8). Every field of Styles
+// must be read somewhere outside NewStyles: by the TUI, cmd, the report
+// writers, or Class here. Assignments do not count as reads.
+func TestEveryStyleIsRead(t *testing.T) {
+	read := map[string]bool{} // "Header.Title", "Text", ...
+	var files []string
+	for _, dir := range []string{".", "../tui", "../cmd/corscope", "../internal/report"} {
+		fs, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil || len(fs) == 0 {
+			t.Fatalf("%s: no Go files (%v)", dir, err)
+		}
+		files = append(files, fs...)
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var visit func(n ast.Node) bool
+		visit = func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				for _, e := range n.Rhs {
+					ast.Inspect(e, visit)
+				}
+				return false
+			case *ast.SelectorExpr:
+				read[n.Sel.Name] = true
+				if inner, ok := n.X.(*ast.SelectorExpr); ok {
+					read[inner.Sel.Name+"."+n.Sel.Name] = true
+				}
+			}
+			return true
+		}
+		ast.Inspect(f, visit)
+	}
+	st := reflect.TypeOf(Styles{})
+	styleType := reflect.TypeOf(lipgloss.Style{})
+	checked := 0
+	for i := range st.NumField() {
+		f := st.Field(i)
+		if f.Type == styleType || f.Type.PkgPath() != st.PkgPath() {
+			checked++
+			if !read[f.Name] {
+				t.Errorf("Styles.%s is never read", f.Name)
+			}
+			continue
+		}
+		for j := range f.Type.NumField() {
+			path := f.Name + "." + f.Type.Field(j).Name
+			checked++
+			if !read[path] {
+				t.Errorf("Styles.%s is never read", path)
+			}
+		}
+	}
+	if checked < 10 {
+		t.Fatalf("only %d styles checked", checked)
 	}
 }

@@ -266,7 +266,10 @@ func variantDoc(st themes.Styles, v cachemodel.VariantResult, changes [][2]strin
 	if v.Response == nil {
 		b.text("no response")
 	} else {
-		status := cacheWord(v)
+		status := v.Cache.Status
+		if status == "" {
+			status = cachemodel.StatusUnknown
+		}
 		src := "no cache-status header; nothing says whether a cache answered"
 		if v.Cache.Source != "" {
 			src = "from " + safe(v.Cache.Source)
@@ -274,7 +277,7 @@ func variantDoc(st themes.Styles, v cachemodel.VariantResult, changes [][2]strin
 				src += ": " + safeLong(v.Cache.Raw)
 			}
 		}
-		b.field("status", status)
+		b.field("status", safe(string(status)))
 		b.field("evidence", src)
 		if v.Cache.Weak {
 			b.text("weak evidence: only a hint such as Age says a cache answered")
@@ -296,21 +299,25 @@ func variantDoc(st themes.Styles, v cachemodel.VariantResult, changes [][2]strin
 	case !v.CORS.Applicable:
 		b.text(safe(v.CORS.Reason))
 	default:
-		b.field("anonymous", verdictWords(v.CORS.Allowed, v.CORS.Reason))
-		b.field("with credentials", verdictWords(v.CORS.AllowedWithCredentials, v.CORS.ReasonWithCredentials))
+		b.field("anonymous", safe(cachemodel.ModeVerdict(v.CORS.Allowed, v.CORS.Reason)))
+		b.field("with credentials", safe(cachemodel.ModeVerdict(v.CORS.AllowedWithCredentials, v.CORS.ReasonWithCredentials)))
 		if v.CORS.Detail != "" {
 			b.field("why", safeLong(v.CORS.Detail))
 		}
 		if s := v.CORS.Standard; s != nil {
 			b.text("† these are today's browsers (" + safe(strings.Join(s.Browsers, ", ")) + "); the Fetch standard, which they will follow once their switches flip, says:")
-			b.field("standard, anonymous", verdictWords(&s.Allowed, s.Reason))
-			b.field("standard, credentials", verdictWords(&s.AllowedWithCredentials, s.ReasonWithCredentials))
+			b.field("standard, anonymous", safe(cachemodel.ModeVerdict(&s.Allowed, s.Reason)))
+			b.field("standard, credentials", safe(cachemodel.ModeVerdict(&s.AllowedWithCredentials, s.ReasonWithCredentials)))
 			b.field("standard, why", safeLong(s.Detail))
 		}
 	}
 	if bc := v.BrowserConfirm; bc != nil {
 		// --confirm-in: the real browser's own answer beside the verdict.
-		b.field(safe(bc.Browser+" "+bc.Version), safeLong(confirmWords(bc)))
+		line, console, _ := v.ConfirmLine()
+		b.text(safeLong(line))
+		if console != "" {
+			b.text(safeLong(console))
+		}
 	}
 
 	b.section("Request headers")
@@ -341,21 +348,11 @@ func variantDoc(st themes.Styles, v cachemodel.VariantResult, changes [][2]strin
 	return b.lines
 }
 
-func verdictWords(allowed *bool, reason string) string {
-	switch {
-	case allowed == nil:
-		return "unknown"
-	case *allowed:
-		return "✓ allowed"
-	}
-	return "✗ blocked: " + safe(reason)
-}
-
 // findingDoc is a finding's full text.
 func findingDoc(st themes.Styles, f cachemodel.Finding, w int) []string {
 	b := &docWriter{st: st, w: w}
-	sev := strings.ToUpper(string(f.Severity))
-	b.lines = append(b.lines, themes.SeverityStyle(st, string(f.Severity)).Render("["+safe(sev)+"]")+" "+st.Detail.Title.Render(cut(safe(f.Rule), max(w-len(sev)-3, 1))))
+	sev := f.Severity.Label()
+	b.lines = append(b.lines, st.Class(string(f.Severity.Class())).Render("["+safe(sev)+"]")+" "+st.Detail.Title.Render(cut(safe(f.Rule), max(w-len(sev)-3, 1))))
 	if f.FromErrorStatus {
 		b.text("drawn from an error response (4xx/5xx): rated low at most")
 	}
@@ -377,29 +374,4 @@ func findingDoc(st themes.Styles, f cachemodel.Finding, w int) []string {
 	b.section("Fix")
 	b.text(safeLong(f.Fix))
 	return b.lines
-}
-
-// confirmWords is the browser's answer of --confirm-in in one line: both
-// credentials modes, whether corscope agreed, the console text.
-func confirmWords(bc *cachemodel.BrowserConfirm) string {
-	agree := func(f cachemodel.BrowserFetch) string {
-		switch {
-		case f.Agrees == nil:
-			return ""
-		case *f.Agrees:
-			return " (agrees)"
-		}
-		return " (DISAGREES with corscope)"
-	}
-	s := "anonymous " + bc.Anonymous.Words() + agree(bc.Anonymous) + "; with credentials " + bc.Credentials.Words() + agree(bc.Credentials)
-	if bc.NotCompared != "" {
-		s += "; not compared: " + bc.NotCompared
-	}
-	for _, f := range []cachemodel.BrowserFetch{bc.Anonymous, bc.Credentials} {
-		if f.Console != "" {
-			s += "; console: " + f.Console
-			break
-		}
-	}
-	return s
 }

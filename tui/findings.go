@@ -9,7 +9,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/corscope/corscope/cachemodel"
-	"github.com/corscope/corscope/themes"
 )
 
 // findingsModel lists the selected target's findings, worst first as the
@@ -159,10 +158,7 @@ func (f findingsModel) stateLines(w int) []string {
 	if state == cachemodel.StateOK {
 		return nil
 	}
-	style := f.c.styles.Targets.Error
-	if !state.Unknown() {
-		style = f.c.styles.Text
-	}
+	style := f.c.styles.Class(string(state.Class()))
 	text := "state " + string(state)
 	if detail != "" {
 		text += ": " + safeLong(detail)
@@ -184,7 +180,7 @@ func (f findingsModel) lines(w int, all bool) (lines []string, sel int) {
 	st := f.c.styles
 	lines = append(lines, f.stateLines(w)...)
 	if f.rep != nil && f.rep.CacheKey != nil {
-		lines = append(lines, st.Muted.Render(cut(cacheKeyLine(f.rep.CacheKey), w)))
+		lines = append(lines, st.Muted.Render(cut(f.rep.CacheKey.Line(), w)))
 		if all {
 			// How the facts were inferred, when there is room for it.
 			for _, e := range f.rep.CacheKey.Evidence {
@@ -224,8 +220,8 @@ func (f findingsModel) lines(w int, all bool) (lines []string, sel int) {
 				cur = glyphCursor + " "
 			}
 		}
-		sev := "[" + strings.ToUpper(safe(string(x.Severity))) + "]"
-		head := cur + themes.SeverityStyle(st, string(x.Severity)).Render(fit(sev, 9)) + st.Accent.Render(cut(safe(x.Rule), max(w-11, 4)))
+		sev := "[" + safe(x.Severity.Label()) + "]"
+		head := cur + st.Class(string(x.Severity.Class())).Render(fit(sev, 9)) + st.Accent.Render(cut(safe(x.Rule), max(w-11, 4)))
 		unfold := all || i == f.cursor
 		if !unfold {
 			head += st.Text.Render(cut(" — "+safe(x.Message), max(w-11-ansi.StringWidth(safe(x.Rule)), 0)))
@@ -246,18 +242,4 @@ func (f findingsModel) lines(w int, all bool) (lines []string, sel int) {
 		}
 	}
 	return lines, sel
-}
-
-// cacheKeyLine summarises isolate mode's cache-key inference.
-func cacheKeyLine(k *cachemodel.CacheKeyFacts) string {
-	yn := func(b *bool) string {
-		switch {
-		case b == nil:
-			return "unknown"
-		case *b:
-			return "yes"
-		}
-		return "no"
-	}
-	return "cache key: Origin in key " + yn(k.OriginInKey) + " · Vary honoured " + yn(k.VaryHonoured) + " · cacheable " + yn(k.Cacheable)
 }

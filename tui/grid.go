@@ -86,18 +86,6 @@ func (m mark) glyph() string {
 	return " "
 }
 
-// tone picks a cell's style.
-type tone int
-
-const (
-	toneText tone = iota
-	toneMuted
-	toneCache // style by the cache status in cacheStatus
-	toneAllowed
-	toneBlocked
-	toneError
-)
-
 type gridRow struct {
 	kind    rowKind
 	name    string // safe label
@@ -127,11 +115,10 @@ type gridCol struct {
 }
 
 type gridCell struct {
-	text        string // safe
-	width       int
-	mark        mark
-	tone        tone
-	cacheStatus string // toneCache: the status that picks the style
+	text  string // safe
+	width int
+	mark  mark
+	class cachemodel.Class // picks the style; "" is neutral
 	// was and now are a changed cell's value in the previous run and in
 	// this one (diff; text is then "now (was was)"). A cell too narrow for
 	// the whole text shows now, and the detail view lists was in full.
@@ -145,7 +132,8 @@ type grid struct {
 	// gone counts columns of the previous run that this run lacks (diff).
 	gone     int
 	problems int
-	first    int // first poisoned column, -1 when none
+	weak     bool // some cache status rests on Age only (marked *)
+	first    int  // first poisoned column, -1 when none
 	changed  int
 }
 
@@ -177,6 +165,13 @@ func buildGridWith(rep, prev *cachemodel.TargetReport, opt gridOptions, extra []
 		g.cells[ri] = make([]gridCell, len(g.cols))
 		for ci, col := range g.cols {
 			g.cells[ri][ci] = cellFor(rep, row, col, opt.rounds)
+		}
+	}
+	for _, col := range g.cols {
+		for _, vi := range col.variants {
+			if v := rep.Variants[vi]; v.Response != nil && v.Cache.Weak {
+				g.weak = true
+			}
 		}
 	}
 	for ci, col := range g.cols {
@@ -259,14 +254,11 @@ func colKind(v cachemodel.VariantResult) string {
 // whereTag labels a column by the vantage point it was seen from (a merged
 // view) and the edge address it was sent to (--edge): "[eu] @203.0.113.7".
 func whereTag(v cachemodel.VariantResult) string {
-	var vantage, edge string
-	if v.Vantage != "" {
-		vantage = "[" + v.Vantage + "]"
-	}
+	edge := ""
 	if v.EdgeAddr != "" {
-		edge = "@" + v.EdgeAddr
+		edge = cachemodel.EdgeAddrLabel(v.EdgeAddr)
 	}
-	return joinNonEmpty(" ", vantage, edge)
+	return joinNonEmpty(" ", cachemodel.VantageLabel(v.Vantage), edge)
 }
 
 // hasEdge: some response names the edge (PoP) that served it.
@@ -356,17 +348,17 @@ func cellFor(rep *cachemodel.TargetReport, row gridRow, col gridCol, rounds bool
 			if v.Error != nil {
 				kind = string(v.Error.Kind)
 			}
-			return gridCell{text: safe("ERR " + kind), tone: toneError}
+			return gridCell{text: safe("ERR " + kind), class: cachemodel.ClassError}
 		case rowVerdict:
-			return gridCell{text: "✗ failed", tone: toneError}
+			return verdictCell(v)
 		case rowCache:
 			if !rounds && len(col.variants) > 1 {
 				return cacheHistory(rep, col)
 			}
 		}
-		return gridCell{text: "", tone: toneMuted}
+		return gridCell{text: "", class: cachemodel.ClassMuted}
 	}
-	absent := gridCell{text: "-", tone: toneMuted}
+	absent := gridCell{text: "-", class: cachemodel.ClassMuted}
 	switch row.kind {
 	case rowStatus:
 		return gridCell{text: strconv.Itoa(v.Response.Status)}
@@ -374,7 +366,7 @@ func cellFor(rep *cachemodel.TargetReport, row gridRow, col gridCol, rounds bool
 		if !rounds && len(col.variants) > 1 {
 			return cacheHistory(rep, col)
 		}
-		return gridCell{text: cacheWord(v), tone: toneCache, cacheStatus: string(v.Cache.Status)}
+		return gridCell{text: v.Cache.Label(), class: v.Cache.Status.Class()}
 	case rowAge:
 		if v.Cache.Age == nil {
 			return absent
@@ -429,14 +421,6 @@ func cellFor(rep *cachemodel.TargetReport, row gridRow, col gridCol, rounds bool
 	return absent
 }
 
-// cacheWord is the cache status as a word; UNKNOWN reads better as "?".
-func cacheWord(v cachemodel.VariantResult) string {
-	if v.Cache.Status == "" || v.Cache.Status == cachemodel.StatusUnknown {
-		return "?"
-	}
-	return string(v.Cache.Status)
-}
-
 // cacheHistory is MISS→HIT across the rounds of one column.
 func cacheHistory(rep *cachemodel.TargetReport, col gridCol) gridCell {
 	words := make([]string, 0, len(col.variants))
@@ -446,56 +430,18 @@ func cacheHistory(rep *cachemodel.TargetReport, col gridCol) gridCell {
 			words = append(words, "ERR")
 			continue
 		}
-		words = append(words, cacheWord(v))
+		words = append(words, v.Cache.Label())
 	}
 	last := rep.Variants[col.shown]
-	return gridCell{text: strings.Join(words, "→"), tone: toneCache, cacheStatus: string(last.Cache.Status)}
+	return gridCell{text: strings.Join(words, "→"), class: last.Cache.Status.Class()}
 }
 
-// shortReasons words block reasons for a narrow cell.
-var shortReasons = map[string]string{
-	string(cachemodel.ReasonMissingACAO):     "no ACAO",
-	string(cachemodel.ReasonDuplicateACAO):   "dup ACAO",
-	string(cachemodel.ReasonACAOMismatch):    "ACAO mismatch",
-	string(cachemodel.ReasonWildcardCreds):   "* with creds",
-	string(cachemodel.ReasonACACMissing):     "no ACAC",
-	string(cachemodel.ReasonACACNotTrue):     "ACAC not true",
-	string(cachemodel.ReasonPreflightStatus): "preflight status",
-	string(cachemodel.ReasonMethodDenied):    "method denied",
-	string(cachemodel.ReasonHeaderDenied):    "header denied",
-	string(cachemodel.ReasonBadAllowList):    "bad allow list",
-}
-
-func shortReason(r string) string {
-	if s, ok := shortReasons[r]; ok {
-		return s
-	}
-	return safe(r)
-}
-
-// verdictCell is the browser's answer in words: ✓ allowed, ✗ reason, or –
-// when the browser runs no CORS check.
+// verdictCell is the browser's answer in the words the table uses
+// (cachemodel's VariantResult.Verdict): ✓ allowed, ✗ and why, – when the
+// browser runs no CORS check, ! when the request failed.
 func verdictCell(v cachemodel.VariantResult) gridCell {
-	if !v.CORS.Applicable {
-		if v.Kind == cachemodel.KindSameOrigin {
-			return gridCell{text: "✓ same-origin", tone: toneMuted}
-		}
-		return gridCell{text: "– not CORS", tone: toneMuted}
-	}
-	if v.CORS.Allowed == nil {
-		return gridCell{text: "?", tone: toneMuted}
-	}
-	if !*v.CORS.Allowed {
-		return gridCell{text: "✗ " + shortReason(v.CORS.Reason), tone: toneBlocked}
-	}
-	mark := ""
-	if v.CORS.Standard != nil {
-		mark = " †" // today's browsers allow what the Fetch standard blocks; the detail says more
-	}
-	if v.CORS.AllowedWithCredentials != nil && !*v.CORS.AllowedWithCredentials {
-		return gridCell{text: "✓ anon, ✗ creds" + mark, tone: toneAllowed}
-	}
-	return gridCell{text: "✓ allowed" + mark, tone: toneAllowed}
+	text, class := v.Verdict()
+	return gridCell{text: safe(text), class: class}
 }
 
 // markDiffs flags, in each row, the cells whose value differs from the
@@ -511,10 +457,10 @@ func markDiffs(g *grid) {
 		var order []string
 		for ci := range g.cols {
 			c := g.cells[ri][ci]
-			if c.tone == toneError || (c.text == "" && c.tone == toneMuted) {
+			if c.class == cachemodel.ClassError || (c.text == "" && c.class == cachemodel.ClassMuted) {
 				continue
 			}
-			if g.rows[ri].kind == rowVerdict && c.tone == toneMuted {
+			if g.rows[ri].kind == rowVerdict && c.class == cachemodel.ClassMuted {
 				continue // not a CORS request: nothing to compare
 			}
 			if count[c.text] == 0 {
@@ -536,8 +482,8 @@ func markDiffs(g *grid) {
 		}
 		for ci := range g.cols {
 			c := &g.cells[ri][ci]
-			if c.mark == markNone && c.text != common && count[c.text] > 0 && c.tone != toneError &&
-				!(g.rows[ri].kind == rowVerdict && c.tone == toneMuted) {
+			if c.mark == markNone && c.text != common && count[c.text] > 0 && c.class != cachemodel.ClassError &&
+				!(g.rows[ri].kind == rowVerdict && c.class == cachemodel.ClassMuted) {
 				c.mark = markDiff
 			}
 		}
@@ -558,7 +504,7 @@ func perFetch(g *grid, ri int) bool {
 	n := 0
 	for ci := range g.cols {
 		c := g.cells[ri][ci]
-		if c.tone == toneError || c.text == "" || c.text == "-" {
+		if c.class == cachemodel.ClassError || c.text == "" || c.text == "-" {
 			continue
 		}
 		if _, err := strconv.ParseUint(strings.TrimSpace(c.text), 10, 64); err != nil {

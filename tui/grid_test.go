@@ -127,7 +127,7 @@ func TestBuildGridMarksPoisonedCells(t *testing.T) {
 	if g.problems != 2 || g.cols[g.first].label != adminOrigin {
 		t.Errorf("problems = %d, first = %d; want 2 starting at admin", g.problems, g.first)
 	}
-	if got := g.cells[verdict][colIndex(t, g, adminOrigin)].text; got != "✗ ACAO mismatch" {
+	if got := g.cells[verdict][colIndex(t, g, adminOrigin)].text; got != "✗ wrong ACAO" {
 		t.Errorf("admin verdict = %q", got)
 	}
 
@@ -481,11 +481,11 @@ func TestStandardVerdictMarkedInGridAndDetail(t *testing.T) {
 			continue
 		}
 		marked++
-		if cell.text != "✓ anon, ✗ creds †" {
+		if cell.text != "✓ anon only †" {
 			t.Errorf("%s: cell %q, want the anonymous allow marked", v.Label, cell.text)
 		}
 		doc := strings.Join(variantDoc(newTestModel(t, nil, 100, 30).c.styles, v, nil, 100), "\n")
-		for _, want := range []string{"today's browsers (Chromium 156", "standard, anonymous", "✗ blocked: header-not-allowed"} {
+		for _, want := range []string{"today's browsers (Chromium 156", "standard, anonymous", "✗ blocked: header not allowed"} {
 			if !strings.Contains(doc, want) {
 				t.Errorf("%s: detail lacks %q:\n%s", v.Label, want, doc)
 			}

@@ -11,7 +11,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/corscope/corscope/cachemodel"
-	"github.com/corscope/corscope/themes"
 )
 
 // Column width limits: wide enough for a typical origin, narrow enough that
@@ -462,21 +461,7 @@ func window(n, off, cursor, avail int, w func(int) int) (int, int) {
 
 func (m *matrixModel) cellStyle(c gridCell, selected, evidence bool) lipgloss.Style {
 	st := m.c.styles
-	var s lipgloss.Style
-	switch c.tone {
-	case toneMuted:
-		s = st.Matrix.Empty
-	case toneCache:
-		s = themes.CacheStatusStyle(st, c.cacheStatus)
-	case toneAllowed:
-		s = st.Verdict.Allowed
-	case toneBlocked:
-		s = st.Verdict.Blocked
-	case toneError:
-		s = st.Error.Title
-	default:
-		s = st.Matrix.Cell
-	}
+	s := st.Class(string(c.class))
 	switch {
 	case c.mark == markProblem:
 		s = st.Matrix.Problem
@@ -640,7 +625,10 @@ func (m *matrixModel) footer(off, end, n, voff, vend, vn int, across, down strin
 		parts = append(parts, down+" "+strconv.Itoa(voff+1)+"–"+strconv.Itoa(vend)+" of "+strconv.Itoa(vn)+" ▲▼")
 	}
 	if m.g.problems > 0 {
-		parts = append(parts, glyphProblem+" cached for another request")
+		parts = append(parts, cachemodel.CachedForAnotherLegend)
+	}
+	if m.g.weak {
+		parts = append(parts, cachemodel.WeakLegend)
 	}
 	if m.evidence != nil {
 		parts = append(parts, glyphEvidence+" evidence")

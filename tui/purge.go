@@ -520,7 +520,7 @@ func rowsLabels(before *cachemodel.TargetReport, out PurgeOutcome) []string {
 type sideCells struct {
 	ok                   bool
 	cache, acao, verdict string
-	cacheStatus          string
+	cacheClass           cachemodel.Class
 }
 
 // variantCells finds the plain (non-experiment, non-preflight) column of
@@ -545,7 +545,7 @@ func variantCells(rep *cachemodel.TargetReport, g *grid, label string) sideCells
 			}
 			switch row.kind {
 			case rowCache:
-				s.cache, s.cacheStatus = text, c.cacheStatus
+				s.cache, s.cacheClass = text, c.class
 			case rowACAO:
 				s.acao = text
 			case rowVerdict:
@@ -711,11 +711,11 @@ func beforeAfterTable(st themes.Styles, before *cachemodel.TargetReport, out Pur
 			switch col {
 			case 1:
 				if r.before.ok {
-					return themes.CacheStatusStyle(st, r.before.cacheStatus).Render(s)
+					return st.Class(string(r.before.cacheClass)).Render(s)
 				}
 			case 4:
 				if r.after.ok {
-					return themes.CacheStatusStyle(st, r.after.cacheStatus).Render(s)
+					return st.Class(string(r.after.cacheClass)).Render(s)
 				}
 			}
 			return st.Matrix.Cell.Render(s)

@@ -198,7 +198,7 @@ func TestPurgeShowsBeforeAndAfter(t *testing.T) {
 		strings.Index(row, "HIT→HIT") > strings.Index(row, "MISS") {
 		t.Errorf("app row is not before → after: %q", row)
 	}
-	if row := rowOf(out, "https://admin.example.com"); !strings.Contains(row, "⚠✗ ACAO mismatch") || !strings.Contains(row, "? unknown") {
+	if row := rowOf(out, "https://admin.example.com"); !strings.Contains(row, "⚠✗ wrong ACAO") || !strings.Contains(row, "? unknown") {
 		t.Errorf("admin row should stay poisoned (refilled by the app re-probe) and unknown: %q", row)
 	}
 

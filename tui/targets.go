@@ -9,7 +9,6 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/corscope/corscope/cachemodel"
-	"github.com/corscope/corscope/themes"
 )
 
 // targetsModel lists the targets with their live state. Only the rows in
@@ -246,15 +245,13 @@ func (t targetsModel) verdictWord(tg *target) (string, lipgloss.Style) {
 	state := reportState(tg.current)
 	switch {
 	case sev != "" && sev.Rank() >= cachemodel.SevMedium.Rank():
-		return strings.ToUpper(string(sev)), themes.SeverityStyle(st, string(sev))
-	case state.Unknown():
-		return state.Short(), st.Targets.Error
+		return safe(sev.Label()), st.Class(string(sev.Class()))
 	case state != cachemodel.StateOK:
-		return state.Short(), themes.SeverityStyle(st, string(sev))
+		return state.Short(), st.Class(string(state.Class()))
 	case sev != "":
-		return strings.ToUpper(string(sev)), themes.SeverityStyle(st, string(sev))
+		return safe(sev.Label()), st.Class(string(sev.Class()))
 	}
-	return "ok", themes.SeverityStyle(st, "")
+	return "ok", st.Class(string(state.Class()))
 }
 
 // reportState is a report's state, derived for a report written before

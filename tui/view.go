@@ -259,7 +259,8 @@ func (m Model) helpLines() []string {
 		"  " + glyphProblem + " a CORS answer the cache stored for another request (poisoned)",
 		"  " + glyphEvidence + " evidence of the selected finding · " + glyphChanged + " changed since the previous run",
 		"  Age and per-fetch counters (a number in every cell) change on every fetch: shown, never marked " + glyphDiff + " or " + glyphChanged + " nor counted",
-		"  verdicts: ✓ allowed · ✗ blocked (reason) · – not a CORS request",
+		"  verdicts: ✓ allowed · ✓ anon only (not with credentials) · ✗ blocked, and why · – not CORS or same-origin · ! the request failed · † the Fetch standard blocks it",
+		"  " + cachemodel.WeakLegend,
 		"  targets: · waiting (queued or in flight) · " + m.spin.Spinner.Frames[0] + " probing n/m · ✓ done · ✗ error · ■ stopped",
 	}
 	if m.readOnly {

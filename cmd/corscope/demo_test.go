@@ -296,7 +296,7 @@ func TestDemoViewPurgesThePoisonedCopy(t *testing.T) {
 	}
 	wait("✓ 9 done", "HIGH")
 	tm.Type("j") // the second target: /cors/no-vary.json
-	wait("Variants of "+env.CDNURL+"/cors/no-vary.json", "⚠✗ ACAO mismatch", "cache-served-wrong-origin")
+	wait("Variants of "+env.CDNURL+"/cors/no-vary.json", "⚠✗ wrong ACAO", "cache-served-wrong-origin")
 	tm.Type("p")
 	wait("y purges, n/esc cancels", "cloudflare zone "+env.ZoneID)
 	tm.Type("y")

@@ -176,7 +176,7 @@ func TestEdgesSideBySide(t *testing.T) {
 	}
 	t.Logf("table:\n%s", out)
 	flat := strings.Join(strings.Fields(out), " ")
-	for _, want := range []string{"· edge " + edgeA, "· edge " + edgeB, "edges-disagree", "✗ @" + edgeA + " https://admin.example.com: ACAO"} {
+	for _, want := range []string{"· @" + edgeA, "· @" + edgeB, "edges-disagree", "✗ @" + edgeA + " https://admin.example.com: ACAO"} {
 		if !strings.Contains(flat, want) {
 			t.Errorf("table lacks %q", want)
 		}

@@ -7,7 +7,6 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/corscope/corscope/config"
-	"github.com/corscope/corscope/internal/report"
 	"github.com/corscope/corscope/themes"
 )
 
@@ -24,34 +23,14 @@ func (a *app) useColor(noColorFlag bool, setting string) bool {
 	return a.stdoutTTY
 }
 
-// tablePainter colours table text with the theme's styles. Every tone also
-// has a text cue in the table itself (HIT, ✗ mismatch, [HIGH]), so output
-// without colour loses nothing.
-func tablePainter(w io.Writer, p themes.Palette) func(report.Tone, string) string {
+// tablePainter colours table text with the theme's style for its class
+// (themes.Styles.Class). Every class also has a text cue in the table
+// itself (HIT, ✗ wrong ACAO, [HIGH]), so output without colour loses nothing.
+func tablePainter(w io.Writer, p themes.Palette) func(class, s string) string {
 	r := lipgloss.NewRenderer(w)
 	if r.ColorProfile() == termenv.Ascii {
 		r.SetColorProfile(termenv.ANSI256) // colour was asked for (color = "always")
 	}
 	st := themes.NewStyles(r, p)
-	styles := map[report.Tone]lipgloss.Style{
-		report.ToneHeading: st.Accent.Bold(true),
-		report.ToneMuted:   st.Muted,
-		report.ToneHit:     st.Cache.Hit,
-		report.ToneMiss:    st.Cache.Miss,
-		report.ToneStale:   st.Cache.Stale,
-		report.ToneBypass:  st.Cache.Bypass,
-		report.ToneAllowed: st.Verdict.Allowed,
-		report.ToneBlocked: st.Verdict.Blocked,
-		report.ToneError:   st.StatusBar.Error,
-		report.ToneHigh:    st.Severity.High,
-		report.ToneMedium:  st.Severity.Medium,
-		report.ToneLow:     st.Severity.Low,
-		report.ToneInfo:    st.Severity.Info,
-	}
-	return func(t report.Tone, s string) string {
-		if style, ok := styles[t]; ok {
-			return style.Render(s)
-		}
-		return s
-	}
+	return func(class, s string) string { return st.Class(class).Render(s) }
 }

@@ -65,7 +65,7 @@ func TestViewMergesVantagePoints(t *testing.T) {
 	}
 	flat := strings.Join(strings.Fields(out), " ") // findings wrap at 80 columns
 	for _, want := range []string{
-		"· from eu-west · edge (DNS)", "· from us-east · edge " + edgeB, "· from ap-south · edge " + edgeB,
+		"· from eu-west · @(DNS)", "· from us-east · @" + edgeB, "· from ap-south · @" + edgeB,
 		"[eu-west] A cache served https://admin.example.com",
 		"edges-disagree: The vantage points disagree: from eu-west a poisoned copy was served, from us-east, ap-south not",
 		"1 target · 15 requests",

@@ -69,7 +69,7 @@ func TestMarkdownEdges(t *testing.T) {
 	if err := w.Target(tr); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "| Round | Origin | Edge |") || !strings.Contains(b.String(), "| @192.0.2.1 · PoP AMS |") {
+	if !strings.Contains(b.String(), "| Round | Origin | Edge |") || !strings.Contains(b.String(), "| @192.0.2.1 · edge AMS |") {
 		t.Errorf("markdown edges:\n%s", b.String())
 	}
 }

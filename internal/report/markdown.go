@@ -71,7 +71,7 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 		}
 		acaoCell := md(acao)
 		if served[i] {
-			acaoCell = "⚠ " + acaoCell // stored for another request
+			acaoCell = cachemodel.CachedForAnother + " " + acaoCell
 		}
 		exp := ""
 		if isolate {
@@ -93,13 +93,13 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 		if where {
 			var parts []string
 			if v.Vantage != "" {
-				parts = append(parts, "from "+md(v.Vantage))
+				parts = append(parts, md(cachemodel.VantageLabel(v.Vantage)))
 			}
 			if v.EdgeAddr != "" {
-				parts = append(parts, "@"+md(v.EdgeAddr))
+				parts = append(parts, md(cachemodel.EdgeAddrLabel(v.EdgeAddr)))
 			}
 			if v.Response != nil && v.Edge != "" {
-				parts = append(parts, "PoP "+md(v.Edge))
+				parts = append(parts, md(cachemodel.EdgeLabel(v.Edge)))
 			}
 			if len(parts) == 0 {
 				parts = append(parts, "-")
@@ -110,6 +110,9 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 			v.Round, exp, md(v.Label), whereCell, v.Method, status, md(cache), age, acaoCell, md(acac),
 			mdVary(v), anon, cred)
 	}
+	if slices.Contains(served, true) {
+		ew.printf("\n%s\n", cachemodel.CachedForAnotherLegend)
+	}
 	seen := map[string]bool{}
 	for _, v := range tr.Variants {
 		if v.Error != nil {
@@ -117,7 +120,7 @@ func (m *markdownWriter) Target(tr cachemodel.TargetReport) error {
 		}
 		// The notes are already escaped for the terminal; md escapes for
 		// Markdown (a backslash it adds never forms a terminal control).
-		if line, console := confirmNote(v); line != "" {
+		if line, console, _ := confirmNote(v); line != "" {
 			ew.printf("\n- %s", md(line))
 			if console != "" {
 				ew.printf("<br>%s", md(console))
@@ -189,18 +192,15 @@ func mdVary(v cachemodel.VariantResult) string {
 	return md(strings.Join(v.CORS.Vary, ", "))
 }
 
+// mdVerdict is one credentials mode's verdict, in the words of the table
+// and the TUI: the request's own label when it failed or runs no CORS
+// check, else cachemodel.ModeVerdict.
 func mdVerdict(v cachemodel.VariantResult, allowed *bool, reason string) string {
-	switch {
-	case v.Error != nil:
-		return "error"
-	case !v.CORS.Applicable:
-		return "n/a"
-	case allowed == nil:
-		return "?"
-	case *allowed:
-		return "allowed"
+	if v.Error != nil || v.Response == nil || !v.CORS.Applicable {
+		label, _ := v.Verdict()
+		return md(label)
 	}
-	return "blocked: " + md(reason)
+	return md(cachemodel.ModeVerdict(allowed, reason))
 }
 
 // mdStandard adds the Fetch standard's verdict to a cell where today's
@@ -209,10 +209,7 @@ func mdStandard(cell string, now *bool, std bool, reason string) string {
 	if now == nil || *now == std {
 		return cell
 	}
-	if std {
-		return cell + " today; Fetch standard: allowed"
-	}
-	return cell + " today; Fetch standard: blocked: " + md(reason)
+	return cell + " today; Fetch standard: " + md(cachemodel.ModeVerdict(&std, reason))
 }
 
 // md makes untrusted text safe for a terminal and inert in a Markdown table.

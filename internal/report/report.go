@@ -17,34 +17,16 @@ type Options struct {
 	// Label names the vantage point of the run (--label); "" for none.
 	Label string
 	Width int // table width in columns; 0 means 80
-	// Paint colours a table cell by its meaning (see the Tone constants);
-	// nil writes plain text. Colour is decided by the caller (TTY, NO_COLOR).
-	Paint func(t Tone, s string) string
+	// Paint colours table text by its class: a cachemodel.Class name
+	// ("hit", "bad", "high", ...) or "accent" for headings, as
+	// themes.Styles.Class maps them; nil writes plain text. Colour is
+	// decided by the caller (TTY, NO_COLOR). Every class also has a word or
+	// glyph in the text, so plain output loses nothing.
+	Paint func(class, s string) string
 	// FailOn is check's --fail-on threshold ("" for none): JUnit reports
 	// findings at or above it as failures.
 	FailOn cachemodel.Severity
 }
-
-// Tone is the meaning of a piece of table text, for colouring.
-type Tone int
-
-// Tones.
-const (
-	ToneNone Tone = iota
-	ToneHeading
-	ToneMuted
-	ToneHit
-	ToneMiss
-	ToneStale
-	ToneBypass
-	ToneAllowed
-	ToneBlocked
-	ToneError
-	ToneHigh
-	ToneMedium
-	ToneLow
-	ToneInfo
-)
 
 // Writer writes one run.
 type Writer interface {

@@ -52,7 +52,7 @@ func TestStandardVerdictIsMarked(t *testing.T) {
 		}
 	}
 	md := out("markdown")
-	if !strings.Contains(md, "allowed today; Fetch standard: blocked: header-not-allowed") {
+	if !strings.Contains(md, "✓ allowed today; Fetch standard: ✗ blocked: header not allowed") {
 		t.Errorf("markdown lacks both verdicts:\n%s", md)
 	}
 	var doc struct {

@@ -22,12 +22,17 @@ type tableWriter struct {
 	opt Options
 }
 
-func (t *tableWriter) paint(tone Tone, s string) string {
-	if t.opt.Paint == nil || tone == ToneNone {
+// paint colours s by its class; neutral text stays plain.
+func (t *tableWriter) paint(class cachemodel.Class, s string) string {
+	if t.opt.Paint == nil || class == cachemodel.ClassNeutral || class == "" {
 		return s
 	}
-	return t.opt.Paint(tone, s)
+	return t.opt.Paint(string(class), s)
 }
+
+// classHeading is the themes class for headings: not a fact's class, so
+// not a cachemodel.Class constant.
+const classHeading cachemodel.Class = "accent"
 
 func (t *tableWriter) Begin() error { return nil }
 
@@ -56,22 +61,22 @@ func (t *tableWriter) Target(tr cachemodel.TargetReport) error {
 			failed++
 		}
 	}
-	ew.printf("%s\n", t.paint(ToneHeading, "▸ "+termsafe.Line(tr.URL, width-2)))
+	ew.printf("%s\n", t.paint(classHeading, "▸ "+termsafe.Line(tr.URL, width-2)))
 	state, detail := stateOf(tr)
 	pops := edgesOf(tr.Variants)
 	edgeNote := ""
 	if len(pops) == 1 {
 		// One edge served everything: said once, not in a column.
-		edgeNote = " · edge " + termsafe.Line(pops[0], maxEdgeColumn)
+		edgeNote = " · " + cachemodel.EdgeLabel(termsafe.Line(pops[0], maxEdgeColumn))
 	}
-	ew.printf("  %s\n", t.paint(ToneMuted, fmt.Sprintf("provider %s%s · %s · %d failed · state %s", tr.Provider, edgeNote, plural(len(tr.Variants), "request"), failed, state)))
+	ew.printf("  %s\n", t.paint(cachemodel.ClassMuted, fmt.Sprintf("provider %s%s · %s · %d failed · state %s", tr.Provider, edgeNote, plural(len(tr.Variants), "request"), failed, state)))
 	if detail != "" {
 		for i, l := range strings.Split(ansi.Wrap(termsafe.String(detail), width-6, ""), "\n") {
 			indent := "  "
 			if i > 0 {
 				indent = "      "
 			}
-			ew.printf("%s%s\n", indent, t.paint(stateTone(state), l))
+			ew.printf("%s%s\n", indent, t.paint(state.Class(), l))
 		}
 	}
 	if hl := harLine(tr); hl != "" {
@@ -80,7 +85,7 @@ func (t *tableWriter) Target(tr cachemodel.TargetReport) error {
 			if i > 0 {
 				indent = "      "
 			}
-			ew.printf("%s%s\n", indent, t.paint(ToneMuted, l))
+			ew.printf("%s%s\n", indent, t.paint(cachemodel.ClassMuted, l))
 		}
 	}
 	// The EDGE column (the PoP each response names) only when the
@@ -89,6 +94,7 @@ func (t *tableWriter) Target(tr cachemodel.TargetReport) error {
 		l.edge = w
 		l.origin -= w + 1
 	}
+	served := cachemodel.ServedForAnother(&tr)
 	edgeHead := ""
 	if l.edge > 0 {
 		edgeHead = " " + pad("EDGE", l.edge)
@@ -99,6 +105,7 @@ func (t *tableWriter) Target(tr cachemodel.TargetReport) error {
 	experiment := ""
 	edgeAddr, vantage := "", ""
 	adversarial, advBlocked := 0, 0
+	problems := false
 	for i, v := range tr.Variants {
 		if (len(tr.Edges) > 0 || v.Vantage != "") && (i == 0 || v.EdgeAddr != edgeAddr || v.Vantage != vantage) {
 			// --edge and merged vantage points: the variants are labelled
@@ -109,14 +116,16 @@ func (t *tableWriter) Target(tr cachemodel.TargetReport) error {
 				where = append(where, "from "+termsafe.Line(v.Vantage, 64))
 			}
 			if len(tr.Edges) > 0 {
-				where = append(where, "edge "+termsafe.String(edgeAddrLabel(v.EdgeAddr)))
+				// The address, worded as in the notes and the TUI
+				// ("@192.0.2.1"); "edge AMS" is the PoP a response names.
+				where = append(where, termsafe.String(cachemodel.EdgeAddrLabel(v.EdgeAddr)))
 			}
-			ew.printf("  %s\n", t.paint(ToneHeading, "· "+strings.Join(where, " · ")))
+			ew.printf("  %s\n", t.paint(classHeading, "· "+strings.Join(where, " · ")))
 			experiment = "\x00" // repeat the experiment line under each group
 		}
 		if v.Experiment != experiment {
 			experiment = v.Experiment
-			ew.printf("  %s\n", t.paint(ToneMuted, experimentLine(v, keys[v.Experiment])))
+			ew.printf("  %s\n", t.paint(cachemodel.ClassMuted, experimentLine(v, keys[v.Experiment])))
 		}
 		if v.Kind.IsGenerated() {
 			// Attacker-style origins are meant to be blocked: only the ones
@@ -131,17 +140,21 @@ func (t *tableWriter) Target(tr cachemodel.TargetReport) error {
 		if v.Cache.Weak && v.Response != nil {
 			weak = true
 		}
-		t.row(ew, l, v)
+		problems = problems || served[i]
+		t.row(ew, l, v, served[i])
 	}
 	if adversarial > 0 {
-		tone := ToneAllowed
+		tone := cachemodel.ClassGood
 		if advBlocked < adversarial {
-			tone = ToneBlocked
+			tone = cachemodel.ClassBad
 		}
 		ew.printf("  %s\n", t.paint(tone, fmt.Sprintf("%d of %d generated attacker-style origins blocked (as they should be)", advBlocked, adversarial)))
 	}
 	if weak {
-		ew.printf("  %s\n", t.paint(ToneMuted, "* cache status inferred from Age only"))
+		ew.printf("  %s\n", t.paint(cachemodel.ClassMuted, cachemodel.WeakLegend))
+	}
+	if problems {
+		ew.printf("  %s\n", t.paint(cachemodel.ClassProblem, cachemodel.CachedForAnotherLegend))
 	}
 	t.notes(ew, tr, width)
 	ew.printf("\n")
@@ -149,29 +162,30 @@ func (t *tableWriter) Target(tr cachemodel.TargetReport) error {
 }
 
 // row prints one variant.
-func (t *tableWriter) row(ew *errWriter, l layout, v cachemodel.VariantResult) {
+// served marks a response a cache stored for another request (⚠ before
+// its verdict, as the TUI marks it).
+func (t *tableWriter) row(ew *errWriter, l layout, v cachemodel.VariantResult, served bool) {
 	round := strconv.Itoa(v.Round)
 	if v.Preflight {
 		round += "P"
 	}
 	status, cache, age, acao := "ERR", "-", "-", "-"
-	cacheTone := ToneNone
+	cacheClass := cachemodel.ClassNeutral
 	if v.Response != nil {
 		status = strconv.Itoa(v.Response.Status)
-		cache = string(v.Cache.Status)
-		if v.Cache.Status == cachemodel.StatusRevalidated {
-			cache = "REVALID" // the only status wider than the column
-		}
-		if v.Cache.Weak {
-			cache += "*"
-		}
-		cacheTone = cacheTone4(v.Cache.Status)
+		cache, cacheClass = v.Cache.Label(), v.Cache.Status.Class()
 		if v.Cache.Age != nil {
 			age = strconv.FormatInt(*v.Cache.Age, 10)
 		}
 		acao = acaoCell(v)
 	}
-	verdict, vtone := verdictCell(v)
+	verdict, vclass := v.Verdict()
+	verdict = termsafe.String(verdict)
+	if served {
+		// Marked in front, as the TUI marks the cell: "⚠✗ wrong ACAO"
+		// still fits the column (block reasons are at most 10 columns).
+		verdict = cachemodel.CachedForAnother + verdict
+	}
 	edge := ""
 	if l.edge > 0 {
 		e := "-"
@@ -185,10 +199,10 @@ func (t *tableWriter) row(ew *errWriter, l layout, v cachemodel.VariantResult) {
 		midTrunc(originCell(v), l.origin),
 		edge,
 		pad(status, 3),
-		t.paint(cacheTone, pad(cache, 8)),
+		t.paint(cacheClass, pad(cache, 8)),
 		pad(age, 5),
 		midTrunc(acao, l.acao),
-		t.paint(vtone, ansi.Truncate(verdict, l.verdict, "…")))
+		t.paint(vclass, ansi.Truncate(verdict, l.verdict, "…")))
 }
 
 // experimentKeys counts the distinct cache-busting values per experiment.
@@ -254,12 +268,12 @@ func originCell(v cachemodel.VariantResult) string {
 
 // notes prints blocked details, errors, header differences and findings.
 func (t *tableWriter) notes(ew *errWriter, tr cachemodel.TargetReport, width int) {
-	line := func(tone Tone, s string) {
+	line := func(tone cachemodel.Class, s string) {
 		ew.printf("  %s\n", t.paint(tone, ansi.Truncate(s, width-2, "…")))
 	}
 	// wrapped keeps a whole sentence (a CORS detail, an error, a finding)
 	// readable at 80 columns: continuation lines are indented under it.
-	wrapped := func(tone Tone, s string) {
+	wrapped := func(tone cachemodel.Class, s string) {
 		for i, l := range strings.Split(ansi.Wrap(s, width-6, ""), "\n") {
 			if i == 0 {
 				ew.printf("  %s\n", t.paint(tone, l))
@@ -273,28 +287,22 @@ func (t *tableWriter) notes(ew *errWriter, tr cachemodel.TargetReport, width int
 		// A cut-short body and followed redirects are said once per
 		// distinct text (a loop reads the same for every variant).
 		for _, n := range []struct {
-			tone Tone
+			tone cachemodel.Class
 			msg  string
-		}{{ToneError, bodyErrorNote(v)}, {ToneMuted, redirectNote(v)}, {ToneBlocked, termsafe.String(standardNote(v))}} {
+		}{{cachemodel.ClassError, bodyErrorNote(v)}, {cachemodel.ClassMuted, redirectNote(v)}, {cachemodel.ClassBad, termsafe.String(standardNote(v))}} {
 			if n.msg != "" && !seen[n.msg] {
 				seen[n.msg] = true
 				wrapped(n.tone, n.msg)
 			}
 		}
-		if line, console := confirmNote(v); line != "" {
-			tone := ToneAllowed
-			if disagrees(v.BrowserConfirm) {
-				tone = ToneBlocked
-			} else if !agreesBoth(v.BrowserConfirm) {
-				tone = ToneMuted
-			}
-			wrapped(tone, line)
+		if line, console, class := confirmNote(v); line != "" {
+			wrapped(class, line)
 			if console != "" {
-				wrapped(ToneMuted, "  "+console)
+				wrapped(cachemodel.ClassMuted, "  "+console)
 			}
 		}
 		var msg string
-		tone := ToneBlocked
+		tone := cachemodel.ClassBad
 		// With several edges or vantage points, say which one a note is
 		// about.
 		label := termsafe.String(v.Label)
@@ -304,7 +312,7 @@ func (t *tableWriter) notes(ew *errWriter, tr cachemodel.TargetReport, width int
 		switch {
 		case v.Error != nil:
 			msg = fmt.Sprintf("! round %d %s: %s: %s", v.Round, label, v.Error.Kind, termsafe.String(v.Error.Message))
-			tone = ToneError
+			tone = cachemodel.ClassError
 		case v.Kind.IsGenerated() && v.Error == nil:
 			continue // blocked is the expected outcome; allowed ones are findings
 		case v.CORS.Detail != "" && v.CORS.Allowed != nil && !*v.CORS.Allowed:
@@ -320,24 +328,24 @@ func (t *tableWriter) notes(ew *errWriter, tr cachemodel.TargetReport, width int
 		}
 	}
 	if sum := diffSummary(tr); sum != "" {
-		line(ToneMuted, sum)
+		line(cachemodel.ClassMuted, sum)
 	}
 	if ck := cacheKeyLine(tr.CacheKey); ck != "" {
-		line(ToneMuted, ck)
+		line(cachemodel.ClassMuted, ck)
 	}
 	fs := append([]cachemodel.Finding(nil), tr.Findings...)
 	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Severity.Rank() > fs[j].Severity.Rank() })
 	for _, f := range fs {
-		wrapped(severityTone(f.Severity), fmt.Sprintf("[%s] %s: %s", strings.ToUpper(string(f.Severity)), f.Rule, termsafe.String(f.Message)))
+		wrapped(f.Severity.Class(), fmt.Sprintf("[%s] %s: %s", termsafe.String(f.Severity.Label()), f.Rule, termsafe.String(f.Message)))
 		if f.Fix != "" {
-			wrapped(ToneMuted, "  fix: "+termsafe.String(f.Fix))
+			wrapped(cachemodel.ClassMuted, "  fix: "+termsafe.String(f.Fix))
 		}
 	}
 	if len(fs) == 0 {
 		if state, _ := stateOf(tr); state.Unknown() {
-			line(ToneError, "no findings, and no complete verdict (state "+string(state)+")")
+			line(cachemodel.ClassError, "no findings, and no complete verdict (state "+string(state)+")")
 		} else {
-			line(ToneMuted, "no findings")
+			line(cachemodel.ClassMuted, "no findings")
 		}
 	}
 }
@@ -349,16 +357,6 @@ func stateOf(tr cachemodel.TargetReport) (cachemodel.TargetState, string) {
 		return cachemodel.ComputeState(tr.Variants)
 	}
 	return tr.State, tr.StateDetail
-}
-
-func stateTone(s cachemodel.TargetState) Tone {
-	switch {
-	case s.Unknown():
-		return ToneError
-	case s == cachemodel.StateCORSNotEnabled:
-		return ToneBlocked
-	}
-	return ToneMuted
 }
 
 // statesLine counts the targets that are not ok, for the summary ("" when
@@ -378,9 +376,9 @@ func statesLine(s cachemodel.Summary) string {
 
 func (t *tableWriter) End(s cachemodel.Summary) error {
 	ew := &errWriter{w: t.w}
-	ew.printf("%s\n", t.paint(ToneHeading, summaryLine(s)))
+	ew.printf("%s\n", t.paint(classHeading, summaryLine(s)))
 	if st := statesLine(s); st != "" {
-		ew.printf("%s\n", t.paint(ToneError, st))
+		ew.printf("%s\n", t.paint(cachemodel.ClassError, st))
 	}
 	return ew.err
 }
@@ -454,16 +452,7 @@ func cacheKeyLine(ck *cachemodel.CacheKeyFacts) string {
 	if ck == nil {
 		return ""
 	}
-	yn := func(b *bool) string {
-		switch {
-		case b == nil:
-			return "unknown"
-		case *b:
-			return "yes"
-		}
-		return "no"
-	}
-	return fmt.Sprintf("cache key: Origin in key %s · honours Vary %s · cacheable %s", yn(ck.OriginInKey), yn(ck.VaryHonoured), yn(ck.Cacheable))
+	return ck.Line()
 }
 
 // acaoCell shows ACAO relative to the request: "= Origin" when it echoes
@@ -487,35 +476,6 @@ func acaoCell(v cachemodel.VariantResult) string {
 	return termsafe.String(strings.TrimPrefix(*c.ACAO, "https://"))
 }
 
-// verdictCell is the browser column: readable without colour.
-func verdictCell(v cachemodel.VariantResult) (string, Tone) {
-	c := v.CORS
-	switch {
-	case v.Error != nil:
-		return "! " + string(v.Error.Kind), ToneError
-	case !c.Applicable && v.Kind == cachemodel.KindSameOrigin:
-		return "– same-origin", ToneMuted
-	case !c.Applicable:
-		return "– not CORS", ToneMuted
-	case c.Allowed == nil:
-		return "?", ToneNone
-	case *c.Allowed && c.AllowedWithCredentials != nil && *c.AllowedWithCredentials:
-		return "✓ allowed" + standardMark(c), ToneAllowed
-	case *c.Allowed:
-		return "✓ anon only" + standardMark(c), ToneAllowed
-	}
-	return "✗ " + shortReason(c.Reason), ToneBlocked
-}
-
-// standardMark flags a verdict of today's browsers that the Fetch standard
-// does not share; the notes under the table explain it.
-func standardMark(c cachemodel.CORSInfo) string {
-	if c.Standard != nil {
-		return " †"
-	}
-	return ""
-}
-
 // standardNote explains a † verdict: what browsers do now, what the
 // standard (and so the browsers, later) say.
 func standardNote(v cachemodel.VariantResult) string {
@@ -525,56 +485,6 @@ func standardNote(v cachemodel.VariantResult) string {
 	}
 	return fmt.Sprintf("† round %d %s: allowed today by %s; blocked by the Fetch standard (%s): %s",
 		v.Round, v.Label, strings.Join(s.Browsers, " and "), s.Deviation, s.Detail)
-}
-
-func shortReason(r string) string {
-	switch cachemodel.BlockReason(r) {
-	case cachemodel.ReasonMissingACAO:
-		return "no ACAO"
-	case cachemodel.ReasonDuplicateACAO:
-		return "dup ACAO"
-	case cachemodel.ReasonACAOMismatch:
-		return "mismatch"
-	case cachemodel.ReasonWildcardCreds:
-		return "*+creds"
-	case cachemodel.ReasonACACMissing:
-		return "no ACAC"
-	case cachemodel.ReasonACACNotTrue:
-		return "bad ACAC"
-	case cachemodel.ReasonPreflightStatus:
-		return "status"
-	case cachemodel.ReasonMethodDenied:
-		return "method"
-	case cachemodel.ReasonHeaderDenied:
-		return "header"
-	}
-	return "blocked"
-}
-
-func cacheTone4(s cachemodel.CacheStatus) Tone {
-	switch s {
-	case cachemodel.StatusHit, cachemodel.StatusRevalidated:
-		return ToneHit
-	case cachemodel.StatusMiss, cachemodel.StatusExpired:
-		return ToneMiss
-	case cachemodel.StatusStale, cachemodel.StatusUpdating:
-		return ToneStale
-	case cachemodel.StatusBypass, cachemodel.StatusDynamic, cachemodel.StatusPass:
-		return ToneBypass
-	}
-	return ToneMuted
-}
-
-func severityTone(s cachemodel.Severity) Tone {
-	switch s {
-	case cachemodel.SevHigh:
-		return ToneHigh
-	case cachemodel.SevMedium:
-		return ToneMedium
-	case cachemodel.SevLow:
-		return ToneLow
-	}
-	return ToneInfo
 }
 
 // pad left-aligns s in w display columns, truncating with "…".
@@ -628,10 +538,10 @@ func edgeWidth(vs []cachemodel.VariantResult) int {
 func whereOf(tr cachemodel.TargetReport, v cachemodel.VariantResult) string {
 	var parts []string
 	if v.Vantage != "" {
-		parts = append(parts, "["+termsafe.Line(v.Vantage, 64)+"]")
+		parts = append(parts, termsafe.Line(cachemodel.VantageLabel(v.Vantage), 66))
 	}
 	if len(tr.Edges) > 1 || (len(tr.Edges) == 1 && v.Vantage != "") {
-		parts = append(parts, "@"+termsafe.String(edgeAddrLabel(v.EdgeAddr)))
+		parts = append(parts, termsafe.String(cachemodel.EdgeAddrLabel(v.EdgeAddr)))
 	}
 	return strings.Join(parts, " ")
 }
@@ -647,14 +557,6 @@ func edgesOf(vs []cachemodel.VariantResult) []string {
 	return out
 }
 
-// edgeAddrLabel names an --edge group; "" is the address DNS gave.
-func edgeAddrLabel(addr string) string {
-	if addr == "" {
-		return "(DNS)"
-	}
-	return addr
-}
-
 // edgesNote names the edges (PoPs) the responses name, for a provider
 // line: " · edge AMS" or " · edges AMS, FRA"; "" when none does.
 func edgesNote(tr cachemodel.TargetReport) string {
@@ -663,7 +565,7 @@ func edgesNote(tr cachemodel.TargetReport) string {
 	case 0:
 		return ""
 	case 1:
-		return " · edge " + termsafe.String(pops[0])
+		return " · " + cachemodel.EdgeLabel(termsafe.String(pops[0]))
 	}
 	return " · edges " + termsafe.String(strings.Join(pops, ", "))
 }
