@@ -1,11 +1,8 @@
 package tui
 
 import (
-	"cmp"
 	"context"
 	"errors"
-	"fmt"
-	"slices"
 	"strings"
 	"sync"
 
@@ -37,6 +34,9 @@ type PurgeRequest struct {
 	// latest. Safe to call from any goroutine; it never blocks. The line
 	// is drawn as untrusted text and must never hold a credential.
 	Progress func(line string)
+	// Prepared is PurgePlan.Prepared of the plan the user confirmed, so
+	// the Purger sends exactly what was shown; nil when there was none.
+	Prepared any
 }
 
 // ErrPurgeIncomplete marks a Purge error where the purge was accepted but
@@ -108,6 +108,10 @@ type PurgePlan struct {
 	Confirm string
 	// ConfirmWhat names Confirm for the prompt: "zone ID", "service ID".
 	ConfirmWhat string
+	// Prepared is the Purger's own record of the purge it laid out,
+	// opaque to the view: it comes back as PurgeRequest.Prepared when the
+	// user confirms.
+	Prepared any
 }
 
 // PurgeVerdict is what the re-probe says about one purged copy.
@@ -135,9 +139,10 @@ type PurgeOutcome struct {
 	Summary string   // one line
 	Lines   []string // each request's answer, then notes (where the audit line went)
 	// After is the verification re-probe of the target (nil when it did
-	// not run): the matrix shows it against the report from before.
+	// not run), its variants in the order of the report purged: the
+	// matrix shows it against the report from before.
 	After  *cachemodel.TargetReport
-	Checks []PurgeCheck // per variant, in re-probe order
+	Checks []PurgeCheck // per variant, in the same order
 }
 
 // Purger is the seam for the purge actions (keys p and P). When
@@ -245,6 +250,7 @@ func (m *Model) cancelPurge() tea.Cmd {
 // confirmPurge sends the purge that was shown.
 func (m *Model) confirmPurge() tea.Cmd {
 	m.screen = screenMain
+	prepared := m.purgePlan.Prepared
 	m.purgePlan = PurgePlan{}
 	t := m.s.targets[m.purgeTarget]
 	if m.opt.Purger == nil {
@@ -255,7 +261,7 @@ func (m *Model) confirmPurge() tea.Cmd {
 	progress := newPurgeProgress()
 	m.purgeProgress = progress
 	req := m.purgeReq
-	req.Progress = progress.report
+	req.Progress, req.Prepared = progress.report, prepared
 	return tea.Batch(runPurge(m.ctx, m.opt.Purger, m.purgeSeq, t.id, req, progress),
 		m.setFlash(flashInfo, "purging "+t.label+", then probing every variant again…"),
 		progress.next(m.purgeSeq))
@@ -274,9 +280,7 @@ func (m *Model) onPurgeDone(msg purgeDoneMsg) tea.Cmd {
 		// The re-probe becomes the current result and the report the
 		// purge started from the previous one, so the matrix's diff (d)
 		// shows what the purge changed.
-		// Columns in the order the user knew, not the verification's (it
-		// re-probes no Origin last), here and in an export.
-		after := inVariantOrder(before, *out.After)
+		after := *out.After
 		t.previous, t.current, t.afterPurge = &before, &after, &after
 		t.stale = false
 		if !t.state.running() {
@@ -346,31 +350,6 @@ func purgeVerdict(out PurgeOutcome, err error) (flashLevel, string) {
 		return flashWarn, "? "
 	}
 	return flashOK, "✓ "
-}
-
-// inVariantOrder returns after with its variants in before's order (by
-// label and kind of request); variants before lacks go last, in their own
-// order.
-func inVariantOrder(before, after cachemodel.TargetReport) cachemodel.TargetReport {
-	key := func(v cachemodel.VariantResult) string {
-		return fmt.Sprintf("%t|%d|%s", v.Preflight, v.Round, v.Label)
-	}
-	rank := make(map[string]int, len(before.Variants))
-	for i, v := range before.Variants {
-		if _, ok := rank[key(v)]; !ok {
-			rank[key(v)] = i
-		}
-	}
-	pos := func(v cachemodel.VariantResult) int {
-		if r, ok := rank[key(v)]; ok {
-			return r
-		}
-		return len(before.Variants)
-	}
-	vs := slices.Clone(after.Variants)
-	slices.SortStableFunc(vs, func(a, b cachemodel.VariantResult) int { return cmp.Compare(pos(a), pos(b)) })
-	after.Variants = vs
-	return after
 }
 
 func (m *Model) handlePurgedKey(msg tea.KeyMsg) tea.Cmd {

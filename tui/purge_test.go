@@ -17,7 +17,8 @@ import (
 
 // fakePurger purges the fake CDN's copies of a URL and verifies by
 // re-probing it, as the real purger does through the probe engine: one GET
-// per variant, Origin variants first, the no-Origin copy last.
+// per variant, Origin variants first, the no-Origin copy last; the outcome
+// lists them in the order of the report purged.
 type fakePurger struct {
 	eng             *fakeCDN // nil: Purge only returns a summary
 	planned, purged int
@@ -116,6 +117,15 @@ func (p *fakePurger) Purge(_ context.Context, req PurgeRequest) (PurgeOutcome, e
 		counts[c.Verdict]++
 		out.Checks = append(out.Checks, c)
 	}
+	// Back to the order of the report purged, as purge.Verify returns it.
+	perm := make([]int, 0, len(vs))
+	checks := make([]PurgeCheck, 0, len(vs))
+	for _, v := range vs {
+		perm = append(perm, slices.Index(order, v))
+		checks = append(checks, out.Checks[perm[len(perm)-1]])
+	}
+	after = after.Reordered(perm)
+	out.Checks = checks
 	out.Summary = fmt.Sprintf("purged %s: %d purged, %d still cached, %d unknown", req.Report.URL,
 		counts[VerdictPurged], counts[VerdictStillCached], counts[VerdictUnknown])
 	return out, nil
