@@ -92,10 +92,11 @@ func (p *purgeProgress) next(seq int) tea.Cmd {
 
 // onPurgeProgress shows a progress line of the purge in flight.
 func (m *Model) onPurgeProgress(msg purgeProgressMsg) tea.Cmd {
-	if msg.Seq != m.purgeSeq || !m.purging || m.purgeProgress == nil {
+	p := &m.purge
+	if msg.Seq != p.seq || !p.running || p.progress == nil {
 		return nil
 	}
-	return tea.Batch(m.setFlash(flashInfo, safe(msg.Line)), m.purgeProgress.next(msg.Seq))
+	return tea.Batch(m.setFlash(flashInfo, safe(msg.Line)), p.progress.next(msg.Seq))
 }
 
 // PurgePlan is what a purge would send, shown before anything is.
@@ -160,32 +161,89 @@ type Purger interface {
 	Purge(ctx context.Context, req PurgeRequest) (PurgeOutcome, error)
 }
 
+// purgeScreen is the root's purge child: the purge being planned,
+// confirmed or run, and its own screen (the plan, a refusal, or the
+// outcome). The root routes the purge messages and the keys of the purge
+// screens to it and keeps what is shared: the screen shown, the status
+// line and the targets the outcome updates.
+type purgeScreen struct {
+	c       *common
+	seq     int
+	target  int  // the target purged
+	busy    bool // a plan or a purge is in flight
+	running bool // a confirmed purge (and its re-probe) is in flight
+	// progress carries the Purger's progress lines (a CloudFront
+	// invalidation still in progress) to the status bar.
+	progress   *purgeProgress
+	req        PurgeRequest // the purge being confirmed
+	plan       PurgePlan
+	confirming bool // the plan is shown, waiting for y, n or the typed ID
+	doc        detailModel
+}
+
+func newPurgeScreen(c *common) purgeScreen { return purgeScreen{c: c, doc: newDetail(c)} }
+
+// SetSize gives the purge screen its box.
+func (p *purgeScreen) SetSize(w, h int) { p.doc.SetSize(w, h) }
+
+// Update scrolls the purge screen.
+func (p purgeScreen) Update(msg tea.Msg) (purgeScreen, tea.Cmd) {
+	var cmd tea.Cmd
+	p.doc, cmd = p.doc.Update(msg)
+	return p, cmd
+}
+
+// View is the purge screen's body; Title its title.
+func (p purgeScreen) View() string  { return p.doc.View() }
+func (p purgeScreen) Title() string { return p.doc.title }
+
+// ShortHelp is the status bar's key list on the purge screens.
+func (p purgeScreen) ShortHelp() []key.Binding {
+	k := p.c.keys
+	if p.confirming {
+		return []key.Binding{k.Confirm, k.Deny, k.Up, k.Down}
+	}
+	return []key.Binding{k.Back, k.Up, k.Down, k.Help, k.Quit}
+}
+
+// typed says whether the plan shown is confirmed by typing its zone or
+// service ID (purge everything), never by y.
+func (p purgeScreen) typed() bool { return p.plan.Confirm != "" }
+
+func (p purgeScreen) confirmWhat() string {
+	if p.plan.ConfirmWhat != "" {
+		return safe(p.plan.ConfirmWhat)
+	}
+	return "zone or service ID"
+}
+
 // startPurgePlan asks for the plan of purging the selected target.
 func (m *Model) startPurgePlan(sel *target, everything bool) tea.Cmd {
-	if sel == nil || sel.current == nil || m.opt.Purger == nil || m.purgeBusy {
+	p := &m.purge
+	if sel == nil || sel.current == nil || m.opt.Purger == nil || p.busy {
 		return nil
 	}
-	m.purgeSeq++
-	m.purgeTarget = sel.id
-	m.purgeBusy = true
+	p.seq++
+	p.target = sel.id
+	p.busy = true
 	req := PurgeRequest{Report: *sel.current, Everything: everything}
-	return tea.Batch(planPurge(m.ctx, m.opt.Purger, m.purgeSeq, sel.id, req),
+	return tea.Batch(planPurge(m.ctx, m.opt.Purger, p.seq, sel.id, req),
 		m.setFlash(flashInfo, "working out the purge plan…"))
 }
 
 func (m *Model) onPurgePlan(msg purgePlanMsg) tea.Cmd {
-	if msg.Seq != m.purgeSeq {
+	p := &m.purge
+	if msg.Seq != p.seq {
 		return nil
 	}
 	k := m.c.keys
-	m.purgeBusy = false
+	p.busy = false
 	t := m.s.targets[msg.Target]
-	m.detailVar = false
 	if msg.Err != nil {
 		// A screen, not only a flash: these errors say what to fix and
 		// rarely fit the status bar.
 		err := msg.Err
-		m.detail.ShowDoc("Cannot purge "+t.label, func(st themes.Styles, w int) []string {
+		p.doc.ShowDoc("Cannot purge "+t.label, func(st themes.Styles, w int) []string {
 			b := &docWriter{st: st, w: w}
 			b.text("✗ " + safeLong(err.Error()))
 			b.lines = append(b.lines, "")
@@ -195,46 +253,39 @@ func (m *Model) onPurgePlan(msg purgePlanMsg) tea.Cmd {
 		m.screen = screenPurged
 		return m.setFlash(flashError, "cannot purge: "+safe(err.Error()))
 	}
-	m.purgeReq, m.purgePlan = msg.Req, msg.Plan
+	p.req, p.plan, p.confirming = msg.Req, msg.Plan, true
 	m.flash = flash{seq: m.flash.seq} // "working out…" is done; the status bar shows y and n
 	lines := append([]string(nil), msg.Plan.Lines...)
 	lines = append(lines, "", "Nothing is sent until you confirm. Afterwards every variant is probed again and shown before and after.")
 	m.screen = screenConfirm
 	if msg.Plan.Confirm == "" {
-		m.detail.ShowText("Purge "+t.label+"? "+k.Confirm.Help().Key+" purges, "+k.Deny.Help().Key+" cancels", lines)
+		p.doc.ShowText("Purge "+t.label+"? "+k.Confirm.Help().Key+" purges, "+k.Deny.Help().Key+" cancels", lines)
 		return nil
 	}
-	what := m.confirmWhat()
+	what := p.confirmWhat()
 	lines = append(lines, "", "This removes far more than this URL. To confirm, type the "+what+": "+msg.Plan.Confirm)
-	m.detail.ShowText("PURGE EVERYTHING behind "+t.label+"? type the "+what+", "+k.Dismiss.Help().Key+" cancels", lines)
+	p.doc.ShowText("PURGE EVERYTHING behind "+t.label+"? type the "+what+", "+k.Dismiss.Help().Key+" cancels", lines)
 	return m.openPrompt(promptPurgeConfirm, "type the "+what+" to purge everything: ", "")
-}
-
-func (m *Model) confirmWhat() string {
-	if m.purgePlan.ConfirmWhat != "" {
-		return safe(m.purgePlan.ConfirmWhat)
-	}
-	return "zone or service ID"
 }
 
 func (m *Model) handleConfirmKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.c.keys
 	switch {
-	case key.Matches(msg, k.Confirm) && m.purgePlan.Confirm == "":
+	case key.Matches(msg, k.Confirm) && !m.purge.typed():
 		return m.confirmPurge()
 	case key.Matches(msg, k.Deny):
 		return m.cancelPurge()
 	default:
 		var cmd tea.Cmd
-		m.detail, cmd = m.detail.Update(msg)
+		m.purge, cmd = m.purge.Update(msg)
 		return cmd
 	}
 }
 
 // submitPurgeConfirm checks the typed zone or service ID.
 func (m *Model) submitPurgeConfirm(value string) tea.Cmd {
-	if value != m.purgePlan.Confirm {
-		m.promptErr = "not the " + m.confirmWhat() + "; nothing was sent (" + m.c.keys.Dismiss.Help().Key + " cancels)"
+	if value != m.purge.plan.Confirm {
+		m.promptErr = "not the " + m.purge.confirmWhat() + "; nothing was sent (" + m.c.keys.Dismiss.Help().Key + " cancels)"
 		return nil
 	}
 	m.closePrompt()
@@ -243,36 +294,38 @@ func (m *Model) submitPurgeConfirm(value string) tea.Cmd {
 
 func (m *Model) cancelPurge() tea.Cmd {
 	m.screen = screenMain
-	m.purgePlan = PurgePlan{}
+	m.purge.plan, m.purge.confirming = PurgePlan{}, false
 	return m.setFlash(flashInfo, "purge cancelled; nothing was sent")
 }
 
 // confirmPurge sends the purge that was shown.
 func (m *Model) confirmPurge() tea.Cmd {
 	m.screen = screenMain
-	prepared := m.purgePlan.Prepared
-	m.purgePlan = PurgePlan{}
-	t := m.s.targets[m.purgeTarget]
+	p := &m.purge
+	prepared := p.plan.Prepared
+	p.plan, p.confirming = PurgePlan{}, false
+	t := m.s.targets[p.target]
 	if m.opt.Purger == nil {
 		return nil
 	}
-	m.purgeSeq++
-	m.purgeBusy, m.purging = true, true
+	p.seq++
+	p.busy, p.running = true, true
 	progress := newPurgeProgress()
-	m.purgeProgress = progress
-	req := m.purgeReq
+	p.progress = progress
+	req := p.req
 	req.Progress, req.Prepared = progress.report, prepared
-	return tea.Batch(runPurge(m.ctx, m.opt.Purger, m.purgeSeq, t.id, req, progress),
+	return tea.Batch(runPurge(m.ctx, m.opt.Purger, p.seq, t.id, req, progress),
 		m.setFlash(flashInfo, "purging "+t.label+", then probing every variant again…"),
-		progress.next(m.purgeSeq))
+		progress.next(p.seq))
 }
 
 func (m *Model) onPurgeDone(msg purgeDoneMsg) tea.Cmd {
-	if msg.Seq != m.purgeSeq {
+	p := &m.purge
+	if msg.Seq != p.seq {
 		return nil
 	}
-	m.purgeBusy, m.purging = false, false
-	m.purgeProgress = nil
+	p.busy, p.running = false, false
+	p.progress = nil
 	t := m.s.targets[msg.Target]
 	before := msg.Req.Report
 	out := msg.Outcome
@@ -302,10 +355,9 @@ func (m *Model) onPurgeDone(msg purgeDoneMsg) tea.Cmd {
 	case err != nil:
 		title = "Purge of " + t.label + " failed"
 	}
-	m.detail.ShowDoc(title, func(st themes.Styles, w int) []string {
+	p.doc.ShowDoc(title, func(st themes.Styles, w int) []string {
 		return purgeDoc(st, m.c.keys, &before, out, err, w)
 	})
-	m.detailVar = false
 	m.screen = screenPurged
 	m.focus = paneMatrix
 	m.targets.Select(t.id)
@@ -363,7 +415,7 @@ func (m *Model) handlePurgedKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	default:
 		var cmd tea.Cmd
-		m.detail, cmd = m.detail.Update(msg)
+		m.purge, cmd = m.purge.Update(msg)
 		return cmd
 	}
 }
