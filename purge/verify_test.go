@@ -449,4 +449,17 @@ func TestVerifyRowsInPlanOrder(t *testing.T) {
 			t.Errorf("check %d holds row %q, report row %q", i, c.After.Label, v.Reports[0].Variants[i].Label)
 		}
 	}
+	// A finding still points at the variants its evidence names (the
+	// null Origin's ACAO "null" here).
+	rep := v.Reports[0]
+	if len(rep.Findings) == 0 {
+		t.Fatal("no finding: the test proves nothing about their variants")
+	}
+	for _, f := range rep.Findings {
+		for _, i := range f.Variants {
+			if l := rep.Variants[i].Label; !strings.Contains(strings.Join(f.Evidence, " "), " "+l+":") {
+				t.Errorf("finding %s points at %q, but its evidence is %q", f.Rule, l, f.Evidence)
+			}
+		}
+	}
 }
