@@ -90,15 +90,6 @@ func (p *purgeProgress) next(seq int) tea.Cmd {
 	}
 }
 
-// onPurgeProgress shows a progress line of the purge in flight.
-func (m *Model) onPurgeProgress(msg purgeProgressMsg) tea.Cmd {
-	p := &m.purge
-	if msg.Seq != p.seq || !p.running || p.progress == nil {
-		return nil
-	}
-	return tea.Batch(m.setFlash(flashInfo, safe(msg.Line)), p.progress.next(msg.Seq))
-}
-
 // PurgePlan is what a purge would send, shown before anything is.
 type PurgePlan struct {
 	// Lines describe the requests, one thing per line. They are drawn as
@@ -217,55 +208,132 @@ func (p purgeScreen) confirmWhat() string {
 	return "zone or service ID"
 }
 
-// startPurgePlan asks for the plan of purging the selected target.
-func (m *Model) startPurgePlan(sel *target, everything bool) tea.Cmd {
-	p := &m.purge
-	if sel == nil || sel.current == nil || m.opt.Purger == nil || p.busy {
-		return nil
-	}
+// current says whether a message answers the latest request.
+func (p purgeScreen) current(seq int) bool { return seq == p.seq }
+
+// ask starts working out the plan of purging target id with req.
+func (p *purgeScreen) ask(ctx context.Context, purger Purger, id int, req PurgeRequest) tea.Cmd {
 	p.seq++
-	p.target = sel.id
-	p.busy = true
-	req := PurgeRequest{Report: *sel.current, Everything: everything}
-	return tea.Batch(planPurge(m.ctx, m.opt.Purger, p.seq, sel.id, req),
-		m.setFlash(flashInfo, "working out the purge plan…"))
+	p.target, p.busy = id, true
+	return planPurge(ctx, purger, p.seq, id, req)
 }
 
-func (m *Model) onPurgePlan(msg purgePlanMsg) tea.Cmd {
-	p := &m.purge
-	if msg.Seq != p.seq {
-		return nil
-	}
-	k := m.c.keys
+// planned shows the plan of the purge of the target labelled label, to be
+// confirmed, or why there is none.
+func (p *purgeScreen) planned(msg purgePlanMsg, label string) {
+	k := p.c.keys
 	p.busy = false
-	t := m.s.targets[msg.Target]
 	if msg.Err != nil {
 		// A screen, not only a flash: these errors say what to fix and
 		// rarely fit the status bar.
 		err := msg.Err
-		p.doc.ShowDoc("Cannot purge "+t.label, func(st themes.Styles, w int) []string {
+		p.doc.ShowDoc("Cannot purge "+label, func(st themes.Styles, w int) []string {
 			b := &docWriter{st: st, w: w}
 			b.text("✗ " + safeLong(err.Error()))
 			b.lines = append(b.lines, "")
 			b.text("Nothing was sent. " + k.Back.Help().Key + " goes back.")
 			return b.lines
 		})
-		m.screen = screenPurged
-		return m.setFlash(flashError, "cannot purge: "+safe(err.Error()))
+		return
 	}
 	p.req, p.plan, p.confirming = msg.Req, msg.Plan, true
-	m.flash = flash{seq: m.flash.seq} // "working out…" is done; the status bar shows y and n
 	lines := append([]string(nil), msg.Plan.Lines...)
 	lines = append(lines, "", "Nothing is sent until you confirm. Afterwards every variant is probed again and shown before and after.")
-	m.screen = screenConfirm
-	if msg.Plan.Confirm == "" {
-		p.doc.ShowText("Purge "+t.label+"? "+k.Confirm.Help().Key+" purges, "+k.Deny.Help().Key+" cancels", lines)
-		return nil
+	if !p.typed() {
+		p.doc.ShowText("Purge "+label+"? "+k.Confirm.Help().Key+" purges, "+k.Deny.Help().Key+" cancels", lines)
+		return
 	}
 	what := p.confirmWhat()
 	lines = append(lines, "", "This removes far more than this URL. To confirm, type the "+what+": "+msg.Plan.Confirm)
-	p.doc.ShowText("PURGE EVERYTHING behind "+t.label+"? type the "+what+", "+k.Dismiss.Help().Key+" cancels", lines)
-	return m.openPrompt(promptPurgeConfirm, "type the "+what+" to purge everything: ", "")
+	p.doc.ShowText("PURGE EVERYTHING behind "+label+"? type the "+what+", "+k.Dismiss.Help().Key+" cancels", lines)
+}
+
+// cancel drops the plan shown: nothing was sent.
+func (p *purgeScreen) cancel() { p.plan, p.confirming = PurgePlan{}, false }
+
+// send runs the purge whose plan was confirmed, handing the Purger back
+// the plan's Prepared so that what goes out is what was shown.
+func (p *purgeScreen) send(ctx context.Context, purger Purger) tea.Cmd {
+	prepared := p.plan.Prepared
+	p.cancel()
+	p.seq++
+	p.busy, p.running = true, true
+	progress := newPurgeProgress()
+	p.progress = progress
+	req := p.req
+	req.Progress, req.Prepared = progress.report, prepared
+	return tea.Batch(runPurge(ctx, purger, p.seq, p.target, req, progress), progress.next(p.seq))
+}
+
+// progressed takes a progress line of the purge in flight and returns the
+// command that waits for the next; ok is false for a line of another
+// purge, or one that came after it ended.
+func (p *purgeScreen) progressed(msg purgeProgressMsg) (next tea.Cmd, ok bool) {
+	if !p.current(msg.Seq) || !p.running || p.progress == nil {
+		return nil, false
+	}
+	return p.progress.next(msg.Seq), true
+}
+
+// finished shows the outcome of the purge of the target labelled label:
+// before and after per variant, why, the requests, what next.
+func (p *purgeScreen) finished(msg purgeDoneMsg, label string) {
+	p.busy, p.running = false, false
+	p.progress = nil
+	before, out, err := msg.Req.Report, msg.Outcome, msg.Err
+	title := "Purged " + label + " · before and after"
+	if msg.Req.Everything {
+		title = "Purged everything · " + label + " before and after"
+	}
+	switch {
+	case errors.Is(err, ErrPurgeIncomplete):
+		title = "Purge of " + label + " not complete"
+	case err != nil:
+		title = "Purge of " + label + " failed"
+	}
+	k := p.c.keys
+	p.doc.ShowDoc(title, func(st themes.Styles, w int) []string {
+		return purgeDoc(st, k, &before, out, err, w)
+	})
+}
+
+// The root's side of the purge: the screen shown, the status line, and
+// the targets a purge's outcome updates.
+
+// onPurgeProgress shows a progress line of the purge in flight.
+func (m *Model) onPurgeProgress(msg purgeProgressMsg) tea.Cmd {
+	next, ok := m.purge.progressed(msg)
+	if !ok {
+		return nil
+	}
+	return tea.Batch(m.setFlash(flashInfo, safe(msg.Line)), next)
+}
+
+// startPurgePlan asks for the plan of purging the selected target.
+func (m *Model) startPurgePlan(sel *target, everything bool) tea.Cmd {
+	if sel == nil || sel.current == nil || m.opt.Purger == nil || m.purge.busy {
+		return nil
+	}
+	req := PurgeRequest{Report: *sel.current, Everything: everything}
+	return tea.Batch(m.purge.ask(m.ctx, m.opt.Purger, sel.id, req),
+		m.setFlash(flashInfo, "working out the purge plan…"))
+}
+
+func (m *Model) onPurgePlan(msg purgePlanMsg) tea.Cmd {
+	if !m.purge.current(msg.Seq) {
+		return nil
+	}
+	m.purge.planned(msg, m.s.targets[msg.Target].label)
+	if msg.Err != nil {
+		m.screen = screenPurged
+		return m.setFlash(flashError, "cannot purge: "+safe(msg.Err.Error()))
+	}
+	m.flash = flash{seq: m.flash.seq} // "working out…" is done; the status bar shows y and n
+	m.screen = screenConfirm
+	if !m.purge.typed() {
+		return nil
+	}
+	return m.openPrompt(promptPurgeConfirm, "type the "+m.purge.confirmWhat()+" to purge everything: ", "")
 }
 
 func (m *Model) handleConfirmKey(msg tea.KeyMsg) tea.Cmd {
@@ -294,41 +362,29 @@ func (m *Model) submitPurgeConfirm(value string) tea.Cmd {
 
 func (m *Model) cancelPurge() tea.Cmd {
 	m.screen = screenMain
-	m.purge.plan, m.purge.confirming = PurgePlan{}, false
+	m.purge.cancel()
 	return m.setFlash(flashInfo, "purge cancelled; nothing was sent")
 }
 
 // confirmPurge sends the purge that was shown.
 func (m *Model) confirmPurge() tea.Cmd {
 	m.screen = screenMain
-	p := &m.purge
-	prepared := p.plan.Prepared
-	p.plan, p.confirming = PurgePlan{}, false
-	t := m.s.targets[p.target]
 	if m.opt.Purger == nil {
+		m.purge.cancel()
 		return nil
 	}
-	p.seq++
-	p.busy, p.running = true, true
-	progress := newPurgeProgress()
-	p.progress = progress
-	req := p.req
-	req.Progress, req.Prepared = progress.report, prepared
-	return tea.Batch(runPurge(m.ctx, m.opt.Purger, p.seq, t.id, req, progress),
-		m.setFlash(flashInfo, "purging "+t.label+", then probing every variant again…"),
-		progress.next(p.seq))
+	t := m.s.targets[m.purge.target]
+	return tea.Batch(m.purge.send(m.ctx, m.opt.Purger),
+		m.setFlash(flashInfo, "purging "+t.label+", then probing every variant again…"))
 }
 
 func (m *Model) onPurgeDone(msg purgeDoneMsg) tea.Cmd {
-	p := &m.purge
-	if msg.Seq != p.seq {
+	if !m.purge.current(msg.Seq) {
 		return nil
 	}
-	p.busy, p.running = false, false
-	p.progress = nil
 	t := m.s.targets[msg.Target]
-	before := msg.Req.Report
-	out := msg.Outcome
+	m.purge.finished(msg, t.label)
+	before, out, err := msg.Req.Report, msg.Outcome, msg.Err
 	if out.After != nil {
 		// The re-probe becomes the current result and the report the
 		// purge started from the previous one, so the matrix's diff (d)
@@ -344,20 +400,6 @@ func (m *Model) onPurgeDone(msg purgeDoneMsg) tea.Cmd {
 		}
 		m.diff = true
 	}
-	err := msg.Err
-	title := "Purged " + t.label + " · before and after"
-	if msg.Req.Everything {
-		title = "Purged everything · " + t.label + " before and after"
-	}
-	switch {
-	case errors.Is(err, ErrPurgeIncomplete):
-		title = "Purge of " + t.label + " not complete"
-	case err != nil:
-		title = "Purge of " + t.label + " failed"
-	}
-	p.doc.ShowDoc(title, func(st themes.Styles, w int) []string {
-		return purgeDoc(st, m.c.keys, &before, out, err, w)
-	})
 	m.screen = screenPurged
 	m.focus = paneMatrix
 	m.targets.Select(t.id)
