@@ -213,3 +213,25 @@ func mergeStates(names []string, states []TargetState, details []string) (Target
 	}
 	return merged, "the vantage points differ: " + strings.Join(all, "; ")
 }
+
+// Reordered returns r with its variants in a new order: variant k of the
+// result is r.Variants[order[k]] (order is a permutation of r's variant
+// indexes). Findings keep pointing at the same variants.
+func (r TargetReport) Reordered(order []int) TargetReport {
+	at := make([]int, len(r.Variants)) // old index -> new
+	vs := make([]VariantResult, 0, len(order))
+	for k, old := range order {
+		at[old] = k
+		vs = append(vs, r.Variants[old])
+	}
+	r.Variants = vs
+	fs := make([]Finding, len(r.Findings))
+	for i, f := range r.Findings {
+		f.Variants = remapVariants(f.Variants, at)
+		fs[i] = f
+	}
+	if r.Findings != nil {
+		r.Findings = fs
+	}
+	return r
+}

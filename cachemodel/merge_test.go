@@ -61,3 +61,31 @@ func TestMergeReports(t *testing.T) {
 		t.Errorf("mixed states: %s %q", st, detail)
 	}
 }
+
+// TestReorderedKeepsFindingsOnTheirVariants: a finding's variant indexes
+// follow the variants when a report is put in another order.
+func TestReorderedKeepsFindingsOnTheirVariants(t *testing.T) {
+	r := TargetReport{Variants: []VariantResult{{Label: "a"}, {Label: "b"}, {Label: "c"}},
+		Findings: []Finding{{Rule: "x", Variants: []int{0, 2}}, {Rule: "y", Variants: []int{1}}, {Rule: "z"}}}
+	got := r.Reordered([]int{2, 0, 1}) // c, a, b
+	var labels []string
+	for _, v := range got.Variants {
+		labels = append(labels, v.Label)
+	}
+	if strings.Join(labels, ",") != "c,a,b" {
+		t.Fatalf("variants %v, want c,a,b", labels)
+	}
+	name := func(f Finding) string {
+		var s []string
+		for _, i := range f.Variants {
+			s = append(s, got.Variants[i].Label)
+		}
+		return strings.Join(s, ",")
+	}
+	if name(got.Findings[0]) != "c,a" || name(got.Findings[1]) != "b" || got.Findings[2].Variants != nil {
+		t.Errorf("findings point at %q, %q, %v; want c,a (ascending indexes) and b and none", name(got.Findings[0]), name(got.Findings[1]), got.Findings[2].Variants)
+	}
+	if r.Variants[0].Label != "a" || r.Findings[0].Variants[1] != 2 {
+		t.Error("Reordered changed the report it was called on")
+	}
+}

@@ -3,27 +3,19 @@ package purge
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-
 	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/internal/cftest"
 )
 
 // Distinctive test credentials: a leak anywhere is easy to grep for.
@@ -34,258 +26,13 @@ const (
 	testDist    = "EDFDVBD6EXAMPLE"
 )
 
-// cfStandIn is a loopback CloudFront API that checks every request the
-// way AWS documents it and answers like CloudFront does: 201 with an
-// Invalidation for CreateInvalidation, the invalidation's status for
-// GetInvalidation, <ErrorResponse> XML for errors.
-type cfStandIn struct {
-	*httptest.Server
-	t *testing.T
-
-	mu       sync.Mutex
-	problems []string
-	creates  []cfCreate
-	polls    map[string]int
-	refs     map[string]string // CallerReference -> the body it came with
-	events   []string          // "create I1", "get I1 InProgress", ...
-	// create, if set, may answer a CreateInvalidation itself (n counts
-	// creates, 0-based); returning false answers normally.
-	create func(n int, w http.ResponseWriter) bool
-	// status answers GetInvalidation number n (0-based) of an id.
-	status func(id string, n int) string
-	// get, if set, may answer a GetInvalidation itself.
-	get func(n int, w http.ResponseWriter) bool
-	// session is the session token expected in X-Amz-Security-Token.
-	session string
+// newCFStandIn is the shared CloudFront stand-in (internal/cftest) for
+// the test account.
+func newCFStandIn(t *testing.T) *cftest.Server {
+	return cftest.New(t, cftest.Account{AKID: testAKID, SecretKey: testAWSKey, Dist: testDist})
 }
 
-type cfCreate struct {
-	Paths     []string
-	CallerRef string
-	Body      []byte
-}
-
-type cfBatchXML struct {
-	XMLName         xml.Name `xml:"http://cloudfront.amazonaws.com/doc/2020-05-31/ InvalidationBatch"`
-	CallerReference string   `xml:"CallerReference"`
-	Paths           struct {
-		Quantity *int     `xml:"Quantity"`
-		Items    []string `xml:"Items>Path"`
-	} `xml:"Paths"`
-}
-
-var (
-	authRE    = regexp.MustCompile(`^AWS4-HMAC-SHA256 Credential=` + testAKID + `/(\d{8})/us-east-1/cloudfront/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$`)
-	amzDateRE = regexp.MustCompile(`^\d{8}T\d{6}Z$`)
-	createRE  = regexp.MustCompile(`^/2020-05-31/distribution/([A-Z0-9]+)/invalidation$`)
-	getRE     = regexp.MustCompile(`^/2020-05-31/distribution/([A-Z0-9]+)/invalidation/([A-Z0-9]+)$`)
-)
-
-func newCFStandIn(t *testing.T) *cfStandIn {
-	s := &cfStandIn{t: t, polls: map[string]int{}, refs: map[string]string{}}
-	s.status = func(_ string, n int) string {
-		if n < 2 {
-			return "InProgress"
-		}
-		return "Completed"
-	}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.Close)
-	return s
-}
-
-func (s *cfStandIn) fail(format string, args ...any) {
-	s.problems = append(s.problems, fmt.Sprintf(format, args...))
-}
-
-// check fails the test with everything the stand-in objected to.
-func (s *cfStandIn) check() {
-	s.t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, p := range s.problems {
-		s.t.Error("stand-in: " + p)
-	}
-}
-
-func cfError(w http.ResponseWriter, status int, code, msg string) {
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, `<?xml version="1.0"?><ErrorResponse xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>f1e2d3c4-0000-4000-8000-standin</RequestId></ErrorResponse>`, code, msg)
-}
-
-func cfInvalidationXML(id, status string, b cfBatchXML) string {
-	var items strings.Builder
-	for _, p := range b.Paths.Items {
-		items.WriteString("<Path>" + p + "</Path>")
-	}
-	return fmt.Sprintf(`<?xml version="1.0"?><Invalidation xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Id>%s</Id><Status>%s</Status><CreateTime>2026-12-06T21:00:00Z</CreateTime><InvalidationBatch><Paths><Quantity>%d</Quantity><Items>%s</Items></Paths><CallerReference>%s</CallerReference></InvalidationBatch></Invalidation>`,
-		id, status, len(b.Paths.Items), items.String(), b.CallerReference)
-}
-
-// checkSignature checks the SigV4 header's form and recomputes the
-// signature over the request as received.
-func (s *cfStandIn) checkSignature(r *http.Request, body []byte) {
-	date := r.Header.Get("X-Amz-Date")
-	if !amzDateRE.MatchString(date) {
-		s.fail("%s %s: X-Amz-Date %q, want YYYYMMDDTHHMMSSZ", r.Method, r.URL.Path, date)
-		return
-	}
-	m := authRE.FindStringSubmatch(r.Header.Get("Authorization"))
-	if m == nil {
-		s.fail("%s %s: Authorization %q is not AWS4-HMAC-SHA256 Credential=%s/date/us-east-1/cloudfront/aws4_request, SignedHeaders=..., Signature=...", r.Method, r.URL.Path, r.Header.Get("Authorization"), testAKID)
-		return
-	}
-	if m[1] != date[:8] {
-		s.fail("credential scope date %s is not X-Amz-Date's %s", m[1], date[:8])
-	}
-	signed := strings.Split(m[2], ";")
-	for _, must := range []string{"host", "x-amz-date"} {
-		if !contains(signed, must) {
-			s.fail("SignedHeaders %q lacks %s", m[2], must)
-		}
-	}
-	if s.session != "" {
-		if got := r.Header.Get("X-Amz-Security-Token"); got != s.session {
-			s.fail("X-Amz-Security-Token is not the session token")
-		}
-		if !contains(signed, "x-amz-security-token") {
-			s.fail("SignedHeaders %q lacks x-amz-security-token", m[2])
-		}
-	}
-	// Recompute: the same method, URL and signed headers, signed with the
-	// secret key at X-Amz-Date, must give the same signature.
-	req, _ := http.NewRequest(r.Method, "http://"+r.Host+r.URL.RequestURI(), bytes.NewReader(body))
-	for _, h := range signed {
-		if h != "host" && h != "content-length" {
-			req.Header.Set(h, r.Header.Get(h))
-		}
-	}
-	req.ContentLength = int64(len(body))
-	req.Header.Del("Authorization")
-	at, _ := time.Parse("20060102T150405Z", date)
-	sum := sha256.Sum256(body)
-	err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: testAKID, SecretAccessKey: testAWSKey, SessionToken: s.session},
-		req, hex.EncodeToString(sum[:]), "cloudfront", "us-east-1", at)
-	if err != nil {
-		s.fail("re-signing: %v", err)
-		return
-	}
-	if want := authRE.FindStringSubmatch(req.Header.Get("Authorization")); want == nil || want[3] != m[3] {
-		s.fail("%s %s: signature does not verify with the secret key", r.Method, r.URL.Path)
-	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// unsafePathRE finds what CloudFront wants percent-encoded but was not:
-// controls, space, non-ASCII, RFC 1738 unsafe characters, and a % that
-// starts no escape.
-var unsafePathRE = regexp.MustCompile("[\\x00-\\x20\\x7f-\\xff\"<>\\\\^`{|}\\[\\]#]|%([^0-9A-Fa-f]|.[^0-9A-Fa-f]|.?$)")
-
-func (s *cfStandIn) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.checkSignature(r, body)
-	if m := createRE.FindStringSubmatch(r.URL.EscapedPath()); m != nil {
-		if r.Method != http.MethodPost {
-			s.fail("%s on the invalidation collection, want POST", r.Method)
-		}
-		if ct := r.Header.Get("Content-Type"); ct != "application/xml" && ct != "text/xml" {
-			s.fail("Content-Type %q, want application/xml", ct)
-		}
-		if r.URL.RawQuery != "" {
-			s.fail("CreateInvalidation with a query %q", r.URL.RawQuery)
-		}
-		var b cfBatchXML
-		if err := xml.Unmarshal(body, &b); err != nil {
-			s.fail("body is not an InvalidationBatch in the 2020-05-31 namespace: %v: %s", err, body)
-			cfError(w, 400, "MalformedInput", "bad body")
-			return
-		}
-		if b.Paths.Quantity == nil || *b.Paths.Quantity != len(b.Paths.Items) {
-			s.fail("Quantity %v, but %d Items", b.Paths.Quantity, len(b.Paths.Items))
-		}
-		if len(b.Paths.Items) == 0 || len(b.Paths.Items) > 3000 {
-			s.fail("%d paths in one invalidation", len(b.Paths.Items))
-		}
-		for _, p := range b.Paths.Items {
-			if !strings.HasPrefix(p, "/") {
-				s.fail("path %q does not start with /", p)
-			}
-			if unsafePathRE.MatchString(p) {
-				s.fail("path %q is not URL-encoded as CloudFront requires", p)
-			}
-		}
-		if b.CallerReference == "" {
-			s.fail("no CallerReference")
-		} else if prev, ok := s.refs[b.CallerReference]; ok && prev != string(body) {
-			s.fail("CallerReference %q reused for another batch", b.CallerReference)
-		}
-		n := len(s.creates)
-		s.creates = append(s.creates, cfCreate{Paths: b.Paths.Items, CallerRef: b.CallerReference, Body: body})
-		if m[1] != testDist {
-			cfError(w, 404, "NoSuchDistribution", "The specified distribution does not exist.")
-			return
-		}
-		if s.create != nil && s.create(n, w) {
-			return
-		}
-		if _, ok := s.refs[b.CallerReference]; !ok {
-			s.refs[b.CallerReference] = string(body)
-		}
-		id := fmt.Sprintf("I%013d", len(s.refs))
-		s.events = append(s.events, "create "+id)
-		w.Header().Set("Location", "https://cloudfront.amazonaws.com/2020-05-31/distribution/"+testDist+"/invalidation/"+id)
-		w.Header().Set("Content-Type", "text/xml")
-		w.WriteHeader(http.StatusCreated)
-		io.WriteString(w, cfInvalidationXML(id, "InProgress", b))
-		return
-	}
-	if m := getRE.FindStringSubmatch(r.URL.EscapedPath()); m != nil {
-		if r.Method != http.MethodGet {
-			s.fail("%s on an invalidation, want GET", r.Method)
-		}
-		if len(body) != 0 {
-			s.fail("GetInvalidation with a body")
-		}
-		n := s.polls[m[2]]
-		s.polls[m[2]]++
-		if s.get != nil && s.get(n, w) {
-			s.events = append(s.events, "get "+m[2]+" error")
-			return
-		}
-		st := s.status(m[2], n)
-		s.events = append(s.events, "get "+m[2]+" "+st)
-		w.Header().Set("Content-Type", "text/xml")
-		io.WriteString(w, cfInvalidationXML(m[2], st, cfBatchXML{CallerReference: "x"}))
-		return
-	}
-	s.fail("unexpected %s %s", r.Method, r.URL.RequestURI())
-	cfError(w, 404, "NotFound", "no such resource")
-}
-
-func (s *cfStandIn) log() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.events...)
-}
-
-func (s *cfStandIn) created() []cfCreate {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]cfCreate(nil), s.creates...)
-}
-
-func awsEntry(s *cfStandIn, dist string, batch int) Settings {
+func awsEntry(s *cftest.Server, dist string, batch int) Settings {
 	return Settings{Provider: ProviderCloudFront, APIBase: s.URL, DistributionID: dist, BatchSize: batch}
 }
 
@@ -318,7 +65,7 @@ func TestCloudFrontInvalidationWaitsForCompleted(t *testing.T) {
 	for _, session := range []string{"", testAWSSess} {
 		t.Run(fmt.Sprintf("session=%v", session != ""), func(t *testing.T) {
 			s := newCFStandIn(t)
-			s.session = session
+			s.Session = session
 			plan := urlPlan(t, []string{
 				"https://d111111abcdef8.cloudfront.net/app.js?v=2",
 				"https://d111111abcdef8.cloudfront.net/a%20b/caf%C3%A9.css",
@@ -334,11 +81,11 @@ func TestCloudFrontInvalidationWaitsForCompleted(t *testing.T) {
 			var progress []WaitProgress
 			sl := &sleepRecorder{}
 			res, err := Execute(context.Background(), job, ExecOptions{Retry: fastRetry, Sleep: sl.sleep, OnWait: func(p WaitProgress) { progress = append(progress, p) }})
-			s.check()
+			s.Check()
 			if err != nil {
 				t.Fatal(err)
 			}
-			c := s.created()
+			c := s.Created()
 			if len(c) != 1 {
 				t.Fatalf("%d CreateInvalidation calls, want 1", len(c))
 			}
@@ -350,7 +97,7 @@ func TestCloudFrontInvalidationWaitsForCompleted(t *testing.T) {
 			if !bytes.Equal(c[0].Body, job.Batches[0].Requests[0].Body) {
 				t.Errorf("sent body\n%s\ndiffers from the dry run's\n%s", c[0].Body, job.Batches[0].Requests[0].Body)
 			}
-			if got := strings.Join(s.log(), ", "); got != "create I0000000000001, get I0000000000001 InProgress, get I0000000000001 InProgress, get I0000000000001 Completed" {
+			if got := strings.Join(s.Log(), ", "); got != "create I0000000000001, get I0000000000001 InProgress, get I0000000000001 InProgress, get I0000000000001 Completed" {
 				t.Errorf("stand-in saw %s", got)
 			}
 			if len(res.Invalidations) != 1 || !res.Invalidations[0].Complete || res.Invalidations[0].Polls != 3 {
@@ -386,8 +133,8 @@ func TestCloudFrontCallerReferenceUniquePerRequest(t *testing.T) {
 	if _, err := Execute(context.Background(), job, ExecOptions{Retry: fastRetry, Sleep: (&sleepRecorder{}).sleep}); err != nil {
 		t.Fatal(err)
 	}
-	s.check()
-	c := s.created()
+	s.Check()
+	c := s.Created()
 	if len(c) != 2 || len(c[0].Paths) != 2 || len(c[1].Paths) != 1 {
 		t.Fatalf("creates %+v, want batches of 2 and 1", c)
 	}
@@ -401,13 +148,13 @@ func TestCloudFrontThrottlingRetried(t *testing.T) {
 		name   string
 		answer func(w http.ResponseWriter)
 	}{
-		{"400 Throttling", func(w http.ResponseWriter) { cfError(w, 400, "Throttling", "Rate exceeded") }},
-		{"429", func(w http.ResponseWriter) { cfError(w, 429, "TooManyRequests", "slow down") }},
-		{"503", func(w http.ResponseWriter) { cfError(w, 503, "ServiceUnavailable", "try again") }},
+		{"400 Throttling", func(w http.ResponseWriter) { cftest.Error(w, 400, "Throttling", "Rate exceeded") }},
+		{"429", func(w http.ResponseWriter) { cftest.Error(w, 429, "TooManyRequests", "slow down") }},
+		{"503", func(w http.ResponseWriter) { cftest.Error(w, 503, "ServiceUnavailable", "try again") }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := newCFStandIn(t)
-			s.create = func(n int, w http.ResponseWriter) bool {
+			s.Create = func(n int, w http.ResponseWriter) bool {
 				if n < 2 {
 					c.answer(w)
 					return true
@@ -417,14 +164,14 @@ func TestCloudFrontThrottlingRetried(t *testing.T) {
 			job := awsPrepare(t, urlPlan(t, []string{"https://cdn.example.org/a.js"}), awsEntry(s, testDist, 0), cfEnv(""))
 			sl := &sleepRecorder{}
 			res, err := Execute(context.Background(), job, ExecOptions{Retry: fastRetry, Sleep: sl.sleep})
-			s.check()
+			s.Check()
 			if err != nil {
 				t.Fatal(err)
 			}
 			if res.Requests[0].Attempts != 3 {
 				t.Errorf("%d attempts, want 3", res.Requests[0].Attempts)
 			}
-			cr := s.created()
+			cr := s.Created()
 			if len(cr) != 3 || cr[0].CallerRef != cr[2].CallerRef {
 				t.Errorf("retries must resend the same CallerReference: %+v", cr)
 			}
@@ -435,12 +182,15 @@ func TestCloudFrontThrottlingRetried(t *testing.T) {
 	}
 	t.Run("bounded", func(t *testing.T) {
 		s := newCFStandIn(t)
-		s.create = func(int, http.ResponseWriter) bool { return false }
-		s.create = func(_ int, w http.ResponseWriter) bool { cfError(w, 400, "Throttling", "Rate exceeded"); return true }
+		s.Create = func(int, http.ResponseWriter) bool { return false }
+		s.Create = func(_ int, w http.ResponseWriter) bool {
+			cftest.Error(w, 400, "Throttling", "Rate exceeded")
+			return true
+		}
 		job := awsPrepare(t, urlPlan(t, []string{"https://cdn.example.org/a.js"}), awsEntry(s, testDist, 0), cfEnv(""))
 		res, err := Execute(context.Background(), job, ExecOptions{Retry: fastRetry, Sleep: (&sleepRecorder{}).sleep})
-		if !errors.Is(err, ErrAPI) || len(s.created()) != 4 || res.Requests[0].Attempts != 4 {
-			t.Fatalf("err %v, %d sends; want ErrAPI after 4", err, len(s.created()))
+		if !errors.Is(err, ErrAPI) || len(s.Created()) != 4 || res.Requests[0].Attempts != 4 {
+			t.Fatalf("err %v, %d sends; want ErrAPI after 4", err, len(s.Created()))
 		}
 		if !strings.Contains(err.Error(), "gave up after 4 attempts: HTTP 400 Throttling: throttled") {
 			t.Errorf("error %q", err)
@@ -455,18 +205,18 @@ func TestCloudFrontRefusals(t *testing.T) {
 		want       string
 	}{
 		{"access denied", testDist, func(w http.ResponseWriter) {
-			cfError(w, 403, "AccessDenied", "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: cloudfront:CreateInvalidation")
+			cftest.Error(w, 403, "AccessDenied", "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: cloudfront:CreateInvalidation")
 		}, "CloudFront refused (HTTP 403 AccessDenied): the AWS credentials lack the cloudfront:CreateInvalidation permission on distribution " + testDist},
 		{"no such distribution", "E0000000MISSING", nil,
 			"CloudFront has no distribution E0000000MISSING (HTTP 404 NoSuchDistribution): check distribution_id and the AWS account of the credentials"},
 		{"echoes the secret", testDist, func(w http.ResponseWriter) {
-			cfError(w, 400, "InvalidArgument", "bad key "+testAWSKey+" and "+strings.ReplaceAll(testAWSKey, "/", "%2F"))
+			cftest.Error(w, 400, "InvalidArgument", "bad key "+testAWSKey+" and "+strings.ReplaceAll(testAWSKey, "/", "%2F"))
 		}, "CloudFront refused the CreateInvalidation (HTTP 400 InvalidArgument): bad key [REDACTED] and [REDACTED]"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := newCFStandIn(t)
 			if c.answer != nil {
-				s.create = func(_ int, w http.ResponseWriter) bool { c.answer(w); return true }
+				s.Create = func(_ int, w http.ResponseWriter) bool { c.answer(w); return true }
 			}
 			audit := filepath.Join(t.TempDir(), "purge.log")
 			log, err := OpenAudit(audit)
@@ -480,14 +230,14 @@ func TestCloudFrontRefusals(t *testing.T) {
 			if !errors.Is(err, ErrAPI) {
 				t.Fatalf("err %v, want ErrAPI (exit 3)", err)
 			}
-			if len(s.created()) != 1 || res.Requests[0].Attempts != 1 {
-				t.Errorf("a refusal must not be retried: %d sends", len(s.created()))
+			if len(s.Created()) != 1 || res.Requests[0].Attempts != 1 {
+				t.Errorf("a refusal must not be retried: %d sends", len(s.Created()))
 			}
 			if res.Requests[0].Message != c.want {
 				t.Errorf("message\n %q\nwant\n %q", res.Requests[0].Message, c.want)
 			}
-			if len(res.Invalidations) != 0 || len(s.log()) != 0 {
-				t.Errorf("waited for a refused invalidation: %v", s.log())
+			if len(res.Invalidations) != 0 || len(s.Log()) != 0 {
+				t.Errorf("waited for a refused invalidation: %v", s.Log())
 			}
 			data, _ := os.ReadFile(audit)
 			assertNoAWSSecret(t, "renderings", append(everyRendering(t, job, res, err), string(data))...)
@@ -497,7 +247,7 @@ func TestCloudFrontRefusals(t *testing.T) {
 
 func TestCloudFrontWaitBounded(t *testing.T) {
 	s := newCFStandIn(t)
-	s.status = func(string, int) string { return "InProgress" }
+	s.Status = func(string, int) string { return "InProgress" }
 	job := awsPrepare(t, urlPlan(t, []string{"https://cdn.example.org/a.js"}), awsEntry(s, testDist, 0), cfEnv(""))
 	now := time.Date(2026, 12, 6, 21, 0, 0, 0, time.UTC)
 	var mu sync.Mutex
@@ -523,8 +273,8 @@ func TestCloudFrontWaitBounded(t *testing.T) {
 
 func TestCloudFrontStatusUnreadable(t *testing.T) {
 	s := newCFStandIn(t)
-	s.get = func(_ int, w http.ResponseWriter) bool {
-		cfError(w, 403, "AccessDenied", "not authorized to perform: cloudfront:GetInvalidation")
+	s.Get = func(_ int, w http.ResponseWriter) bool {
+		cftest.Error(w, 403, "AccessDenied", "not authorized to perform: cloudfront:GetInvalidation")
 		return true
 	}
 	job := awsPrepare(t, urlPlan(t, []string{"https://cdn.example.org/a.js"}), awsEntry(s, testDist, 0), cfEnv(""))
@@ -586,7 +336,7 @@ func TestCloudFrontPath(t *testing.T) {
 		if got != want || why != "" {
 			t.Errorf("%s: path %q (%s), want %q", in, got, why, want)
 		}
-		if unsafePathRE.MatchString(got) {
+		if cftest.UnsafePath.MatchString(got) {
 			t.Errorf("%s: %q fails the stand-in's encoding check", in, got)
 		}
 	}
@@ -610,7 +360,7 @@ func TestCloudFrontNoCredentials(t *testing.T) {
 	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "no AWS credentials found") {
 		t.Fatalf("err %v, want ErrConfig: no AWS credentials", err)
 	}
-	if len(s.created()) != 0 {
+	if len(s.Created()) != 0 {
 		t.Error("sent without credentials")
 	}
 }
@@ -631,11 +381,11 @@ func TestCloudFrontSharedCredentialsFile(t *testing.T) {
 	s := newCFStandIn(t)
 	job := awsPrepare(t, urlPlan(t, []string{"https://cdn.example.org/a.js"}), awsEntry(s, testDist, 0), testEnv(nil))
 	res, err := Execute(context.Background(), job, ExecOptions{Retry: fastRetry, Sleep: (&sleepRecorder{}).sleep})
-	s.check()
+	s.Check()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.created()) != 1 || !res.Invalidations[0].Complete {
+	if len(s.Created()) != 1 || !res.Invalidations[0].Complete {
 		t.Fatalf("want one completed invalidation signed with the profile's key")
 	}
 	js, _ := json.Marshal(res)

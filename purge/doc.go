@@ -26,7 +26,11 @@
 // rate-limit handling), Verify (re-probe every variant and compare it with
 // its own pre-purge fingerprint; both through an injected runner.Engine, so
 // this package never depends on the probe engine itself) and AppendAudit
-// (one JSON line per provider batch).
+// (one JSON line per provider batch). Flow runs those steps in order for
+// both `corscope purge` and the interactive view (credentials, a
+// confirmation the caller supplies, fingerprints, the requests inside the
+// audit log, the re-probe at every edge) and Outcome.Verdict is the one
+// answer both give: the CLI's exit code and the view's headline.
 //
 // Credentials come only from environment variables (cloudfront: the AWS
 // credential chain, whose secret key and session token are treated the

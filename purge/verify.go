@@ -3,6 +3,7 @@ package purge
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,7 +37,7 @@ type VariantCheck struct {
 
 // Verification is the result of Verify.
 type Verification struct {
-	Checks []VariantCheck // per target, in re-probe order
+	Checks []VariantCheck // per target, in the plan's variant order
 	// Reports holds the re-probe of each target, in plan order: the
 	// "after" side of a before/after view.
 	Reports []cachemodel.TargetReport
@@ -129,11 +130,48 @@ func Verify(ctx context.Context, eng runner.Engine, job *Job, res Result, opt Ve
 	for i, rep := range out.Reports {
 		tv := targetVerify{job: job, res: res, base: opt.Baseline, steps: plans[i].Steps, rows: rep.Variants, elapsed: elapsed}
 		tv.fingerprints(obs, i)
+		checks := make([]VariantCheck, len(rep.Variants))
 		for j := range rep.Variants {
-			out.Checks = append(out.Checks, tv.judge(j))
+			checks[j] = tv.judge(j) // in re-probe order: judge reads the rows before j
+		}
+		// Back to the plan's variant order for every consumer.
+		if order, ok := planOrder(job.Plan.Targets[i].Variants, plans[i].Steps, len(rep.Variants)); ok {
+			out.Reports[i] = rep.Reordered(order)
+			for _, j := range order {
+				out.Checks = append(out.Checks, checks[j])
+			}
+		} else {
+			out.Checks = append(out.Checks, checks...)
 		}
 	}
 	return out, nil
+}
+
+// planOrder maps the plan's variant order to the re-probe order: position
+// k of the result is the re-probe of the plan's variant k. ok is false
+// when the rows do not match the steps one to one.
+func planOrder(vs []cachemodel.Variant, steps []cachemodel.Step, rows int) ([]int, bool) {
+	if rows != len(steps) || len(vs) != len(steps) {
+		return nil, false
+	}
+	order := make([]int, 0, len(vs))
+	used := make([]bool, len(steps))
+	for _, v := range vs {
+		j := slices.IndexFunc(steps, func(st cachemodel.Step) bool { return st.Variant == v })
+		for j >= 0 && used[j] { // the same variant twice: the next one
+			k := slices.IndexFunc(steps[j+1:], func(st cachemodel.Step) bool { return st.Variant == v })
+			if k < 0 {
+				return nil, false
+			}
+			j += 1 + k
+		}
+		if j < 0 {
+			return nil, false
+		}
+		used[j] = true
+		order = append(order, j)
+	}
+	return order, true
 }
 
 func verifyOrder(vs []cachemodel.Variant) []cachemodel.Variant {

@@ -408,3 +408,58 @@ func TestVerifyBaseline(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyRowsInPlanOrder: the re-probe goes out with no Origin last
+// (see Verify), but the checks and the report come back in the plan's
+// variant order, so every consumer shows the columns the user knew.
+func TestVerifyRowsInPlanOrder(t *testing.T) {
+	job, res := verifyJob(t, false)
+	eng := &fakeEngine{answer: func(_, origin string) (cachemodel.Headers, bool) {
+		h := cfStatus("HIT", "1")
+		if origin != "" {
+			h = append(h, cachemodel.Header{Name: "Access-Control-Allow-Origin", Value: origin})
+		}
+		return h, true
+	}}
+	v, err := Verify(context.Background(), eng, job, res, VerifyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, sent, checks, rows []string
+	for _, vr := range job.Plan.Targets[0].Variants {
+		want = append(want, vr.Label())
+	}
+	for _, st := range eng.steps {
+		sent = append(sent, st.Variant.Label())
+	}
+	for _, c := range v.Checks {
+		checks = append(checks, c.Variant.Label())
+	}
+	for _, r := range v.Reports[0].Variants {
+		rows = append(rows, r.Label)
+	}
+	if sent[len(sent)-1] != "(no Origin)" {
+		t.Errorf("re-probe order %v: no Origin should go last", sent)
+	}
+	if strings.Join(checks, ",") != strings.Join(want, ",") || strings.Join(rows, ",") != strings.Join(want, ",") {
+		t.Errorf("checks %v, report rows %v; want the plan's order %v", checks, rows, want)
+	}
+	for i, c := range v.Checks {
+		if c.After.Label != v.Reports[0].Variants[i].Label {
+			t.Errorf("check %d holds row %q, report row %q", i, c.After.Label, v.Reports[0].Variants[i].Label)
+		}
+	}
+	// A finding still points at the variants its evidence names (the
+	// null Origin's ACAO "null" here).
+	rep := v.Reports[0]
+	if len(rep.Findings) == 0 {
+		t.Fatal("no finding: the test proves nothing about their variants")
+	}
+	for _, f := range rep.Findings {
+		for _, i := range f.Variants {
+			if l := rep.Variants[i].Label; !strings.Contains(strings.Join(f.Evidence, " "), " "+l+":") {
+				t.Errorf("finding %s points at %q, but its evidence is %q", f.Rule, l, f.Evidence)
+			}
+		}
+	}
+}

@@ -108,15 +108,7 @@ type Model struct {
 	exporting  bool   // an export is being written; the next waits for it
 	exportPath string // the existing file the overwrite prompt asks about
 
-	purgeSeq    int
-	purgeTarget int
-	purgeBusy   bool // a plan or a purge is in flight
-	purging     bool // a confirmed purge (and its re-probe) is in flight
-	// purgeProgress carries the Purger's progress lines (a CloudFront
-	// invalidation still in progress) to the status bar.
-	purgeProgress *purgeProgress
-	purgeReq      PurgeRequest // the purge being confirmed
-	purgePlan     PurgePlan
+	purge purgeScreen // the purge being planned, confirmed or run, and its screen
 
 	shown     shownState // what the matrix was last synced with
 	helpFrom  screen     // the screen the help was opened from
@@ -202,6 +194,7 @@ func New(opt Options) Model {
 	m.matrix = newMatrix(m.c)
 	m.findings = newFindings(m.c)
 	m.detail = newDetail(m.c)
+	m.purge = newPurgeScreen(m.c)
 	m.input = textinput.New()
 	m.input.CharLimit = 2048
 	// A static cursor needs no blink timer: fewer moving parts, stable
@@ -410,6 +403,7 @@ func (m *Model) relayout() {
 	m.matrix.SetSize(m.lay.matrix.w, m.lay.matrix.h)
 	m.findings.SetSize(m.lay.findings.w, m.lay.findings.h)
 	m.detail.SetSize(m.lay.full.w, m.lay.full.h)
+	m.purge.SetSize(m.lay.full.w, m.lay.full.h)
 	m.help.Width = m.w
 	m.input.Width = max(m.w-lipglossWidth(m.input.Prompt)-2, 10)
 }

@@ -414,7 +414,7 @@ func (m *Model) darkBackground() bool {
 // busy says what quitting now would stop ("" when nothing is in flight).
 func (m *Model) busy() string {
 	switch {
-	case m.purging:
+	case m.purge.running:
 		return "a purge is running (its verification would be lost)"
 	case len(m.runs) > 0:
 		return "probes are running"

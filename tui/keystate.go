@@ -45,7 +45,7 @@ func (m *Model) syncKeys() {
 	k.Cancel.SetEnabled(main && len(m.runs) > 0)
 	k.Mode.SetEnabled(main && live && len(m.modes) > 1)
 	k.Isolate.SetEnabled(main && live && hasSel && slices.Contains(m.modes, ModeIsolate))
-	canPurge := main && live && m.opt.Purger != nil && hasSel && sel.current != nil && !m.purgeBusy
+	canPurge := main && live && m.opt.Purger != nil && hasSel && sel.current != nil && !m.purge.busy
 	k.Purge.SetEnabled(canPurge)
 	k.PurgeAll.SetEnabled(canPurge)
 	k.Transpose.SetEnabled(main && hasRep)
@@ -57,7 +57,7 @@ func (m *Model) syncKeys() {
 	k.Help.SetEnabled(true)
 	k.Quit.SetEnabled(true)
 	// Purge everything is confirmed by typing, never by y.
-	k.Confirm.SetEnabled(m.screen == screenConfirm && m.purgePlan.Confirm == "")
+	k.Confirm.SetEnabled(m.screen == screenConfirm && !m.purge.typed())
 	k.Deny.SetEnabled(m.screen == screenConfirm)
 	prompt := m.prompt != promptNone
 	k.Submit.SetEnabled(prompt)
@@ -82,10 +82,8 @@ func (m Model) ShortHelp() []key.Binding {
 		return []key.Binding{k.Back, k.Help, k.Quit}
 	case screenDetail:
 		return append(m.detail.ShortHelp(), k.Help, k.Quit)
-	case screenConfirm:
-		return []key.Binding{k.Confirm, k.Deny, k.Up, k.Down}
-	case screenPurged:
-		return []key.Binding{k.Back, k.Up, k.Down, k.Help, k.Quit}
+	case screenConfirm, screenPurged:
+		return m.purge.ShortHelp()
 	}
 	var own []key.Binding
 	switch m.focus {

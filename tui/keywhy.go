@@ -63,7 +63,7 @@ func (m *Model) whyOff(action string) string {
 			return readOnly
 		case m.opt.Purger == nil:
 			return "no purge provider: add a [[purge]] entry for this host to the configuration"
-		case m.purgeBusy:
+		case m.purge.busy:
 			return "a purge is already in flight"
 		case !main:
 			return onMain("purge")

@@ -1,11 +1,8 @@
 package tui
 
 import (
-	"cmp"
 	"context"
 	"errors"
-	"fmt"
-	"slices"
 	"strings"
 	"sync"
 
@@ -37,6 +34,9 @@ type PurgeRequest struct {
 	// latest. Safe to call from any goroutine; it never blocks. The line
 	// is drawn as untrusted text and must never hold a credential.
 	Progress func(line string)
+	// Prepared is PurgePlan.Prepared of the plan the user confirmed, so
+	// the Purger sends exactly what was shown; nil when there was none.
+	Prepared any
 }
 
 // ErrPurgeIncomplete marks a Purge error where the purge was accepted but
@@ -90,14 +90,6 @@ func (p *purgeProgress) next(seq int) tea.Cmd {
 	}
 }
 
-// onPurgeProgress shows a progress line of the purge in flight.
-func (m *Model) onPurgeProgress(msg purgeProgressMsg) tea.Cmd {
-	if msg.Seq != m.purgeSeq || !m.purging || m.purgeProgress == nil {
-		return nil
-	}
-	return tea.Batch(m.setFlash(flashInfo, safe(msg.Line)), m.purgeProgress.next(msg.Seq))
-}
-
 // PurgePlan is what a purge would send, shown before anything is.
 type PurgePlan struct {
 	// Lines describe the requests, one thing per line. They are drawn as
@@ -108,6 +100,10 @@ type PurgePlan struct {
 	Confirm string
 	// ConfirmWhat names Confirm for the prompt: "zone ID", "service ID".
 	ConfirmWhat string
+	// Prepared is the Purger's own record of the purge it laid out,
+	// opaque to the view: it comes back as PurgeRequest.Prepared when the
+	// user confirms.
+	Prepared any
 }
 
 // PurgeVerdict is what the re-probe says about one purged copy.
@@ -135,9 +131,10 @@ type PurgeOutcome struct {
 	Summary string   // one line
 	Lines   []string // each request's answer, then notes (where the audit line went)
 	// After is the verification re-probe of the target (nil when it did
-	// not run): the matrix shows it against the report from before.
+	// not run), its variants in the order of the report purged: the
+	// matrix shows it against the report from before.
 	After  *cachemodel.TargetReport
-	Checks []PurgeCheck // per variant, in re-probe order
+	Checks []PurgeCheck // per variant, in the same order
 }
 
 // Purger is the seam for the purge actions (keys p and P). When
@@ -155,81 +152,208 @@ type Purger interface {
 	Purge(ctx context.Context, req PurgeRequest) (PurgeOutcome, error)
 }
 
-// startPurgePlan asks for the plan of purging the selected target.
-func (m *Model) startPurgePlan(sel *target, everything bool) tea.Cmd {
-	if sel == nil || sel.current == nil || m.opt.Purger == nil || m.purgeBusy {
-		return nil
-	}
-	m.purgeSeq++
-	m.purgeTarget = sel.id
-	m.purgeBusy = true
-	req := PurgeRequest{Report: *sel.current, Everything: everything}
-	return tea.Batch(planPurge(m.ctx, m.opt.Purger, m.purgeSeq, sel.id, req),
-		m.setFlash(flashInfo, "working out the purge plan…"))
+// purgeScreen is the root's purge child: the purge being planned,
+// confirmed or run, and its own screen (the plan, a refusal, or the
+// outcome). The root routes the purge messages and the keys of the purge
+// screens to it and keeps what is shared: the screen shown, the status
+// line and the targets the outcome updates.
+type purgeScreen struct {
+	c       *common
+	seq     int
+	target  int  // the target purged
+	busy    bool // a plan or a purge is in flight
+	running bool // a confirmed purge (and its re-probe) is in flight
+	// progress carries the Purger's progress lines (a CloudFront
+	// invalidation still in progress) to the status bar.
+	progress   *purgeProgress
+	req        PurgeRequest // the purge being confirmed
+	plan       PurgePlan
+	confirming bool // the plan is shown, waiting for y, n or the typed ID
+	doc        detailModel
 }
 
-func (m *Model) onPurgePlan(msg purgePlanMsg) tea.Cmd {
-	if msg.Seq != m.purgeSeq {
-		return nil
+func newPurgeScreen(c *common) purgeScreen { return purgeScreen{c: c, doc: newDetail(c)} }
+
+// SetSize gives the purge screen its box.
+func (p *purgeScreen) SetSize(w, h int) { p.doc.SetSize(w, h) }
+
+// Update scrolls the purge screen.
+func (p purgeScreen) Update(msg tea.Msg) (purgeScreen, tea.Cmd) {
+	var cmd tea.Cmd
+	p.doc, cmd = p.doc.Update(msg)
+	return p, cmd
+}
+
+// View is the purge screen's body; Title its title.
+func (p purgeScreen) View() string  { return p.doc.View() }
+func (p purgeScreen) Title() string { return p.doc.title }
+
+// ShortHelp is the status bar's key list on the purge screens.
+func (p purgeScreen) ShortHelp() []key.Binding {
+	k := p.c.keys
+	if p.confirming {
+		return []key.Binding{k.Confirm, k.Deny, k.Up, k.Down}
 	}
-	k := m.c.keys
-	m.purgeBusy = false
-	t := m.s.targets[msg.Target]
-	m.detailVar = false
+	return []key.Binding{k.Back, k.Up, k.Down, k.Help, k.Quit}
+}
+
+// typed says whether the plan shown is confirmed by typing its zone or
+// service ID (purge everything), never by y.
+func (p purgeScreen) typed() bool { return p.plan.Confirm != "" }
+
+func (p purgeScreen) confirmWhat() string {
+	if p.plan.ConfirmWhat != "" {
+		return safe(p.plan.ConfirmWhat)
+	}
+	return "zone or service ID"
+}
+
+// current says whether a message answers the latest request.
+func (p purgeScreen) current(seq int) bool { return seq == p.seq }
+
+// ask starts working out the plan of purging target id with req.
+func (p *purgeScreen) ask(ctx context.Context, purger Purger, id int, req PurgeRequest) tea.Cmd {
+	p.seq++
+	p.target, p.busy = id, true
+	return planPurge(ctx, purger, p.seq, id, req)
+}
+
+// planned shows the plan of the purge of the target labelled label, to be
+// confirmed, or why there is none.
+func (p *purgeScreen) planned(msg purgePlanMsg, label string) {
+	k := p.c.keys
+	p.busy = false
 	if msg.Err != nil {
 		// A screen, not only a flash: these errors say what to fix and
 		// rarely fit the status bar.
 		err := msg.Err
-		m.detail.ShowDoc("Cannot purge "+t.label, func(st themes.Styles, w int) []string {
+		p.doc.ShowDoc("Cannot purge "+label, func(st themes.Styles, w int) []string {
 			b := &docWriter{st: st, w: w}
 			b.text("✗ " + safeLong(err.Error()))
 			b.lines = append(b.lines, "")
 			b.text("Nothing was sent. " + k.Back.Help().Key + " goes back.")
 			return b.lines
 		})
-		m.screen = screenPurged
-		return m.setFlash(flashError, "cannot purge: "+safe(err.Error()))
+		return
 	}
-	m.purgeReq, m.purgePlan = msg.Req, msg.Plan
-	m.flash = flash{seq: m.flash.seq} // "working out…" is done; the status bar shows y and n
+	p.req, p.plan, p.confirming = msg.Req, msg.Plan, true
 	lines := append([]string(nil), msg.Plan.Lines...)
 	lines = append(lines, "", "Nothing is sent until you confirm. Afterwards every variant is probed again and shown before and after.")
-	m.screen = screenConfirm
-	if msg.Plan.Confirm == "" {
-		m.detail.ShowText("Purge "+t.label+"? "+k.Confirm.Help().Key+" purges, "+k.Deny.Help().Key+" cancels", lines)
-		return nil
+	if !p.typed() {
+		p.doc.ShowText("Purge "+label+"? "+k.Confirm.Help().Key+" purges, "+k.Deny.Help().Key+" cancels", lines)
+		return
 	}
-	what := m.confirmWhat()
+	what := p.confirmWhat()
 	lines = append(lines, "", "This removes far more than this URL. To confirm, type the "+what+": "+msg.Plan.Confirm)
-	m.detail.ShowText("PURGE EVERYTHING behind "+t.label+"? type the "+what+", "+k.Dismiss.Help().Key+" cancels", lines)
-	return m.openPrompt(promptPurgeConfirm, "type the "+what+" to purge everything: ", "")
+	p.doc.ShowText("PURGE EVERYTHING behind "+label+"? type the "+what+", "+k.Dismiss.Help().Key+" cancels", lines)
 }
 
-func (m *Model) confirmWhat() string {
-	if m.purgePlan.ConfirmWhat != "" {
-		return safe(m.purgePlan.ConfirmWhat)
+// cancel drops the plan shown: nothing was sent.
+func (p *purgeScreen) cancel() { p.plan, p.confirming = PurgePlan{}, false }
+
+// send runs the purge whose plan was confirmed, handing the Purger back
+// the plan's Prepared so that what goes out is what was shown.
+func (p *purgeScreen) send(ctx context.Context, purger Purger) tea.Cmd {
+	prepared := p.plan.Prepared
+	p.cancel()
+	p.seq++
+	p.busy, p.running = true, true
+	progress := newPurgeProgress()
+	p.progress = progress
+	req := p.req
+	req.Progress, req.Prepared = progress.report, prepared
+	return tea.Batch(runPurge(ctx, purger, p.seq, p.target, req, progress), progress.next(p.seq))
+}
+
+// progressed takes a progress line of the purge in flight and returns the
+// command that waits for the next; ok is false for a line of another
+// purge, or one that came after it ended.
+func (p *purgeScreen) progressed(msg purgeProgressMsg) (next tea.Cmd, ok bool) {
+	if !p.current(msg.Seq) || !p.running || p.progress == nil {
+		return nil, false
 	}
-	return "zone or service ID"
+	return p.progress.next(msg.Seq), true
+}
+
+// finished shows the outcome of the purge of the target labelled label:
+// before and after per variant, why, the requests, what next.
+func (p *purgeScreen) finished(msg purgeDoneMsg, label string) {
+	p.busy, p.running = false, false
+	p.progress = nil
+	before, out, err := msg.Req.Report, msg.Outcome, msg.Err
+	title := "Purged " + label + " · before and after"
+	if msg.Req.Everything {
+		title = "Purged everything · " + label + " before and after"
+	}
+	switch {
+	case errors.Is(err, ErrPurgeIncomplete):
+		title = "Purge of " + label + " not complete"
+	case err != nil:
+		title = "Purge of " + label + " failed"
+	}
+	k := p.c.keys
+	p.doc.ShowDoc(title, func(st themes.Styles, w int) []string {
+		return purgeDoc(st, k, &before, out, err, w)
+	})
+}
+
+// The root's side of the purge: the screen shown, the status line, and
+// the targets a purge's outcome updates.
+
+// onPurgeProgress shows a progress line of the purge in flight.
+func (m *Model) onPurgeProgress(msg purgeProgressMsg) tea.Cmd {
+	next, ok := m.purge.progressed(msg)
+	if !ok {
+		return nil
+	}
+	return tea.Batch(m.setFlash(flashInfo, safe(msg.Line)), next)
+}
+
+// startPurgePlan asks for the plan of purging the selected target.
+func (m *Model) startPurgePlan(sel *target, everything bool) tea.Cmd {
+	if sel == nil || sel.current == nil || m.opt.Purger == nil || m.purge.busy {
+		return nil
+	}
+	req := PurgeRequest{Report: *sel.current, Everything: everything}
+	return tea.Batch(m.purge.ask(m.ctx, m.opt.Purger, sel.id, req),
+		m.setFlash(flashInfo, "working out the purge plan…"))
+}
+
+func (m *Model) onPurgePlan(msg purgePlanMsg) tea.Cmd {
+	if !m.purge.current(msg.Seq) {
+		return nil
+	}
+	m.purge.planned(msg, m.s.targets[msg.Target].label)
+	if msg.Err != nil {
+		m.screen = screenPurged
+		return m.setFlash(flashError, "cannot purge: "+safe(msg.Err.Error()))
+	}
+	m.flash = flash{seq: m.flash.seq} // "working out…" is done; the status bar shows y and n
+	m.screen = screenConfirm
+	if !m.purge.typed() {
+		return nil
+	}
+	return m.openPrompt(promptPurgeConfirm, "type the "+m.purge.confirmWhat()+" to purge everything: ", "")
 }
 
 func (m *Model) handleConfirmKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.c.keys
 	switch {
-	case key.Matches(msg, k.Confirm) && m.purgePlan.Confirm == "":
+	case key.Matches(msg, k.Confirm) && !m.purge.typed():
 		return m.confirmPurge()
 	case key.Matches(msg, k.Deny):
 		return m.cancelPurge()
 	default:
 		var cmd tea.Cmd
-		m.detail, cmd = m.detail.Update(msg)
+		m.purge, cmd = m.purge.Update(msg)
 		return cmd
 	}
 }
 
 // submitPurgeConfirm checks the typed zone or service ID.
 func (m *Model) submitPurgeConfirm(value string) tea.Cmd {
-	if value != m.purgePlan.Confirm {
-		m.promptErr = "not the " + m.confirmWhat() + "; nothing was sent (" + m.c.keys.Dismiss.Help().Key + " cancels)"
+	if value != m.purge.plan.Confirm {
+		m.promptErr = "not the " + m.purge.confirmWhat() + "; nothing was sent (" + m.c.keys.Dismiss.Help().Key + " cancels)"
 		return nil
 	}
 	m.closePrompt()
@@ -238,45 +362,34 @@ func (m *Model) submitPurgeConfirm(value string) tea.Cmd {
 
 func (m *Model) cancelPurge() tea.Cmd {
 	m.screen = screenMain
-	m.purgePlan = PurgePlan{}
+	m.purge.cancel()
 	return m.setFlash(flashInfo, "purge cancelled; nothing was sent")
 }
 
 // confirmPurge sends the purge that was shown.
 func (m *Model) confirmPurge() tea.Cmd {
 	m.screen = screenMain
-	m.purgePlan = PurgePlan{}
-	t := m.s.targets[m.purgeTarget]
 	if m.opt.Purger == nil {
+		m.purge.cancel()
 		return nil
 	}
-	m.purgeSeq++
-	m.purgeBusy, m.purging = true, true
-	progress := newPurgeProgress()
-	m.purgeProgress = progress
-	req := m.purgeReq
-	req.Progress = progress.report
-	return tea.Batch(runPurge(m.ctx, m.opt.Purger, m.purgeSeq, t.id, req, progress),
-		m.setFlash(flashInfo, "purging "+t.label+", then probing every variant again…"),
-		progress.next(m.purgeSeq))
+	t := m.s.targets[m.purge.target]
+	return tea.Batch(m.purge.send(m.ctx, m.opt.Purger),
+		m.setFlash(flashInfo, "purging "+t.label+", then probing every variant again…"))
 }
 
 func (m *Model) onPurgeDone(msg purgeDoneMsg) tea.Cmd {
-	if msg.Seq != m.purgeSeq {
+	if !m.purge.current(msg.Seq) {
 		return nil
 	}
-	m.purgeBusy, m.purging = false, false
-	m.purgeProgress = nil
 	t := m.s.targets[msg.Target]
-	before := msg.Req.Report
-	out := msg.Outcome
+	m.purge.finished(msg, t.label)
+	before, out, err := msg.Req.Report, msg.Outcome, msg.Err
 	if out.After != nil {
 		// The re-probe becomes the current result and the report the
 		// purge started from the previous one, so the matrix's diff (d)
 		// shows what the purge changed.
-		// Columns in the order the user knew, not the verification's (it
-		// re-probes no Origin last), here and in an export.
-		after := inVariantOrder(before, *out.After)
+		after := *out.After
 		t.previous, t.current, t.afterPurge = &before, &after, &after
 		t.stale = false
 		if !t.state.running() {
@@ -287,21 +400,6 @@ func (m *Model) onPurgeDone(msg purgeDoneMsg) tea.Cmd {
 		}
 		m.diff = true
 	}
-	err := msg.Err
-	title := "Purged " + t.label + " · before and after"
-	if msg.Req.Everything {
-		title = "Purged everything · " + t.label + " before and after"
-	}
-	switch {
-	case errors.Is(err, ErrPurgeIncomplete):
-		title = "Purge of " + t.label + " not complete"
-	case err != nil:
-		title = "Purge of " + t.label + " failed"
-	}
-	m.detail.ShowDoc(title, func(st themes.Styles, w int) []string {
-		return purgeDoc(st, m.c.keys, &before, out, err, w)
-	})
-	m.detailVar = false
 	m.screen = screenPurged
 	m.focus = paneMatrix
 	m.targets.Select(t.id)
@@ -348,31 +446,6 @@ func purgeVerdict(out PurgeOutcome, err error) (flashLevel, string) {
 	return flashOK, "✓ "
 }
 
-// inVariantOrder returns after with its variants in before's order (by
-// label and kind of request); variants before lacks go last, in their own
-// order.
-func inVariantOrder(before, after cachemodel.TargetReport) cachemodel.TargetReport {
-	key := func(v cachemodel.VariantResult) string {
-		return fmt.Sprintf("%t|%d|%s", v.Preflight, v.Round, v.Label)
-	}
-	rank := make(map[string]int, len(before.Variants))
-	for i, v := range before.Variants {
-		if _, ok := rank[key(v)]; !ok {
-			rank[key(v)] = i
-		}
-	}
-	pos := func(v cachemodel.VariantResult) int {
-		if r, ok := rank[key(v)]; ok {
-			return r
-		}
-		return len(before.Variants)
-	}
-	vs := slices.Clone(after.Variants)
-	slices.SortStableFunc(vs, func(a, b cachemodel.VariantResult) int { return cmp.Compare(pos(a), pos(b)) })
-	after.Variants = vs
-	return after
-}
-
 func (m *Model) handlePurgedKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.c.keys
 	switch {
@@ -384,7 +457,7 @@ func (m *Model) handlePurgedKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	default:
 		var cmd tea.Cmd
-		m.detail, cmd = m.detail.Update(msg)
+		m.purge, cmd = m.purge.Update(msg)
 		return cmd
 	}
 }

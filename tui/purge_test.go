@@ -17,7 +17,8 @@ import (
 
 // fakePurger purges the fake CDN's copies of a URL and verifies by
 // re-probing it, as the real purger does through the probe engine: one GET
-// per variant, Origin variants first, the no-Origin copy last.
+// per variant, Origin variants first, the no-Origin copy last; the outcome
+// lists them in the order of the report purged.
 type fakePurger struct {
 	eng             *fakeCDN // nil: Purge only returns a summary
 	planned, purged int
@@ -116,6 +117,15 @@ func (p *fakePurger) Purge(_ context.Context, req PurgeRequest) (PurgeOutcome, e
 		counts[c.Verdict]++
 		out.Checks = append(out.Checks, c)
 	}
+	// Back to the order of the report purged, as purge.Verify returns it.
+	perm := make([]int, 0, len(vs))
+	checks := make([]PurgeCheck, 0, len(vs))
+	for _, v := range vs {
+		perm = append(perm, slices.Index(order, v))
+		checks = append(checks, out.Checks[perm[len(perm)-1]])
+	}
+	after = after.Reordered(perm)
+	out.Checks = checks
 	out.Summary = fmt.Sprintf("purged %s: %d purged, %d still cached, %d unknown", req.Report.URL,
 		counts[VerdictPurged], counts[VerdictStillCached], counts[VerdictUnknown])
 	return out, nil
@@ -285,8 +295,8 @@ func TestPurgeErrors(t *testing.T) {
 			!strings.Contains(out, "the purge failed: purge failed: 1 of 1 requests failed") || !strings.Contains(out, `\x1b]0;evil\x07denied`) {
 			t.Fatalf("a failed purge is not shown with its requests:\n%s", out)
 		}
-		if m.flash.level != flashError || m.s.targets[0].current != before || m.purgeBusy {
-			t.Errorf("flash %v, report replaced %v, busy %v", m.flash.level, m.s.targets[0].current != before, m.purgeBusy)
+		if m.flash.level != flashError || m.s.targets[0].current != before || m.purge.busy {
+			t.Errorf("flash %v, report replaced %v, busy %v", m.flash.level, m.s.targets[0].current != before, m.purge.busy)
 		}
 	})
 }
@@ -332,34 +342,34 @@ func TestPurgeIgnoresStaleAnswersAndBusyKeys(t *testing.T) {
 	m := purgeModel(t, newFakeCDN(appOrigin), pg, 80, 24)
 	next, cmd := m.Update(keyMsg("p"))
 	m = next.(Model)
-	if !m.purgeBusy || anyEnabledMatch(m, "p") || anyEnabledMatch(m, "P") {
+	if !m.purge.busy || anyEnabledMatch(m, "p") || anyEnabledMatch(m, "P") {
 		t.Fatal("p and P must be off while a plan is being worked out")
 	}
 	if cmd == nil {
 		t.Fatal("p returned no command")
 	}
-	stale := purgeDoneMsg{Seq: m.purgeSeq - 1, Target: 0, Outcome: PurgeOutcome{Summary: "old"}}
+	stale := purgeDoneMsg{Seq: m.purge.seq - 1, Target: 0, Outcome: PurgeOutcome{Summary: "old"}}
 	m = update(t, m, stale)
-	if m.screen != screenMain || !m.purgeBusy {
+	if m.screen != screenMain || !m.purge.busy {
 		t.Fatal("a stale answer changed the state")
 	}
 	m = settle(t, m, cmd)
 	if m.screen != screenConfirm {
 		t.Fatalf("screen %v", m.screen)
 	}
-	m = update(t, m, purgePlanMsg{Seq: m.purgeSeq - 1, Err: errors.New("stale")})
+	m = update(t, m, purgePlanMsg{Seq: m.purge.seq - 1, Err: errors.New("stale")})
 	if m.screen != screenConfirm {
 		t.Fatal("a stale plan error replaced the confirmation")
 	}
 	// While the purge runs, the progress says so and p stays off.
 	next, cmd = m.Update(keyMsg("y"))
 	m = next.(Model)
-	if !m.purging || anyEnabledMatch(m, "p") || !strings.Contains(m.View(), "purging…") {
+	if !m.purge.running || anyEnabledMatch(m, "p") || !strings.Contains(m.View(), "purging…") {
 		t.Fatalf("purge in flight not shown:\n%s", m.View())
 	}
 	m = settle(t, m, cmd)
-	if m.purging || m.purgeBusy || pg.purged != 1 {
-		t.Fatalf("purging %v busy %v purged %d", m.purging, m.purgeBusy, pg.purged)
+	if m.purge.running || m.purge.busy || pg.purged != 1 {
+		t.Fatalf("purging %v busy %v purged %d", m.purge.running, m.purge.busy, pg.purged)
 	}
 }
 
@@ -509,9 +519,9 @@ func TestDetailEndShowsTheLastLine(t *testing.T) {
 	m := purgeModel(t, eng, &fakePurger{eng: eng}, 80, 24)
 	m = keys(t, m, "p", "y", "end")
 	out := ansi.Strip(m.View())
-	n := len(m.detail.lines)
-	if n <= m.detail.h {
-		t.Fatalf("the outcome fits (%d lines in %d): the test proves nothing", n, m.detail.h)
+	n := len(m.purge.doc.lines)
+	if n <= m.purge.doc.h {
+		t.Fatalf("the outcome fits (%d lines in %d): the test proves nothing", n, m.purge.doc.h)
 	}
 	if !strings.Contains(out, fmt.Sprintf("of %d ▲▼", n)) || !strings.Contains(out, fmt.Sprintf("–%d of %d", n, n)) {
 		t.Errorf("end does not reach line %d:\n%s", n, out)
@@ -602,11 +612,11 @@ func TestPurgeProgressShowsInStatusBar(t *testing.T) {
 	m = keys(t, m, "p")
 	next, _ := m.Update(keyMsg("y")) // confirmed; the purge command not run yet
 	m = next.(Model)
-	if !m.purging || m.purgeProgress == nil {
+	if !m.purge.running || m.purge.progress == nil {
 		t.Fatal("no purge in flight after y")
 	}
 	line := "waiting for CloudFront invalidation I2J0I21PCUYOIK: InProgress (12 s)\x1b[31m"
-	next, cmd := m.Update(purgeProgressMsg{Seq: m.purgeSeq, Line: line})
+	next, cmd := m.Update(purgeProgressMsg{Seq: m.purge.seq, Line: line})
 	m = next.(Model)
 	if cmd == nil {
 		t.Error("no command to wait for the next progress line")
@@ -615,7 +625,7 @@ func TestPurgeProgressShowsInStatusBar(t *testing.T) {
 	if !strings.Contains(out, "waiting for CloudFront invalidation I2J0I21PCUYOIK: InProgress (12 s)") || strings.Contains(out, "\x1b[31m") {
 		t.Errorf("status bar lacks the progress line (escaped):\n%s", out)
 	}
-	next, _ = m.Update(purgeProgressMsg{Seq: m.purgeSeq - 1, Line: "waiting for CloudFront invalidation OLD: InProgress (1 s)"})
+	next, _ = m.Update(purgeProgressMsg{Seq: m.purge.seq - 1, Line: "waiting for CloudFront invalidation OLD: InProgress (1 s)"})
 	if strings.Contains(next.(Model).View(), "OLD") {
 		t.Error("a stale progress line was shown")
 	}

@@ -26,8 +26,10 @@ func (m Model) View() string {
 	}
 	var body string
 	switch m.screen {
-	case screenDetail, screenConfirm, screenPurged:
+	case screenDetail:
 		body = paneTitle(m.c, m.detail.title, true, m.w) + "\n" + m.detail.View()
+	case screenConfirm, screenPurged:
+		body = paneTitle(m.c, m.purge.Title(), true, m.w) + "\n" + m.purge.View()
 	case screenHelp:
 		body = paneTitle(m.c, "Help · the keys that work now, then the ones that do not and why", true, m.w) + "\n" + m.helpView()
 	default:
@@ -161,7 +163,7 @@ func (m Model) progressView() string {
 	}
 	c := m.s.counts()
 	var parts []string
-	if m.purging {
+	if m.purge.running {
 		parts = append(parts, "purging…")
 	}
 	if c.done > 0 {

@@ -179,84 +179,87 @@ func (a *app) runPurge(ctx context.Context, f *purgeFlags, args []string) error 
 	if f.dryRun {
 		return purge.WriteDryRun(a.stdout, job)
 	}
-	if err := job.CheckCredentials(ctx, a.getenv); err != nil {
-		return usageErr("%v", err)
-	}
-	if !f.yes {
-		if err := a.confirmPurge(ctx, job); err != nil {
-			return err
+	flow := purge.Flow{Job: job, Exec: purge.ExecOptions{Timeout: f.timeout, Wait: f.wait},
+		Verify: purge.VerifyOptions{Delay: f.verifyDelay, UserAgent: ua}, OnProgress: a.printPurgeProgress}
+	if f.yes {
+		flow.Confirm = func(context.Context, *purge.Job) error {
+			fmt.Fprint(a.stdout, purge.DescribePlan(job))
+			return nil
 		}
 	} else {
-		fmt.Fprint(a.stdout, purge.DescribePlan(job))
+		flow.Confirm = a.confirmPurge
 	}
-
-	var eng *probe.Engine
-	var base *purge.Baseline
 	if !f.noVerify {
-		if eng, err = probe.New(probe.Config{Timeout: f.timeout}); err != nil {
+		eng, err := probe.New(probe.Config{Timeout: f.timeout})
+		if err != nil {
 			return &exitError{code: exitFailed, err: err}
 		}
 		defer eng.Close()
-		// Each copy's fingerprint before the purge: what verification
-		// compares its re-probe with. A failure leaves copies without one;
-		// Verify then says unknown where the re-probe alone cannot tell.
-		base, err = purge.TakeBaseline(ctx, eng, job, purge.VerifyOptions{UserAgent: ua})
-		if err != nil && ctx.Err() != nil {
-			return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted before anything was purged: %w", ctx.Err())}
-		}
+		flow.Probes = []purge.Probe{{Engine: eng}}
 	}
-
-	audit := a.openAudit()
-	fmt.Fprintln(a.stdout, "purge:")
-	res, execErr := purge.Execute(ctx, job, purge.ExecOptions{Timeout: f.timeout, Audit: audit, Wait: f.wait, OnResult: func(r purge.RequestResult) {
-		a.printRequestResult(r)
-	}, OnWait: func(p purge.WaitProgress) {
-		fmt.Fprintln(a.stdout, "  "+p.Line())
-	}})
-	a.closeAudit(audit, job, res)
-	if execErr != nil {
-		printPurgeFailure(a.stdout, job, res, cfg.Purge, a.getenv)
-		code := exitFailed
+	out, err := flow.Run(ctx)
+	if err != nil { // nothing was sent
+		var ee *exitError
 		switch {
-		case errors.Is(execErr, purge.ErrConfig):
-			code = exitUsage
+		case errors.As(err, &ee): // the confirmation's own answer
+			return err
 		case ctx.Err() != nil:
-			code = exitInterrupted
-		case errors.Is(execErr, purge.ErrPending):
-			// Accepted, but not known to be done: what is cached now is unknown.
-			code = exitUnknown
+			return &exitError{code: exitInterrupted, err: err}
 		}
+		return usageErr("%v", err) // a credential
+	}
+	if out.AuditErr != nil {
+		fmt.Fprintf(a.stderr, "corscope: warning: %s\n", oneLine(out.AuditErr.Error()))
+	}
+	switch v := out.Verdict(); v {
+	case purge.VerdictConfig, purge.VerdictInterrupted, purge.VerdictPending, purge.VerdictFailed:
+		if out.Err == nil { // interrupted while verifying
+			return &exitError{code: exitInterrupted, err: out.VerifyErr}
+		}
+		for _, l := range out.FailureLines() {
+			fmt.Fprintln(a.stdout, l)
+		}
+		code := map[purge.Verdict]int{purge.VerdictConfig: exitUsage, purge.VerdictInterrupted: exitInterrupted,
+			purge.VerdictPending: exitUnknown, purge.VerdictFailed: exitFailed}[v]
 		if !f.noVerify {
-			if code == exitUnknown {
+			if v == purge.VerdictPending {
 				fmt.Fprintln(a.stdout, "verification skipped: the invalidation has not completed, so a re-probe could not tell purged from not yet purged")
 			} else {
 				fmt.Fprintln(a.stdout, "verification skipped: the purge did not complete")
 			}
 		}
-		return &exitError{code: code, err: execErr}
+		return &exitError{code: code, err: out.Err}
 	}
 	if f.noVerify {
 		return nil
 	}
-
-	if f.verifyDelay > 0 {
-		fmt.Fprintf(a.stdout, "waiting %s before verifying\n", f.verifyDelay)
+	if out.VerifyErr != nil {
+		return &exitError{code: exitUnknown, err: fmt.Errorf("the purge was sent, but %w", out.VerifyErr)}
 	}
-	v, err := purge.Verify(ctx, eng, job, res, purge.VerifyOptions{Delay: f.verifyDelay, UserAgent: ua, Baseline: base})
-	if err != nil {
-		if ctx.Err() != nil {
-			return &exitError{code: exitInterrupted, err: err}
-		}
-		return &exitError{code: exitUnknown, err: fmt.Errorf("the purge was sent, but %w", err)}
+	a.printVerification(out.Edges[0].Verification)
+	if n := out.Count(purge.StillCached); n > 0 {
+		return &exitError{code: exitFindings, err: fmt.Errorf("%d of %d cached %s still cached after the purge", n, out.Checked(), purgePlural(out.Checked(), "copy", "copies"))}
 	}
-	a.printVerification(v)
-	if n := v.Count(purge.StillCached); n > 0 {
-		return &exitError{code: exitFindings, err: fmt.Errorf("%d of %d cached %s still cached after the purge", n, len(v.Checks), purgePlural(len(v.Checks), "copy", "copies"))}
-	}
-	if n := v.Count(purge.Unknown); n > 0 {
-		return &exitError{code: exitUnknown, err: fmt.Errorf("%d of %d cached %s could not be verified (unknown); the purge itself was accepted", n, len(v.Checks), purgePlural(len(v.Checks), "copy", "copies"))}
+	if n := out.Count(purge.Unknown); n > 0 {
+		return &exitError{code: exitUnknown, err: fmt.Errorf("%d of %d cached %s could not be verified (unknown); the purge itself was accepted", n, out.Checked(), purgePlural(out.Checked(), "copy", "copies"))}
 	}
 	return nil
+}
+
+// printPurgeProgress prints the flow's progress as it happens.
+func (a *app) printPurgeProgress(p purge.Progress) {
+	switch p.Kind {
+	case purge.ProgressSending:
+		fmt.Fprintln(a.stdout, "purge:")
+	case purge.ProgressResult:
+		fmt.Fprintln(a.stdout, "  "+p.Result.Line())
+	case purge.ProgressWait:
+		fmt.Fprintln(a.stdout, "  "+p.Wait.Line())
+	case purge.ProgressVerifying:
+		if p.Delay > 0 {
+			fmt.Fprintf(a.stdout, "waiting %s before verifying\n", p.Delay)
+		}
+	}
 }
 
 // confirmPurge shows the plan and asks on a terminal; without one it
@@ -287,10 +290,6 @@ func (a *app) confirmPurge(ctx context.Context, job *purge.Job) error {
 	return usageErr("aborted: nothing was purged")
 }
 
-func (a *app) printRequestResult(r purge.RequestResult) {
-	fmt.Fprintln(a.stdout, "  "+termsafe.String(requestLine(r)))
-}
-
 func (a *app) printVerification(v purge.Verification) {
 	if len(v.Checks) == 0 {
 		fmt.Fprintln(a.stdout, "verify: no URLs given, nothing to re-probe (pass URLs of the zone to check them)")
@@ -309,34 +308,6 @@ func (a *app) printVerification(v purge.Verification) {
 			line += ": " + c.Reason
 		}
 		fmt.Fprintln(a.stdout, termsafe.String(line))
-	}
-}
-
-// openAudit opens the audit log for one purge: Execute writes a line
-// before each request goes out and one with its outcome. Failing to open
-// it is a warning, never a reason to hide or stop the purge; nil then.
-func (a *app) openAudit() *purge.AuditLog {
-	path, err := purge.AuditPath(a.getenv)
-	var log *purge.AuditLog
-	if err == nil {
-		log, err = purge.OpenAudit(path)
-	}
-	if err != nil {
-		fmt.Fprintf(a.stderr, "corscope: warning: %s\n", oneLine(err.Error()))
-		return nil
-	}
-	return log
-}
-
-// closeAudit appends the batch summaries and closes the log, warning about
-// any line that could not be written.
-func (a *app) closeAudit(log *purge.AuditLog, job *purge.Job, res purge.Result) {
-	if log == nil {
-		return
-	}
-	_ = log.Append(purge.AuditEntries(job, res))
-	if err := log.Close(); err != nil {
-		fmt.Fprintf(a.stderr, "corscope: warning: %s\n", oneLine(err.Error()))
 	}
 }
 

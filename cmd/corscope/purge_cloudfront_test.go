@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +16,7 @@ import (
 	"github.com/corscope/corscope/cachemodel"
 	"github.com/corscope/corscope/config"
 	"github.com/corscope/corscope/internal/cachetest"
+	"github.com/corscope/corscope/internal/cftest"
 	"github.com/corscope/corscope/internal/demo"
 	"github.com/corscope/corscope/purge"
 	"github.com/corscope/corscope/tui"
@@ -31,70 +29,26 @@ const (
 	cfTestDist    = "E2QWRUHAPOMQZL"
 )
 
-// cloudFrontEdge is a CloudFront API stand-in in front of a real cache:
-// it answers InProgress to the first two status polls and, at the third,
-// purges the invalidated paths from the cache (the edges finishing) and
-// answers Completed. A verification that ran before Completed would find
-// the copies still cached.
-type cloudFrontEdge struct {
-	*httptest.Server
-	mu     sync.Mutex
-	cache  string // base URL of the cache the edges are
-	paths  []string
-	polls  int
-	events []string
-	bad    []string
-	never  bool // never complete
+// newCloudFrontEdge is the CloudFront API stand-in (internal/cftest) in
+// front of a real cache: it answers InProgress to the first two status
+// polls and, at the third, purges the invalidated paths from the cache
+// (the edges finishing) and answers Completed. A verification that ran
+// before Completed would find the copies still cached.
+func newCloudFrontEdge(t *testing.T, cache string) *cftest.Server {
+	s := cftest.New(t, cftest.Account{AKID: cfTestAKID, SecretKey: cfTestSecret, Session: cfTestSession, Dist: cfTestDist})
+	s.OnCompleted = func(paths []string) {
+		for _, p := range paths {
+			req, _ := http.NewRequest("PURGE", cache+p, nil)
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}
+	}
+	return s
 }
 
-var cfAuthRE = regexp.MustCompile(`^AWS4-HMAC-SHA256 Credential=` + cfTestAKID + `/\d{8}/us-east-1/cloudfront/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$`)
-
-func newCloudFrontEdge(t *testing.T, cache string) *cloudFrontEdge {
-	e := &cloudFrontEdge{cache: cache}
-	e.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		if !cfAuthRE.MatchString(r.Header.Get("Authorization")) || r.Header.Get("X-Amz-Security-Token") != cfTestSession {
-			e.bad = append(e.bad, "unsigned or badly signed: "+r.Header.Get("Authorization"))
-		}
-		base := "/2020-05-31/distribution/" + cfTestDist + "/invalidation"
-		w.Header().Set("Content-Type", "text/xml")
-		switch {
-		case r.Method == http.MethodPost && r.URL.Path == base:
-			var b struct {
-				Ref   string   `xml:"CallerReference"`
-				Items []string `xml:"Paths>Items>Path"`
-			}
-			if err := xml.Unmarshal(body, &b); err != nil || b.Ref == "" {
-				e.bad = append(e.bad, fmt.Sprintf("bad body %q", body))
-			}
-			e.paths = b.Items
-			e.events = append(e.events, "create")
-			w.WriteHeader(http.StatusCreated)
-			fmt.Fprint(w, `<Invalidation xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Id>I3CLITEST0001</Id><Status>InProgress</Status></Invalidation>`)
-		case r.Method == http.MethodGet && r.URL.Path == base+"/I3CLITEST0001":
-			e.polls++
-			status := "InProgress"
-			if e.polls >= 3 && !e.never {
-				for _, p := range e.paths {
-					req, _ := http.NewRequest("PURGE", e.cache+p, nil)
-					if resp, err := http.DefaultClient.Do(req); err == nil {
-						resp.Body.Close()
-					}
-				}
-				status = "Completed"
-			}
-			e.events = append(e.events, status)
-			fmt.Fprintf(w, `<Invalidation xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Id>I3CLITEST0001</Id><Status>%s</Status></Invalidation>`, status)
-		default:
-			e.bad = append(e.bad, "unexpected "+r.Method+" "+r.URL.Path)
-			w.WriteHeader(http.StatusNotFound)
-		}
-	}))
-	t.Cleanup(e.Close)
-	return e
-}
+// cfInvalidation is the id the stand-in gives the first invalidation.
+const cfInvalidation = "I0000000000001"
 
 func cloudFrontEnv(t *testing.T) map[string]string {
 	return map[string]string{"XDG_STATE_HOME": t.TempDir(), "AWS_ACCESS_KEY_ID": cfTestAKID,
@@ -130,25 +84,20 @@ func TestPurgeCLICloudFront(t *testing.T) {
 	if dry.code != exitOK || !strings.Contains(dry.stdout, "<Path>"+path+"</Path>") || !strings.Contains(dry.stdout, "Signature=[REDACTED]") {
 		t.Fatalf("dry run: exit %d\n%s%s", dry.code, dry.stdout, dry.stderr)
 	}
-	if len(api.events) != 0 {
+	if len(api.Created()) != 0 {
 		t.Fatal("the dry run sent something")
 	}
 
 	r := runPurgeCLI(t, env, "", false, "purge", "--config", cfg, "--provider", "cloudfront", "--yes", "-o", e2eOrigins[0], "-o", e2eOrigins[1], cache+path)
-	api.mu.Lock()
-	events, bad := strings.Join(api.events, " "), api.bad
-	api.mu.Unlock()
-	for _, b := range bad {
-		t.Error("stand-in: " + b)
-	}
+	api.Check()
 	if r.code != exitOK {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if events != "create InProgress InProgress Completed" {
+	if events := strings.Join(api.Log(), ", "); events != "create I0000000000001, get I0000000000001 InProgress, get I0000000000001 InProgress, get I0000000000001 Completed" {
 		t.Errorf("stand-in saw %s", events)
 	}
-	i1 := strings.Index(r.stdout, "waiting for CloudFront invalidation I3CLITEST0001: InProgress (")
-	i2 := strings.Index(r.stdout, "waiting for CloudFront invalidation I3CLITEST0001: Completed (")
+	i1 := strings.Index(r.stdout, "waiting for CloudFront invalidation "+cfInvalidation+": InProgress (")
+	i2 := strings.Index(r.stdout, "waiting for CloudFront invalidation "+cfInvalidation+": Completed (")
 	i3 := strings.Index(r.stdout, "verify: re-probed 3 cached copies: 3 purged, 0 still cached, 0 unknown")
 	if i1 < 0 || i2 < i1 || i3 < i2 {
 		t.Errorf("want InProgress, then Completed, then the verification:\n%s", r.stdout)
@@ -169,15 +118,15 @@ func TestPurgeCLICloudFrontErrors(t *testing.T) {
 		{"AccessDenied", "lack the cloudfront:CreateInvalidation permission on distribution " + cfTestDist, 403},
 		{"NoSuchDistribution", "CloudFront has no distribution " + cfTestDist, 404},
 	} {
-		api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/xml")
-			w.WriteHeader(c.status)
-			fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>no %s</Message></Error><RequestId>r1</RequestId></ErrorResponse>`, c.code, cfTestSecret)
-		}))
+		api := newCloudFrontEdge(t, "http://127.0.0.1:1")
+		api.Create = func(_ int, w http.ResponseWriter) bool {
+			cftest.Error(w, c.status, c.code, "no "+cfTestSecret)
+			return true
+		}
 		cfg := writeConfig(t, fmt.Sprintf("[[purge]]\nprovider = \"cloudfront\"\ndistribution_id = %q\napi_base = %q\n", cfTestDist, api.URL), 0o600)
 		env := cloudFrontEnv(t)
 		r := runPurgeCLI(t, env, "", false, "purge", "--config", cfg, "--yes", "--no-verify", "http://127.0.0.1:1/a.js")
-		api.Close()
+		api.Check()
 		if r.code != exitFailed || !strings.Contains(r.stdout+r.stderr, c.want) {
 			t.Errorf("%s: exit %d, want 3 and %q\n%s%s", c.code, r.code, c.want, r.stdout, r.stderr)
 		}
@@ -224,11 +173,11 @@ func TestTUIPurgerCloudFront(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, strings.Join(out.Lines, "\n"))
 	}
-	if len(progress) != 3 || !strings.HasPrefix(progress[0], "waiting for CloudFront invalidation I3CLITEST0001: InProgress (") ||
-		!strings.HasPrefix(progress[2], "waiting for CloudFront invalidation I3CLITEST0001: Completed (") {
+	if len(progress) != 3 || !strings.HasPrefix(progress[0], "waiting for CloudFront invalidation "+cfInvalidation+": InProgress (") ||
+		!strings.HasPrefix(progress[2], "waiting for CloudFront invalidation "+cfInvalidation+": Completed (") {
 		t.Errorf("progress %q", progress)
 	}
-	if !strings.Contains(strings.Join(out.Lines, "\n"), "I3CLITEST0001: Completed") {
+	if !strings.Contains(strings.Join(out.Lines, "\n"), cfInvalidation+": Completed") {
 		t.Errorf("outcome lines lack the completed invalidation:\n%s", strings.Join(out.Lines, "\n"))
 	}
 	if !strings.Contains(out.Summary, "re-probed: 5 purged, 0 still cached, 0 unknown") {
@@ -242,7 +191,7 @@ func TestTUIPurgerCloudFront(t *testing.T) {
 // says unknown and nothing is re-probed.
 func TestTUIPurgerCloudFrontNotCompleted(t *testing.T) {
 	api := newCloudFrontEdge(t, "http://127.0.0.1:1")
-	api.never = true
+	api.Status = func(string, int) string { return "InProgress" }
 	env := cloudFrontEnv(t)
 	p := &tuiPurger{
 		providers: []config.Purge{{Provider: config.PurgeCloudFront, DistributionID: cfTestDist, APIBase: api.URL, BatchSize: 10}},
@@ -278,7 +227,7 @@ func TestPurgeCLICloudFrontConfigErrors(t *testing.T) {
 	if r.code != exitUsage || !strings.Contains(r.stderr, "no AWS credentials found") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 		t.Errorf("no credentials: exit %d, want 2 with one line\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if len(api.events) != 0 {
+	if len(api.Created()) != 0 {
 		t.Error("sent without credentials")
 	}
 	r = runPurgeCLI(t, cloudFrontEnv(t), "", false, "purge", "--provider", "cloudfront", "--yes", "http://127.0.0.1:1/a.js")

@@ -91,7 +91,7 @@ func (p *tuiPurger) PurgePlan(ctx context.Context, req tui.PurgeRequest) (tui.Pu
 	if err != nil {
 		return tui.PurgePlan{}, err
 	}
-	out := tui.PurgePlan{Lines: strings.Split(strings.TrimSuffix(purge.DescribePlan(job), "\n"), "\n")}
+	out := tui.PurgePlan{Lines: strings.Split(strings.TrimSuffix(purge.DescribePlan(job), "\n"), "\n"), Prepared: job}
 	if isolateRun(req.Report) {
 		out.Lines = append(out.Lines, "note: this result comes from an isolate run, whose requests went to fresh cache keys; "+
 			"the purge targets the real URL's copies (no Origin, your origins, same-origin, null)")
@@ -112,15 +112,16 @@ func (p *tuiPurger) PurgePlan(ctx context.Context, req tui.PurgeRequest) (tui.Pu
 	return out, nil
 }
 
-// Purge sends the purge, appends it to the audit log and verifies it.
+// Purge runs the purge the user confirmed (req.Prepared, the job its plan
+// was made from; prepared anew when absent) through purge.Flow and shows
+// the outcome.
 func (p *tuiPurger) Purge(ctx context.Context, req tui.PurgeRequest) (tui.PurgeOutcome, error) {
-	job, err := p.prepare(ctx, req)
-	if err != nil {
-		return tui.PurgeOutcome{}, err
-	}
-	timeout := p.timeout
-	if timeout <= 0 {
-		timeout = 30 * time.Second
+	job, ok := req.Prepared.(*purge.Job)
+	if !ok {
+		var err error
+		if job, err = p.prepare(ctx, req); err != nil {
+			return tui.PurgeOutcome{}, err
+		}
 	}
 	var vopt purge.VerifyOptions
 	if p.probe != nil && len(job.Plan.Targets) > 0 {
@@ -128,68 +129,71 @@ func (p *tuiPurger) Purge(ctx context.Context, req tui.PurgeRequest) (tui.PurgeO
 		vopt.UserAgent, vopt.Headers = po.UserAgent, po.Headers
 	}
 	vopt.Analyze = p.analyze
-	// With --edge every edge holds its own copy: each is fingerprinted and
-	// re-probed through its own address.
-	engines, edges := p.verifyEngines()
-	vopts := make([]purge.VerifyOptions, len(engines))
-	for i, eng := range engines {
-		// Each copy's fingerprint right before the purge, for verification.
-		vopts[i] = vopt
-		vopts[i].Baseline, _ = purge.TakeBaseline(ctx, eng, job, vopt)
-	}
-	log, logErr := p.openAudit()
 	var waitLines []string
-	res, execErr := purge.Execute(ctx, job, purge.ExecOptions{Timeout: timeout, Client: p.client, Audit: log, Wait: p.wait,
-		PollBase: p.pollBase, OnWait: func(w purge.WaitProgress) {
+	flow := purge.Flow{Job: job, Verify: vopt, AuditPath: p.auditPath, Probes: p.verifyProbes(),
+		Exec: purge.ExecOptions{Timeout: p.timeout, Client: p.client, Wait: p.wait, PollBase: p.pollBase},
+		OnProgress: func(e purge.Progress) {
+			if e.Kind != purge.ProgressWait {
+				return
+			}
 			// "waiting for CloudFront invalidation <id>: InProgress (n s)"
 			if req.Progress != nil {
-				req.Progress(w.Line())
+				req.Progress(e.Wait.Line())
 			}
-			if w.Done {
-				waitLines = append(waitLines, w.Line())
+			if e.Wait.Done {
+				waitLines = append(waitLines, e.Wait.Line())
 			}
-		}})
+		}}
+	res, err := flow.Run(ctx)
+	if err != nil {
+		return tui.PurgeOutcome{}, err
+	}
 	var out tui.PurgeOutcome
-	for _, r := range res.Requests {
-		out.Lines = append(out.Lines, requestLine(r))
+	for _, r := range res.Result.Requests {
+		out.Lines = append(out.Lines, r.Line())
 	}
 	out.Lines = append(out.Lines, waitLines...)
-	out.Lines = append(out.Lines, p.closeAudit(log, logErr, job, res))
-	if errors.Is(execErr, purge.ErrPending) {
+	out.Lines = append(out.Lines, res.FailureLines()...)
+	if res.AuditErr != nil {
+		out.Lines = append(out.Lines, "audit log not written: "+oneLine(res.AuditErr.Error()))
+	} else {
+		out.Lines = append(out.Lines, "audit log: appended to "+res.AuditPath)
+	}
+	switch res.Verdict() {
+	case purge.VerdictPending:
 		out.Summary = "the purge was accepted but has not completed; nothing was re-probed, so whether the copies are gone is unknown"
-		return out, fmt.Errorf("%w: %w", tui.ErrPurgeIncomplete, execErr)
-	}
-	if execErr != nil {
-		out.Summary = fmt.Sprintf("purge failed: %d of %d %s failed; nothing was re-probed",
-			res.Failed(), job.RequestCount(), purgePlural(job.RequestCount(), "request", "requests"))
-		return out, execErr
-	}
-	what := purgedWhat(job, res)
-	var purged, still, unknown int
-	for i, eng := range engines {
-		v, err := purge.Verify(ctx, eng, job, res, vopts[i])
-		if err != nil {
-			out.Summary = fmt.Sprintf("%s; the re-probe failed: %v", what, err)
-			return out, nil
+		return out, fmt.Errorf("%w: %w", tui.ErrPurgeIncomplete, res.Err)
+	case purge.VerdictFailed, purge.VerdictConfig, purge.VerdictInterrupted:
+		if res.Err != nil {
+			out.Summary = fmt.Sprintf("purge failed: %d of %d %s failed; nothing was re-probed",
+				res.Result.Failed(), job.RequestCount(), purgePlural(job.RequestCount(), "request", "requests"))
+			return out, res.Err
 		}
-		if i == 0 && len(v.Reports) > 0 {
-			after := v.Reports[0]
+	}
+	what := purgedWhat(job, res.Result)
+	if res.VerifyErr != nil {
+		out.Summary = fmt.Sprintf("%s; the re-probe failed: %v", what, res.VerifyErr)
+		return out, nil
+	}
+	for i, e := range res.Edges {
+		if i == 0 && len(e.Reports) > 0 {
+			after := e.Reports[0]
 			out.After = &after
 		}
-		for _, c := range v.Checks {
+		for _, c := range e.Checks {
 			label := c.Variant.Label()
-			if edges[i] != "" {
-				label = "@" + edges[i] + " " + label
+			if e.Edge != "" {
+				label = "@" + e.Edge + " " + label
 			}
 			out.Checks = append(out.Checks, tui.PurgeCheck{Label: label, Verdict: tuiVerdict(c.Outcome), Reason: c.Reason})
 		}
-		purged, still, unknown = purged+v.Count(purge.Purged), still+v.Count(purge.StillCached), unknown+v.Count(purge.Unknown)
 	}
 	where := "re-probed"
-	if len(engines) > 1 {
-		where = fmt.Sprintf("re-probed at %d edges", len(engines))
+	if len(res.Edges) > 1 {
+		where = fmt.Sprintf("re-probed at %d edges", len(res.Edges))
 	}
-	out.Summary = fmt.Sprintf("%s; %s: %d purged, %d still cached, %d unknown", what, where, purged, still, unknown)
+	out.Summary = fmt.Sprintf("%s; %s: %d purged, %d still cached, %d unknown", what, where,
+		res.Count(purge.Purged), res.Count(purge.StillCached), res.Count(purge.Unknown))
 	return out, nil
 }
 
@@ -225,62 +229,6 @@ func tuiVerdict(o purge.VerifyOutcome) tui.PurgeVerdict {
 	return tui.VerdictUnknown
 }
 
-// openAudit opens the audit log before the purge, so a line goes in
-// before each request is sent.
-func (p *tuiPurger) openAudit() (*purge.AuditLog, error) {
-	where := p.auditPath
-	if where == nil {
-		where = func() (string, error) { return purge.AuditPath(p.getenv) }
-	}
-	path, err := where()
-	if err != nil {
-		return nil, err
-	}
-	return purge.OpenAudit(path)
-}
-
-// closeAudit appends the batch summaries, closes the log and says where
-// it went; a failure is a note, never a reason to hide the purge's outcome.
-func (p *tuiPurger) closeAudit(log *purge.AuditLog, openErr error, job *purge.Job, res purge.Result) string {
-	err := openErr
-	if log != nil {
-		_ = log.Append(purge.AuditEntries(job, res))
-		err = log.Close()
-	}
-	if err != nil {
-		return "audit log not written: " + oneLine(err.Error())
-	}
-	return "audit log: appended to " + log.Path()
-}
-
-// requestLine is one request's outcome in words; the message is already
-// scrubbed of secrets by the purge package.
-func requestLine(r purge.RequestResult) string {
-	mark := "✓"
-	if !r.OK {
-		mark = "✗"
-	}
-	line := mark + " " + r.Request.Method + " " + r.Request.URL
-	switch n := len(r.Request.Covers); {
-	case n == 1:
-		line += " [" + r.Request.Covers[0].Variant.Label() + "]"
-	case n > 1:
-		line += fmt.Sprintf(" [%d copies]", n)
-	}
-	line += " → " + r.Message
-	if len(r.IDs) > 0 {
-		line += " (id " + strings.Join(r.IDs[:min(len(r.IDs), 3)], ", ")
-		if len(r.IDs) > 3 {
-			line += fmt.Sprintf(", +%d", len(r.IDs)-3)
-		}
-		line += ")"
-	}
-	if r.Attempts > 1 {
-		line += fmt.Sprintf(" after %d attempts", r.Attempts)
-	}
-	return line
-}
-
 // isolateRun reports whether a report holds isolate experiments.
 func isolateRun(r cachemodel.TargetReport) bool {
 	for _, v := range r.Variants {
@@ -291,15 +239,15 @@ func isolateRun(r cachemodel.TargetReport) bool {
 	return false
 }
 
-// verifyEngines are the engines verification re-probes through: one per
-// --edge address (each step pinned to it), else the view's engine.
-func (p *tuiPurger) verifyEngines() ([]runner.Engine, []string) {
+// verifyProbes are where verification fingerprints and re-probes: one
+// per --edge address (each step pinned to it), else the view's engine.
+func (p *tuiPurger) verifyProbes() []purge.Probe {
 	if len(p.edges) == 0 {
-		return []runner.Engine{p.engine}, []string{""}
+		return []purge.Probe{{Engine: p.engine}}
 	}
-	engines := make([]runner.Engine, len(p.edges))
+	probes := make([]purge.Probe, len(p.edges))
 	for i, e := range p.edges {
-		engines[i] = edgeEngine{inner: p.engine, edge: e}
+		probes[i] = purge.Probe{Engine: edgeEngine{inner: p.engine, edge: e}, Edge: e}
 	}
-	return engines, p.edges
+	return probes
 }

@@ -10,7 +10,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -334,5 +336,108 @@ func TestTUIPurgerLeavesGeneratedOriginsOut(t *testing.T) {
 		if v.Kind.IsGenerated() || v.Experiment != "" || v.Request.URL != u.String() {
 			t.Errorf("re-probe sent %s %q to %s", v.Kind, v.Label, v.Request.URL)
 		}
+	}
+}
+
+// TestTUIPurgerSaysWhyItFailed: a refused purge in the view explains itself
+// as `corscope purge` does (one purge.Flow): what the 403 means for the
+// token, named by its variable, and which copies were not purged.
+func TestTUIPurgerSaysWhyItFailed(t *testing.T) {
+	env := startDemo(t)
+	eng := testEngine(t)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = io.WriteString(w, `{"success":false,"errors":[{"code":10000,"message":"Authentication error"}],"result":null}`)
+	}))
+	defer api.Close()
+	entry := config.Purge{Provider: config.PurgeCloudflare, Hosts: []string{"127.0.0.1"}, TokenEnv: "X_TOKEN", APIBase: api.URL, ZoneID: "zone1"}
+	p := &tuiPurger{providers: []config.Purge{entry}, getenv: envMap(map[string]string{"X_TOKEN": "a-token-of-some-length"}),
+		engine: eng, auditPath: func() (string, error) { return filepath.Join(t.TempDir(), "a.log"), nil }}
+	rep := observeReport(t, eng, env.CDNURL+"/cors/vary.json", env.Origins...)
+	out, err := p.Purge(context.Background(), tui.PurgeRequest{Report: rep})
+	if !errors.Is(err, purge.ErrAPI) {
+		t.Fatalf("err %v, want the API's refusal", err)
+	}
+	text := strings.Join(out.Lines, "\n")
+	for _, want := range []string{
+		"hint: cloudflare zone zone1 answered 403: the token in $X_TOKEN was recognised but lacks the Cache Purge permission",
+		"purged 0 of 5 cached copies; not purged:",
+		"  ✗ " + rep.URL + "  (no Origin): ",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the outcome lacks %q:\n%s", want, text)
+		}
+	}
+	if !strings.HasPrefix(out.Lines[len(out.Lines)-1], "audit log: appended to ") {
+		t.Errorf("the audit line is not last:\n%s", text)
+	}
+}
+
+// TestTUIPurgerSendsWhatWasConfirmed: the purge sent is the job the
+// confirmed plan was made from, not one laid out again afterwards.
+func TestTUIPurgerSendsWhatWasConfirmed(t *testing.T) {
+	env := startDemo(t)
+	eng := testEngine(t)
+	var mu sync.Mutex
+	hits := map[string]int{}
+	api := func(name string) *httptest.Server {
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			hits[name]++
+			mu.Unlock()
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"success":true,"errors":[],"result":{"id":"x"}}`)
+		}))
+		t.Cleanup(s.Close)
+		return s
+	}
+	shown, later := api("shown"), api("later")
+	entry := config.Purge{Provider: config.PurgeCloudflare, Hosts: []string{"127.0.0.1"}, TokenEnv: "X_TOKEN", APIBase: shown.URL, ZoneID: "zone1"}
+	p := &tuiPurger{providers: []config.Purge{entry}, getenv: envMap(map[string]string{"X_TOKEN": "a-token-of-some-length"}),
+		engine: eng, auditPath: func() (string, error) { return filepath.Join(t.TempDir(), "a.log"), nil }}
+	rep := observeReport(t, eng, env.CDNURL+"/cors/vary.json", env.Origins...)
+	plan, err := p.PurgePlan(context.Background(), tui.PurgeRequest{Report: rep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry.APIBase = later.URL // what a second Prepare would route to
+	p.providers = []config.Purge{entry}
+	if _, err := p.Purge(context.Background(), tui.PurgeRequest{Report: rep, Prepared: plan.Prepared}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if hits["shown"] != 1 || hits["later"] != 0 {
+		t.Errorf("requests: %v; want the one confirmed (shown) only", hits)
+	}
+}
+
+// TestTUIPurgerKeepsVariantOrder: the re-probe after a purge comes back in
+// the order of the report purged (the verification sends no Origin last),
+// so the matrix and an export keep the columns the user knew.
+func TestTUIPurgerKeepsVariantOrder(t *testing.T) {
+	env := startDemo(t)
+	eng := testEngine(t)
+	p, _ := demoPurger(t, env, eng)
+	rep := observeReport(t, eng, env.CDNURL+"/cors/keyed.json", env.Origins...)
+	out, err := p.Purge(context.Background(), tui.PurgeRequest{Report: rep})
+	if err != nil || out.After == nil {
+		t.Fatalf("purge: %v, after %v", err, out.After)
+	}
+	var before, after, checks []string
+	for _, v := range rep.Variants {
+		if !slices.Contains(before, v.Label) {
+			before = append(before, v.Label)
+		}
+	}
+	for _, v := range out.After.Variants {
+		after = append(after, v.Label)
+	}
+	for _, c := range out.Checks {
+		checks = append(checks, c.Label)
+	}
+	if strings.Join(after, ",") != strings.Join(before, ",") || strings.Join(checks, ",") != strings.Join(before, ",") {
+		t.Errorf("after the purge: variants %v, checks %v; want the order before it %v", after, checks, before)
 	}
 }
