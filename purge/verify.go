@@ -14,6 +14,21 @@ import (
 // VerifyOutcome is what a re-probe says about one copy.
 type VerifyOutcome string
 
+// Label is the outcome as every screen words it, readable without colour:
+// "✓ purged", "✗ still cached", "? unknown" (the CLI's verify lines and the
+// view's purge table both print it).
+func (o VerifyOutcome) Label() string {
+	switch o {
+	case Purged:
+		return "✓ purged"
+	case StillCached:
+		return "✗ still cached"
+	case Unknown:
+		return "? unknown"
+	}
+	return "– not checked"
+}
+
 // Verification outcomes.
 const (
 	Purged      VerifyOutcome = "purged"       // the cache went to the origin (MISS, EXPIRED; after a soft purge also a revalidation)

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/purge"
 	"github.com/corscope/corscope/themes"
 )
 
@@ -106,14 +107,15 @@ type PurgePlan struct {
 	Prepared any
 }
 
-// PurgeVerdict is what the re-probe says about one purged copy.
-type PurgeVerdict string
+// PurgeVerdict is what the re-probe says about one purged copy: purge's
+// own outcome, so the view words it as the purge command does.
+type PurgeVerdict = purge.VerifyOutcome
 
-// Verdicts, as the outcome screen words them.
+// Verdicts ("" is a copy that was not checked).
 const (
-	VerdictPurged      PurgeVerdict = "purged"       // the cache went to the origin
-	VerdictStillCached PurgeVerdict = "still cached" // served from a copy older than the purge
-	VerdictUnknown     PurgeVerdict = "unknown"      // nothing proves either
+	VerdictPurged      = purge.Purged      // the cache went to the origin
+	VerdictStillCached = purge.StillCached // served from a copy older than the purge
+	VerdictUnknown     = purge.Unknown     // nothing proves either
 )
 
 // PurgeCheck is the verification of one Origin variant's copy.
@@ -473,17 +475,7 @@ func countVerdict(checks []PurgeCheck, v PurgeVerdict) int {
 }
 
 // verdictWord is a verdict with its glyph, readable without colour.
-func verdictWord(v PurgeVerdict) string {
-	switch v {
-	case VerdictPurged:
-		return "✓ purged"
-	case VerdictStillCached:
-		return "✗ still cached"
-	case VerdictUnknown:
-		return "? unknown"
-	}
-	return "– not checked"
-}
+func verdictWord(v PurgeVerdict) string { return v.Label() }
 
 func verdictStyle(st themes.Styles, v PurgeVerdict) func(...string) string {
 	switch v {

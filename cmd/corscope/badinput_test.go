@@ -187,7 +187,7 @@ func TestBadPurgeFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--timeout", "0s"}, "--timeout 0s must be positive"},
+		{[]string{"--timeout", "0s"}, "--timeout: 0s is zero"},
 		{[]string{"--timeout", "soon"}, `invalid argument "soon" for "--timeout"`},
 		{[]string{"--verify-delay", "-1s"}, "--verify-delay -1s must not be negative"},
 		{[]string{"--provider", "akamai", "--yes"}, `unknown provider "akamai"`},

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/corscope/corscope/cachemodel"
+	"github.com/corscope/corscope/internal/settings"
 	"github.com/corscope/corscope/internal/termsafe"
 	"github.com/corscope/corscope/probe"
 	"github.com/corscope/corscope/purge"
@@ -134,11 +135,12 @@ func (a *app) runPurge(ctx context.Context, f *purgeFlags, args []string) error 
 	if err != nil {
 		return err
 	}
-	if f.timeout <= 0 {
-		return usageErr("--timeout %s must be positive", f.timeout)
+	// The same rule and words as check's --timeout (internal/settings).
+	if msg := settings.PositiveDuration(f.timeout); msg != "" {
+		return usageErr("--timeout: %s", msg)
 	}
-	if f.wait <= 0 {
-		return usageErr("--wait %s must be positive", f.wait)
+	if msg := settings.PositiveDuration(f.wait); msg != "" {
+		return usageErr("--wait: %s", msg)
 	}
 	if f.verifyDelay < 0 {
 		return usageErr("--verify-delay %s must not be negative", f.verifyDelay)
@@ -298,12 +300,11 @@ func (a *app) printVerification(v purge.Verification) {
 	fmt.Fprintf(a.stdout, "verify: re-probed %d cached %s: %d purged, %d still cached, %d unknown\n",
 		len(v.Checks), purgePlural(len(v.Checks), "copy", "copies"), v.Count(purge.Purged), v.Count(purge.StillCached), v.Count(purge.Unknown))
 	for _, c := range v.Checks {
-		mark := map[purge.VerifyOutcome]string{purge.Purged: "✓", purge.StillCached: "✗", purge.Unknown: "?"}[c.Outcome]
 		status := string(c.Status)
 		if c.Age != nil {
 			status += fmt.Sprintf(" age %d", *c.Age)
 		}
-		line := fmt.Sprintf("  %s %-12s %-14s %s  %s", mark, c.Outcome, status, c.URL, c.Variant.Label())
+		line := fmt.Sprintf("  %-14s %-14s %s  %s", c.Outcome.Label(), status, c.URL, c.Variant.Label())
 		if c.Reason != "" {
 			line += ": " + c.Reason
 		}

@@ -235,7 +235,7 @@ func TestPurgeCLICloudFrontConfigErrors(t *testing.T) {
 		t.Errorf("no entry: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	r = runPurgeCLI(t, cloudFrontEnv(t), "", false, "purge", "--config", cfg, "--wait", "0s", "--yes", "http://127.0.0.1:1/a.js")
-	if r.code != exitUsage || !strings.Contains(r.stderr, "--wait 0s must be positive") {
+	if r.code != exitUsage || !strings.Contains(r.stderr, "--wait: 0s is zero") {
 		t.Errorf("--wait 0: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }

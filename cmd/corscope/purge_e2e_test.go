@@ -155,7 +155,7 @@ zone_id = "abcdef0123456789abcdef0123456789"
 	}
 	for _, want := range []string{
 		front.URL + path + " null: Cloudflare's purge API takes Origin values",
-		"✗ still-cached",
+		"✗ still cached",
 		"null copy not included in the purge",
 	} {
 		if !strings.Contains(r.stdout, want) {

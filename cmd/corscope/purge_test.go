@@ -139,7 +139,7 @@ func TestPurgeUsageErrors(t *testing.T) {
 		{[]string{"purge", "--yes", u}, false, "no purge provider configured"},
 		{[]string{"purge", "--config", filepath.Join(t.TempDir(), "missing.toml"), u}, false, "no such file"},
 		{[]string{"purge", "--config", bad, u}, false, "put the token in an environment variable"},
-		{[]string{"purge", "--config", cfg, "--timeout", "0s", u}, false, "--timeout 0s must be positive"},
+		{[]string{"purge", "--config", cfg, "--timeout", "0s", u}, false, "--timeout: 0s is zero"},
 		{[]string{"purge", "--config", cfg, u}, false, "standard input is not a terminal"},
 		{[]string{"purge", "--config", noToken, "--yes", u}, false, "set $UNSET_TOKEN_VAR"},
 		{[]string{"purge", "--config", cfg, u}, true, "aborted: nothing was purged"}, // stdin answers nothing

@@ -88,8 +88,8 @@ url_template = "{scheme}://{host}/purge{path}"
 			adminLine = l
 		}
 	}
-	if !strings.Contains(adminLine, "✗ still-cached") {
-		t.Errorf("admin copy reported as %q, want still-cached", adminLine)
+	if !strings.Contains(adminLine, "✗ still cached") {
+		t.Errorf("admin copy reported as %q, want ✗ still cached", adminLine)
 	}
 }
 

@@ -152,11 +152,8 @@ func (p Probe) Validate() (Valid, []*Error) {
 	fail := func(name Name, i int, format string, args ...any) {
 		errs = append(errs, &Error{Name: name, Index: i, Msg: fmt.Sprintf(format, args...)})
 	}
-	switch {
-	case p.Timeout < 0:
-		fail(Timeout, -1, "%s is negative; %s", p.Timeout, WantDuration)
-	case p.Timeout == 0:
-		fail(Timeout, -1, "%s is zero; %s", p.Timeout, WantDuration)
+	if msg := PositiveDuration(p.Timeout); msg != "" {
+		fail(Timeout, -1, "%s", msg)
 	}
 	if msg := IntRange(p.Concurrency, 1, MaxConcurrency); msg != "" {
 		fail(Concurrency, -1, "%s", msg)
@@ -268,6 +265,18 @@ func CheckRate(r float64) error {
 		return fmt.Errorf("%v is negative; 0 means unlimited", r)
 	}
 	return nil
+}
+
+// PositiveDuration says what is wrong with a duration that must be more
+// than zero (timeouts, waits), or "".
+func PositiveDuration(d time.Duration) string {
+	switch {
+	case d < 0:
+		return fmt.Sprintf("%s is negative; %s", d, WantDuration)
+	case d == 0:
+		return fmt.Sprintf("%s is zero; %s", d, WantDuration)
+	}
+	return ""
 }
 
 // IntRange says what is wrong with n outside lo..hi, or "".
