@@ -2,8 +2,10 @@ package tui
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
@@ -63,6 +65,23 @@ func TestViewGolden(t *testing.T) {
 				evs = append(evs, runEvent{Kind: eventObserved, Target: 0, Steps: len(plan.Steps), Plan: &plan,
 					Obs: cachemodel.Observation{Target: 0, Step: i, Response: cdn.respond(plan.Steps[i])}})
 			}
+			return update(t, m, runEventsMsg{RunID: m.lastRun, Events: evs})
+		}},
+		{"probing-inflight", func(t *testing.T, w, h int) Model {
+			// Two answers in, the third request out for 3.2 s of a 10 s
+			// timeout, the rest queued; the second target has sent nothing.
+			m := newTestModelOpt(t, Options{Engine: poisonedCDN(), Plan: observePlan, Origins: []string{appOrigin, adminOrigin},
+				Timeout: 10 * time.Second, URLs: []*url.URL{mustURL(t, urlA), mustURL(t, urlB)}}, w, h)
+			m = update(t, m, keyMsg("R"))
+			plan, _ := observePlan(PlanRequest{Index: 0, URL: mustURL(t, urlA), Origins: m.origins})
+			cdn := poisonedCDN()
+			var evs []runEvent
+			for i := range 2 {
+				evs = append(evs, runEvent{Kind: eventStarted, Target: 0, Steps: len(plan.Steps), Plan: &plan, Step: i, At: fixedNow.Add(-5 * time.Second)},
+					runEvent{Kind: eventObserved, Target: 0, Steps: len(plan.Steps), Plan: &plan,
+						Obs: cachemodel.Observation{Target: 0, Step: i, Response: cdn.respond(plan.Steps[i])}})
+			}
+			evs = append(evs, runEvent{Kind: eventStarted, Target: 0, Steps: len(plan.Steps), Plan: &plan, Step: 2, At: fixedNow.Add(-3200 * time.Millisecond)})
 			return update(t, m, runEventsMsg{RunID: m.lastRun, Events: evs})
 		}},
 		{"reprobe-diff", func(t *testing.T, w, h int) Model {

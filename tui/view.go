@@ -260,7 +260,7 @@ func (m Model) helpLines() []string {
 		"  " + glyphEvidence + " evidence of the selected finding · " + glyphChanged + " changed since the previous run",
 		"  Age and per-fetch counters (a number in every cell) change on every fetch: shown, never marked " + glyphDiff + " or " + glyphChanged + " nor counted",
 		"  verdicts: ✓ allowed · ✗ blocked (reason) · – not a CORS request",
-		"  targets: · waiting (queued or in flight) · " + m.spin.Spinner.Frames[0] + " probing n/m · ✓ done · ✗ error · ■ stopped",
+		"  targets: · queued (no request sent yet) · · waiting (sent or not: the engine does not say) · " + m.spin.Spinner.Frames[0] + " probing n/m (requests out or answered) · ✓ done · ✗ error · ■ stopped",
 	}
 	if m.readOnly {
 		legend = append(legend, "", "Read-only: this is a saved report; keys that would send requests are off.")
