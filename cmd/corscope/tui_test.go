@@ -131,6 +131,21 @@ func TestViewWithoutTerminal(t *testing.T) {
 	if code != exitOK || out != "no changes\n" {
 		t.Errorf("a report against itself: %q", out)
 	}
+
+	// A report's text is untrusted: the change list escapes it (the diff
+	// itself, cachemodel.Changes, no longer does).
+	evil := "\x1b]0;PWNED\x07\x1b[31m"
+	for i := range rep.Targets[0].Variants {
+		rep.Targets[0].Variants[i].CORS.ACAO = &evil
+	}
+	data, _ = json.Marshal(rep)
+	if err := os.WriteFile(newer, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = runCLI(t, "", "view", old, newer)
+	if code != exitOK || strings.ContainsAny(out, "\x1b\x07") || !strings.Contains(out, `now \x1b]0;PWNED\x07\x1b[31m`) {
+		t.Errorf("hostile change: exit %d\n%q\n%s", code, out, errs)
+	}
 }
 
 func TestViewRejectsBadFiles(t *testing.T) {
