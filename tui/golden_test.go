@@ -19,7 +19,7 @@ import (
 // the common 120×40 and a wide 220×60, plus 160×48 (side by side begins).
 var goldenSizes = [][2]int{{80, 24}, {120, 40}, {160, 48}, {220, 60}}
 
-// TestViewGolden pins every screen at 80×24 and 160×48 with the colour
+// TestViewGolden pins every screen at each of goldenSizes with the colour
 // profile forced to ASCII (TestMain) and a frozen clock: what a NO_COLOR
 // user sees, which must read on its own. Refresh with -update.
 func TestViewGolden(t *testing.T) {
@@ -113,33 +113,42 @@ func TestViewGolden(t *testing.T) {
 				golden.RequireEqual(t, []byte(s.build(t, size[0], size[1]).View()))
 			})
 		}
-		// In colour, pinned at 120×40: the same text, styled. Stripped of
+		// In colour, at every size: the same text, styled. Stripped of
 		// its styles it must read exactly as the plain screen, so every
 		// state is told by words and glyphs, never by colour alone.
-		t.Run(s.name+"-colour-120x40", func(t *testing.T) {
-			plain := s.build(t, 120, 40).View()
-			lipgloss.SetColorProfile(termenv.ANSI256)
-			defer lipgloss.SetColorProfile(termenv.Ascii)
-			coloured := s.build(t, 120, 40).View()
-			if !strings.Contains(coloured, "\x1b[") {
-				t.Fatal("no colour in the coloured screen: the test proves nothing")
-			}
-			// Compared word by word: the text input's cursor is a styled
-			// space that the plain screen trims.
-			words := func(s string) string {
-				var out []string
-				for _, l := range strings.Split(s, "\n") {
-					out = append(out, strings.Join(strings.Fields(l), " "))
-				}
-				return strings.Join(out, "\n")
-			}
-			if got := ansi.Strip(coloured); words(got) != words(plain) {
-				t.Errorf("the coloured screen says something the plain one does not:\n%s\n--- plain:\n%s", got, plain)
-			}
-			golden.RequireEqual(t, []byte(coloured))
-		})
+		for _, size := range goldenSizes {
+			t.Run(fmt.Sprintf("%s-colour-%dx%d", s.name, size[0], size[1]), func(t *testing.T) {
+				colourGolden(t, func() Model { return s.build(t, size[0], size[1]) })
+			})
+		}
 	}
 	t.Run("too-small-79x23", func(t *testing.T) {
 		golden.RequireEqual(t, []byte(newTestModel(t, poisonedCDN(), 79, 23, urlA).View()))
 	})
+}
+
+// colourGolden pins a screen in colour (ANSI 256) and checks that,
+// stripped of its styles, it reads word for word as the plain one.
+func colourGolden(t *testing.T, build func() Model) {
+	t.Helper()
+	plain := build().View()
+	lipgloss.SetColorProfile(termenv.ANSI256)
+	defer lipgloss.SetColorProfile(termenv.Ascii)
+	coloured := build().View()
+	if !strings.Contains(coloured, "\x1b[") {
+		t.Fatal("no colour in the coloured screen: the test proves nothing")
+	}
+	// Compared word by word: the text input's cursor is a styled space
+	// that the plain screen trims.
+	words := func(s string) string {
+		var out []string
+		for _, l := range strings.Split(s, "\n") {
+			out = append(out, strings.Join(strings.Fields(l), " "))
+		}
+		return strings.Join(out, "\n")
+	}
+	if got := ansi.Strip(coloured); words(got) != words(plain) {
+		t.Errorf("the coloured screen says something the plain one does not:\n%s\n--- plain:\n%s", got, plain)
+	}
+	golden.RequireEqual(t, []byte(coloured))
 }
