@@ -106,6 +106,13 @@ func TestViewGolden(t *testing.T) {
 			m = typeText(t, m, "cdn.example.com/app.js")
 			return keys(t, m, "enter")
 		}},
+		{"add-origin-refused", func(t *testing.T, w, h int) Model {
+			// A reason too long to sit beside the input goes under it.
+			m := start(t, newTestModel(t, poisonedCDN(), w, h, urlA))
+			m = keys(t, m, "o")
+			m = typeText(t, m, "https://app.example.com/checkout/assets/app.bundle.js")
+			return keys(t, m, "enter")
+		}},
 	}
 	for _, s := range scenarios {
 		for _, size := range goldenSizes {

@@ -100,6 +100,10 @@ func spread(left, right string, w int) string {
 	return left + strings.Repeat(" ", gap) + right
 }
 
+// maxErrorLines bounds the lines a refused input's reason takes under the
+// prompt; a longer reason (values are capped at maxCellBytes) is cut.
+const maxErrorLines = 4
+
 // statusView is the bottom line: a prompt, a flash or the short help on
 // the left, progress on the right.
 func (m Model) statusView() string {
@@ -109,10 +113,27 @@ func (m Model) statusView() string {
 	var left string
 	switch {
 	case m.prompt != promptNone && m.promptErr != "":
-		// Keep what was typed visible next to why it was refused.
+		// Keep what was typed visible next to why it was refused; when
+		// both do not fit on one line, the reason goes under the input,
+		// wrapped, never cut.
 		in := strings.TrimRight(m.input.View(), " ")
-		iw := min(ansi.StringWidth(in), max(m.w/3, m.w-ansi.StringWidth(m.promptErr)-5))
-		return " " + fit(in, iw) + " " + st.StatusBar.Error.Render(fit("✗ "+m.promptErr, m.w-iw-2))
+		why := "✗ " + m.promptErr
+		if 1+ansi.StringWidth(in)+1+ansi.StringWidth(why) <= m.w {
+			return " " + in + " " + st.StatusBar.Error.Render(fit(why, m.w-ansi.StringWidth(in)-2))
+		}
+		lines := []string{" " + fit(m.input.View(), m.w-1)}
+		wrapped := wrap(why, max(m.w-3, 1))
+		if len(wrapped) > maxErrorLines {
+			wrapped = append(wrapped[:maxErrorLines-1], cut(strings.Join(wrapped[maxErrorLines-1:], " "), max(m.w-3, 1)))
+		}
+		for i, l := range wrapped {
+			pre := " "
+			if i > 0 {
+				pre = "   " // under the text after "✗ "
+			}
+			lines = append(lines, pre+st.StatusBar.Error.Render(fit(l, m.w-len(pre))))
+		}
+		return strings.Join(lines, "\n")
 	case m.prompt != promptNone:
 		return " " + fit(m.input.View(), m.w-1)
 	case m.flash.text != "":
