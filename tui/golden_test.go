@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bytes"
 	"fmt"
 	"net/url"
 	"strings"
@@ -106,6 +107,16 @@ func TestViewGolden(t *testing.T) {
 			m = typeText(t, m, "cdn.example.com/app.js")
 			return keys(t, m, "enter")
 		}},
+		{"isolate-adversarial", func(t *testing.T, w, h int) Model {
+			// The generated origins' columns: a long Origin wraps in its
+			// column header instead of losing its end.
+			return keys(t, isolateModel(t, w, h), "tab", "end")
+		}},
+		{"isolate-transposed", func(t *testing.T, w, h int) Model {
+			// Variants down: each row label keeps its kind words and both
+			// ends of its Origin.
+			return keys(t, isolateModel(t, w, h), "tab", "T", "end")
+		}},
 		{"add-origin-refused", func(t *testing.T, w, h int) Model {
 			// A reason too long to sit beside the input goes under it.
 			m := start(t, newTestModel(t, poisonedCDN(), w, h, urlA))
@@ -158,4 +169,20 @@ func colourGolden(t *testing.T, build func() Model) {
 		t.Errorf("the coloured screen says something the plain one does not:\n%s\n--- plain:\n%s", got, plain)
 	}
 	golden.RequireEqual(t, []byte(coloured))
+}
+
+// isolateModel has two targets probed in isolate mode, with a fixed random
+// stream so the generated origins are the same on every run.
+func isolateModel(t *testing.T, w, h int) Model {
+	t.Helper()
+	plan := func(req PlanRequest) (cachemodel.TargetPlan, error) {
+		if req.Mode == ModeIsolate {
+			return cachemodel.BuildIsolatePlan(req.Index, req.URL, cachemodel.PlanOptions{Origins: req.Origins, Rounds: 2, UserAgent: "corscope/test"},
+				cachemodel.IsolateOptions{Rand: bytes.NewReader(bytes.Repeat([]byte{0x5a, 0xc3, 0x17}, 4096))}), nil
+		}
+		return observePlan(req)
+	}
+	opt := Options{Engine: poisonedCDN(), Plan: plan, Modes: []Mode{ModeObserve, ModeIsolate}, Mode: ModeIsolate,
+		Origins: []string{appOrigin, adminOrigin}, URLs: []*url.URL{mustURL(t, urlA), mustURL(t, urlB)}}
+	return start(t, newTestModelOpt(t, opt, w, h))
 }
