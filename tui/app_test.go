@@ -1132,3 +1132,17 @@ func TestMatrixDiffAgreesWithChanges(t *testing.T) {
 		}
 	}
 }
+
+// A flash that carries its own verdict glyph (a purge's "✓ purged …")
+// shows it once, not "✓ ✓ purged".
+func TestFlashWithItsOwnGlyphShowsItOnce(t *testing.T) {
+	m := newTestModel(t, nil, 120, 40, urlA)
+	_ = m.setFlash(flashOK, "✓ purged 4 copies with 1 request")
+	if s := m.statusView(); strings.Contains(s, "✓ ✓") || !strings.Contains(s, "✓ purged 4 copies") {
+		t.Errorf("status line %q", s)
+	}
+	_ = m.setFlash(flashOK, "exported 1 target to a.json")
+	if s := m.statusView(); !strings.Contains(s, "✓ exported 1 target") {
+		t.Errorf("a flash without a glyph lost the level's: %q", s)
+	}
+}

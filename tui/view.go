@@ -146,7 +146,13 @@ func (m Model) statusView() string {
 		case flashError:
 			glyph, s = "✗", st.StatusBar.Error
 		}
-		left = s.Render(cut(glyph+" "+m.flash.text, leftW))
+		text := glyph + " " + m.flash.text
+		for _, g := range []string{"✓ ", "✗ ", "! ", "? ", "ℹ "} {
+			if strings.HasPrefix(m.flash.text, g) {
+				text = m.flash.text // it names its own verdict (a purge's): one glyph
+			}
+		}
+		left = s.Render(cut(text, leftW))
 	default:
 		h := m.help
 		h.Width = leftW
