@@ -239,6 +239,16 @@ func (m *matrixModel) transposedGeometry() (labelW, avail int) {
 	// more field (the fields scroll).
 	for limit := min(want, m.w*2/5); labelW < limit && !m.labelsDistinct(labelW-1); labelW++ {
 	}
+	// And wider still, up to the same bound, while every fixed field
+	// (Status to Verdict) keeps its room: only other headers scroll away.
+	core := 0
+	fw := m.fieldWidth(maxColWidth + 1)
+	for ri, r := range m.g.rows {
+		if r.kind != rowHeader {
+			core += fw(ri) + 1
+		}
+	}
+	labelW = max(labelW, min(want, m.w*2/5, m.w-2-core))
 	// Width the fields leave unused goes to the labels rather than stay
 	// blank beside cut variant names.
 	if want > labelW {
