@@ -467,6 +467,9 @@ func TestPurgeGolden(t *testing.T) {
 				}
 				golden.RequireEqual(t, []byte(v))
 			})
+			t.Run(fmt.Sprintf("%s-colour-%dx%d", s.name, size[0], size[1]), func(t *testing.T) {
+				colourGolden(t, func() Model { return s.build(t, size[0], size[1]) })
+			})
 		}
 	}
 }
