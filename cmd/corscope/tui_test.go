@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -9,9 +10,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/corscope/corscope/cachemodel"
 	"github.com/corscope/corscope/config"
+	"github.com/corscope/corscope/probe"
 )
 
 // corsServer reflects every Origin without Vary.
@@ -168,6 +171,30 @@ func TestViewRejectsBadFiles(t *testing.T) {
 		code, out, errs := runCLI(t, "", c.args...)
 		if code != exitUsage || !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 1 || out != "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want one line with %q", c.args, code, out, errs, c.want)
+		}
+	}
+}
+
+// The view shows a request in flight against the engine's real timeout:
+// --timeout when given, else the probe's default.
+func TestTUIOptionsCarryTheTimeout(t *testing.T) {
+	a := &app{stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, getenv: func(string) string { return "" }}
+	for _, c := range []struct {
+		args []string
+		want time.Duration
+	}{{nil, probe.DefaultTimeout}, {[]string{"--timeout", "3s"}, 3 * time.Second}} {
+		f := newTUIFlags()
+		if err := f.flags.ParseFlags(c.args); err != nil {
+			t.Fatal(err)
+		}
+		f.applyCheckConfig(f.flags.Flags(), config.Default())
+		opt, closeEngine, err := a.tuiOptions(t.Context(), f, f.flags.Flags(), config.Default(), []string{"http://cdn.invalid:8080/x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		closeEngine()
+		if opt.Timeout != c.want {
+			t.Errorf("%v: Timeout %v, want %v", c.args, opt.Timeout, c.want)
 		}
 	}
 }
