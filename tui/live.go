@@ -86,6 +86,10 @@ func (m *Model) pendingNote(t *target) string {
 	}
 	slices.Sort(flying)
 	var lines []string
+	var rest []int // in flight beyond maxFlightLines
+	if len(flying) > maxFlightLines {
+		flying, rest = flying[:maxFlightLines-1], flying[maxFlightLines-1:]
+	}
 	for _, s := range flying {
 		el := max(m.c.now().Sub(t.inFlight[s]), 0).Truncate(100 * time.Millisecond)
 		when := "in flight " + strconv.FormatFloat(el.Seconds(), 'f', 1, 64) + "s"
@@ -93,6 +97,13 @@ func (m *Model) pendingNote(t *target) string {
 			when += " / " + m.opt.Timeout.String()
 		}
 		lines = append(lines, "  "+when+" · "+stepName(plan.Steps[s], rounds))
+	}
+	if len(rest) > 0 {
+		names := make([]string, len(rest))
+		for i, s := range rest {
+			names[i] = stepName(plan.Steps[s], rounds)
+		}
+		lines = append(lines, "  "+itoa(len(rest))+" more in flight: "+strings.Join(names, " · "))
 	}
 	var queued []string
 	for s := range plan.Steps {
@@ -109,6 +120,10 @@ func (m *Model) pendingNote(t *target) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// maxFlightLines bounds the lines of requests in flight, each with its
+// time; the rest share one line, by name.
+const maxFlightLines = 3
 
 // stepName names a step as the matrix names its column: experiment and
 // kind words, method, the Origin, and the round when there are several.

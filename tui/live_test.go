@@ -3,14 +3,18 @@ package tui
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest"
 
+	"github.com/corscope/corscope/cachemodel"
 	"github.com/corscope/corscope/probe"
 )
 
@@ -75,4 +79,37 @@ func TestProgramShowsInFlightAndQueued(t *testing.T) {
 	waitFor(t, tm, "■ stopped")
 	tm.Type("q")
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+// Many requests at once (isolate keys in parallel): the first ones in
+// flight each get a line with their time, the rest one line by name; and
+// the findings pane, which has no finding to open while probing, never
+// says "enter shows the full text" when its note overflows.
+func TestManyInFlightStayReadable(t *testing.T) {
+	m := newTestModelOpt(t, Options{Engine: poisonedCDN(), Plan: observePlan, Origins: []string{appOrigin, adminOrigin},
+		Timeout: 10 * time.Second, URLs: []*url.URL{mustURL(t, urlA)}}, 80, 24)
+	m = update(t, m, keyMsg("R"))
+	plan, _ := observePlan(PlanRequest{Index: 0, URL: mustURL(t, urlA), Origins: m.origins})
+	cdn := poisonedCDN()
+	evs := []runEvent{{Kind: eventObserved, Target: 0, Steps: len(plan.Steps), Plan: &plan,
+		Obs: cachemodel.Observation{Target: 0, Step: 0, Response: cdn.respond(plan.Steps[0])}}}
+	for i := 1; i <= 6; i++ {
+		evs = append(evs, runEvent{Kind: eventStarted, Target: 0, Steps: len(plan.Steps), Plan: &plan, Step: i, At: fixedNow.Add(-time.Second)})
+	}
+	m = update(t, m, runEventsMsg{RunID: m.lastRun, Events: evs})
+	note := m.pendingNote(m.s.targets[0])
+	if n := strings.Count(note, "in flight 1.0s / 10s"); n != maxFlightLines-1 {
+		t.Errorf("%d timed lines, want %d:\n%s", n, maxFlightLines-1, note)
+	}
+	if !strings.Contains(note, "4 more in flight: ") || !strings.Contains(note, "3 queued, not sent yet") {
+		t.Errorf("note:\n%s", note)
+	}
+	m = update(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, "▼ ") {
+		t.Fatalf("the note fits: the test proves nothing\n%s", v)
+	}
+	if strings.Contains(v, "enter shows the full text") {
+		t.Errorf("a pane with no finding offers enter:\n%s", v)
+	}
 }
