@@ -90,6 +90,9 @@ var errEngineClosed = errors.New("probe: engine is closed")
 // ErrCanceled; Run then returns ctx.Err(). Steps that never started have a
 // zero Start. The caller must keep receiving until out is closed.
 //
+// A hook set on ctx with cachemodel.WithStepStarted is told when each
+// step's request goes on the wire (slot and rate limit held).
+//
 // Run returns an error without sending anything only for fatal problems
 // (nil out, engine closed); it closes out in every case where out is non-nil.
 func (e *Engine) Run(ctx context.Context, plans []cachemodel.TargetPlan, out chan<- cachemodel.Observation) error {
@@ -264,6 +267,10 @@ func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.S
 		if hop == 0 {
 			obs.Start = time.Now()
 			deadline = obs.Start.Add(e.cfg.Timeout)
+			// The request goes on the wire now: slot and rate are held.
+			if started := cachemodel.StepStartedFrom(ctx); started != nil {
+				started(target, index, obs.Start)
+			}
 		}
 		res, timing, perr := e.roundTrip(ctx, deadline, req)
 		release()

@@ -518,9 +518,16 @@ func (m *Model) emptyMatrixText(t *target) string {
 	r := m.c.keys.Reprobe.Help().Key
 	switch t.state {
 	case stateQueued:
-		// The engine does not say whether the first request is out yet
-		// or waits for a free slot: claim neither.
-		return "waiting for the first answer (queued or in flight) · " + m.c.keys.Cancel.Help().Key + " cancels"
+		if !t.startsKnown {
+			// The engine does not say whether a request is out yet or
+			// waits for a free slot: claim neither.
+			return "waiting for the first answer (queued or in flight) · " + m.c.keys.Cancel.Help().Key + " cancels"
+		}
+		if len(t.inFlight) == 0 {
+			// The engine says when a request goes out: none has.
+			return "· queued: no request sent yet · " + m.c.keys.Cancel.Help().Key + " cancels"
+		}
+		return m.liveNote(t)
 	case stateProbing:
 		return m.liveNote(t)
 	case stateFailed:

@@ -738,7 +738,7 @@ func TestViewModeComparesTwoReports(t *testing.T) {
 		t.Errorf("a removed target should show its old result:\n%s", m.View())
 	}
 
-	changes := Changes(older, newer)
+	changes := cachemodel.Changes(older, newer)
 	var acao, added, removed bool
 	for _, c := range changes {
 		acao = acao || c.Field == "ACAO" && strings.Contains(c.Variant, adminOrigin) && c.Old == adminOrigin && c.New == appOrigin
@@ -748,7 +748,7 @@ func TestViewModeComparesTwoReports(t *testing.T) {
 	if !acao || !added || !removed {
 		t.Errorf("Changes missed something (acao %v, added %v, removed %v): %+v", acao, added, removed, changes)
 	}
-	if got := Changes(newer, newer); len(got) != 0 {
+	if got := cachemodel.Changes(newer, newer); len(got) != 0 {
 		t.Errorf("a report compared with itself changed: %+v", got)
 	}
 }
@@ -1108,5 +1108,41 @@ func TestDiffNeverCutsTheOldValue(t *testing.T) {
 	det := m.View()
 	if !strings.Contains(det, "Changed since the previous run") || !strings.Contains(det, "ACAO: was") || !strings.Contains(det, longACAO) {
 		t.Errorf("the detail view does not show the old ACAO in full:\n%s", det)
+	}
+}
+
+// The matrix's Δ marks and the run-to-run diff of `view old new` without a
+// terminal (cachemodel.Changes) are computed apart: they must count the
+// same changed cells.
+func TestMatrixDiffAgreesWithChanges(t *testing.T) {
+	pairs := [][2]cachemodel.TargetReport{
+		{healthyReport(t), poisonedReport(t)},
+		{poisonedReport(t), healthyReport(t)},
+	}
+	for i, p := range pairs {
+		g := buildGrid(&p[1], &p[0], gridOptions{diff: true})
+		n := 0
+		for _, c := range cachemodel.Changes(p[:1], p[1:]) {
+			if c.Field != "variant" && c.Field != "target" {
+				n++
+			}
+		}
+		if g.changed == 0 || g.changed != n {
+			t.Errorf("pair %d: the matrix marks %d cells changed, Changes lists %d", i, g.changed, n)
+		}
+	}
+}
+
+// A flash that carries its own verdict glyph (a purge's "✓ purged …")
+// shows it once, not "✓ ✓ purged".
+func TestFlashWithItsOwnGlyphShowsItOnce(t *testing.T) {
+	m := newTestModel(t, nil, 120, 40, urlA)
+	_ = m.setFlash(flashOK, "✓ purged 4 copies with 1 request")
+	if s := m.statusView(); strings.Contains(s, "✓ ✓") || !strings.Contains(s, "✓ purged 4 copies") {
+		t.Errorf("status line %q", s)
+	}
+	_ = m.setFlash(flashOK, "exported 1 target to a.json")
+	if s := m.statusView(); !strings.Contains(s, "✓ exported 1 target") {
+		t.Errorf("a flash without a glyph lost the level's: %q", s)
 	}
 }

@@ -27,7 +27,10 @@ type run struct {
 	cancel  context.CancelFunc
 	events  chan runEvent
 	owned   int // targets still waiting for this run's answer
-	total   int
+	// startsSeen: the engine reported a request going out, so it reports
+	// every one (cachemodel.WithStepStarted).
+	startsSeen bool
+	total      int
 }
 
 // runInputs is what a run's goroutine needs; copied out of the model so
@@ -90,6 +93,15 @@ func streamRun(ctx context.Context, in runInputs, events chan<- runEvent) {
 		}
 		return rep
 	}
+	// The engine says when each request goes on the wire, so the view can
+	// tell a step in flight from one still queued.
+	ctx = cachemodel.WithStepStarted(ctx, func(target, step int, at time.Time) {
+		if target < 0 || target >= len(plans) {
+			return
+		}
+		p := &plans[target]
+		send(runEvent{Kind: eventStarted, Target: reqOf[target], Steps: len(p.Steps), Step: step, At: at, Plan: p})
+	})
 	err := runner.Stream(ctx, in.engine, plans, analyze, runner.Hooks{
 		OnObservation: func(p *cachemodel.TargetPlan, o cachemodel.Observation) {
 			send(runEvent{Kind: eventObserved, Target: reqOf[p.Index], Steps: len(p.Steps), Obs: o, Plan: p})

@@ -183,12 +183,47 @@ func splitAfterPunct(word string) []string {
 	var parts []string
 	start := 0
 	for i := 0; i < len(word)-1; i++ {
+		if word[i] == '\x1b' {
+			// A style's escape sequence ("\x1b[38;5;111m") is never cut:
+			// its ';' are no break points and take no columns.
+			i = escapeEnd(word, i) - 1
+			continue
+		}
 		if word[i] == ',' || word[i] == ';' {
 			parts = append(parts, word[start:i+1])
 			start = i + 1
 		}
 	}
 	return append(parts, word[start:])
+}
+
+// escapeEnd is the index just past the escape sequence at word[i] (an
+// ESC): a CSI ends at its final byte, an OSC at BEL or ESC \, anything
+// else after the byte that follows ESC.
+func escapeEnd(word string, i int) int {
+	if i+1 >= len(word) {
+		return i + 1
+	}
+	switch word[i+1] {
+	case '[':
+		for j := i + 2; j < len(word); j++ {
+			if word[j] >= 0x40 && word[j] <= 0x7e {
+				return j + 1
+			}
+		}
+		return len(word)
+	case ']':
+		for j := i + 2; j < len(word); j++ {
+			if word[j] == '\a' {
+				return j + 1
+			}
+			if word[j] == '\x1b' && j+1 < len(word) && word[j+1] == '\\' {
+				return j + 2
+			}
+		}
+		return len(word)
+	}
+	return i + 2
 }
 
 // padLines pads or cuts a block of lines to exactly h lines of w columns,

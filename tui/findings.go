@@ -128,11 +128,16 @@ func (f findingsModel) View() string {
 	}
 	if len(lines) > f.h && f.h > 1 {
 		more := len(lines) - f.h + 1
-		hint := "enter shows the full text"
-		if !f.focused {
-			hint = "tab to the findings, enter shows the full text"
+		note := "▼ " + plural(more, "more line")
+		switch {
+		case f.rep == nil || len(f.rep.Findings) == 0:
+			// No finding to open: enter would show nothing more.
+		case f.focused:
+			note += " · enter shows the full text"
+		default:
+			note += " · tab to the findings, enter shows the full text"
 		}
-		lines = append(lines[:f.h-1:f.h-1], f.c.styles.Muted.Render(cut("▼ "+plural(more, "more line")+" · "+hint, f.w)))
+		lines = append(lines[:f.h-1:f.h-1], f.c.styles.Muted.Render(cut(note, f.w)))
 	}
 	return padLines(lines, f.w, f.h)
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,7 +21,10 @@ const (
 	maxColWidth   = 32
 	minColWidth   = 4
 	maxLabelWidth = 18
-	maxVarLabel   = 26 // transposed: the variant column
+	maxVarLabel   = 26 // transposed: the variant column, at least
+	// maxLabelLines bounds the header lines an Origin wraps onto in its
+	// column (the variants across layout); a longer one is cut there.
+	maxLabelLines = 3
 )
 
 // matrixModel shows one target's grid. In the normal layout fields are
@@ -229,6 +233,21 @@ func (m *matrixModel) transposedGeometry() (labelW, avail int) {
 	}
 	want := labelW + 1
 	labelW = max(min(want, maxVarLabel, m.w/2), 4)
+	// Wider, up to two fifths of the width, while cut labels would read
+	// alike: a row nobody can tell from the next is worth less than one
+	// more field (the fields scroll).
+	for limit := min(want, m.w*2/5); labelW < limit && !m.labelsDistinct(labelW-1); labelW++ {
+	}
+	// And wider still, up to the same bound, while every fixed field
+	// (Status to Verdict) keeps its room: only other headers scroll away.
+	core := 0
+	fw := m.fieldWidth(maxColWidth + 1)
+	for ri, r := range m.g.rows {
+		if r.kind != rowHeader {
+			core += fw(ri) + 1
+		}
+	}
+	labelW = max(labelW, min(want, m.w*2/5, m.w-2-core))
 	// Width the fields leave unused goes to the labels rather than stay
 	// blank beside cut variant names.
 	if want > labelW {
@@ -244,6 +263,20 @@ func (m *matrixModel) transposedGeometry() (labelW, avail int) {
 	return labelW, max(m.w-labelW-2, minColWidth+1)
 }
 
+// labelsDistinct reports whether every variant's row label still reads
+// differently from the others when fitted to w columns.
+func (m *matrixModel) labelsDistinct(w int) bool {
+	seen := make(map[string]bool, len(m.g.cols))
+	for _, c := range m.g.cols {
+		l := fitTransposedLabel(c, w)
+		if seen[l] {
+			return false
+		}
+		seen[l] = true
+	}
+	return true
+}
+
 func (m *matrixModel) fieldWidth(avail int) func(int) int {
 	return func(ri int) int {
 		w := m.g.rows[ri].width + 1
@@ -254,16 +287,63 @@ func (m *matrixModel) fieldWidth(avail int) func(int) int {
 	}
 }
 
-// transposedLabel names a variant in the transposed layout's first column.
+// transposedLabel names a variant in the transposed layout's first column:
+// its Origin, then the kind words in brackets (transposedKind).
 func transposedLabel(c gridCol) string {
-	label := c.label
-	if c.short != "" {
-		label += " (" + c.short + ")"
+	return shortOrigin(c.label) + transposedKind(c)
+}
+
+// transposedKind is " (kind words)" for a variant's row label, "" when the
+// Origin says it all. "adversarial" goes before a generated kind (gen-…
+// says it) and https:// before an Origin (shortOrigin): the row label
+// column is narrow, and what tells rows apart is the kind and the Origin's
+// ends.
+func transposedKind(c gridCol) string {
+	kind := c.short
+	if rest, ok := strings.CutPrefix(kind, "adversarial gen-"); ok {
+		kind = "gen-" + rest // the kind's own name; only adversarial has gen- kinds
 	}
 	if c.fresh {
-		label += " (new)"
+		kind = joinNonEmpty(" ", kind, "new")
+	}
+	if kind == "" {
+		return ""
+	}
+	return " (" + kind + ")"
+}
+
+// randomToken is a DNS label ending in a run of 8 or more hex digits after
+// a '-', as the label of a generated origin ("corscope-3f9a0c1b").
+var randomToken = regexp.MustCompile(`[a-z0-9]*-[0-9a-f]{8,}`)
+
+// shortOrigin drops "https://" from an Origin; any other scheme stays, so
+// http:// (an insecure-scheme origin) reads as itself.
+func shortOrigin(label string) string {
+	if rest, ok := strings.CutPrefix(label, "https://"); ok && rest != "" {
+		return rest
 	}
 	return label
+}
+
+// fitTransposedLabel fits a variant's row label to w columns. When it is
+// too wide, the random label of a generated origin ("corscope-3f9a0c1b",
+// the same in all of them) goes first, for "…"; then the kind
+// words stay whole while the Origin has 10 columns left, the Origin cut in
+// the middle (generated origins differ at both ends); else the whole label
+// is cut in the middle.
+func fitTransposedLabel(c gridCol, w int) string {
+	origin, kind := shortOrigin(c.label), transposedKind(c)
+	if ansi.StringWidth(origin)+ansi.StringWidth(kind) <= w {
+		return fit(origin+kind, w)
+	}
+	origin = randomToken.ReplaceAllString(origin, "…")
+	if ansi.StringWidth(origin)+ansi.StringWidth(kind) <= w {
+		return fit(origin+kind, w)
+	}
+	if rest := w - ansi.StringWidth(kind); rest >= 10 {
+		return midFit(origin, rest) + kind
+	}
+	return midFit(origin+kind, w)
 }
 
 func clampInt(v, lo, hi int) int {
@@ -348,7 +428,20 @@ func (m matrixModel) Wanted() int {
 	case m.transposed:
 		return 1 + len(m.g.cols) + 1
 	}
-	return 2 + len(m.g.rows) + 1
+	return 1 + m.labelLines() + len(m.g.rows) + 1
+}
+
+// labelLines is how many header lines the Origins take in the variants
+// across layout: one that is wider than its column wraps onto more lines
+// instead of losing its end (generated origins differ at the end), up to
+// maxLabelLines. It is the same for every scroll position.
+func (m matrixModel) labelLines() int {
+	n := 1
+	for _, c := range m.g.cols {
+		w := max(colWidth(c)-1, 1)
+		n = max(n, (ansi.StringWidth(c.label)+w-1)/w)
+	}
+	return min(n, maxLabelLines)
 }
 
 // WantedWidth is the width that shows every column unscrolled (0 without
@@ -384,9 +477,9 @@ func (m matrixModel) WantedWidth() int {
 // bodyRows is how many rows of cells fit under the header and above the
 // footer.
 func (m matrixModel) bodyRows() int {
-	head := 2
-	if m.transposed {
-		head = 1
+	head := 1
+	if !m.transposed {
+		head += m.labelLines()
 	}
 	return max(m.h-head-1, 1)
 }
@@ -526,9 +619,13 @@ func (m *matrixModel) viewNormal() ([]string, string) {
 	if end < len(g.cols) {
 		right = " ▶"
 	}
-	var kindLine, labelLine strings.Builder
+	nl := m.labelLines()
+	var kindLine strings.Builder
+	labelLines := make([]strings.Builder, nl)
 	kindLine.WriteString(st.Muted.Render(fit(left, labelW)))
-	labelLine.WriteString(fit("", labelW))
+	for j := range labelLines {
+		labelLines[j].WriteString(fit("", labelW))
+	}
 	for ci := off; ci < end; ci++ {
 		w := widths(ci)
 		col := g.cols[ci]
@@ -545,11 +642,27 @@ func (m *matrixModel) viewNormal() ([]string, string) {
 				hs = st.Matrix.Selected
 			}
 		}
-		labelLine.WriteString(" " + cur + hs.Render(fit(col.label, w-1)))
+		parts := wrap(col.label, max(w-1, 1))
+		if len(parts) > nl {
+			parts = append(parts[:nl-1], strings.Join(parts[nl-1:], ""))
+		}
+		for j := range labelLines {
+			part, g := "", " "
+			if j < len(parts) {
+				part = parts[j]
+			}
+			if j == 0 {
+				g = cur
+			}
+			labelLines[j].WriteString(" " + g + hs.Render(fit(part, w-1)))
+		}
 	}
 	kindLine.WriteString(st.Muted.Render(right))
-	labelLine.WriteString(st.Muted.Render(right))
-	lines := []string{kindLine.String(), labelLine.String()}
+	lines := []string{kindLine.String()}
+	for j := range labelLines {
+		labelLines[j].WriteString(st.Muted.Render(right))
+		lines = append(lines, labelLines[j].String())
+	}
 
 	first := m.fieldOff
 	last := min(first+m.bodyRows(), len(g.rows))
@@ -576,6 +689,19 @@ func (m *matrixModel) viewTransposed() ([]string, string) {
 	labelW, avail := m.transposedGeometry()
 	fieldW := m.fieldWidth(avail)
 	offF, endF := window(len(g.rows), m.fieldOff, -1, avail, fieldW)
+	// The columns the next field is too wide for go to cut labels rather
+	// than stay blank: the same fields still fit.
+	used := 0
+	for ri := offF; ri < endF; ri++ {
+		used += fieldW(ri) + 1
+	}
+	if spare := avail - used - 2; spare > 0 { // 2: the ▶ marker
+		want := 0
+		for _, c := range g.cols {
+			want = max(want, ansi.StringWidth(transposedLabel(c))+1)
+		}
+		labelW += clampInt(want-labelW, 0, spare)
+	}
 
 	left := moreLeft(offF)
 	var head strings.Builder
@@ -605,7 +731,7 @@ func (m *matrixModel) viewTransposed() ([]string, string) {
 			}
 		}
 		var b strings.Builder
-		b.WriteString(cur + ls.Render(fit(transposedLabel(col), labelW-1)))
+		b.WriteString(cur + ls.Render(fitTransposedLabel(col, labelW-1)))
 		for ri := offF; ri < endF; ri++ {
 			b.WriteString(" " + m.drawCell(g.cells[ri][ci], fieldW(ri), false, m.isEvidence(ri, ci)))
 		}

@@ -43,3 +43,31 @@ func TestTransposedLabelsUseSpareWidth(t *testing.T) {
 		t.Errorf("the same-origin label is not shown whole:\n%s", v)
 	}
 }
+
+// Issue 12, item 5: at 80 and 120 columns no isolate column header is cut.
+// Generated origins differ at their end (…admin.example.com.corscope-x.
+// example vs …app.example.com…), so a long Origin wraps in its column.
+func TestIsolateColumnHeadersNotCut(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		m := keys(t, isolateModel(t, size[0], size[1]), "tab", "home")
+		nl := m.matrix.labelLines()
+		if nl < 2 {
+			t.Fatalf("%dx%d: no Origin needs a second header line: the test proves nothing", size[0], size[1])
+		}
+		seen := map[string]bool{}
+		for range m.matrix.g.cols {
+			lines := strings.Split(ansi.Strip(m.matrix.View()), "\n")
+			for _, l := range lines[:1+nl] {
+				if strings.Contains(l, "…") {
+					t.Errorf("%dx%d: a column header is cut: %q", size[0], size[1], l)
+				}
+			}
+			col := m.matrix.g.cols[m.matrix.cursor]
+			seen[col.label] = true
+			m = keys(t, m, "l")
+		}
+		if len(seen) < 10 {
+			t.Errorf("%dx%d: walked %d distinct columns", size[0], size[1], len(seen))
+		}
+	}
+}

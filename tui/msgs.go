@@ -1,6 +1,10 @@
 package tui
 
-import "github.com/corscope/corscope/cachemodel"
+import (
+	"time"
+
+	"github.com/corscope/corscope/cachemodel"
+)
 
 // Every asynchronous message carries the ID of what it belongs to (a run,
 // a status flash, a purge); Update drops those that no longer match.
@@ -10,6 +14,7 @@ type runEventKind int
 
 const (
 	eventObserved  runEventKind = iota // one step of a target finished
+	eventStarted                       // one step's request went on the wire (Step, At)
 	eventReport                        // a target finished and was analysed
 	eventCancelled                     // a target was stopped before it finished
 	eventPlanError                     // a target's plan could not be built
@@ -21,9 +26,13 @@ const (
 type runEvent struct {
 	Kind   runEventKind
 	Target int
-	Steps  int // eventObserved: the target's step count
+	Steps  int // eventObserved, eventStarted: the target's step count
+	// eventStarted: the step (in Plan) whose request went out, and when.
+	Step int
+	At   time.Time
 	// eventObserved: the answer and the plan it belongs to, so the matrix
-	// can show each variant's column as it completes.
+	// can show each variant's column as it completes (eventStarted: the
+	// plan, to name the step in flight).
 	Obs    cachemodel.Observation
 	Plan   *cachemodel.TargetPlan
 	Report *cachemodel.TargetReport

@@ -84,6 +84,9 @@ type Options struct {
 	Renderer *lipgloss.Renderer
 	// Keys replaces DefaultKeyMap().
 	Keys *KeyMap
+	// Timeout is the engine's per-request timeout, shown beside the time
+	// a request has been in flight; 0 shows the time alone.
+	Timeout time.Duration
 	// Now is the clock (tests freeze it); nil means time.Now.
 	Now func() time.Time
 	// Clipboard receives the OSC 52 sequence that y writes; nil disables

@@ -477,6 +477,9 @@ func TestPurgeGolden(t *testing.T) {
 				}
 				golden.RequireEqual(t, []byte(v))
 			})
+			t.Run(fmt.Sprintf("%s-colour-%dx%d", s.name, size[0], size[1]), func(t *testing.T) {
+				colourGolden(t, func() Model { return s.build(t, size[0], size[1]) })
+			})
 		}
 	}
 }
@@ -505,7 +508,7 @@ func TestDiffKnowsHeadersThatStartedToDiffer(t *testing.T) {
 	if c := g.cells[ri][colIndex(t, g, appOrigin)]; c.text != "HIT" || c.mark == markChanged {
 		t.Errorf("app X-Cache: %q mark %v, want an unchanged HIT", c.text, c.mark)
 	}
-	for _, ch := range Changes([]cachemodel.TargetReport{prev}, []cachemodel.TargetReport{cur}) {
+	for _, ch := range cachemodel.Changes([]cachemodel.TargetReport{prev}, []cachemodel.TargetReport{cur}) {
 		if ch.Field == "X-Cache" && (ch.Old != "HIT" || ch.New != "MISS") {
 			t.Errorf("change %+v", ch)
 		}

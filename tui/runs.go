@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 )
@@ -30,7 +31,7 @@ func (m *Model) startRun(ids []int, mode Mode) tea.Cmd {
 			}
 		}
 		t.runID, t.state, t.stepsDone, t.stepsTotal, t.mode, t.err = r.id, stateQueued, 0, 0, mode, ""
-		t.partial, t.partialPlan, t.partialRep = nil, nil, nil
+		t.partial, t.partialPlan, t.partialRep, t.inFlight, t.startsKnown = nil, nil, nil, nil, false
 		u := t.url
 		reqs[i] = PlanRequest{URL: u, Mode: mode, Origins: origins}
 	}
@@ -63,6 +64,27 @@ func (m *Model) applyRunEvents(msg runEventsMsg) tea.Cmd {
 			continue // stale: a newer run owns this target
 		}
 		switch e.Kind {
+		case eventStarted:
+			if !r.startsSeen {
+				r.startsSeen = true
+				for _, id := range r.targets {
+					if o := m.s.targets[id]; o.runID == r.id {
+						o.startsKnown = true
+					}
+				}
+			}
+			t.stepsTotal = e.Steps
+			if e.Plan != nil {
+				t.partialPlan = e.Plan
+			}
+			if t.inFlight == nil {
+				t.inFlight = map[int]time.Time{}
+			}
+			at := e.At
+			if at.IsZero() {
+				at = m.c.now()
+			}
+			t.inFlight[e.Step] = at
 		case eventObserved:
 			t.state = stateProbing
 			t.stepsDone++
@@ -72,6 +94,7 @@ func (m *Model) applyRunEvents(msg runEventsMsg) tea.Cmd {
 				t.partial = append(t.partial, e.Obs)
 				t.partialRep = nil
 				t.lastAnswer = m.c.now()
+				delete(t.inFlight, e.Obs.Step)
 			}
 		case eventReport:
 			if t.current != nil {
@@ -79,7 +102,7 @@ func (m *Model) applyRunEvents(msg runEventsMsg) tea.Cmd {
 			}
 			t.current = e.Report
 			t.stale = false
-			t.partial, t.partialPlan, t.partialRep = nil, nil, nil
+			t.partial, t.partialPlan, t.partialRep, t.inFlight = nil, nil, nil, nil
 			t.state = stateDone
 			if failed, why := allFailed(e.Report); failed {
 				t.state, t.err = stateFailed, why
@@ -87,7 +110,7 @@ func (m *Model) applyRunEvents(msg runEventsMsg) tea.Cmd {
 			r.owned--
 		case eventCancelled:
 			t.state = stateCancelled
-			t.partial, t.partialPlan, t.partialRep = nil, nil, nil
+			t.partial, t.partialPlan, t.partialRep, t.inFlight = nil, nil, nil, nil
 			r.owned--
 		case eventPlanError:
 			t.state, t.err = stateFailed, e.Err
@@ -128,6 +151,7 @@ func (m *Model) releaseRun(id uint64) int {
 		t := m.s.targets[tid]
 		if t.runID == id && t.state.running() {
 			t.state = stateCancelled
+			t.inFlight = nil
 			n++
 		}
 	}

@@ -81,6 +81,15 @@ type target struct {
 	partialPlan *cachemodel.TargetPlan
 	partialRep  *cachemodel.TargetReport // built from partial, on demand
 	lastAnswer  time.Time
+	// inFlight holds the steps of the run in flight whose request is on
+	// the wire (the engine said so) and not yet answered, with when each
+	// went out; a step of partialPlan in neither partial nor inFlight is
+	// queued.
+	inFlight map[int]time.Time
+	// startsKnown: the engine of the run in flight reports when requests
+	// go out (it reported one), so a step not reported is queued. Without
+	// it nothing tells queued from in flight.
+	startsKnown bool
 	// stale marks a result from before a purge that reached this target
 	// too (purge everything, by host, prefix or tag) but was not
 	// re-probed: the cache may no longer serve what it shows.

@@ -291,7 +291,13 @@ func (t targetsModel) stateWord(tg *target) (string, lipgloss.Style) {
 	}
 	switch tg.state {
 	case stateQueued:
-		return "· waiting", st.Dim
+		if !tg.startsKnown {
+			return "· waiting", st.Dim // the engine does not say whether sent
+		}
+		if len(tg.inFlight) == 0 {
+			return "· queued", st.Dim
+		}
+		return t.spinner + " " + strconv.Itoa(tg.stepsDone) + "/" + strconv.Itoa(tg.stepsTotal), t.c.styles.StatusBar.Spinner
 	case stateProbing:
 		return t.spinner + " " + strconv.Itoa(tg.stepsDone) + "/" + strconv.Itoa(tg.stepsTotal), t.c.styles.StatusBar.Spinner
 	case stateDone:

@@ -102,6 +102,10 @@ func spread(left, right string, w int) string {
 	return left + strings.Repeat(" ", gap) + right
 }
 
+// maxErrorLines bounds the lines a refused input's reason takes under the
+// prompt; a longer reason (values are capped at maxCellBytes) is cut.
+const maxErrorLines = 4
+
 // statusView is the bottom line: a prompt, a flash or the short help on
 // the left, progress on the right.
 func (m Model) statusView() string {
@@ -111,10 +115,27 @@ func (m Model) statusView() string {
 	var left string
 	switch {
 	case m.prompt != promptNone && m.promptErr != "":
-		// Keep what was typed visible next to why it was refused.
+		// Keep what was typed visible next to why it was refused; when
+		// both do not fit on one line, the reason goes under the input,
+		// wrapped, never cut.
 		in := strings.TrimRight(m.input.View(), " ")
-		iw := min(ansi.StringWidth(in), max(m.w/3, m.w-ansi.StringWidth(m.promptErr)-5))
-		return " " + fit(in, iw) + " " + st.StatusBar.Error.Render(fit("✗ "+m.promptErr, m.w-iw-2))
+		why := "✗ " + m.promptErr
+		if 1+ansi.StringWidth(in)+1+ansi.StringWidth(why) <= m.w {
+			return " " + in + " " + st.StatusBar.Error.Render(fit(why, m.w-ansi.StringWidth(in)-2))
+		}
+		lines := []string{" " + fit(m.input.View(), m.w-1)}
+		wrapped := wrap(why, max(m.w-3, 1))
+		if len(wrapped) > maxErrorLines {
+			wrapped = append(wrapped[:maxErrorLines-1], cut(strings.Join(wrapped[maxErrorLines-1:], " "), max(m.w-3, 1)))
+		}
+		for i, l := range wrapped {
+			pre := " "
+			if i > 0 {
+				pre = "   " // under the text after "✗ "
+			}
+			lines = append(lines, pre+st.StatusBar.Error.Render(fit(l, m.w-len(pre))))
+		}
+		return strings.Join(lines, "\n")
 	case m.prompt != promptNone:
 		return " " + fit(m.input.View(), m.w-1)
 	case m.flash.text != "":
@@ -127,7 +148,13 @@ func (m Model) statusView() string {
 		case flashError:
 			glyph, s = "✗", st.StatusBar.Error
 		}
-		left = s.Render(cut(glyph+" "+m.flash.text, leftW))
+		text := glyph + " " + m.flash.text
+		for _, g := range []string{"✓ ", "✗ ", "! ", "? ", "ℹ "} {
+			if strings.HasPrefix(m.flash.text, g) {
+				text = m.flash.text // it names its own verdict (a purge's): one glyph
+			}
+		}
+		left = s.Render(cut(text, leftW))
 	default:
 		h := m.help
 		h.Width = leftW
@@ -263,7 +290,7 @@ func (m Model) helpLines() []string {
 		"  Age and per-fetch counters (a number in every cell) change on every fetch: shown, never marked " + glyphDiff + " or " + glyphChanged + " nor counted",
 		"  verdicts: ✓ allowed · ✓ anon only (not with credentials) · ✗ blocked, and why · – not CORS or same-origin · ! the request failed · † the Fetch standard blocks it",
 		"  " + cachemodel.WeakLegend,
-		"  targets: · waiting (queued or in flight) · " + m.spin.Spinner.Frames[0] + " probing n/m · ✓ done · ✗ error · ■ stopped",
+		"  targets: · queued (no request sent yet) · · waiting (sent or not: the engine does not say) · " + m.spin.Spinner.Frames[0] + " probing n/m (requests out or answered) · ✓ done · ✗ error · ■ stopped",
 	}
 	if m.readOnly {
 		legend = append(legend, "", "Read-only: this is a saved report; keys that would send requests are off.")

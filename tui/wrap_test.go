@@ -163,3 +163,26 @@ func TestFindingsPaneShowsTheWholeFix(t *testing.T) {
 		}
 	}
 }
+
+// Styled text wraps exactly as the plain text does: a style's escape
+// sequence ("\x1b[38;5;111m") holds ';', which are no break points and
+// take no columns. Before, the coloured probing note broke one word early
+// at 80 columns, and a line could end inside an escape sequence.
+func TestWrapStyledTextAsPlain(t *testing.T) {
+	style := func(s string) string { return "\x1b[38;5;111m" + s + "\x1b[0m" }
+	plain := "⠋ probing: 3 of 10 requests answered; · findings when every request is in · c cancels; the rest, queued"
+	styled := style("⠋") + " probing: 3 of 10 requests " + style("answered;") + " · findings when every request is in · c cancels; the rest, queued"
+	for w := 10; w <= 120; w++ {
+		got := wrap(styled, w)
+		want := wrap(plain, w)
+		if len(got) != len(want) {
+			t.Fatalf("width %d: %d lines styled, %d plain:\n%q\n%q", w, len(got), len(want), got, want)
+		}
+		for i := range got {
+			// A cut escape sequence would leave "5;111m" behind.
+			if ansi.Strip(got[i]) != want[i] {
+				t.Errorf("width %d line %d: styled %q, plain %q", w, i, ansi.Strip(got[i]), want[i])
+			}
+		}
+	}
+}

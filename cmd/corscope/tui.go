@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -205,6 +206,7 @@ func (a *app) tuiOptions(ctx context.Context, f *tuiFlags, fs *pflag.FlagSet, cf
 	tuiOpt := tui.Options{
 		Origins:      opt.Origins,
 		Engine:       guardedEngine{inner: eng, concurrency: pcfg.Concurrency},
+		Timeout:      cmp.Or(pcfg.Timeout, probe.DefaultTimeout),
 		Modes:        []tui.Mode{tui.ModeObserve, tui.ModeIsolate},
 		Mode:         tui.Mode(f.mode),
 		Title:        f.title,

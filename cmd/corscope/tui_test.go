@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -9,9 +10,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/corscope/corscope/cachemodel"
 	"github.com/corscope/corscope/config"
+	"github.com/corscope/corscope/probe"
 )
 
 // corsServer reflects every Origin without Vary.
@@ -131,6 +134,21 @@ func TestViewWithoutTerminal(t *testing.T) {
 	if code != exitOK || out != "no changes\n" {
 		t.Errorf("a report against itself: %q", out)
 	}
+
+	// A report's text is untrusted: the change list escapes it (the diff
+	// itself, cachemodel.Changes, no longer does).
+	evil := "\x1b]0;PWNED\x07\x1b[31m"
+	for i := range rep.Targets[0].Variants {
+		rep.Targets[0].Variants[i].CORS.ACAO = &evil
+	}
+	data, _ = json.Marshal(rep)
+	if err := os.WriteFile(newer, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = runCLI(t, "", "view", old, newer)
+	if code != exitOK || strings.ContainsAny(out, "\x1b\x07") || !strings.Contains(out, `now \x1b]0;PWNED\x07\x1b[31m`) {
+		t.Errorf("hostile change: exit %d\n%q\n%s", code, out, errs)
+	}
 }
 
 func TestViewRejectsBadFiles(t *testing.T) {
@@ -153,6 +171,30 @@ func TestViewRejectsBadFiles(t *testing.T) {
 		code, out, errs := runCLI(t, "", c.args...)
 		if code != exitUsage || !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 1 || out != "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want one line with %q", c.args, code, out, errs, c.want)
+		}
+	}
+}
+
+// The view shows a request in flight against the engine's real timeout:
+// --timeout when given, else the probe's default.
+func TestTUIOptionsCarryTheTimeout(t *testing.T) {
+	a := &app{stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, getenv: func(string) string { return "" }}
+	for _, c := range []struct {
+		args []string
+		want time.Duration
+	}{{nil, probe.DefaultTimeout}, {[]string{"--timeout", "3s"}, 3 * time.Second}} {
+		f := newTUIFlags()
+		if err := f.flags.ParseFlags(c.args); err != nil {
+			t.Fatal(err)
+		}
+		f.applyCheckConfig(f.flags.Flags(), config.Default())
+		opt, closeEngine, err := a.tuiOptions(t.Context(), f, f.flags.Flags(), config.Default(), []string{"http://cdn.invalid:8080/x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		closeEngine()
+		if opt.Timeout != c.want {
+			t.Errorf("%v: Timeout %v, want %v", c.args, opt.Timeout, c.want)
 		}
 	}
 }

@@ -127,6 +127,10 @@ func compareTitle(older, newer string) string {
 
 // changeLine is one line of view's change list without a terminal:
 // "where · field: was old, now new" (no "→", which means across rounds).
+// maxChangeBytes caps each value of a change line; a longer one ends in a
+// visible "…(+N bytes)".
+const maxChangeBytes = 512
+
 func changeLine(where, field, old, new string) string {
 	return where + " · " + field + ": was " + old + ", now " + new
 }
@@ -199,17 +203,20 @@ func (a *app) printView(older *cachemodel.Report, newer cachemodel.Report) error
 		}
 		return w.End(sum)
 	}
-	changes := tui.Changes(older.Targets, newer.Targets)
+	changes := cachemodel.Changes(older.Targets, newer.Targets)
 	if len(changes) == 0 {
 		_, err := fmt.Fprintln(a.stdout, "no changes")
 		return err
 	}
 	for _, c := range changes {
-		where := c.URL
+		// Report text is as untrusted as a server's: escaped here, at
+		// the edge.
+		where := termsafe.Line(c.URL, maxChangeBytes)
 		if c.Variant != "" {
-			where += " · " + c.Variant
+			where += " · " + termsafe.Line(c.Variant, maxChangeBytes)
 		}
-		if _, err := fmt.Fprintln(a.stdout, changeLine(where, c.Field, c.Old, c.New)); err != nil {
+		line := changeLine(where, termsafe.Line(c.Field, maxChangeBytes), termsafe.Line(c.Old, maxChangeBytes), termsafe.Line(c.New, maxChangeBytes))
+		if _, err := fmt.Fprintln(a.stdout, line); err != nil {
 			return err
 		}
 	}

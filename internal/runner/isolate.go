@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/corscope/corscope/cachemodel"
 )
@@ -110,7 +111,13 @@ func (e *IsolateEngine) Run(ctx context.Context, plans []cachemodel.TargetPlan, 
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			ch := make(chan cachemodel.Observation, 16)
-			go func() { _ = e.Inner.Run(ctx, []cachemodel.TargetPlan{tail}, ch) }()
+			tctx := ctx
+			if started := cachemodel.StepStartedFrom(ctx); started != nil {
+				// The tail's steps are numbered from 0; the hook names
+				// them in the whole plan, as the observations are.
+				tctx = cachemodel.WithStepStarted(ctx, func(target, step int, at time.Time) { started(target, step+cut[i], at) })
+			}
+			go func() { _ = e.Inner.Run(tctx, []cachemodel.TargetPlan{tail}, ch) }()
 			for o := range ch {
 				o.Step += cut[i]
 				out <- o
