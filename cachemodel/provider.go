@@ -21,7 +21,7 @@ type ProviderDetection struct {
 // DetectProvider names the CDN or cache product a response appears to come
 // from; see DetectProduct.
 func DetectProvider(h Headers) Provider {
-	return DetectProduct(h).Provider
+	return detectProduct(h, false).Provider
 }
 
 // DetectProduct weighs the evidence of every entry of Products:
@@ -49,15 +49,26 @@ func DetectProvider(h Headers) Provider {
 // The edge is read with the decided product's own rules; when no product
 // is named at all, from headers that name an edge without naming a product
 // (X-Edge-Pop, X-Edge-Location).
-func DetectProduct(h Headers) ProviderDetection {
+func DetectProduct(h Headers) ProviderDetection { return detectProduct(h, true) }
+
+// detectProduct is DetectProduct; without evidence it leaves Evidence
+// empty and builds no strings, for callers that need only the provider or
+// the edge (every response of a run asks for its edge).
+func detectProduct(h Headers, evidence bool) ProviderDetection {
 	type seen struct {
 		what    []string
 		present bool
 	}
-	ev := make([]seen, len(Products))
+	var evBuf [32]seen // the table fits: no allocation per response
+	ev := evBuf[:0]
+	if len(Products) > len(evBuf) {
+		ev = make([]seen, len(Products))
+	} else {
+		ev = evBuf[:len(Products)]
+	}
 	add := func(i int, what string) {
 		ev[i].present = true
-		if !slices.Contains(ev[i].what, what) {
+		if evidence && !slices.Contains(ev[i].what, what) {
 			ev[i].what = append(ev[i].what, what)
 		}
 	}
@@ -66,11 +77,12 @@ func DetectProduct(h Headers) ProviderDetection {
 		product int
 		what    string
 	}
+	var weakBuf [4]weakHit
 	for _, f := range h {
-		var weak []weakHit
+		weak := weakBuf[:0]
 		strongFrom := -1 // a product with a non-weak signal on this line
 		for _, ref := range signalsFor(f.Name) {
-			i, sg := ref.product, Products[ref.product].Signals[ref.signal]
+			i, sg := ref.product, &Products[ref.product].Signals[ref.signal]
 			if !sg.matches(f) {
 				continue
 			}
@@ -100,14 +112,20 @@ func DetectProduct(h Headers) ProviderDetection {
 	}
 	if serverNginx && cacheHeader != "" {
 		if i := productIndex(ProviderNginx); i >= 0 {
-			add(i, "Server: nginx with a cache header ("+canonicalCacheHeader(cacheHeader)+")")
+			what := ""
+			if evidence {
+				what = "Server: nginx with a cache header (" + canonicalCacheHeader(cacheHeader) + ")"
+			}
+			add(i, what)
 		}
 	}
 	// A product built on another absorbs its evidence.
+	anyPresent := false
 	for i := range Products {
 		if !ev[i].present {
 			continue
 		}
+		anyPresent = true
 		for _, r := range Products[i].Runs {
 			if j := productIndex(r); j >= 0 && ev[j].present {
 				ev[i].what = append(ev[i].what, ev[j].what...)
@@ -116,35 +134,44 @@ func DetectProduct(h Headers) ProviderDetection {
 		}
 	}
 	var d ProviderDetection
-	for i := range Products {
-		for _, w := range ev[i].what {
-			d.Evidence = append(d.Evidence, string(Products[i].Provider)+": "+w)
+	if evidence {
+		for i := range Products {
+			for _, w := range ev[i].what {
+				d.Evidence = append(d.Evidence, string(Products[i].Provider)+": "+w)
+			}
 		}
 	}
 	d.Provider = ProviderUnknown
-	for _, tier := range []productTier{tierCDN, tierSoftware, tierPlatform} {
-		var cands []Provider
+	for _, tier := range [...]productTier{tierCDN, tierSoftware, tierPlatform} {
+		n, first := 0, -1
 		for i := range Products {
 			if ev[i].present && Products[i].Tier == tier {
-				cands = append(cands, Products[i].Provider)
+				if n == 0 {
+					first = i
+				}
+				n++
 			}
 		}
-		if len(cands) == 0 {
+		if n == 0 {
 			continue
 		}
-		if len(cands) > 1 {
-			names := make([]string, len(cands))
-			for i, c := range cands {
-				names[i] = string(c)
+		if n > 1 {
+			if evidence {
+				var names []string
+				for i := range Products {
+					if ev[i].present && Products[i].Tier == tier {
+						names = append(names, string(Products[i].Provider))
+					}
+				}
+				d.Evidence = append(d.Evidence, "conflict: "+strings.Join(names, ", ")+" (the headers of both are present and nothing says which one answered)")
 			}
-			d.Evidence = append(d.Evidence, "conflict: "+strings.Join(names, ", ")+" (the headers of both are present and nothing says which one answered)")
 			return d
 		}
-		d.Provider = cands[0]
+		d.Provider = Products[first].Provider
 		break
 	}
 	if d.Provider != ProviderUnknown {
-		p, _ := ProductOf(d.Provider)
+		p := &Products[productIndex(d.Provider)]
 		for _, r := range p.Edge {
 			if d.Edge = readEdge(h, r); d.Edge != "" {
 				break
@@ -152,10 +179,12 @@ func DetectProduct(h Headers) ProviderDetection {
 		}
 		return d
 	}
-	if len(d.Evidence) == 0 {
+	if !anyPresent {
 		for _, r := range edgeOnlyHeaders {
 			if d.Edge = readEdge(h, r); d.Edge != "" {
-				d.Evidence = append(d.Evidence, "edge only: "+r.Header+" header (names no product)")
+				if evidence {
+					d.Evidence = append(d.Evidence, "edge only: "+r.Header+" header (names no product)")
+				}
 				break
 			}
 		}
