@@ -30,10 +30,15 @@ type diag struct {
 	policy   Policy
 	isolate  bool // the plan ran isolate experiments
 
-	keys     []string         // experiment keys in first-use order ("" in observe mode)
-	groups   map[string][]int // key -> variant indexes, in order
-	pos      []int            // position of each variant on its key, 0-based
-	keyFirst []int            // index of the first variant on the same key
+	// f holds what each response's headers say (zero for no response).
+	f []respFacts
+	// groups are the variant indexes per experiment key (experiment and
+	// busting value), in order, keys in first-use order; observe mode has
+	// one key.
+	groups   [][]int
+	keyIdx   []int // the group of each variant
+	pos      []int // position of each variant on its key, 0-based
+	keyFirst []int // index of the first variant on the same key
 	served   []servedInfo
 
 	// busterHits are fresh keys whose first request was already served from
@@ -51,9 +56,19 @@ type diag struct {
 }
 
 func newDiag(vs []VariantResult, provider Provider, pol Policy) *diag {
-	d := &diag{vs: vs, provider: provider, policy: pol, groups: map[string][]int{},
-		pos: make([]int, len(vs)), keyFirst: make([]int, len(vs)), served: make([]servedInfo, len(vs)),
-		storable: map[string]bool{}, cacheableBy: -1}
+	return newDiagFacts(vs, nil, provider, pol)
+}
+
+// newDiagFacts is newDiag with the facts already read from each
+// variant's response (nil: read them here).
+func newDiagFacts(vs []VariantResult, facts []respFacts, provider Provider, pol Policy) *diag {
+	if facts == nil {
+		facts = readAllFacts(vs)
+	}
+	ints := make([]int, 3*len(vs))
+	d := &diag{vs: vs, f: facts, provider: provider, policy: pol,
+		keyIdx: ints[:len(vs):len(vs)], pos: ints[len(vs) : 2*len(vs) : 2*len(vs)], keyFirst: ints[2*len(vs):],
+		served: make([]servedInfo, len(vs)), cacheableBy: -1}
 	for _, v := range vs {
 		if v.Experiment != "" {
 			d.isolate = true
@@ -63,21 +78,26 @@ func newDiag(vs []VariantResult, provider Provider, pol Policy) *diag {
 		}
 	}
 	for i, v := range vs {
-		k := ""
-		if d.isolate {
-			k = v.Experiment + "\x00" + v.CacheBuster
+		g := -1
+		for k, idx := range d.groups {
+			if !d.isolate || (vs[idx[0]].Experiment == v.Experiment && vs[idx[0]].CacheBuster == v.CacheBuster) {
+				g = k
+				break
+			}
 		}
-		if _, ok := d.groups[k]; !ok {
-			d.keys = append(d.keys, k)
+		if g < 0 {
+			g = len(d.groups)
+			d.groups = append(d.groups, make([]int, 0, len(vs)-i))
 		}
-		d.pos[i] = len(d.groups[k])
-		d.groups[k] = append(d.groups[k], i)
-		d.keyFirst[i] = d.groups[k][0]
+		d.keyIdx[i] = g
+		d.pos[i] = len(d.groups[g])
+		d.groups[g] = append(d.groups[g], i)
+		d.keyFirst[i] = d.groups[g][0]
 		d.served[i] = statusServed(v)
 	}
 	if d.isolate {
-		for _, k := range d.keys {
-			if first := d.groups[k][0]; d.served[first].state == servedCached {
+		for _, idx := range d.groups {
+			if first := idx[0]; d.served[first].state == servedCached {
 				d.busterHits = append(d.busterHits, first)
 			}
 		}
@@ -104,7 +124,7 @@ func (d *diag) inferObserveFacts() *CacheKeyFacts {
 	var own []int
 	for i, v := range d.vs {
 		if v.Preflight || v.Response == nil || d.transient(i) || v.Origin == nil || v.CORS.ACAO == nil ||
-			*v.CORS.ACAO != *v.Origin || varyHasOrigin(v) || d.served[i].state != servedCached {
+			*v.CORS.ACAO != *v.Origin || d.varyOrigin(i) || d.served[i].state != servedCached {
 			continue
 		}
 		own = append(own, i)
@@ -202,8 +222,8 @@ func (d *diag) inferFromValidators() {
 // alike: then the ETag identifies one origin response.
 func (d *diag) etagChangesPerFetch() bool {
 	seen := map[string]bool{}
-	for _, k := range d.keys {
-		v := d.vs[d.groups[k][0]]
+	for _, idx := range d.groups {
+		v := d.vs[idx[0]]
 		if v.Response == nil {
 			continue
 		}
@@ -253,8 +273,7 @@ func (d *diag) inferFacts() *CacheKeyFacts {
 func (d *diag) inferCacheable(f *CacheKeyFacts) {
 	var yes, no []int
 	unknown := false
-	for _, k := range d.keys {
-		idx := d.groups[k]
+	for _, idx := range d.groups {
 		if d.vs[idx[0]].Experiment != ExperimentRepeat || len(idx) < 2 {
 			continue
 		}
@@ -272,6 +291,9 @@ func (d *diag) inferCacheable(f *CacheKeyFacts) {
 		switch {
 		case stored >= 0:
 			yes = append(yes, stored)
+			if d.storable == nil {
+				d.storable = map[string]bool{}
+			}
 			d.storable[d.vs[idx[0]].Label] = true
 		case fresh == len(idx)-1:
 			no = append(no, idx[1])
@@ -300,8 +322,7 @@ func (d *diag) inferCacheable(f *CacheKeyFacts) {
 // response sent it, otherwise by its key.
 func (d *diag) inferKeying(f *CacheKeyFacts) {
 	var crossed, varyIgnored, keyed, varyKept []int
-	for _, k := range d.keys {
-		idx := d.groups[k]
+	for _, idx := range d.groups {
 		first := idx[0]
 		fv := d.vs[first]
 		if (fv.Experiment != ExperimentNoOriginFirst && fv.Experiment != ExperimentOriginAFirst) || fv.Response == nil {
@@ -314,14 +335,14 @@ func (d *diag) inferKeying(f *CacheKeyFacts) {
 			switch d.served[j].state {
 			case servedCached:
 				crossed = append(crossed, j)
-				if varyHasOrigin(fv) || varyHasOrigin(d.vs[j]) {
+				if d.varyOrigin(first) || d.varyOrigin(j) {
 					varyIgnored = append(varyIgnored, j)
 				}
 			case servedFresh:
 				if !d.storable[fv.Label] {
 					continue // never shown stored: a miss proves nothing
 				}
-				if varyHasOrigin(fv) {
+				if d.varyOrigin(first) {
 					varyKept = append(varyKept, j)
 				} else {
 					keyed = append(keyed, j)
@@ -358,14 +379,19 @@ func (d *diag) inferKeying(f *CacheKeyFacts) {
 
 func ptrBool(b bool) *bool { return &b }
 
-// varyHasOrigin reports whether the response's Vary names Origin (or is
-// "*", which keeps every request apart).
-func varyHasOrigin(v VariantResult) bool {
-	if v.Response == nil {
-		return false
+// varyOrigin reports whether variant i's response has a Vary that names
+// Origin (or is "*", which keeps every request apart).
+func (d *diag) varyOrigin(i int) bool { return d.f[i].varyOrigin }
+
+// readAllFacts reads the facts of every variant's response.
+func readAllFacts(vs []VariantResult) []respFacts {
+	facts := make([]respFacts, len(vs))
+	for i, v := range vs {
+		if v.Response != nil {
+			facts[i] = readFacts(v.Response.Headers)
+		}
 	}
-	vary := ParseVary(v.Response.Headers)
-	return vary.Star || vary.Has("Origin")
+	return facts
 }
 
 // ref names a variant for evidence: its experiment, position on the key

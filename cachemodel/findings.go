@@ -96,7 +96,13 @@ func Diagnose(vs []VariantResult, provider Provider, pol Policy) ([]Finding, *Ca
 // diagnose is Diagnose that also returns how each variant was served, as
 // the analysis inferred it (the target's state depends on it).
 func diagnose(vs []VariantResult, provider Provider, pol Policy) ([]Finding, *CacheKeyFacts, []servedInfo) {
-	d := newDiag(vs, provider, pol)
+	return diagnoseFacts(vs, nil, provider, pol)
+}
+
+// diagnoseFacts is diagnose with the facts already read from each
+// variant's response (nil: read them here).
+func diagnoseFacts(vs []VariantResult, facts []respFacts, provider Provider, pol Policy) ([]Finding, *CacheKeyFacts, []servedInfo) {
+	d := newDiagFacts(vs, facts, provider, pol)
 	out := []Finding{}
 	for _, rule := range findingRules {
 		out = append(out, rule(d)...)
@@ -235,12 +241,10 @@ func (d *diag) acaoKey(i int) string {
 	return "\x00absent"
 }
 
-// originKey is the request's Origin for comparisons ("" for none).
-func (d *diag) originKey(i int) string {
-	if o := d.vs[i].Origin; o != nil {
-		return "o:" + *o
-	}
-	return ""
+// sameOrigin: variants i and j sent the same Origin, or both none.
+func (d *diag) sameOrigin(i, j int) bool {
+	a, b := d.vs[i].Origin, d.vs[j].Origin
+	return (a == nil) == (b == nil) && (a == nil || *a == *b)
 }
 
 // corsRequest: the browser runs the CORS check on this response.
@@ -251,7 +255,7 @@ func (d *diag) corsRequest(i int) bool {
 
 // credentialed: the response allows credentials (ACAC exactly "true").
 func (d *diag) credentialed(i int) bool {
-	return ParseAllowCredentials(d.headers(i)).True
+	return d.f[i].acacTrue()
 }
 
 // describe summarises a response for evidence: status, cache verdict and
@@ -296,18 +300,10 @@ func (d *diag) storer(i int) int {
 		return -1
 	}
 	for p := d.pos[i] - 1; p >= 0; p-- {
-		j := d.groups[d.keyOf(i)][p]
-		if d.originKey(j) != d.originKey(i) && d.vs[j].Response != nil && d.served[j].state != servedCached {
+		j := d.groups[d.keyIdx[i]][p]
+		if !d.sameOrigin(j, i) && d.vs[j].Response != nil && d.served[j].state != servedCached {
 			return j
 		}
 	}
 	return -1
-}
-
-func (d *diag) keyOf(i int) string {
-	v := d.vs[i]
-	if !d.isolate {
-		return ""
-	}
-	return v.Experiment + "\x00" + v.CacheBuster
 }
