@@ -96,7 +96,7 @@ func analyzeGroup(plan TargetPlan, obs []Observation, opt AnalyzeOptions) (Targe
 			cells = append(cells, c)
 		}
 	}
-	if d := DiffVariants(cells, VolatileHeader); d != nil {
+	if d := DiffVariants(cells, nil); d != nil { // nil: VolatileHeader, without lower-casing each name
 		rep.Diffs = d
 	}
 	var served []servedInfo

@@ -152,7 +152,7 @@ func analyzeEdges(plan TargetPlan, obs []Observation, opt AnalyzeOptions, addrs 
 		}
 		cells = append(cells, c)
 	}
-	if d := DiffVariants(cells, VolatileHeader); d != nil {
+	if d := DiffVariants(cells, nil); d != nil { // nil: VolatileHeader, without lower-casing each name
 		rep.Diffs = d
 	}
 	rep.CacheKey = mergeFacts("edge", addrs, facts)
