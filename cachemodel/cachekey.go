@@ -2,6 +2,7 @@ package cachemodel
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -19,7 +20,28 @@ const (
 // X-Varnish" or "ETag unchanged since the first request on this key".
 type servedInfo struct {
 	state servedState
-	how   string
+	note  string
+	// A verdict read from the cache status is worded from it when needed
+	// (how): "HIT via X-Varnish".
+	viaStatus bool
+	status    CacheStatus
+	source    string
+}
+
+// how is the evidence the verdict rests on ("" when unknown).
+func (s servedInfo) how() string {
+	if s.viaStatus {
+		return string(s.status) + " via " + s.source
+	}
+	return s.note
+}
+
+// appendHow appends how() to b.
+func (s servedInfo) appendHow(b []byte) []byte {
+	if s.viaStatus {
+		return append(append(append(b, s.status...), " via "...), s.source...)
+	}
+	return append(b, s.note...)
 }
 
 // diag is everything the finding rules and the cache-key inference share
@@ -138,7 +160,7 @@ func (d *diag) inferObserveFacts() *CacheKeyFacts {
 				OriginInKey: ptrBool(true),
 				Cacheable:   ptrBool(true),
 				Evidence: []string{fmt.Sprintf("Origin is in the cache key (or ACAO is set after the cache): %s (%s) and %s (%s) were both served from cache, each with its own Origin in ACAO, without Vary: Origin",
-					d.ref(i), d.served[i].how, d.ref(j), d.served[j].how)},
+					d.ref(i), d.served[i].how(), d.ref(j), d.served[j].how())},
 			}
 		}
 	}
@@ -154,13 +176,13 @@ func statusServed(v VariantResult) servedInfo {
 	c := v.Cache
 	switch {
 	case c.Weak && c.Age != nil:
-		return servedInfo{servedCached, fmt.Sprintf("Age %d", *c.Age)}
+		return servedInfo{state: servedCached, note: fmt.Sprintf("Age %d", *c.Age)}
 	case c.Status == StatusUnknown:
 		return servedInfo{}
 	case c.Status.ServedFromCache():
-		return servedInfo{servedCached, string(c.Status) + " via " + c.Source}
+		return servedInfo{state: servedCached, viaStatus: true, status: c.Status, source: c.Source}
 	}
-	return servedInfo{servedFresh, string(c.Status) + " via " + c.Source}
+	return servedInfo{state: servedFresh, viaStatus: true, status: c.Status, source: c.Source}
 }
 
 // inferFromValidators fills in isolate-mode variants the cache status left
@@ -178,7 +200,7 @@ func (d *diag) inferFromValidators() {
 		}
 		first := d.keyFirst[i]
 		if first == i {
-			d.served[i] = servedInfo{servedFresh, "first request on a fresh cache key"}
+			d.served[i] = servedInfo{state: servedFresh, note: "first request on a fresh cache key"}
 			continue
 		}
 		if d.vs[first].Response == nil {
@@ -188,9 +210,9 @@ func (d *diag) inferFromValidators() {
 		if et, ok := h.Get("ETag"); ok && perFetchETag {
 			if fet, ok := fh.Get("ETag"); ok {
 				if et == fet {
-					d.served[i] = servedInfo{servedCached, "ETag " + et + " unchanged since the first request on this key, while fresh responses change it"}
+					d.served[i] = servedInfo{state: servedCached, note: "ETag " + et + " unchanged since the first request on this key, while fresh responses change it"}
 				} else {
-					d.served[i] = servedInfo{servedFresh, "ETag changed since the first request on this key: a new origin response"}
+					d.served[i] = servedInfo{state: servedFresh, note: "ETag changed since the first request on this key: a new origin response"}
 				}
 				continue
 			}
@@ -202,14 +224,14 @@ func (d *diag) inferFromValidators() {
 		}
 		switch {
 		case date.After(fdate):
-			d.served[i] = servedInfo{servedFresh, "Date later than the first response on this key: a new origin response"}
+			d.served[i] = servedInfo{state: servedFresh, note: "Date later than the first response on this key: a new origin response"}
 		case date.Equal(fdate):
 			for j := first + 1; j < i; j++ {
 				if d.vs[j].Response == nil {
 					continue
 				}
 				if dj, ok := httpDate(d.vs[j].Response.Headers); ok && dj.After(fdate) {
-					d.served[i] = servedInfo{servedCached, "Date unchanged since the first request on this key although a response in between is newer"}
+					d.served[i] = servedInfo{state: servedCached, note: "Date unchanged since the first request on this key although a response in between is newer"}
 					break
 				}
 			}
@@ -258,7 +280,7 @@ func (d *diag) inferFacts() *CacheKeyFacts {
 		if len(d.busterHits) > 0 {
 			i := d.busterHits[0]
 			f.Evidence = append(f.Evidence, fmt.Sprintf("the cache ignores the cache-busting parameter: %s was already served from cache (%s) on a fresh key; no cache-key conclusions drawn",
-				d.ref(i), d.served[i].how))
+				d.ref(i), d.served[i].how()))
 		}
 		return f
 	}
@@ -305,10 +327,10 @@ func (d *diag) inferCacheable(f *CacheKeyFacts) {
 	case len(yes) > 0:
 		f.Cacheable = ptrBool(true)
 		d.cacheableBy = yes[0]
-		f.Evidence = append(f.Evidence, fmt.Sprintf("cacheable: %s was served from cache (%s)", d.ref(yes[0]), d.served[yes[0]].how))
+		f.Evidence = append(f.Evidence, fmt.Sprintf("cacheable: %s was served from cache (%s)", d.ref(yes[0]), d.served[yes[0]].how()))
 	case len(no) > 0 && !unknown:
 		f.Cacheable = ptrBool(false)
-		f.Evidence = append(f.Evidence, fmt.Sprintf("not cacheable here: no repeated request was served from cache (e.g. %s: %s)", d.ref(no[0]), d.served[no[0]].how))
+		f.Evidence = append(f.Evidence, fmt.Sprintf("not cacheable here: no repeated request was served from cache (e.g. %s: %s)", d.ref(no[0]), d.served[no[0]].how()))
 	default:
 		f.Evidence = append(f.Evidence, "cacheable: unknown (no cache status, Age or telling validators)")
 	}
@@ -355,12 +377,12 @@ func (d *diag) inferKeying(f *CacheKeyFacts) {
 		j := crossed[0]
 		f.OriginInKey = ptrBool(false)
 		f.Evidence = append(f.Evidence, fmt.Sprintf("Origin not in the key: %s was served from cache (%s) after %s stored it",
-			d.ref(j), d.served[j].how, d.ref(d.keyFirst[j])))
+			d.ref(j), d.served[j].how(), d.ref(d.keyFirst[j])))
 	case len(keyed) > 0:
 		j := keyed[0]
 		f.OriginInKey = ptrBool(true)
 		f.Evidence = append(f.Evidence, fmt.Sprintf("Origin in the key: %s was a new origin response (%s) although %s was stored without Vary: Origin",
-			d.ref(j), d.served[j].how, d.ref(d.keyFirst[j])))
+			d.ref(j), d.served[j].how(), d.ref(d.keyFirst[j])))
 	case f.Cacheable != nil && !*f.Cacheable:
 		f.Evidence = append(f.Evidence, "Origin in the key: unknown (nothing is stored)")
 	}
@@ -368,12 +390,12 @@ func (d *diag) inferKeying(f *CacheKeyFacts) {
 	case len(varyIgnored) > 0:
 		j := varyIgnored[0]
 		f.VaryHonoured = ptrBool(false)
-		f.Evidence = append(f.Evidence, fmt.Sprintf("Vary: Origin ignored: %s was served from cache (%s) although the stored response says Vary: Origin", d.ref(j), d.served[j].how))
+		f.Evidence = append(f.Evidence, fmt.Sprintf("Vary: Origin ignored: %s was served from cache (%s) although the stored response says Vary: Origin", d.ref(j), d.served[j].how()))
 	case len(varyKept) > 0:
 		j := varyKept[0]
 		f.VaryHonoured = ptrBool(true)
 		f.Evidence = append(f.Evidence, fmt.Sprintf("Vary: Origin honoured (or Origin is in the key): %s was a new origin response (%s) after %s was stored with Vary: Origin",
-			d.ref(j), d.served[j].how, d.ref(d.keyFirst[j])))
+			d.ref(j), d.served[j].how(), d.ref(d.keyFirst[j])))
 	}
 }
 
@@ -397,13 +419,25 @@ func readAllFacts(vs []VariantResult) []respFacts {
 // ref names a variant for evidence: its experiment, position on the key
 // and busting value in isolate mode, its round otherwise.
 func (d *diag) ref(i int) string {
+	var buf [128]byte
+	return string(d.appendRef(buf[:0], i))
+}
+
+func (d *diag) appendRef(b []byte, i int) []byte {
 	v := d.vs[i]
-	name := v.Label
-	if v.Preflight {
-		name = "preflight " + name
-	}
 	if v.Experiment == "" {
-		return fmt.Sprintf("round %d %s", v.Round, name)
+		b = strconv.AppendInt(append(b, "round "...), int64(v.Round), 10)
+		b = append(b, ' ')
+	} else {
+		b = append(append(b, v.Experiment...), " #"...)
+		b = append(strconv.AppendInt(b, int64(d.pos[i]+1), 10), ' ')
 	}
-	return fmt.Sprintf("%s #%d %s (key %s)", v.Experiment, d.pos[i]+1, name, v.CacheBuster)
+	if v.Preflight {
+		b = append(b, "preflight "...)
+	}
+	b = append(b, v.Label...)
+	if v.Experiment != "" {
+		b = append(append(append(b, " (key "...), v.CacheBuster...), ')')
+	}
+	return b
 }

@@ -2,7 +2,7 @@ package cachemodel
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -107,12 +107,11 @@ func diagnoseFacts(vs []VariantResult, facts []respFacts, provider Provider, pol
 	for _, rule := range findingRules {
 		out = append(out, rule(d)...)
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		ri, rj := out[i].Severity.Rank(), out[j].Severity.Rank()
-		if ri != rj {
-			return ri > rj
+	slices.SortStableFunc(out, func(a, b Finding) int {
+		if ra, rb := a.Severity.Rank(), b.Severity.Rank(); ra != rb {
+			return rb - ra
 		}
-		return out[i].Rule < out[j].Rule
+		return strings.Compare(a.Rule, b.Rule)
 	})
 	return out, d.facts, d.served
 }
@@ -129,58 +128,76 @@ const maxEvidence = 8
 // because error and rate-limit pages are a classic source of false
 // positives.
 func (d *diag) finding(rule string, sev Severity, msg, fix string, evidence []string, primary []int, also ...int) []Finding {
-	seen := make(map[string]bool, len(evidence))
-	uniq := evidence[:0:0]
-	for _, e := range evidence {
-		if !seen[e] {
-			seen[e] = true
-			uniq = append(uniq, e)
-		}
-	}
-	evidence = uniq
+	evidence = uniqueLines(evidence)
 	if len(evidence) > maxEvidence {
 		more := len(evidence) - (maxEvidence - 1)
 		evidence = append(evidence[:maxEvidence-1:maxEvidence-1], fmt.Sprintf("… and %d more", more))
 	}
-	f := Finding{Rule: rule, Severity: sev, Message: msg, Evidence: evidence, Variants: variantSet(append(append([]int(nil), primary...), also...)), Fix: fix}
-	if len(primary) > 0 {
-		statuses := map[int]bool{}
-		var list []string
-		for _, i := range primary {
-			st := d.status(i)
-			if st < 400 {
-				return []Finding{f}
-			}
-			if !statuses[st] {
-				statuses[st] = true
-				list = append(list, strconv.Itoa(st))
-			}
-		}
-		f.FromErrorStatus = true
-		if f.Severity.Rank() > SevLow.Rank() {
-			f.Severity = SevLow
-		}
-		f.Message += " (seen only on error responses, status " + strings.Join(list, ", ") + ": rated low at most)"
+	idx := make([]int, 0, len(primary)+len(also))
+	f := Finding{Rule: rule, Severity: sev, Message: msg, Evidence: evidence, Variants: variantSetOwned(append(append(idx, primary...), also...)), Fix: fix}
+	if len(primary) == 0 {
+		return []Finding{f}
 	}
+	for _, i := range primary {
+		if d.status(i) < 400 {
+			return []Finding{f}
+		}
+	}
+	var list []string
+	for k, i := range primary {
+		if st := d.status(i); !slices.ContainsFunc(primary[:k], func(j int) bool { return d.status(j) == st }) {
+			list = append(list, strconv.Itoa(st))
+		}
+	}
+	f.FromErrorStatus = true
+	if f.Severity.Rank() > SevLow.Rank() {
+		f.Severity = SevLow
+	}
+	f.Message += " (seen only on error responses, status " + strings.Join(list, ", ") + ": rated low at most)"
 	return []Finding{f}
+}
+
+// uniqueLines returns lines without repeats, in order; lines itself when
+// it has none (the common case: nothing is copied).
+func uniqueLines(lines []string) []string {
+	if len(lines) > 32 {
+		seen := make(map[string]bool, len(lines))
+		uniq := lines[:0:0]
+		for _, e := range lines {
+			if !seen[e] {
+				seen[e] = true
+				uniq = append(uniq, e)
+			}
+		}
+		return uniq
+	}
+	for k := range lines {
+		if slices.Contains(lines[:k], lines[k]) {
+			uniq := slices.Clone(lines[:k])
+			for _, e := range lines[k+1:] {
+				if !slices.Contains(uniq, e) {
+					uniq = append(uniq, e)
+				}
+			}
+			return uniq
+		}
+	}
+	return lines
 }
 
 // variantSet returns the distinct indexes of idx, ascending (nil when
 // empty), for Finding.Variants.
 func variantSet(idx []int) []int {
+	return variantSetOwned(slices.Clone(idx))
+}
+
+// variantSetOwned is variantSet sorting idx in place.
+func variantSetOwned(idx []int) []int {
 	if len(idx) == 0 {
 		return nil
 	}
-	out := append([]int(nil), idx...)
-	sort.Ints(out)
-	n := 1
-	for _, x := range out[1:] {
-		if x != out[n-1] {
-			out[n] = x
-			n++
-		}
-	}
-	return out[:n]
+	slices.Sort(idx)
+	return slices.Compact(idx)
 }
 
 // remapVariants maps a finding's variant indexes through at (a sub-report's
@@ -261,34 +278,45 @@ func (d *diag) credentialed(i int) bool {
 // describe summarises a response for evidence: status, cache verdict and
 // the CORS headers.
 func (d *diag) describe(i int) string {
+	var buf [256]byte
+	return string(d.appendDescribe(buf[:0], i))
+}
+
+func (d *diag) appendDescribe(b []byte, i int) []byte {
 	v := d.vs[i]
 	if v.Response == nil {
-		return "no response"
+		return append(b, "no response"...)
 	}
-	parts := []string{"status " + strconv.Itoa(v.Response.Status)}
-	if s := d.served[i]; s.how != "" {
-		parts = append(parts, s.how)
+	b = append(b, "status "...)
+	b = strconv.AppendInt(b, int64(v.Response.Status), 10)
+	if s := d.served[i]; s.viaStatus || s.note != "" {
+		b = s.appendHow(append(b, ", "...))
 	}
 	if a, ok := d.acao(i); ok {
-		parts = append(parts, "ACAO "+strconv.Quote(a))
+		b = strconv.AppendQuote(append(b, ", ACAO "...), a)
 	} else {
-		parts = append(parts, "no ACAO")
+		b = append(b, ", no ACAO"...)
 	}
 	if c := v.CORS.ACAC; c != nil {
-		parts = append(parts, "ACAC "+strconv.Quote(*c))
+		b = strconv.AppendQuote(append(b, ", ACAC "...), *c)
 	}
-	if lines := v.Response.Headers.Values(hdrVary); len(lines) > 1 {
-		parts = append(parts, varyLinesText(lines)) // as sent: one line each
-	} else if len(lines) == 1 {
-		parts = append(parts, "Vary "+strconv.Quote(lines[0]))
-	} else {
-		parts = append(parts, "no Vary")
+	switch f := &d.f[i]; {
+	case f.varyN > 1:
+		b = append(append(b, ", "...), varyLinesText(v.Response.Headers.Values(hdrVary))...) // as sent: one line each
+	case f.varyN == 1:
+		b = strconv.AppendQuote(append(b, ", Vary "...), f.varyFirst)
+	default:
+		b = append(b, ", no Vary"...)
 	}
-	return strings.Join(parts, ", ")
+	return b
 }
 
 // line is one evidence line: the variant and what it got.
-func (d *diag) line(i int) string { return d.ref(i) + ": " + d.describe(i) }
+func (d *diag) line(i int) string {
+	var buf [256]byte
+	b := append(d.appendRef(buf[:0], i), ": "...)
+	return string(d.appendDescribe(b, i))
+}
 
 // storer finds the request that stored the object a cached variant got: in
 // isolate mode the latest earlier request on the same key whose Origin

@@ -290,7 +290,7 @@ func rulePreflightCacheableWithoutVary(d *diag) []Finding {
 		}
 		why := ""
 		if d.served[i].state == servedCached {
-			why = "served from cache: " + d.served[i].how
+			why = "served from cache: " + d.served[i].how()
 		} else if ok, w := preflightStorable(&d.f[i]); ok {
 			why = "explicitly cacheable: " + w
 		}

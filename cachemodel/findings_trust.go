@@ -3,6 +3,7 @@ package cachemodel
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
@@ -62,16 +63,37 @@ func (d *diag) granted(i int) bool {
 	return ok && a == *v.Origin
 }
 
-// grantsByKind groups granted variants by kind, each origin once.
-func (d *diag) grantsByKind() map[VariantKind][]int {
-	out := map[VariantKind][]int{}
-	seen := map[string]bool{}
+// grants are the granted variants (not preflights), each origin once, in
+// order.
+type grants struct {
+	d   *diag
+	idx []int
+}
+
+// grantsByKind collects the granted variants, each origin once.
+func (d *diag) grantsByKind() grants {
+	var g grants
+	g.d = d
 	for i, v := range d.vs {
-		if v.Preflight || !d.granted(i) || seen[*v.Origin] {
+		if v.Preflight || !d.granted(i) ||
+			slices.ContainsFunc(g.idx, func(j int) bool { return *d.vs[j].Origin == *v.Origin }) {
 			continue
 		}
-		seen[*v.Origin] = true
-		out[v.Kind] = append(out[v.Kind], i)
+		if g.idx == nil {
+			g.idx = make([]int, 0, len(d.vs)-i)
+		}
+		g.idx = append(g.idx, i)
+	}
+	return g
+}
+
+// of returns the granted variants of one kind (nil when none).
+func (g grants) of(k VariantKind) []int {
+	var out []int
+	for _, i := range g.idx {
+		if g.d.vs[i].Kind == k {
+			out = append(out, i)
+		}
 	}
 	return out
 }
@@ -90,21 +112,18 @@ func (d *diag) anyCredentialed(idx []int) bool {
 // reflects anything, which subsumes every specific bypass: one finding.
 func ruleOriginTrust(d *diag) []Finding {
 	g := d.grantsByKind()
-	if refl := g[KindGenUnrelated]; len(refl) > 0 {
+	if refl := g.of(KindGenUnrelated); len(refl) > 0 {
 		ev := []string{d.line(refl[0])}
 		var also []string
 		for _, tc := range trustChecks {
-			if len(g[tc.kind]) > 0 {
+			if len(g.of(tc.kind)) > 0 {
 				also = append(also, string(tc.kind))
 			}
 		}
 		if len(also) > 0 {
 			ev = append(ev, "also allowed: "+strings.Join(also, ", "))
 		}
-		all := append([]int(nil), refl...)
-		for _, idx := range g {
-			all = append(all, idx...)
-		}
+		all := g.idx
 		sev := SevLow
 		msg := "The server allows an arbitrary unrelated Origin (it reflects the request's Origin): every website can read these responses"
 		if d.anyCredentialed(all) {
@@ -117,7 +136,7 @@ func ruleOriginTrust(d *diag) []Finding {
 	}
 	var out []Finding
 	for _, tc := range trustChecks {
-		idx := g[tc.kind]
+		idx := g.of(tc.kind)
 		if len(idx) == 0 {
 			continue
 		}

@@ -213,7 +213,7 @@ func canonicalCacheHeader(name string) string {
 }
 
 // matches reports whether one header line is evidence of this signal.
-func (sg signal) matches(f Header) bool {
+func (sg *signal) matches(f Header) bool {
 	if sg.NamePrefix {
 		if !hvHasPrefixFold(f.Name, sg.Header) {
 			return false
@@ -287,7 +287,7 @@ func oneOf(w string, values []string) bool {
 
 // viaMatches looks at every hop of a Via: "1.1 host (product/version
 // [codes])".
-func viaMatches(v string, sg signal) bool {
+func viaMatches(v string, sg *signal) bool {
 	for rest := v; rest != ""; {
 		var hop string
 		hop, rest = nextEntry(rest)
@@ -390,20 +390,47 @@ var signalIndex, prefixSignals = func() (map[string][]signalRef, []signalRef) {
 		for j, sg := range p.Signals {
 			if sg.NamePrefix {
 				prefixes = append(prefixes, signalRef{i, j})
+				prefixFirst.set(sg.Header[0])
 				continue
 			}
 			k := strings.ToLower(sg.Header)
 			idx[k] = append(idx[k], signalRef{i, j})
+			if len(k) < 64 {
+				signalLens |= 1 << len(k)
+			}
 		}
 	}
 	return idx, prefixes
 }()
 
+// signalLens has bit n set when a signal's header name is n bytes long;
+// prefixFirst holds the first letters of the name-prefix signals. Most
+// header lines (Date, Content-Type, ...) are ruled out by these alone.
+var (
+	signalLens  uint64
+	prefixFirst asciiSet
+)
+
+// asciiSet is a set of ASCII letters, case-insensitive.
+type asciiSet [2]uint64
+
+func (s *asciiSet) set(c byte) {
+	if c < 0x80 {
+		s[c>>6] |= 1 << (c & 63)
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' {
+			c ^= 0x20
+			s[c>>6] |= 1 << (c & 63)
+		}
+	}
+}
+
+func (s *asciiSet) has(c byte) bool { return c < 0x80 && s[c>>6]&(1<<(c&63)) != 0 }
+
 // signalsFor returns the signals that may match a header of this name, in
 // table order.
 func signalsFor(name string) []signalRef {
 	var refs []signalRef
-	if len(name) <= 64 {
+	if len(name) < 64 && signalLens&(1<<len(name)) != 0 {
 		var buf [64]byte
 		for i := 0; i < len(name); i++ {
 			c := name[i]
@@ -413,6 +440,9 @@ func signalsFor(name string) []signalRef {
 			buf[i] = c
 		}
 		refs = signalIndex[string(buf[:len(name)])] // no allocation
+	}
+	if name == "" || !prefixFirst.has(name[0]) {
+		return refs
 	}
 	var out []signalRef
 	for _, r := range prefixSignals {
