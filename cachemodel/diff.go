@@ -80,8 +80,12 @@ func DiffVariants(cells []DiffCell, ignore func(lowerName string) bool) []Header
 	}
 	t.rankNames()
 
-	var rounds, members []int
-	var labels []string
+	// Scratch: rounds and group members, labels, and per group the names
+	// touched and those that differ.
+	ints := make([]int, 2*len(cells)+2*len(t.names))
+	rounds, members := ints[:0:len(cells)], ints[len(cells):len(cells):2*len(cells)]
+	t.touched, t.differ = ints[2*len(cells):2*len(cells):2*len(cells)+len(t.names)], ints[2*len(cells)+len(t.names):][:0]
+	labels := make([]string, 0, len(cells))
 	for _, c := range cells {
 		if c.Failed {
 			continue
@@ -281,7 +285,13 @@ func lowerASCII(s string) string {
 // rankNames numbers the names in lower-cased name order (the output
 // order within a group).
 func (t *diffTable) rankNames() {
-	order := make([]int, len(t.names))
+	var buf [32]int
+	order := buf[:0]
+	if len(t.names) > len(buf) {
+		order = make([]int, len(t.names))
+	} else {
+		order = buf[:len(t.names)]
+	}
 	for i := range order {
 		order[i] = i
 	}

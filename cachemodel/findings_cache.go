@@ -327,14 +327,14 @@ func ruleCredentialedSharedCacheable(d *diag) []Finding {
 		primary = append(primary, i)
 		if len(ev) == 0 {
 			cc, _ := v.Response.Headers.Combined("Cache-Control")
-			ev = append(ev, fmt.Sprintf("%s; Cache-Control %q (%s)", d.line(i), cc, why))
+			ev = append(ev, d.line(i)+"; Cache-Control "+strconv.Quote(cc)+" ("+why+")")
 		}
 	}
 	if len(primary) == 0 {
 		return nil
 	}
 	if len(primary) > 1 {
-		ev = append(ev, fmt.Sprintf("%d responses in all allow credentials and are shared-cacheable", len(primary)))
+		ev = append(ev, strconv.Itoa(len(primary))+" responses in all allow credentials and are shared-cacheable")
 	}
 	sev := SevMedium
 	var also []int

@@ -135,6 +135,13 @@ func detectProduct(h Headers, evidence bool) ProviderDetection {
 	}
 	var d ProviderDetection
 	if evidence {
+		n := 0
+		for i := range Products {
+			n += len(ev[i].what)
+		}
+		if n > 0 {
+			d.Evidence = make([]string, 0, n+1) // and a conflict line, if any
+		}
 		for i := range Products {
 			for _, w := range ev[i].what {
 				d.Evidence = append(d.Evidence, string(Products[i].Provider)+": "+w)
