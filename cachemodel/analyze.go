@@ -54,7 +54,8 @@ func analyzeGroup(plan TargetPlan, obs []Observation, opt AnalyzeOptions) (Targe
 		Diffs:    []HeaderDiff{},
 		Findings: []Finding{},
 	}
-	var cells []DiffCell
+	var cellBuf [8]DiffCell // an observe plan's variants fit: no allocation
+	cells := cellBuf[:0]
 	// One allocation each for every variant's pointed-to values and for
 	// the facts read from the responses.
 	boxes := make([]variantBox, len(plan.Steps))
@@ -86,9 +87,6 @@ func analyzeGroup(plan TargetPlan, obs []Observation, opt AnalyzeOptions) (Targe
 			}
 		}
 		if !step.Preflight && (step.Experiment == "" || step.Experiment == ExperimentRepeat) {
-			if cells == nil {
-				cells = make([]DiffCell, 0, len(plan.Steps))
-			}
 			c := DiffCell{Label: vr.Label, Round: step.Round, Failed: o.Response == nil}
 			if o.Response != nil {
 				c.Headers = o.Response.Headers

@@ -57,11 +57,14 @@ type diag struct {
 	// groups are the variant indexes per experiment key (experiment and
 	// busting value), in order, keys in first-use order; observe mode has
 	// one key.
-	groups   [][]int
-	keyIdx   []int // the group of each variant
-	pos      []int // position of each variant on its key, 0-based
-	keyFirst []int // index of the first variant on the same key
-	served   []servedInfo
+	groups    [][]int
+	groupsBuf [1][]int
+	servedBuf [8]servedInfo
+	intsBuf   [4 * 8]int
+	keyIdx    []int // the group of each variant
+	pos       []int // position of each variant on its key, 0-based
+	keyFirst  []int // index of the first variant on the same key
+	served    []servedInfo
 
 	// busterHits are fresh keys whose first request was already served from
 	// cache: the cache ignores the busting parameter.
@@ -87,10 +90,15 @@ func newDiagFacts(vs []VariantResult, facts []respFacts, provider Provider, pol 
 	if facts == nil {
 		facts = readAllFacts(vs)
 	}
-	ints := make([]int, 3*len(vs))
-	d := &diag{vs: vs, f: facts, provider: provider, policy: pol,
-		keyIdx: ints[:len(vs):len(vs)], pos: ints[len(vs) : 2*len(vs) : 2*len(vs)], keyFirst: ints[2*len(vs):],
-		served: make([]servedInfo, len(vs)), cacheableBy: -1}
+	d := &diag{vs: vs, f: facts, provider: provider, policy: pol, cacheableBy: -1}
+	// A small target's bookkeeping lives in d itself.
+	ints := d.intsBuf[:]
+	if len(vs) > len(d.servedBuf) {
+		ints, d.served = make([]int, 4*len(vs)), make([]servedInfo, len(vs))
+	} else {
+		d.served = d.servedBuf[:len(vs):len(vs)]
+	}
+	d.keyIdx, d.pos, d.keyFirst = ints[:len(vs):len(vs)], ints[len(vs):2*len(vs):2*len(vs)], ints[2*len(vs):3*len(vs):3*len(vs)]
 	for _, v := range vs {
 		if v.Experiment != "" {
 			d.isolate = true
@@ -109,7 +117,13 @@ func newDiagFacts(vs []VariantResult, facts []respFacts, provider Provider, pol 
 		}
 		if g < 0 {
 			g = len(d.groups)
-			d.groups = append(d.groups, make([]int, 0, len(vs)-i))
+			if g == 0 {
+				// The first key (observe mode's only one) uses the spare
+				// quarter of ints; it holds at most every variant.
+				d.groups = append(d.groupsBuf[:0], ints[3*len(vs):3*len(vs):4*len(vs)])
+			} else {
+				d.groups = append(d.groups, make([]int, 0, len(vs)-i))
+			}
 		}
 		d.keyIdx[i] = g
 		d.pos[i] = len(d.groups[g])

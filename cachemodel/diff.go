@@ -62,17 +62,25 @@ type HeaderDiff struct {
 // one cell are joined in one go (a hostile server can repeat a line a few
 // hundred thousand times), and every scratch table is a slice.
 func DiffVariants(cells []DiffCell, ignore func(lowerName string) bool) []HeaderDiff {
-	t := diffTable{cells: cells, ignore: ignore, start: make([]int, len(cells)+1)}
+	lines := 0
+	for _, c := range cells {
+		if !c.Failed {
+			lines += len(c.Headers)
+		}
+	}
+	if lines == 0 {
+		return nil
+	}
+	// One allocation for the line offsets of the cells and the lines.
+	t := diffTable{cells: cells, ignore: ignore}
+	both := make([]int32, len(cells)+1+lines)
+	t.start, t.line = both[:len(cells)+1:len(cells)+1], both[len(cells)+1:]
 	for i, c := range cells {
 		t.start[i+1] = t.start[i]
 		if !c.Failed {
-			t.start[i+1] += len(c.Headers)
+			t.start[i+1] += int32(len(c.Headers))
 		}
 	}
-	if t.start[len(cells)] == 0 {
-		return nil
-	}
-	t.line = make([]int32, t.start[len(cells)])
 	for i, c := range cells {
 		if !c.Failed {
 			t.readCell(i, c.Headers)
@@ -131,7 +139,7 @@ const (
 type diffTable struct {
 	cells  []DiffCell
 	ignore func(string) bool
-	start  []int   // cell i's lines are line[start[i]:start[i+1]]
+	start  []int32 // cell i's lines are line[start[i]:start[i+1]]
 	line   []int32 // per line: the name id, diffIgnored or diffContinue
 	names  []diffName
 	// byLower finds a name once there are too many for a linear search
@@ -143,7 +151,7 @@ type diffTable struct {
 	next   []int32
 	joined map[int]string
 	// Per-group scratch.
-	group           int
+	group           int32
 	touched, differ []int
 }
 
@@ -153,14 +161,13 @@ type diffTable struct {
 type diffName struct {
 	key      string // the name as compared: ASCII case folded; other names lower-cased
 	spelling string // the first spelling seen in the input
-	ignored  bool
-	rank     int // position in lower-cased name order
-	lastCell int // 1 + the last cell that used it, and its first line there
-	lastLine int
+	first    string // per group: the first value seen
+	// rank is the position in lower-cased name order; lastCell is 1 + the
+	// last cell that used the name, lastLine its first line there.
+	rank, lastCell, lastLine int32
 	// Per group.
-	group, count, out int
-	first             string
-	differ            bool
+	group, count, out int32
+	ignored, differ   bool
 	counter           counterCheck
 }
 
@@ -174,20 +181,20 @@ func (t *diffTable) readCell(i int, h Headers) {
 	// of lines, and a hostile server can send a few hundred thousand.
 	var more map[int][]string // first line -> the later lines' values
 	for p, f := range h {
-		k := t.start[i] + p
+		k := int(t.start[i]) + p
 		id := t.intern(f.Name)
 		nm := &t.names[id]
 		switch {
 		case nm.ignored:
 			t.line[k] = diffIgnored
-		case nm.lastCell == i+1:
+		case int(nm.lastCell) == i+1:
 			if more == nil {
 				more = map[int][]string{}
 			}
-			more[nm.lastLine] = append(more[nm.lastLine], f.Value)
+			more[int(nm.lastLine)] = append(more[int(nm.lastLine)], f.Value)
 			t.line[k] = diffContinue
 		default:
-			nm.lastCell, nm.lastLine = i+1, k
+			nm.lastCell, nm.lastLine = int32(i+1), int32(k)
 			t.line[k] = int32(id)
 		}
 	}
@@ -195,7 +202,7 @@ func (t *diffTable) readCell(i int, h Headers) {
 		if t.joined == nil {
 			t.joined = map[int]string{}
 		}
-		t.joined[first] = h[first-t.start[i]].Value + ", " + strings.Join(rest, ", ")
+		t.joined[first] = h[first-int(t.start[i])].Value + ", " + strings.Join(rest, ", ")
 	}
 }
 
@@ -206,7 +213,7 @@ func (t *diffTable) value(i, k int) string {
 			return v
 		}
 	}
-	return t.cells[i].Headers[k-t.start[i]].Value
+	return t.cells[i].Headers[k-int(t.start[i])].Value
 }
 
 // intern returns the id of a header name, adding it when new.
@@ -232,7 +239,9 @@ func (t *diffTable) intern(name string) int {
 		nm.ignored = t.ignore(strings.ToLower(name))
 	}
 	if t.names == nil {
-		t.names = make([]diffName, 0, 16)
+		// Most cells carry the same names: the first cell's count is a
+		// good guess.
+		t.names = make([]diffName, 0, max(4, int(t.start[1]-t.start[0])+2))
 	}
 	t.names = append(t.names, nm)
 	switch {
@@ -297,7 +306,7 @@ func (t *diffTable) rankNames() {
 	}
 	slices.SortFunc(order, func(a, b int) int { return compareFoldASCII(t.names[a].key, t.names[b].key) })
 	for r, id := range order {
-		t.names[id].rank = r
+		t.names[id].rank = int32(r)
 	}
 }
 
@@ -310,7 +319,7 @@ func (t *diffTable) compare(out []HeaderDiff, members []int, template HeaderDiff
 	t.group++
 	t.touched, t.differ = t.touched[:0], t.differ[:0]
 	for _, i := range members {
-		for k := t.start[i]; k < t.start[i+1]; k++ {
+		for k := int(t.start[i]); k < int(t.start[i+1]); k++ {
 			id := t.line[k]
 			if id < 0 {
 				continue
@@ -328,17 +337,17 @@ func (t *diffTable) compare(out []HeaderDiff, members []int, template HeaderDiff
 		}
 	}
 	for _, id := range t.touched {
-		if nm := &t.names[id]; (nm.differ || nm.count < len(members)) && !nm.counter.counter() {
+		if nm := &t.names[id]; (nm.differ || int(nm.count) < len(members)) && !nm.counter.counter() {
 			t.differ = append(t.differ, id)
 		}
 	}
 	if len(t.differ) == 0 {
 		return out
 	}
-	slices.SortFunc(t.differ, func(a, b int) int { return t.names[a].rank - t.names[b].rank })
+	slices.SortFunc(t.differ, func(a, b int) int { return int(t.names[a].rank - t.names[b].rank) })
 	values := make([]DiffValue, len(t.differ)*len(members))
 	for n, id := range t.differ {
-		t.names[id].out = len(out)
+		t.names[id].out = int32(len(out))
 		hd := template
 		hd.Name = t.names[id].spelling
 		hd.Values = values[n*len(members) : (n+1)*len(members) : (n+1)*len(members)]
@@ -348,7 +357,7 @@ func (t *diffTable) compare(out []HeaderDiff, members []int, template HeaderDiff
 		out = append(out, hd)
 	}
 	for m, i := range members {
-		for k := t.start[i]; k < t.start[i+1]; k++ {
+		for k := int(t.start[i]); k < int(t.start[i+1]); k++ {
 			if id := t.line[k]; id >= 0 && t.names[id].out >= 0 {
 				v := &out[t.names[id].out].Values[m]
 				v.Value, v.Present = t.value(i, k), true

@@ -103,9 +103,31 @@ func diagnose(vs []VariantResult, provider Provider, pol Policy) ([]Finding, *Ca
 // variant's response (nil: read them here).
 func diagnoseFacts(vs []VariantResult, facts []respFacts, provider Provider, pol Policy) ([]Finding, *CacheKeyFacts, []servedInfo) {
 	d := newDiagFacts(vs, facts, provider, pol)
-	out := []Finding{}
+	// Each rule's findings are kept, then joined into one slice of the
+	// exact size (or kept as they are when one rule found everything).
+	var buf [32][]Finding
+	found := buf[:0]
+	if len(findingRules) > len(buf) {
+		found = make([][]Finding, 0, len(findingRules))
+	}
+	n := 0
 	for _, rule := range findingRules {
-		out = append(out, rule(d)...)
+		if f := rule(d); len(f) > 0 {
+			found = append(found, f)
+			n += len(f)
+		}
+	}
+	var out []Finding
+	switch len(found) {
+	case 0:
+		out = []Finding{}
+	case 1:
+		out = found[0]
+	default:
+		out = make([]Finding, 0, n)
+		for _, f := range found {
+			out = append(out, f...)
+		}
 	}
 	slices.SortStableFunc(out, func(a, b Finding) int {
 		if ra, rb := a.Severity.Rank(), b.Severity.Rank(); ra != rb {

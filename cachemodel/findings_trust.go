@@ -68,34 +68,41 @@ func (d *diag) granted(i int) bool {
 type grants struct {
 	d   *diag
 	idx []int
+	buf []int // of's answer
 }
 
 // grantsByKind collects the granted variants, each origin once.
 func (d *diag) grantsByKind() grants {
-	var g grants
-	g.d = d
+	g := grants{d: d}
 	for i, v := range d.vs {
 		if v.Preflight || !d.granted(i) ||
 			slices.ContainsFunc(g.idx, func(j int) bool { return *d.vs[j].Origin == *v.Origin }) {
 			continue
 		}
 		if g.idx == nil {
-			g.idx = make([]int, 0, len(d.vs)-i)
+			both := make([]int, 2*(len(d.vs)-i))
+			g.idx, g.buf = both[:0:len(d.vs)-i], both[len(d.vs)-i:]
 		}
 		g.idx = append(g.idx, i)
 	}
 	return g
 }
 
-// of returns the granted variants of one kind (nil when none).
+// of returns the granted variants of one kind (empty when none). The
+// answer is valid until the next call.
 func (g grants) of(k VariantKind) []int {
-	var out []int
+	out := g.buf[:0]
 	for _, i := range g.idx {
 		if g.d.vs[i].Kind == k {
 			out = append(out, i)
 		}
 	}
 	return out
+}
+
+// has reports whether a variant of kind k was granted.
+func (g grants) has(k VariantKind) bool {
+	return slices.ContainsFunc(g.idx, func(i int) bool { return g.d.vs[i].Kind == k })
 }
 
 func (d *diag) anyCredentialed(idx []int) bool {
@@ -112,11 +119,12 @@ func (d *diag) anyCredentialed(idx []int) bool {
 // reflects anything, which subsumes every specific bypass: one finding.
 func ruleOriginTrust(d *diag) []Finding {
 	g := d.grantsByKind()
-	if refl := g.of(KindGenUnrelated); len(refl) > 0 {
+	if g.has(KindGenUnrelated) {
+		refl := g.of(KindGenUnrelated)
 		ev := []string{d.line(refl[0])}
 		var also []string
 		for _, tc := range trustChecks {
-			if len(g.of(tc.kind)) > 0 {
+			if g.has(tc.kind) {
 				also = append(also, string(tc.kind))
 			}
 		}

@@ -144,7 +144,11 @@ func detectProduct(h Headers, evidence bool) ProviderDetection {
 		}
 		for i := range Products {
 			for _, w := range ev[i].what {
-				d.Evidence = append(d.Evidence, string(Products[i].Provider)+": "+w)
+				line, ok := evidenceLines[[2]string{string(Products[i].Provider), w}]
+				if !ok {
+					line = string(Products[i].Provider) + ": " + w
+				}
+				d.Evidence = append(d.Evidence, line)
 			}
 		}
 	}
@@ -198,6 +202,24 @@ func detectProduct(h Headers, evidence bool) ProviderDetection {
 	}
 	return d
 }
+
+// evidenceLines holds the evidence line "<provider>: <what>" of every
+// signal, for its own product and for any product that runs it, so that
+// detection does not build the same strings for every target.
+var evidenceLines = func() map[[2]string]string {
+	m := map[[2]string]string{}
+	for _, p := range Products {
+		for _, sg := range p.Signals {
+			m[[2]string{string(p.Provider), sg.What}] = string(p.Provider) + ": " + sg.What
+			for _, q := range Products {
+				if slices.Contains(q.Runs, p.Provider) {
+					m[[2]string{string(q.Provider), sg.What}] = string(q.Provider) + ": " + sg.What
+				}
+			}
+		}
+	}
+	return m
+}()
 
 func productIndex(p Provider) int {
 	for i := range Products {
