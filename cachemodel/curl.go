@@ -204,6 +204,10 @@ func curlBare(s string) bool {
 
 func curlNeedsANSIC(s string) bool {
 	for i := 0; i < len(s); {
+		if c := s[i]; c >= 0x20 && c < 0x7f {
+			i++ // printable ASCII: the common case, no decoding
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if curlUnsafeRune(r, size) || r == '\n' || r == '\r' || r == '\t' {
 			return true

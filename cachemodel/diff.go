@@ -450,7 +450,7 @@ var volatileHeaders = []string{
 // ASCII letters in any case, without lower-casing a copy.
 func volatileFold(key string) bool {
 	for _, v := range volatileHeaders {
-		if compareFoldASCII(key, v) == 0 {
+		if len(v) == len(key) && compareFoldASCII(key, v) == 0 {
 			return true
 		}
 	}
