@@ -87,7 +87,7 @@ func BenchmarkDiagnose(b *testing.B) {
 	rep := Analyze(plan, obs, AnalyzeOptions{})
 	b.ReportAllocs()
 	for b.Loop() {
-		_, _ = Diagnose(rep.Variants, rep.Provider, Policy{})
+		_, _, _ = diagnose(rep.Variants, rep.Provider, Policy{})
 	}
 }
 

@@ -145,10 +145,8 @@ type diffTable struct {
 	// byLower finds a name once there are too many for a linear search
 	// (a hostile server can send thousands of distinct names).
 	byLower map[string]int
-	// Lines of one header repeated in a cell are chained (next) and the
-	// entry's joined value kept by its first line (joined); both are nil
-	// until a header repeats.
-	next   []int32
+	// joined holds the combined value of a header repeated in a cell, by
+	// the entry's first line; nil until a header repeats.
 	joined map[int]string
 	// Per-group scratch.
 	group           int32

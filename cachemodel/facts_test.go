@@ -25,10 +25,6 @@ func checkFacts(t *testing.T, h Headers, status int) {
 		f.varyOrigin != (vary.Star || vary.Has("Origin")) || f.varyStar != vary.Star || f.varyCookie != vary.Has("Cookie") {
 		t.Errorf("Vary: facts %+v; ParseVary %+v", f, vary)
 	}
-	age, ok := ParseAge(h)
-	if f.hasAge != ok || f.age != age {
-		t.Errorf("Age: facts %d %v; ParseAge %d %v", f.age, f.hasAge, age, ok)
-	}
 	cc := ParseCacheControl(h)
 	wantOK, wantWhy := cc.SharedCacheable(status, h)
 	gotOK, gotWhy := f.sharedCacheable(status, true)

@@ -85,16 +85,11 @@ var findingRules = []func(*diag) []Finding{
 	ruleCachedCopyWithoutACAO,
 }
 
-// Diagnose draws the findings from a target's analysed variants (in plan
+// diagnose draws the findings from a target's analysed variants (in plan
 // order), and in isolate mode the cache-key facts (nil in observe mode).
-// Findings come sorted by severity, highest first, then by rule id.
-func Diagnose(vs []VariantResult, provider Provider, pol Policy) ([]Finding, *CacheKeyFacts) {
-	f, facts, _ := diagnose(vs, provider, pol)
-	return f, facts
-}
-
-// diagnose is Diagnose that also returns how each variant was served, as
-// the analysis inferred it (the target's state depends on it).
+// Findings come sorted by severity, highest first, then by rule id. It
+// also returns how each variant was served, as the analysis inferred it
+// (the target's state depends on it).
 func diagnose(vs []VariantResult, provider Provider, pol Policy) ([]Finding, *CacheKeyFacts, []servedInfo) {
 	return diagnoseFacts(vs, nil, provider, pol)
 }

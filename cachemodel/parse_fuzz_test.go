@@ -186,7 +186,7 @@ func FuzzParseCacheControl(f *testing.F) {
 	})
 }
 
-func FuzzParseCacheStatusHeader(f *testing.F) {
+func FuzzParseCacheStatus(f *testing.F) {
 	for _, s := range []string{
 		"", "ExampleCache; hit; ttl=376", "ExampleCache; fwd=stale; fwd-status=304",
 		`OriginCache; hit; ttl=1100, "CDN Company Here"; hit; ttl=545`, `"Netlify Edge"; hit, fwd=stale`,
@@ -196,7 +196,7 @@ func FuzzParseCacheStatusHeader(f *testing.F) {
 		f.Add(s, "cache", int64(10))
 	}
 	f.Fuzz(func(t *testing.T, s, name string, ttl int64) {
-		ms := ParseCacheStatusHeader(fzLines(s))
+		ms := parseCacheStatusLines(fzLines(s))
 		if len(ms) > strings.Count(s, ",")+strings.Count(s, "\n")+1 {
 			t.Fatalf("%d members from %q", len(ms), s)
 		}
@@ -214,7 +214,7 @@ func FuzzParseCacheStatusHeader(f *testing.F) {
 			return
 		}
 		ttl %= 1_000_000_000_000_000
-		got := ParseCacheStatusHeader([]string{name + "; hit; ttl=" + strconv.FormatInt(ttl, 10), `"x y"; fwd=miss`})
+		got := parseCacheStatusLines([]string{name + "; hit; ttl=" + strconv.FormatInt(ttl, 10), `"x y"; fwd=miss`})
 		if len(got) != 2 || got[0].Cache != name || !got[0].Hit || got[0].TTL == nil || *got[0].TTL != ttl ||
 			got[1].Cache != "x y" || got[1].Fwd != "miss" {
 			t.Fatalf("round trip of %q ttl %d: %s", name, ttl, fmtMembers(got))

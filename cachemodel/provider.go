@@ -182,7 +182,7 @@ func detectProduct(h Headers, evidence bool) ProviderDetection {
 		break
 	}
 	if d.Provider != ProviderUnknown {
-		p := &Products[productIndex(d.Provider)]
+		p, _ := ProductOf(d.Provider)
 		for _, r := range p.Edge {
 			if d.Edge = readEdge(h, r); d.Edge != "" {
 				break
