@@ -293,7 +293,7 @@ func lowerASCII(s string) string {
 // order within a group).
 func (t *diffTable) rankNames() {
 	var buf [32]int
-	order := buf[:0]
+	var order []int
 	if len(t.names) > len(buf) {
 		order = make([]int, len(t.names))
 	} else {

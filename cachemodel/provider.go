@@ -60,7 +60,7 @@ func detectProduct(h Headers, evidence bool) ProviderDetection {
 		present bool
 	}
 	var evBuf [32]seen // the table fits: no allocation per response
-	ev := evBuf[:0]
+	var ev []seen
 	if len(Products) > len(evBuf) {
 		ev = make([]seen, len(Products))
 	} else {
