@@ -5,74 +5,11 @@ import (
 	"strings"
 )
 
-// Directive is one Cache-Control directive. Name is lower-cased; Value is
-// unquoted ("" when the directive had no argument).
-type Directive struct{ Name, Value string }
-
-// CacheControl is the parsed Cache-Control of a response. The pointers are
-// nil when the directive is absent or its argument is not delta-seconds;
-// for repeated directives the first valid one wins (RFC 9111 §4.2.1).
-type CacheControl struct {
-	Present    bool
-	Directives []Directive // every directive, all lines, in order
-
-	Public, Private, NoStore, NoCache, MustRevalidate, Immutable bool
-
-	MaxAge, SMaxAge, StaleWhileRevalidate *int64
-
-	// PrivateFields are the header names of a qualified private="a, b": only
-	// those fields are private, the rest may be stored by shared caches.
-	PrivateFields []string
-}
-
-// ParseCacheControl reads every Cache-Control line. Parsing is lenient:
-// names are case-insensitive, values may be tokens or quoted strings, stray
-// white space and empty elements are skipped, and nothing is rejected.
-func ParseCacheControl(h Headers) CacheControl {
-	var c CacheControl
-	n := 0
-	for _, f := range h {
-		if hvNameIs(f.Name, "Cache-Control") {
-			n += strings.Count(f.Value, ",") + 1
-		}
-	}
-	if n == 0 {
-		return c
-	}
-	c.Directives = make([]Directive, 0, n)
-	var fl ccFlags
-	for _, f := range h {
-		if hvNameIs(f.Name, "Cache-Control") {
-			scanCacheControl(f.Value, func(name, value string) {
-				c.Directives = append(c.Directives, Directive{Name: name, Value: value})
-				fl.add(name, value)
-			})
-		}
-	}
-	if len(c.Directives) == 0 {
-		c.Directives = nil
-	}
-	c.Present = true
-	c.Public, c.Private, c.NoStore, c.NoCache = fl.public, fl.private, fl.noStore, fl.noCache
-	c.MustRevalidate, c.Immutable = fl.mustRevalidate, fl.immutable
-	c.PrivateFields = fl.privateFields
-	// One allocation for the three numbers, and none without them.
-	if fl.has != 0 {
-		vals := new([3]int64)
-		for k, dst := range [...]**int64{&c.MaxAge, &c.SMaxAge, &c.StaleWhileRevalidate} {
-			if fl.has&(1<<k) != 0 {
-				vals[k] = fl.secs[k]
-				*dst = &vals[k]
-			}
-		}
-	}
-	return c
-}
-
-// ccFlags is what the storage rules read from Cache-Control, without the
-// directive list: the analysis fills one per response without allocating
-// (see respFacts). ParseCacheControl reads its directives through it too,
-// so both agree on every directive.
+// ccFlags is a response's Cache-Control as the storage rules read it:
+// every line, parsed leniently (names are case-insensitive, values may be
+// tokens or quoted strings, stray white space and empty elements are
+// skipped, nothing is rejected). The analysis fills one per response
+// without allocating (see respFacts).
 type ccFlags struct {
 	present                                                      bool
 	public, private, noStore, noCache, mustRevalidate, immutable bool
@@ -226,30 +163,17 @@ func heuristicallyCacheable(status int) bool {
 	return false
 }
 
-// SharedCacheable reports whether a shared cache (a CDN) may store this
+// storeHints are the other response headers sharedCacheable looks at.
+type storeHints struct{ expires, lastModified, setCookie bool }
+
+// sharedCacheable reports whether a shared cache (a CDN) may store this
 // response under RFC 9111 §3, with a short phrase saying why. Storing is
 // not the same as serving fresh: no-cache and max-age=0 responses are
 // storable but revalidated on every use, and a 304 then re-serves the
 // stored headers (ACAO included), so they count as cacheable here.
 // Request-side conditions (method, Authorization) are the caller's to check.
-func (c CacheControl) SharedCacheable(status int, h Headers) (cacheable bool, why string) {
-	f := ccFlags{present: c.Present, public: c.Public, private: c.Private, noStore: c.NoStore, noCache: c.NoCache,
-		mustRevalidate: c.MustRevalidate, immutable: c.Immutable, privateFields: c.PrivateFields}
-	for k, p := range [...]*int64{c.MaxAge, c.SMaxAge, c.StaleWhileRevalidate} {
-		if p != nil {
-			f.secs[k], f.has = *p, f.has|1<<k
-		}
-	}
-	return f.sharedCacheable(status, storeHints{
-		expires: h.Count("Expires") > 0, lastModified: h.Count("Last-Modified") > 0, setCookie: h.Count("Set-Cookie") > 0,
-	}, true)
-}
-
-// storeHints are the other response headers SharedCacheable looks at.
-type storeHints struct{ expires, lastModified, setCookie bool }
-
-// sharedCacheable is SharedCacheable; without wantWhy the phrase is left
-// empty, so the check allocates nothing.
+// Without wantWhy the phrase is left empty, so the check allocates
+// nothing.
 func (f *ccFlags) sharedCacheable(status int, hints storeHints, wantWhy bool) (cacheable bool, why string) {
 	switch {
 	case f.noStore:

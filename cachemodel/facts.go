@@ -99,7 +99,7 @@ func (f *respFacts) acacTrue() bool { return f.acacN == 1 && f.acac == "true" }
 // acaoWildcard: exactly one ACAO line, byte-equal to "*".
 func (f *respFacts) acaoWildcard() bool { return f.acaoN == 1 && f.acao == "*" }
 
-// sharedCacheable is CacheControl.SharedCacheable for this response.
+// sharedCacheable is ccFlags.sharedCacheable for this response.
 func (f *respFacts) sharedCacheable(status int, wantWhy bool) (bool, string) {
 	return f.cc.sharedCacheable(status, f.hints, wantWhy)
 }
