@@ -222,11 +222,14 @@ func (t *diffTable) intern(name string) int {
 	}
 	if t.byLower == nil {
 		for id := range t.names {
-			if k := t.names[id].key; len(k) == len(key) && compareFoldASCII(k, key) == 0 {
+			if k := t.names[id].key; k == key || len(k) == len(key) && compareFoldASCII(k, key) == 0 {
 				return id
 			}
 		}
+	} else if id, ok := t.byLower[key]; ok {
+		return id // this spelling was seen before
 	} else if id, ok := t.lookupLower(key); ok {
+		t.byLower[key] = id // remember the spelling
 		return id
 	}
 	id := len(t.names)
@@ -245,10 +248,13 @@ func (t *diffTable) intern(name string) int {
 	switch {
 	case t.byLower != nil:
 		t.byLower[lowerASCII(key)] = id
+		t.byLower[key] = id
 	case len(t.names) > maxLinearNames:
-		t.byLower = make(map[string]int, 2*len(t.names))
+		// byLower maps each name lower-cased, and each spelling seen.
+		t.byLower = make(map[string]int, 4*len(t.names))
 		for j := range t.names {
 			t.byLower[lowerASCII(t.names[j].key)] = j
+			t.byLower[t.names[j].key] = j
 		}
 	}
 	return id
@@ -384,8 +390,11 @@ func (c counterCheck) counter() bool { return c.number && !c.other }
 // digits fitting 64 bits, surrounding white space allowed): a hit count,
 // a per-node sequence, an age.
 func CounterValue(v string) bool {
+	if v == "" || v[0] < 0x80 && !asciiSpace(v[0]) && (v[0] < '0' || v[0] > '9') {
+		return false // a word: the common case, decided by its first byte
+	}
 	v = strings.TrimSpace(v)
-	if v == "" || len(v) > 20 {
+	if v == "" {
 		return false
 	}
 	var n uint64
@@ -401,6 +410,11 @@ func CounterValue(v string) bool {
 		n = n*10 + d
 	}
 	return true
+}
+
+// asciiSpace: the ASCII bytes strings.TrimSpace trims.
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
 // PerFetchCounter reports whether a header changes on every fetch by

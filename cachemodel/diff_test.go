@@ -3,6 +3,8 @@ package cachemodel
 import (
 	"fmt"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -224,4 +226,18 @@ func TestDiffVariantsManyNamesFoldCase(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %+v\nwant %+v", got, want)
 	}
+}
+
+// CounterValue is a whole number as strconv reads one: decimal digits that
+// fit 64 bits, around them any white space strings.TrimSpace drops.
+func FuzzCounterValue(f *testing.F) {
+	for _, s := range []string{"", "0", " 42 ", "\u00a07\u0085", "18446744073709551615", "18446744073709551616", "-1", "+1", "1_0", "0x1", "one", "\t9\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		_, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
+		if got := CounterValue(s); got != (err == nil) {
+			t.Fatalf("CounterValue(%q) = %v, strconv says %v", s, got, err)
+		}
+	})
 }
