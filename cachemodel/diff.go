@@ -216,18 +216,26 @@ func (t *diffTable) value(i, k int) string {
 
 // intern returns the id of a header name, adding it when new.
 func (t *diffTable) intern(name string) int {
+	// Most cells spell a name as the first one did.
+	if t.byLower == nil {
+		for id := range t.names {
+			if t.names[id].spelling == name {
+				return id
+			}
+		}
+	} else if id, ok := t.byLower[name]; ok {
+		return id // this spelling was seen before
+	}
 	key := name
 	if !isASCII(key) {
 		key = strings.ToLower(key)
 	}
 	if t.byLower == nil {
 		for id := range t.names {
-			if k := t.names[id].key; k == key || len(k) == len(key) && compareFoldASCII(k, key) == 0 {
+			if k := t.names[id].key; len(k) == len(key) && compareFoldASCII(k, key) == 0 {
 				return id
 			}
 		}
-	} else if id, ok := t.byLower[key]; ok {
-		return id // this spelling was seen before
 	} else if id, ok := t.lookupLower(key); ok {
 		t.byLower[key] = id // remember the spelling
 		return id
@@ -323,12 +331,15 @@ func (t *diffTable) compare(out []HeaderDiff, members []int, template HeaderDiff
 	t.group++
 	t.touched, t.differ = t.touched[:0], t.differ[:0]
 	for _, i := range members {
-		for k := int(t.start[i]); k < int(t.start[i+1]); k++ {
-			id := t.line[k]
+		base, h := int(t.start[i]), t.cells[i].Headers
+		for p, id := range t.line[base:t.start[i+1]] {
 			if id < 0 {
 				continue
 			}
-			nm, v := &t.names[id], t.value(i, k)
+			nm, v := &t.names[id], h[p].Value
+			if t.joined != nil {
+				v = t.value(i, base+p)
+			}
 			if nm.group != t.group {
 				nm.group, nm.count, nm.out, nm.first, nm.differ, nm.counter = t.group, 1, -1, v, false, counterCheck{}
 				nm.counter.add(v)
@@ -337,7 +348,9 @@ func (t *diffTable) compare(out []HeaderDiff, members []int, template HeaderDiff
 			}
 			nm.count++
 			nm.differ = nm.differ || v != nm.first
-			nm.counter.add(v)
+			if !nm.counter.other {
+				nm.counter.add(v)
+			}
 		}
 	}
 	for _, id := range t.touched {
@@ -361,10 +374,11 @@ func (t *diffTable) compare(out []HeaderDiff, members []int, template HeaderDiff
 		out = append(out, hd)
 	}
 	for m, i := range members {
-		for k := int(t.start[i]); k < int(t.start[i+1]); k++ {
-			if id := t.line[k]; id >= 0 && t.names[id].out >= 0 {
+		base := int(t.start[i])
+		for p, id := range t.line[base:t.start[i+1]] {
+			if id >= 0 && t.names[id].out >= 0 {
 				v := &out[t.names[id].out].Values[m]
-				v.Value, v.Present = t.value(i, k), true
+				v.Value, v.Present = t.value(i, base+p), true
 			}
 		}
 	}
