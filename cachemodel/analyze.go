@@ -54,7 +54,12 @@ func analyzeGroup(plan TargetPlan, obs []Observation, opt AnalyzeOptions) (Targe
 		Diffs:    []HeaderDiff{},
 		Findings: []Finding{},
 	}
-	var cells []DiffCell
+	var cellBuf [8]DiffCell // an observe plan's variants fit: no allocation
+	cells := cellBuf[:0]
+	// One allocation each for every variant's pointed-to values and for
+	// the facts read from the responses.
+	boxes := make([]variantBox, len(plan.Steps))
+	facts := make([]respFacts, len(plan.Steps))
 	for i, step := range plan.Steps {
 		var o Observation
 		if i < len(obs) {
@@ -63,39 +68,69 @@ func analyzeGroup(plan TargetPlan, obs []Observation, opt AnalyzeOptions) (Targe
 		if o.Response == nil && o.Err == nil {
 			o.Err = &ProbeError{Kind: ErrCanceled, Message: "not run: the run was cancelled"}
 		}
-		vr := analyzeStep(step, o, opt)
-		rep.Variants[i] = vr
-		if o.Response != nil && rep.Provider == ProviderUnknown {
-			// The first response that names a product decides; until one
-			// does, the first evidence seen (a conflict) is kept.
-			if d := DetectProduct(o.Response.Headers); d.Provider != ProviderUnknown || rep.ProviderEvidence == nil {
-				rep.Provider, rep.ProviderEvidence = d.Provider, d.Evidence
+		if o.Response != nil {
+			facts[i] = readFacts(o.Response.Headers)
+		}
+		vr := &rep.Variants[i]
+		analyzeStep(vr, &boxes[i], &facts[i], step, o, opt)
+		if o.Response != nil {
+			if rep.Provider == ProviderUnknown {
+				// The first response that names a product decides; until one
+				// does, the first evidence seen (a conflict) is kept.
+				d := DetectProduct(o.Response.Headers)
+				if d.Provider != ProviderUnknown || rep.ProviderEvidence == nil {
+					rep.Provider, rep.ProviderEvidence = d.Provider, d.Evidence
+				}
+				vr.Edge = d.Edge
+			} else {
+				vr.Edge = EdgeOf(o.Response.Headers)
 			}
 		}
 		if !step.Preflight && (step.Experiment == "" || step.Experiment == ExperimentRepeat) {
-			c := DiffCell{Label: step.Variant.Label(), Round: step.Round, Failed: o.Response == nil}
+			c := DiffCell{Label: vr.Label, Round: step.Round, Failed: o.Response == nil}
 			if o.Response != nil {
 				c.Headers = o.Response.Headers
 			}
 			cells = append(cells, c)
 		}
 	}
-	if d := DiffVariants(cells, VolatileHeader); d != nil {
+	if d := DiffVariants(cells, nil); d != nil { // nil: VolatileHeader, without lower-casing each name
 		rep.Diffs = d
 	}
 	var served []servedInfo
-	rep.Findings, rep.CacheKey, served = diagnose(rep.Variants, rep.Provider, opt.Policy)
+	rep.Findings, rep.CacheKey, served = diagnoseFacts(rep.Variants, facts, rep.Provider, opt.Policy)
 	noteCrossEdge(&rep)
 	rep.State, rep.StateDetail = computeState(rep.Variants, served)
 	return rep, served
 }
 
-func analyzeStep(step Step, o Observation, opt AnalyzeOptions) VariantResult {
-	reqHeaders := RedactHeaders(step.Headers, secretHeaders...)
-	vr := VariantResult{
+// variantBox holds the values a VariantResult points to, so that one
+// allocation per target backs them all.
+type variantBox struct {
+	origin, acao, acac    string
+	allowed, allowedCreds bool
+	age                   int64
+	resp                  ResponseInfo
+	vary                  [3]string
+}
+
+// analyzeStep fills vr from one step and its observation; f holds the
+// facts read from the response (zero without one), box the storage vr's
+// pointers use.
+func analyzeStep(vr *VariantResult, box *variantBox, f *respFacts, step Step, o Observation, opt AnalyzeOptions) {
+	reqHeaders := step.Headers
+	if hasSecret(reqHeaders) {
+		reqHeaders = RedactHeaders(step.Headers, secretHeaders...)
+	}
+	var origin *string
+	if step.Variant.HasOrigin() {
+		box.origin = step.Variant.Origin
+		origin = &box.origin
+	}
+	*vr = VariantResult{
 		Label:       step.Variant.Label(),
 		Kind:        step.Variant.Kind,
-		Origin:      step.Variant.OriginPtr(),
+		Origin:      origin,
 		Round:       step.Round,
 		Method:      step.Method,
 		Preflight:   step.Preflight,
@@ -110,19 +145,20 @@ func analyzeStep(step Step, o Observation, opt AnalyzeOptions) VariantResult {
 		Cache: CacheInfo{Status: StatusUnknown},
 		Curl:  CurlCommand(step.Method, step.URL, reqHeaders, curlFor(step, opt.Curl)),
 	}
-	vr.CORS.Vary = []string{}
 	if o.Response == nil {
+		vr.CORS.Vary = []string{}
 		vr.CORS.Applicable = step.Variant.Kind != KindNoOrigin && step.Variant.Kind != KindSameOrigin
 		vr.CORS.Reason = "request failed"
 		vr.CORS.ReasonWithCredentials = "request failed"
-		return vr
+		return
 	}
 	r := o.Response
-	vr.Response = &ResponseInfo{
+	box.resp = ResponseInfo{
 		Status: r.Status, Proto: r.Proto, Headers: r.Headers, RemoteAddr: r.RemoteAddr,
 		BodyBytes: r.BodyBytes, BodyTruncated: r.BodyTruncated,
 		BodyError: r.BodyErr, Redirects: r.Redirects,
 	}
+	vr.Response = &box.resp
 	if r.Final != nil {
 		vr.Response.Sent = sentInfo(*r.Final)
 		vr.Response.Hops = make([]HopInfo, len(r.Hops))
@@ -130,17 +166,28 @@ func analyzeStep(step Step, o Observation, opt AnalyzeOptions) VariantResult {
 			vr.Response.Hops[i] = HopInfo{Request: *sentInfo(h.Request), Status: h.Status, Headers: h.Headers}
 		}
 	}
-	vr.Edge = EdgeOf(r.Headers)
 	cv := NormalizeCacheStatus(r.Headers)
 	vr.Cache = CacheInfo{Status: cv.Status, Source: cv.Source, Raw: cv.Raw, Weak: cv.Weak}
-	if age, ok := ParseAge(r.Headers); ok {
-		vr.Cache.Age = &age
+	if f.hasAge {
+		box.age = f.age
+		vr.Cache.Age = &box.age
 	}
-	vr.CORS = corsInfo(step, r)
+	vr.CORS = corsInfo(step, r, f, box)
 	if r.Final != nil && !step.Preflight {
-		redirectCORS(step, r, &vr)
+		redirectCORS(step, r, vr)
 	}
-	return vr
+}
+
+// hasSecret reports whether h carries a header of secretHeaders.
+func hasSecret(h Headers) bool {
+	for _, f := range h {
+		for _, s := range secretHeaders {
+			if hvNameIs(f.Name, s) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func sentInfo(s SentRequest) *SentInfo {
@@ -230,19 +277,27 @@ func redirectCORS(step Step, r *Response, vr *VariantResult) {
 	}
 }
 
-func corsInfo(step Step, r *Response) CORSInfo {
+func corsInfo(step Step, r *Response, f *respFacts, box *variantBox) CORSInfo {
 	ci := CORSInfo{Vary: []string{}}
-	ao := ParseAllowOrigin(r.Headers)
-	if ao.Present {
-		v := ao.Combined
-		ci.ACAO = &v
-		ci.ACAOCount = len(ao.Lines)
+	if f.acaoN > 0 {
+		box.acao = f.acao
+		ci.ACAO = &box.acao
+		ci.ACAOCount = f.acaoN
 	}
-	if v, ok := r.Headers.Combined(hdrACAC); ok {
-		ci.ACAC = &v
+	if f.acacN > 0 {
+		box.acac = f.acac
+		ci.ACAC = &box.acac
 	}
-	if vary := ParseVary(r.Headers); vary.Present {
-		ci.Vary = vary.Fields
+	if f.varyN > 0 {
+		ci.Vary = box.vary[:0]
+		for _, x := range r.Headers {
+			if hvNameIs(x.Name, hdrVary) {
+				ci.Vary = appendFieldList(ci.Vary, x.Value)
+			}
+		}
+		if len(ci.Vary) == 0 {
+			ci.Vary = nil // as ParseVary: present, but no element
+		}
 	}
 	switch step.Variant.Kind {
 	case KindNoOrigin:
@@ -250,8 +305,8 @@ func corsInfo(step Step, r *Response) CORSInfo {
 		ci.ReasonWithCredentials = ci.Reason
 		return ci
 	case KindSameOrigin:
-		yes := true
-		ci.Allowed, ci.AllowedWithCredentials = &yes, &yes
+		box.allowed = true
+		ci.Allowed, ci.AllowedWithCredentials = &box.allowed, &box.allowed
 		ci.Reason = "same-origin: browsers run no CORS check"
 		ci.ReasonWithCredentials = ci.Reason
 		return ci
@@ -279,7 +334,8 @@ func corsInfo(step Step, r *Response) CORSInfo {
 		anon = CheckCORS(step.Variant.Origin, r.Headers, Anonymous)
 		cred = CheckCORS(step.Variant.Origin, r.Headers, Credentialed)
 	}
-	ci.Allowed, ci.AllowedWithCredentials = &anon.Allowed, &cred.Allowed
+	box.allowed, box.allowedCreds = anon.Allowed, cred.Allowed
+	ci.Allowed, ci.AllowedWithCredentials = &box.allowed, &box.allowedCreds
 	ci.Reason, ci.ReasonWithCredentials = string(anon.Reason), string(cred.Reason)
 	switch {
 	case !anon.Allowed:

@@ -37,7 +37,7 @@ func benchResponse(origin string, hit bool) *Response {
 
 // benchTarget is one observe-mode target (5 variants, one round) with its
 // observations.
-func benchTarget(b *testing.B, i int) (TargetPlan, []Observation) {
+func benchTarget(b testing.TB, i int) (TargetPlan, []Observation) {
 	b.Helper()
 	u, err := url.Parse("https://cdn.example.com/assets/" + strconv.Itoa(i) + "/app.js")
 	if err != nil {
@@ -87,7 +87,7 @@ func BenchmarkDiagnose(b *testing.B) {
 	rep := Analyze(plan, obs, AnalyzeOptions{})
 	b.ReportAllocs()
 	for b.Loop() {
-		_, _ = Diagnose(rep.Variants, rep.Provider, Policy{})
+		_, _, _ = diagnose(rep.Variants, rep.Provider, Policy{})
 	}
 }
 

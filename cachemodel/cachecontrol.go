@@ -5,82 +5,77 @@ import (
 	"strings"
 )
 
-// Directive is one Cache-Control directive. Name is lower-cased; Value is
-// unquoted ("" when the directive had no argument).
-type Directive struct{ Name, Value string }
-
-// CacheControl is the parsed Cache-Control of a response. The pointers are
-// nil when the directive is absent or its argument is not delta-seconds;
-// for repeated directives the first valid one wins (RFC 9111 §4.2.1).
-type CacheControl struct {
-	Present    bool
-	Directives []Directive // every directive, all lines, in order
-
-	Public, Private, NoStore, NoCache, MustRevalidate, Immutable bool
-
-	MaxAge, SMaxAge, StaleWhileRevalidate *int64
-
-	// PrivateFields are the header names of a qualified private="a, b": only
-	// those fields are private, the rest may be stored by shared caches.
-	PrivateFields []string
+// ccFlags is a response's Cache-Control as the storage rules read it:
+// every line, parsed leniently (names are case-insensitive, values may be
+// tokens or quoted strings, stray white space and empty elements are
+// skipped, nothing is rejected). The analysis fills one per response
+// without allocating (see respFacts).
+type ccFlags struct {
+	present                                                      bool
+	public, private, noStore, noCache, mustRevalidate, immutable bool
+	// secs holds max-age, s-maxage and stale-while-revalidate (ccMaxAge,
+	// ...); bit k of has is set when secs[k] holds a valid value.
+	secs          [3]int64
+	has           uint8
+	privateFields []string
 }
 
-// ParseCacheControl reads every Cache-Control line. Parsing is lenient:
-// names are case-insensitive, values may be tokens or quoted strings, stray
-// white space and empty elements are skipped, and nothing is rejected.
-func ParseCacheControl(h Headers) CacheControl {
-	var c CacheControl
-	n := 0
-	for _, f := range h {
-		if hvNameIs(f.Name, "Cache-Control") {
-			n += strings.Count(f.Value, ",") + 1
+const (
+	ccMaxAge = iota
+	ccSMaxAge
+	ccSWR
+)
+
+// readLine reads one Cache-Control line into f.
+func (f *ccFlags) readLine(v string) {
+	f.present = true
+	scanCacheControl(v, f.add)
+}
+
+// add applies one directive; for repeated numbers the first valid one
+// wins (RFC 9111 §4.2.1).
+func (f *ccFlags) add(name, value string) {
+	k := -1
+	switch name {
+	case "public":
+		f.public = true
+	case "private":
+		f.private = true
+		if value != "" {
+			fields, _ := ParseFieldList([]string{value})
+			f.privateFields = append(f.privateFields, fields...)
 		}
+	case "no-store":
+		f.noStore = true
+	case "no-cache":
+		f.noCache = true
+	case "must-revalidate":
+		f.mustRevalidate = true
+	case "immutable":
+		f.immutable = true
+	case "max-age":
+		k = ccMaxAge
+	case "s-maxage":
+		k = ccSMaxAge
+	case "stale-while-revalidate":
+		k = ccSWR
 	}
-	if n == 0 {
-		return c
-	}
-	// One allocation each for the directives and the three numbers, since
-	// this runs for every response of a probe.
-	c.Present = true
-	c.Directives = make([]Directive, 0, n)
-	var secs ccSeconds
-	for _, f := range h {
-		if hvNameIs(f.Name, "Cache-Control") {
-			c.parseLine(f.Value, &secs)
-		}
-	}
-	if len(c.Directives) == 0 {
-		c.Directives = nil
-	}
-	return c
-}
-
-// ccSeconds backs the delta-seconds pointers of one CacheControl with a
-// single lazily allocated array.
-type ccSeconds struct {
-	vals *[3]int64
-	used int
-}
-
-// set stores the first valid delta-seconds value in *dst.
-func (s *ccSeconds) set(dst **int64, v string) {
-	if *dst != nil {
+	if k < 0 || f.has&(1<<k) != 0 {
 		return
 	}
-	n, ok := hvDeltaSeconds(v)
-	if !ok {
-		return
+	if n, ok := hvDeltaSeconds(value); ok {
+		f.secs[k], f.has = n, f.has|1<<k
 	}
-	if s.vals == nil || s.used == len(s.vals) {
-		s.vals, s.used = new([3]int64), 0
-	}
-	p := &s.vals[s.used]
-	s.used++
-	*p = n
-	*dst = p
 }
 
-func (c *CacheControl) parseLine(s string, secs *ccSeconds) {
+// seconds returns the value of a numeric directive (ccMaxAge, ...).
+func (f *ccFlags) seconds(k int) (int64, bool) {
+	return f.secs[k], f.has&(1<<k) != 0
+}
+
+// scanCacheControl calls fn for every directive of one Cache-Control line:
+// the name lower-cased, the value unquoted ("" without an argument).
+func scanCacheControl(s string, fn func(name, value string)) {
 	i := 0
 	for i < len(s) {
 		// Directive name: up to '=', ',' or the end.
@@ -113,7 +108,7 @@ func (c *CacheControl) parseLine(s string, secs *ccSeconds) {
 			}
 		}
 		if name != "" {
-			c.add(Directive{Name: name, Value: value}, secs)
+			fn(name, value)
 		}
 	}
 }
@@ -157,34 +152,6 @@ func readQuotedEscaped(s string, start int) (string, int) {
 	return b.String(), len(s)
 }
 
-func (c *CacheControl) add(d Directive, secs *ccSeconds) {
-	c.Directives = append(c.Directives, d)
-	switch d.Name {
-	case "public":
-		c.Public = true
-	case "private":
-		c.Private = true
-		if d.Value != "" {
-			fields, _ := ParseFieldList([]string{d.Value})
-			c.PrivateFields = append(c.PrivateFields, fields...)
-		}
-	case "no-store":
-		c.NoStore = true
-	case "no-cache":
-		c.NoCache = true
-	case "must-revalidate":
-		c.MustRevalidate = true
-	case "immutable":
-		c.Immutable = true
-	case "max-age":
-		secs.set(&c.MaxAge, d.Value)
-	case "s-maxage":
-		secs.set(&c.SMaxAge, d.Value)
-	case "stale-while-revalidate":
-		secs.set(&c.StaleWhileRevalidate, d.Value)
-	}
-}
-
 // heuristicallyCacheable lists the status codes RFC 9110 §15.1 defines as
 // heuristically cacheable: a cache may store them without explicit
 // freshness.
@@ -196,46 +163,61 @@ func heuristicallyCacheable(status int) bool {
 	return false
 }
 
-// SharedCacheable reports whether a shared cache (a CDN) may store this
+// storeHints are the other response headers sharedCacheable looks at.
+type storeHints struct{ expires, lastModified, setCookie bool }
+
+// sharedCacheable reports whether a shared cache (a CDN) may store this
 // response under RFC 9111 §3, with a short phrase saying why. Storing is
 // not the same as serving fresh: no-cache and max-age=0 responses are
 // storable but revalidated on every use, and a 304 then re-serves the
 // stored headers (ACAO included), so they count as cacheable here.
 // Request-side conditions (method, Authorization) are the caller's to check.
-func (c CacheControl) SharedCacheable(status int, h Headers) (cacheable bool, why string) {
+// Without wantWhy the phrase is left empty, so the check allocates
+// nothing.
+func (f *ccFlags) sharedCacheable(status int, hints storeHints, wantWhy bool) (cacheable bool, why string) {
 	switch {
-	case c.NoStore:
+	case f.noStore:
 		return false, "no-store"
-	case c.Private && len(c.PrivateFields) == 0:
+	case f.private && len(f.privateFields) == 0:
 		return false, "private"
 	}
-	cacheable = true
+	sMaxAge, hasSMaxAge := f.seconds(ccSMaxAge)
+	maxAge, hasMaxAge := f.seconds(ccMaxAge)
 	switch {
-	case c.SMaxAge != nil:
-		why = "s-maxage=" + strconv.FormatInt(*c.SMaxAge, 10)
-	case c.MaxAge != nil && *c.MaxAge > 0:
-		why = "max-age=" + strconv.FormatInt(*c.MaxAge, 10)
-	case c.MaxAge != nil:
-		why = "max-age=0, revalidated on each use"
-	case c.Public:
-		why = "public"
-	case h.Count("Expires") > 0:
-		why = "Expires"
-	case heuristicallyCacheable(status) && h.Count("Last-Modified") > 0:
-		why = "heuristic freshness from Last-Modified"
-	case heuristicallyCacheable(status):
-		why = "status " + strconv.Itoa(status) + " is heuristically cacheable"
+	case hasSMaxAge, hasMaxAge, f.public, hints.expires, heuristicallyCacheable(status):
 	default:
+		if !wantWhy {
+			return false, ""
+		}
 		return false, "status " + strconv.Itoa(status) + " without explicit freshness"
 	}
-	if c.NoCache {
+	if !wantWhy {
+		return true, ""
+	}
+	switch {
+	case hasSMaxAge:
+		why = "s-maxage=" + strconv.FormatInt(sMaxAge, 10)
+	case hasMaxAge && maxAge > 0:
+		why = "max-age=" + strconv.FormatInt(maxAge, 10)
+	case hasMaxAge:
+		why = "max-age=0, revalidated on each use"
+	case f.public:
+		why = "public"
+	case hints.expires:
+		why = "Expires"
+	case hints.lastModified:
+		why = "heuristic freshness from Last-Modified"
+	default:
+		why = "status " + strconv.Itoa(status) + " is heuristically cacheable"
+	}
+	if f.noCache {
 		why += ", no-cache: revalidated on each use"
 	}
-	if c.Private {
+	if f.private {
 		why += ", private fields stripped"
 	}
-	if h.Count("Set-Cookie") > 0 {
+	if hints.setCookie {
 		why += ", has Set-Cookie"
 	}
-	return cacheable, why
+	return true, why
 }

@@ -11,7 +11,7 @@ func TestParseCacheControl(t *testing.T) {
 		name       string
 		h          Headers
 		present    bool
-		directives []Directive
+		directives []ccDirective
 		flags      flags
 		maxAge     *int64
 		sMaxAge    *int64
@@ -20,51 +20,75 @@ func TestParseCacheControl(t *testing.T) {
 	}{
 		{name: "absent", h: hdrKV("Vary", "Origin")},
 		{name: "public max-age", h: hdrKV("Cache-Control", "public, max-age=600"), present: true,
-			directives: []Directive{{"public", ""}, {"max-age", "600"}}, flags: flags{public: true}, maxAge: csTTL(600)},
+			directives: []ccDirective{{"public", ""}, {"max-age", "600"}}, flags: flags{public: true}, maxAge: csTTL(600)},
 		{name: "case-insensitive names", h: hdrKV("cache-control", "Public, MAX-AGE=60, S-MaxAge=3600"), present: true,
-			directives: []Directive{{"public", ""}, {"max-age", "60"}, {"s-maxage", "3600"}}, flags: flags{public: true}, maxAge: csTTL(60), sMaxAge: csTTL(3600)},
+			directives: []ccDirective{{"public", ""}, {"max-age", "60"}, {"s-maxage", "3600"}}, flags: flags{public: true}, maxAge: csTTL(60), sMaxAge: csTTL(3600)},
 		{name: "immutable asset", h: hdrKV("Cache-Control", "public, max-age=31536000, immutable"), present: true,
-			directives: []Directive{{"public", ""}, {"max-age", "31536000"}, {"immutable", ""}}, flags: flags{public: true, immutable: true}, maxAge: csTTL(31536000)},
+			directives: []ccDirective{{"public", ""}, {"max-age", "31536000"}, {"immutable", ""}}, flags: flags{public: true, immutable: true}, maxAge: csTTL(31536000)},
 		{name: "netlify static", h: hdrKV("Cache-Control", "public,max-age=0,must-revalidate"), present: true,
-			directives: []Directive{{"public", ""}, {"max-age", "0"}, {"must-revalidate", ""}}, flags: flags{public: true, mustRevalidate: true}, maxAge: csTTL(0)},
+			directives: []ccDirective{{"public", ""}, {"max-age", "0"}, {"must-revalidate", ""}}, flags: flags{public: true, mustRevalidate: true}, maxAge: csTTL(0)},
 		{name: "no-store no-cache", h: hdrKV("Cache-Control", "no-cache, no-store"), present: true,
-			directives: []Directive{{"no-cache", ""}, {"no-store", ""}}, flags: flags{noCache: true, noStore: true}},
+			directives: []ccDirective{{"no-cache", ""}, {"no-store", ""}}, flags: flags{noCache: true, noStore: true}},
 		{name: "private with quoted fields", h: hdrKV("Cache-Control", `private="Set-Cookie, X-User", max-age=60`), present: true,
-			directives: []Directive{{"private", "Set-Cookie, X-User"}, {"max-age", "60"}}, flags: flags{private: true}, maxAge: csTTL(60), private: []string{"Set-Cookie", "X-User"}},
+			directives: []ccDirective{{"private", "Set-Cookie, X-User"}, {"max-age", "60"}}, flags: flags{private: true}, maxAge: csTTL(60), private: []string{"Set-Cookie", "X-User"}},
 		{name: "quoted max-age accepted", h: hdrKV("Cache-Control", `max-age="30"`), present: true,
-			directives: []Directive{{"max-age", "30"}}, maxAge: csTTL(30)},
+			directives: []ccDirective{{"max-age", "30"}}, maxAge: csTTL(30)},
 		{name: "escaped quote in value", h: hdrKV("Cache-Control", `ext="a\"b, c", public`), present: true,
-			directives: []Directive{{"ext", `a"b, c`}, {"public", ""}}, flags: flags{public: true}},
+			directives: []ccDirective{{"ext", `a"b, c`}, {"public", ""}}, flags: flags{public: true}},
 		{name: "swr across lines", h: hdrKV("Cache-Control", "max-age=60", "Cache-Control", "stale-while-revalidate=120"), present: true,
-			directives: []Directive{{"max-age", "60"}, {"stale-while-revalidate", "120"}}, maxAge: csTTL(60), swr: csTTL(120)},
+			directives: []ccDirective{{"max-age", "60"}, {"stale-while-revalidate", "120"}}, maxAge: csTTL(60), swr: csTTL(120)},
 		{name: "first valid max-age wins", h: hdrKV("Cache-Control", "max-age=abc, max-age=10, max-age=20"), present: true,
-			directives: []Directive{{"max-age", "abc"}, {"max-age", "10"}, {"max-age", "20"}}, maxAge: csTTL(10)},
+			directives: []ccDirective{{"max-age", "abc"}, {"max-age", "10"}, {"max-age", "20"}}, maxAge: csTTL(10)},
 		{name: "negative max-age ignored", h: hdrKV("Cache-Control", "max-age=-1"), present: true,
-			directives: []Directive{{"max-age", "-1"}}},
+			directives: []ccDirective{{"max-age", "-1"}}},
 		{name: "sloppy spacing and empties", h: hdrKV("Cache-Control", " ,  public ,, max-age = 5 ,"), present: true,
-			directives: []Directive{{"public", ""}, {"max-age", "5"}}, flags: flags{public: true}, maxAge: csTTL(5)},
+			directives: []ccDirective{{"public", ""}, {"max-age", "5"}}, flags: flags{public: true}, maxAge: csTTL(5)},
 		{name: "unterminated quote runs to end", h: hdrKV("Cache-Control", `private="set-cookie, no-store`), present: true,
-			directives: []Directive{{"private", "set-cookie, no-store"}}, flags: flags{private: true}, private: []string{"set-cookie", "no-store"}},
+			directives: []ccDirective{{"private", "set-cookie, no-store"}}, flags: flags{private: true}, private: []string{"set-cookie", "no-store"}},
 		{name: "empty value", h: hdrKV("Cache-Control", ""), present: true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			cc := ParseCacheControl(c.h)
-			if cc.Present != c.present || !reflect.DeepEqual(cc.Directives, c.directives) {
-				t.Errorf("present=%v directives=%q", cc.Present, cc.Directives)
+			cc, directives := ccRead(c.h)
+			if cc.present != c.present || !reflect.DeepEqual(directives, c.directives) {
+				t.Errorf("present=%v directives=%q", cc.present, directives)
 			}
-			got := flags{cc.Public, cc.Private, cc.NoStore, cc.NoCache, cc.MustRevalidate, cc.Immutable}
+			got := flags{cc.public, cc.private, cc.noStore, cc.noCache, cc.mustRevalidate, cc.immutable}
 			if got != c.flags {
 				t.Errorf("flags = %+v, want %+v", got, c.flags)
 			}
-			if !reflect.DeepEqual(cc.MaxAge, c.maxAge) || !reflect.DeepEqual(cc.SMaxAge, c.sMaxAge) || !reflect.DeepEqual(cc.StaleWhileRevalidate, c.swr) {
-				t.Errorf("max-age=%v s-maxage=%v swr=%v", ccDeref(cc.MaxAge), ccDeref(cc.SMaxAge), ccDeref(cc.StaleWhileRevalidate))
+			maxAge, sMaxAge, swr := ccPtr(&cc, ccMaxAge), ccPtr(&cc, ccSMaxAge), ccPtr(&cc, ccSWR)
+			if !reflect.DeepEqual(maxAge, c.maxAge) || !reflect.DeepEqual(sMaxAge, c.sMaxAge) || !reflect.DeepEqual(swr, c.swr) {
+				t.Errorf("max-age=%v s-maxage=%v swr=%v", ccDeref(maxAge), ccDeref(sMaxAge), ccDeref(swr))
 			}
-			if !reflect.DeepEqual(cc.PrivateFields, c.private) {
-				t.Errorf("private fields = %q, want %q", cc.PrivateFields, c.private)
+			if !reflect.DeepEqual(cc.privateFields, c.private) {
+				t.Errorf("private fields = %q, want %q", cc.privateFields, c.private)
 			}
 		})
 	}
+}
+
+// ccDirective is one directive as scanCacheControl reports it.
+type ccDirective struct{ Name, Value string }
+
+// ccRead reads h's Cache-Control as the analysis does (readFacts), with
+// the directives scanned on the way.
+func ccRead(h Headers) (ccFlags, []ccDirective) {
+	var ds []ccDirective
+	for _, f := range h {
+		if hvNameIs(f.Name, "Cache-Control") {
+			scanCacheControl(f.Value, func(n, v string) { ds = append(ds, ccDirective{n, v}) })
+		}
+	}
+	return readFacts(h).cc, ds
+}
+
+// ccPtr is a numeric directive's value, nil when absent or invalid.
+func ccPtr(f *ccFlags, k int) *int64 {
+	if n, ok := f.seconds(k); ok {
+		return &n
+	}
+	return nil
 }
 
 func ccDeref(p *int64) any {
@@ -101,7 +125,8 @@ func TestSharedCacheable(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, why := ParseCacheControl(c.h).SharedCacheable(c.status, c.h)
+			f := readFacts(c.h)
+			got, why := f.sharedCacheable(c.status, true)
 			if got != c.want || why != c.why {
 				t.Errorf("got %v %q; want %v %q", got, why, c.want, c.why)
 			}
@@ -109,7 +134,7 @@ func TestSharedCacheable(t *testing.T) {
 	}
 }
 
-func BenchmarkParseCacheControl(b *testing.B) {
+func BenchmarkReadFacts(b *testing.B) {
 	h := hdrKV(
 		"Content-Type", "application/json",
 		"Cache-Control", "public, max-age=600, s-maxage=3600, stale-while-revalidate=60",
@@ -117,8 +142,8 @@ func BenchmarkParseCacheControl(b *testing.B) {
 	)
 	b.ReportAllocs()
 	for b.Loop() {
-		cc := ParseCacheControl(h)
-		if cc.MaxAge == nil || *cc.MaxAge != 600 {
+		f := readFacts(h)
+		if n, _ := f.cc.seconds(ccMaxAge); n != 600 {
 			b.Fatal("unexpected parse")
 		}
 	}

@@ -2,6 +2,7 @@ package cachemodel
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -19,7 +20,28 @@ const (
 // X-Varnish" or "ETag unchanged since the first request on this key".
 type servedInfo struct {
 	state servedState
-	how   string
+	note  string
+	// A verdict read from the cache status is worded from it when needed
+	// (how): "HIT via X-Varnish".
+	viaStatus bool
+	status    CacheStatus
+	source    string
+}
+
+// how is the evidence the verdict rests on ("" when unknown).
+func (s servedInfo) how() string {
+	if s.viaStatus {
+		return string(s.status) + " via " + s.source
+	}
+	return s.note
+}
+
+// appendHow appends how() to b.
+func (s servedInfo) appendHow(b []byte) []byte {
+	if s.viaStatus {
+		return append(append(append(b, s.status...), " via "...), s.source...)
+	}
+	return append(b, s.note...)
 }
 
 // diag is everything the finding rules and the cache-key inference share
@@ -30,11 +52,19 @@ type diag struct {
 	policy   Policy
 	isolate  bool // the plan ran isolate experiments
 
-	keys     []string         // experiment keys in first-use order ("" in observe mode)
-	groups   map[string][]int // key -> variant indexes, in order
-	pos      []int            // position of each variant on its key, 0-based
-	keyFirst []int            // index of the first variant on the same key
-	served   []servedInfo
+	// f holds what each response's headers say (zero for no response).
+	f []respFacts
+	// groups are the variant indexes per experiment key (experiment and
+	// busting value), in order, keys in first-use order; observe mode has
+	// one key.
+	groups    [][]int
+	groupsBuf [1][]int
+	servedBuf [8]servedInfo
+	intsBuf   [4 * 8]int
+	keyIdx    []int // the group of each variant
+	pos       []int // position of each variant on its key, 0-based
+	keyFirst  []int // index of the first variant on the same key
+	served    []servedInfo
 
 	// busterHits are fresh keys whose first request was already served from
 	// cache: the cache ignores the busting parameter.
@@ -51,9 +81,24 @@ type diag struct {
 }
 
 func newDiag(vs []VariantResult, provider Provider, pol Policy) *diag {
-	d := &diag{vs: vs, provider: provider, policy: pol, groups: map[string][]int{},
-		pos: make([]int, len(vs)), keyFirst: make([]int, len(vs)), served: make([]servedInfo, len(vs)),
-		storable: map[string]bool{}, cacheableBy: -1}
+	return newDiagFacts(vs, nil, provider, pol)
+}
+
+// newDiagFacts is newDiag with the facts already read from each
+// variant's response (nil: read them here).
+func newDiagFacts(vs []VariantResult, facts []respFacts, provider Provider, pol Policy) *diag {
+	if facts == nil {
+		facts = readAllFacts(vs)
+	}
+	d := &diag{vs: vs, f: facts, provider: provider, policy: pol, cacheableBy: -1}
+	// A small target's bookkeeping lives in d itself.
+	ints := d.intsBuf[:]
+	if len(vs) > len(d.servedBuf) {
+		ints, d.served = make([]int, 4*len(vs)), make([]servedInfo, len(vs))
+	} else {
+		d.served = d.servedBuf[:len(vs):len(vs)]
+	}
+	d.keyIdx, d.pos, d.keyFirst = ints[:len(vs):len(vs)], ints[len(vs):2*len(vs):2*len(vs)], ints[2*len(vs):3*len(vs):3*len(vs)]
 	for _, v := range vs {
 		if v.Experiment != "" {
 			d.isolate = true
@@ -63,21 +108,32 @@ func newDiag(vs []VariantResult, provider Provider, pol Policy) *diag {
 		}
 	}
 	for i, v := range vs {
-		k := ""
-		if d.isolate {
-			k = v.Experiment + "\x00" + v.CacheBuster
+		g := -1
+		for k, idx := range d.groups {
+			if !d.isolate || (vs[idx[0]].Experiment == v.Experiment && vs[idx[0]].CacheBuster == v.CacheBuster) {
+				g = k
+				break
+			}
 		}
-		if _, ok := d.groups[k]; !ok {
-			d.keys = append(d.keys, k)
+		if g < 0 {
+			g = len(d.groups)
+			if g == 0 {
+				// The first key (observe mode's only one) uses the spare
+				// quarter of ints; it holds at most every variant.
+				d.groups = append(d.groupsBuf[:0], ints[3*len(vs):3*len(vs):4*len(vs)])
+			} else {
+				d.groups = append(d.groups, make([]int, 0, len(vs)-i))
+			}
 		}
-		d.pos[i] = len(d.groups[k])
-		d.groups[k] = append(d.groups[k], i)
-		d.keyFirst[i] = d.groups[k][0]
+		d.keyIdx[i] = g
+		d.pos[i] = len(d.groups[g])
+		d.groups[g] = append(d.groups[g], i)
+		d.keyFirst[i] = d.groups[g][0]
 		d.served[i] = statusServed(v)
 	}
 	if d.isolate {
-		for _, k := range d.keys {
-			if first := d.groups[k][0]; d.served[first].state == servedCached {
+		for _, idx := range d.groups {
+			if first := idx[0]; d.served[first].state == servedCached {
 				d.busterHits = append(d.busterHits, first)
 			}
 		}
@@ -104,7 +160,7 @@ func (d *diag) inferObserveFacts() *CacheKeyFacts {
 	var own []int
 	for i, v := range d.vs {
 		if v.Preflight || v.Response == nil || d.transient(i) || v.Origin == nil || v.CORS.ACAO == nil ||
-			*v.CORS.ACAO != *v.Origin || varyHasOrigin(v) || d.served[i].state != servedCached {
+			*v.CORS.ACAO != *v.Origin || d.varyOrigin(i) || d.served[i].state != servedCached {
 			continue
 		}
 		own = append(own, i)
@@ -118,7 +174,7 @@ func (d *diag) inferObserveFacts() *CacheKeyFacts {
 				OriginInKey: ptrBool(true),
 				Cacheable:   ptrBool(true),
 				Evidence: []string{fmt.Sprintf("Origin is in the cache key (or ACAO is set after the cache): %s (%s) and %s (%s) were both served from cache, each with its own Origin in ACAO, without Vary: Origin",
-					d.ref(i), d.served[i].how, d.ref(j), d.served[j].how)},
+					d.ref(i), d.served[i].how(), d.ref(j), d.served[j].how())},
 			}
 		}
 	}
@@ -134,13 +190,13 @@ func statusServed(v VariantResult) servedInfo {
 	c := v.Cache
 	switch {
 	case c.Weak && c.Age != nil:
-		return servedInfo{servedCached, fmt.Sprintf("Age %d", *c.Age)}
+		return servedInfo{state: servedCached, note: fmt.Sprintf("Age %d", *c.Age)}
 	case c.Status == StatusUnknown:
 		return servedInfo{}
 	case c.Status.ServedFromCache():
-		return servedInfo{servedCached, string(c.Status) + " via " + c.Source}
+		return servedInfo{state: servedCached, viaStatus: true, status: c.Status, source: c.Source}
 	}
-	return servedInfo{servedFresh, string(c.Status) + " via " + c.Source}
+	return servedInfo{state: servedFresh, viaStatus: true, status: c.Status, source: c.Source}
 }
 
 // inferFromValidators fills in isolate-mode variants the cache status left
@@ -158,7 +214,7 @@ func (d *diag) inferFromValidators() {
 		}
 		first := d.keyFirst[i]
 		if first == i {
-			d.served[i] = servedInfo{servedFresh, "first request on a fresh cache key"}
+			d.served[i] = servedInfo{state: servedFresh, note: "first request on a fresh cache key"}
 			continue
 		}
 		if d.vs[first].Response == nil {
@@ -168,9 +224,9 @@ func (d *diag) inferFromValidators() {
 		if et, ok := h.Get("ETag"); ok && perFetchETag {
 			if fet, ok := fh.Get("ETag"); ok {
 				if et == fet {
-					d.served[i] = servedInfo{servedCached, "ETag " + et + " unchanged since the first request on this key, while fresh responses change it"}
+					d.served[i] = servedInfo{state: servedCached, note: "ETag " + et + " unchanged since the first request on this key, while fresh responses change it"}
 				} else {
-					d.served[i] = servedInfo{servedFresh, "ETag changed since the first request on this key: a new origin response"}
+					d.served[i] = servedInfo{state: servedFresh, note: "ETag changed since the first request on this key: a new origin response"}
 				}
 				continue
 			}
@@ -182,14 +238,14 @@ func (d *diag) inferFromValidators() {
 		}
 		switch {
 		case date.After(fdate):
-			d.served[i] = servedInfo{servedFresh, "Date later than the first response on this key: a new origin response"}
+			d.served[i] = servedInfo{state: servedFresh, note: "Date later than the first response on this key: a new origin response"}
 		case date.Equal(fdate):
 			for j := first + 1; j < i; j++ {
 				if d.vs[j].Response == nil {
 					continue
 				}
 				if dj, ok := httpDate(d.vs[j].Response.Headers); ok && dj.After(fdate) {
-					d.served[i] = servedInfo{servedCached, "Date unchanged since the first request on this key although a response in between is newer"}
+					d.served[i] = servedInfo{state: servedCached, note: "Date unchanged since the first request on this key although a response in between is newer"}
 					break
 				}
 			}
@@ -202,8 +258,8 @@ func (d *diag) inferFromValidators() {
 // alike: then the ETag identifies one origin response.
 func (d *diag) etagChangesPerFetch() bool {
 	seen := map[string]bool{}
-	for _, k := range d.keys {
-		v := d.vs[d.groups[k][0]]
+	for _, idx := range d.groups {
+		v := d.vs[idx[0]]
 		if v.Response == nil {
 			continue
 		}
@@ -238,7 +294,7 @@ func (d *diag) inferFacts() *CacheKeyFacts {
 		if len(d.busterHits) > 0 {
 			i := d.busterHits[0]
 			f.Evidence = append(f.Evidence, fmt.Sprintf("the cache ignores the cache-busting parameter: %s was already served from cache (%s) on a fresh key; no cache-key conclusions drawn",
-				d.ref(i), d.served[i].how))
+				d.ref(i), d.served[i].how()))
 		}
 		return f
 	}
@@ -253,8 +309,7 @@ func (d *diag) inferFacts() *CacheKeyFacts {
 func (d *diag) inferCacheable(f *CacheKeyFacts) {
 	var yes, no []int
 	unknown := false
-	for _, k := range d.keys {
-		idx := d.groups[k]
+	for _, idx := range d.groups {
 		if d.vs[idx[0]].Experiment != ExperimentRepeat || len(idx) < 2 {
 			continue
 		}
@@ -272,6 +327,9 @@ func (d *diag) inferCacheable(f *CacheKeyFacts) {
 		switch {
 		case stored >= 0:
 			yes = append(yes, stored)
+			if d.storable == nil {
+				d.storable = map[string]bool{}
+			}
 			d.storable[d.vs[idx[0]].Label] = true
 		case fresh == len(idx)-1:
 			no = append(no, idx[1])
@@ -283,10 +341,10 @@ func (d *diag) inferCacheable(f *CacheKeyFacts) {
 	case len(yes) > 0:
 		f.Cacheable = ptrBool(true)
 		d.cacheableBy = yes[0]
-		f.Evidence = append(f.Evidence, fmt.Sprintf("cacheable: %s was served from cache (%s)", d.ref(yes[0]), d.served[yes[0]].how))
+		f.Evidence = append(f.Evidence, fmt.Sprintf("cacheable: %s was served from cache (%s)", d.ref(yes[0]), d.served[yes[0]].how()))
 	case len(no) > 0 && !unknown:
 		f.Cacheable = ptrBool(false)
-		f.Evidence = append(f.Evidence, fmt.Sprintf("not cacheable here: no repeated request was served from cache (e.g. %s: %s)", d.ref(no[0]), d.served[no[0]].how))
+		f.Evidence = append(f.Evidence, fmt.Sprintf("not cacheable here: no repeated request was served from cache (e.g. %s: %s)", d.ref(no[0]), d.served[no[0]].how()))
 	default:
 		f.Evidence = append(f.Evidence, "cacheable: unknown (no cache status, Age or telling validators)")
 	}
@@ -300,8 +358,7 @@ func (d *diag) inferCacheable(f *CacheKeyFacts) {
 // response sent it, otherwise by its key.
 func (d *diag) inferKeying(f *CacheKeyFacts) {
 	var crossed, varyIgnored, keyed, varyKept []int
-	for _, k := range d.keys {
-		idx := d.groups[k]
+	for _, idx := range d.groups {
 		first := idx[0]
 		fv := d.vs[first]
 		if (fv.Experiment != ExperimentNoOriginFirst && fv.Experiment != ExperimentOriginAFirst) || fv.Response == nil {
@@ -314,14 +371,14 @@ func (d *diag) inferKeying(f *CacheKeyFacts) {
 			switch d.served[j].state {
 			case servedCached:
 				crossed = append(crossed, j)
-				if varyHasOrigin(fv) || varyHasOrigin(d.vs[j]) {
+				if d.varyOrigin(first) || d.varyOrigin(j) {
 					varyIgnored = append(varyIgnored, j)
 				}
 			case servedFresh:
 				if !d.storable[fv.Label] {
 					continue // never shown stored: a miss proves nothing
 				}
-				if varyHasOrigin(fv) {
+				if d.varyOrigin(first) {
 					varyKept = append(varyKept, j)
 				} else {
 					keyed = append(keyed, j)
@@ -334,12 +391,12 @@ func (d *diag) inferKeying(f *CacheKeyFacts) {
 		j := crossed[0]
 		f.OriginInKey = ptrBool(false)
 		f.Evidence = append(f.Evidence, fmt.Sprintf("Origin not in the key: %s was served from cache (%s) after %s stored it",
-			d.ref(j), d.served[j].how, d.ref(d.keyFirst[j])))
+			d.ref(j), d.served[j].how(), d.ref(d.keyFirst[j])))
 	case len(keyed) > 0:
 		j := keyed[0]
 		f.OriginInKey = ptrBool(true)
 		f.Evidence = append(f.Evidence, fmt.Sprintf("Origin in the key: %s was a new origin response (%s) although %s was stored without Vary: Origin",
-			d.ref(j), d.served[j].how, d.ref(d.keyFirst[j])))
+			d.ref(j), d.served[j].how(), d.ref(d.keyFirst[j])))
 	case f.Cacheable != nil && !*f.Cacheable:
 		f.Evidence = append(f.Evidence, "Origin in the key: unknown (nothing is stored)")
 	}
@@ -347,37 +404,54 @@ func (d *diag) inferKeying(f *CacheKeyFacts) {
 	case len(varyIgnored) > 0:
 		j := varyIgnored[0]
 		f.VaryHonoured = ptrBool(false)
-		f.Evidence = append(f.Evidence, fmt.Sprintf("Vary: Origin ignored: %s was served from cache (%s) although the stored response says Vary: Origin", d.ref(j), d.served[j].how))
+		f.Evidence = append(f.Evidence, fmt.Sprintf("Vary: Origin ignored: %s was served from cache (%s) although the stored response says Vary: Origin", d.ref(j), d.served[j].how()))
 	case len(varyKept) > 0:
 		j := varyKept[0]
 		f.VaryHonoured = ptrBool(true)
 		f.Evidence = append(f.Evidence, fmt.Sprintf("Vary: Origin honoured (or Origin is in the key): %s was a new origin response (%s) after %s was stored with Vary: Origin",
-			d.ref(j), d.served[j].how, d.ref(d.keyFirst[j])))
+			d.ref(j), d.served[j].how(), d.ref(d.keyFirst[j])))
 	}
 }
 
 func ptrBool(b bool) *bool { return &b }
 
-// varyHasOrigin reports whether the response's Vary names Origin (or is
-// "*", which keeps every request apart).
-func varyHasOrigin(v VariantResult) bool {
-	if v.Response == nil {
-		return false
+// varyOrigin reports whether variant i's response has a Vary that names
+// Origin (or is "*", which keeps every request apart).
+func (d *diag) varyOrigin(i int) bool { return d.f[i].varyOrigin }
+
+// readAllFacts reads the facts of every variant's response.
+func readAllFacts(vs []VariantResult) []respFacts {
+	facts := make([]respFacts, len(vs))
+	for i, v := range vs {
+		if v.Response != nil {
+			facts[i] = readFacts(v.Response.Headers)
+		}
 	}
-	vary := ParseVary(v.Response.Headers)
-	return vary.Star || vary.Has("Origin")
+	return facts
 }
 
 // ref names a variant for evidence: its experiment, position on the key
 // and busting value in isolate mode, its round otherwise.
 func (d *diag) ref(i int) string {
+	var buf [128]byte
+	return string(d.appendRef(buf[:0], i))
+}
+
+func (d *diag) appendRef(b []byte, i int) []byte {
 	v := d.vs[i]
-	name := v.Label
-	if v.Preflight {
-		name = "preflight " + name
-	}
 	if v.Experiment == "" {
-		return fmt.Sprintf("round %d %s", v.Round, name)
+		b = strconv.AppendInt(append(b, "round "...), int64(v.Round), 10)
+		b = append(b, ' ')
+	} else {
+		b = append(append(b, v.Experiment...), " #"...)
+		b = append(strconv.AppendInt(b, int64(d.pos[i]+1), 10), ' ')
 	}
-	return fmt.Sprintf("%s #%d %s (key %s)", v.Experiment, d.pos[i]+1, name, v.CacheBuster)
+	if v.Preflight {
+		b = append(b, "preflight "...)
+	}
+	b = append(b, v.Label...)
+	if v.Experiment != "" {
+		b = append(append(append(b, " (key "...), v.CacheBuster...), ')')
+	}
+	return b
 }

@@ -1,7 +1,6 @@
 package cachemodel
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -38,21 +37,15 @@ type CurlOptions struct {
 // (curl reads "Name:" as "remove"), URLs with brackets or braces get -g
 // (no globbing) and URLs with dot segments get --path-as-is.
 func CurlCommand(method, url string, h Headers, opt CurlOptions) string {
-	// One builder for the whole line: this runs for every request of a run.
-	var b strings.Builder
-	size := len(url) + 64
-	for _, f := range h {
-		size += len(f.Name) + len(f.Value) + 10
-	}
-	b.Grow(size)
-	b.WriteString("curl -sS -D - -o /dev/null")
+	// Built in a stack buffer and copied once: this runs for every request
+	// of a run, and the command is then exactly its own size.
+	var buf [512]byte
+	b := append(buf[:0], "curl -sS -D - -o /dev/null"...)
 	word := func(s string) { // a word that needs no quoting
-		b.WriteByte(' ')
-		b.WriteString(s)
+		b = append(append(b, ' '), s...)
 	}
-	quoted := func(s string) {
-		b.WriteByte(' ')
-		writeCurlQuoted(&b, s)
+	quoted := func(parts ...string) {
+		b = appendCurlQuoted(append(b, ' '), parts...)
 	}
 	switch method {
 	case "", "GET":
@@ -86,15 +79,15 @@ func CurlCommand(method, url string, h Headers, opt CurlOptions) string {
 	for _, f := range h {
 		word("-H")
 		if f.Value == "" {
-			quoted(f.Name + ";")
+			quoted(f.Name, ";")
 		} else {
-			quoted(f.Name + ": " + f.Value)
+			quoted(f.Name, ": ", f.Value)
 		}
 	}
 	for _, name := range [...]string{"User-Agent", "Accept"} {
 		if _, ok := h.Get(name); !ok {
 			word("-H")
-			quoted(name + ":")
+			quoted(name, ":")
 		}
 	}
 	if strings.ContainsAny(url, "[]{}") {
@@ -107,7 +100,7 @@ func CurlCommand(method, url string, h Headers, opt CurlOptions) string {
 		word("--url") // never let the URL read as an option
 	}
 	quoted(url)
-	return b.String()
+	return string(b)
 }
 
 // RedactHeaders returns a copy of h with the values of the named headers
@@ -130,55 +123,69 @@ func RedactHeaders(h Headers, secretNames ...string) Headers {
 	return out
 }
 
-// writeCurlQuoted writes one shell word to b: bare when every byte is
-// plainly safe, single-quoted otherwise, ANSI-C quoted when it carries
-// bytes a terminal or a shell line must not see raw.
-func writeCurlQuoted(b *strings.Builder, s string) {
-	if s != "" && curlBare(s) {
-		b.WriteString(s)
-		return
+// appendCurlQuoted appends one shell word, the concatenation of parts, to
+// b: bare when every byte is plainly safe, single-quoted otherwise, ANSI-C
+// quoted when it carries bytes a terminal or a shell line must not see
+// raw. (The parts are only ever split at ASCII bytes, so reading them one
+// by one reads the same runes as the whole word.)
+func appendCurlQuoted(b []byte, parts ...string) []byte {
+	bare, empty, ansiC := true, true, false
+	for _, s := range parts {
+		bare = bare && curlBare(s)
+		empty = empty && s == ""
+		ansiC = ansiC || curlNeedsANSIC(s)
 	}
-	if !curlNeedsANSIC(s) {
-		b.WriteByte('\'')
-		for {
-			i := strings.IndexByte(s, '\'')
-			if i < 0 {
-				break
-			}
-			b.WriteString(s[:i])
-			b.WriteString(`'\''`)
-			s = s[i+1:]
+	if bare && !empty {
+		for _, s := range parts {
+			b = append(b, s...)
 		}
-		b.WriteString(s)
-		b.WriteByte('\'')
-		return
+		return b
 	}
-	b.WriteString("$'")
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\'':
-			b.WriteString(`\'`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case curlUnsafeRune(r, size):
-			// Two hex digits always, so a following digit is not absorbed.
-			for _, c := range []byte(s[i : i+size]) {
-				fmt.Fprintf(b, `\x%02x`, c)
+	if !ansiC {
+		b = append(b, '\'')
+		for _, s := range parts {
+			for {
+				i := strings.IndexByte(s, '\'')
+				if i < 0 {
+					break
+				}
+				b = append(append(b, s[:i]...), `'\''`...)
+				s = s[i+1:]
 			}
-		default:
-			b.WriteString(s[i : i+size])
+			b = append(b, s...)
 		}
-		i += size
+		return append(b, '\'')
 	}
-	b.WriteString("'")
+	b = append(b, "$'"...)
+	for _, s := range parts {
+		for i := 0; i < len(s); {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r == '\\':
+				b = append(b, `\\`...)
+			case r == '\'':
+				b = append(b, `\'`...)
+			case r == '\n':
+				b = append(b, `\n`...)
+			case r == '\r':
+				b = append(b, `\r`...)
+			case r == '\t':
+				b = append(b, `\t`...)
+			case curlUnsafeRune(r, size):
+				// Two hex digits always, so a following digit is not absorbed.
+				for _, c := range []byte(s[i : i+size]) {
+					b = append(b, '\\', 'x', hexDigits[c>>4], hexDigits[c&15])
+				}
+			default:
+				b = append(b, s[i:i+size]...)
+			}
+			i += size
+		}
+	}
+	return append(b, '\'')
 }
+
+const hexDigits = "0123456789abcdef"
 
 // curlBare reports whether s means the same to every POSIX shell (and zsh)
 // when written without quotes. '=' and '~' are left out: zsh and tilde
@@ -197,6 +204,10 @@ func curlBare(s string) bool {
 
 func curlNeedsANSIC(s string) bool {
 	for i := 0; i < len(s); {
+		if c := s[i]; c >= 0x20 && c < 0x7f {
+			i++ // printable ASCII: the common case, no decoding
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if curlUnsafeRune(r, size) || r == '\n' || r == '\r' || r == '\t' {
 			return true

@@ -3,6 +3,8 @@ package cachemodel
 import (
 	"fmt"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -94,19 +96,42 @@ func TestDiffVariants(t *testing.T) {
 		{
 			"order: variants by round, then rounds by first appearance, names sorted",
 			[]DiffCell{
-				cell(b, 2, Header{"Z-Last", "1"}, Header{"a-first", "1"}),
-				cell(a, 2, Header{"Z-Last", "2"}),
+				cell(b, 2, Header{"Z-Last", "p"}, Header{"a-first", "p"}),
+				cell(a, 2, Header{"Z-Last", "q"}),
 				cell(b, 1, Header{"A-First", "x"}),
 				cell(a, 1),
 			},
 			nil,
 			[]HeaderDiff{
 				{Name: "a-first", Scope: DiffAcrossVariants, Round: 1, Values: []DiffValue{{b, 1, "x", true}, {a, 1, "", false}}},
-				{Name: "a-first", Scope: DiffAcrossVariants, Round: 2, Values: []DiffValue{{b, 2, "1", true}, {a, 2, "", false}}},
-				{Name: "Z-Last", Scope: DiffAcrossVariants, Round: 2, Values: []DiffValue{{b, 2, "1", true}, {a, 2, "2", true}}},
-				{Name: "a-first", Scope: DiffAcrossRounds, Label: b, Values: []DiffValue{{b, 2, "1", true}, {b, 1, "x", true}}},
-				{Name: "Z-Last", Scope: DiffAcrossRounds, Label: b, Values: []DiffValue{{b, 2, "1", true}, {b, 1, "", false}}},
-				{Name: "Z-Last", Scope: DiffAcrossRounds, Label: a, Values: []DiffValue{{a, 2, "2", true}, {a, 1, "", false}}},
+				{Name: "a-first", Scope: DiffAcrossVariants, Round: 2, Values: []DiffValue{{b, 2, "p", true}, {a, 2, "", false}}},
+				{Name: "Z-Last", Scope: DiffAcrossVariants, Round: 2, Values: []DiffValue{{b, 2, "p", true}, {a, 2, "q", true}}},
+				{Name: "a-first", Scope: DiffAcrossRounds, Label: b, Values: []DiffValue{{b, 2, "p", true}, {b, 1, "x", true}}},
+				{Name: "Z-Last", Scope: DiffAcrossRounds, Label: b, Values: []DiffValue{{b, 2, "p", true}, {b, 1, "", false}}},
+				{Name: "Z-Last", Scope: DiffAcrossRounds, Label: a, Values: []DiffValue{{a, 2, "q", true}, {a, 1, "", false}}},
+			},
+		},
+		{
+			// Per-fetch counters differ on every fetch by nature: never a
+			// difference, present or not, in any case of the name.
+			"per-fetch counters left out",
+			[]DiffCell{
+				cell(a, 1, Header{"X-Hits", "1"}, Header{"X-Seq", " 42 "}, Header{"X-Num", "7"}),
+				cell(b, 1, Header{"x-hits", "2"}, Header{"X-Seq", "43"}),
+				cell(a, 2, Header{"X-Hits", "18446744073709551615"}),
+			},
+			nil, nil,
+		},
+		{
+			"a number and a word are not a counter",
+			[]DiffCell{
+				cell(a, 1, Header{"X-Hits", "1"}, Header{"X-Big", "18446744073709551616"}),
+				cell(b, 1, Header{"X-Hits", "none"}, Header{"X-Big", "1"}),
+			},
+			nil,
+			[]HeaderDiff{
+				{Name: "X-Big", Scope: DiffAcrossVariants, Round: 1, Values: []DiffValue{{a, 1, "18446744073709551616", true}, {b, 1, "1", true}}},
+				{Name: "X-Hits", Scope: DiffAcrossVariants, Round: 1, Values: []DiffValue{{a, 1, "1", true}, {b, 1, "none", true}}},
 			},
 		},
 	}
@@ -184,4 +209,35 @@ func BenchmarkDiffVariants(b *testing.B) {
 	for b.Loop() {
 		DiffVariants(cells, nil)
 	}
+}
+
+// Past the names a linear search handles (a map then finds them), names
+// still compare case-insensitively and keep their first spelling.
+func TestDiffVariantsManyNamesFoldCase(t *testing.T) {
+	var ha, hb Headers
+	for k := range 3 * maxLinearNames {
+		ha = append(ha, Header{fmt.Sprintf("X-Name-%03d", k), "same"})
+		hb = append(hb, Header{fmt.Sprintf("x-NAME-%03d", k), "same"})
+	}
+	hb[len(hb)-1].Value = "other"
+	got := DiffVariants([]DiffCell{{Label: "a", Round: 1, Headers: ha}, {Label: "b", Round: 1, Headers: hb}}, nil)
+	want := []HeaderDiff{{Name: ha[len(ha)-1].Name, Scope: DiffAcrossVariants, Round: 1,
+		Values: []DiffValue{{"a", 1, "same", true}, {"b", 1, "other", true}}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v\nwant %+v", got, want)
+	}
+}
+
+// CounterValue is a whole number as strconv reads one: decimal digits that
+// fit 64 bits, around them any white space strings.TrimSpace drops.
+func FuzzCounterValue(f *testing.F) {
+	for _, s := range []string{"", "0", " 42 ", "\u00a07\u0085", "18446744073709551615", "18446744073709551616", "-1", "+1", "1_0", "0x1", "one", "\t9\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		_, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
+		if got := CounterValue(s); got != (err == nil) {
+			t.Fatalf("CounterValue(%q) = %v, strconv says %v", s, got, err)
+		}
+	})
 }

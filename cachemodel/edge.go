@@ -7,4 +7,4 @@ package cachemodel
 // ...), so adding a CDN adds its edge too. The value is server text,
 // bounded and checked to be a plain token there: callers escape it before
 // it reaches a terminal.
-func EdgeOf(h Headers) string { return DetectProduct(h).Edge }
+func EdgeOf(h Headers) string { return detectProduct(h, false).Edge }

@@ -3,6 +3,7 @@ package cachemodel
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -73,16 +74,21 @@ func JoinEdgePlans(plans []TargetPlan, edges []string) TargetPlan {
 // edgeAddrs lists the distinct Step.Edge values of a plan in order of
 // first appearance ("" included when some step has none).
 func edgeAddrs(plan TargetPlan) []string {
+	if len(plan.Steps) > 0 && !slices.ContainsFunc(plan.Steps, func(s Step) bool { return s.Edge != "" }) {
+		return singleNoEdge // the common case: no --edge
+	}
 	var out []string
-	seen := map[string]bool{}
 	for _, st := range plan.Steps {
-		if !seen[st.Edge] {
-			seen[st.Edge] = true
+		if !slices.Contains(out, st.Edge) {
 			out = append(out, st.Edge)
 		}
 	}
 	return out
 }
+
+// singleNoEdge is edgeAddrs' answer for a plan sent to the URL's host
+// only. Callers must not modify it.
+var singleNoEdge = []string{""}
 
 // edgeResult is one edge's analysis inside a multi-edge target.
 type edgeResult struct {
@@ -152,7 +158,7 @@ func analyzeEdges(plan TargetPlan, obs []Observation, opt AnalyzeOptions, addrs 
 		}
 		cells = append(cells, c)
 	}
-	if d := DiffVariants(cells, VolatileHeader); d != nil {
+	if d := DiffVariants(cells, nil); d != nil { // nil: VolatileHeader, without lower-casing each name
 		rep.Diffs = d
 	}
 	rep.CacheKey = mergeFacts("edge", addrs, facts)

@@ -2,7 +2,7 @@ package cachemodel
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -85,28 +85,50 @@ var findingRules = []func(*diag) []Finding{
 	ruleCachedCopyWithoutACAO,
 }
 
-// Diagnose draws the findings from a target's analysed variants (in plan
+// diagnose draws the findings from a target's analysed variants (in plan
 // order), and in isolate mode the cache-key facts (nil in observe mode).
-// Findings come sorted by severity, highest first, then by rule id.
-func Diagnose(vs []VariantResult, provider Provider, pol Policy) ([]Finding, *CacheKeyFacts) {
-	f, facts, _ := diagnose(vs, provider, pol)
-	return f, facts
+// Findings come sorted by severity, highest first, then by rule id. It
+// also returns how each variant was served, as the analysis inferred it
+// (the target's state depends on it).
+func diagnose(vs []VariantResult, provider Provider, pol Policy) ([]Finding, *CacheKeyFacts, []servedInfo) {
+	return diagnoseFacts(vs, nil, provider, pol)
 }
 
-// diagnose is Diagnose that also returns how each variant was served, as
-// the analysis inferred it (the target's state depends on it).
-func diagnose(vs []VariantResult, provider Provider, pol Policy) ([]Finding, *CacheKeyFacts, []servedInfo) {
-	d := newDiag(vs, provider, pol)
-	out := []Finding{}
-	for _, rule := range findingRules {
-		out = append(out, rule(d)...)
+// diagnoseFacts is diagnose with the facts already read from each
+// variant's response (nil: read them here).
+func diagnoseFacts(vs []VariantResult, facts []respFacts, provider Provider, pol Policy) ([]Finding, *CacheKeyFacts, []servedInfo) {
+	d := newDiagFacts(vs, facts, provider, pol)
+	// Each rule's findings are kept, then joined into one slice of the
+	// exact size (or kept as they are when one rule found everything).
+	var buf [32][]Finding
+	found := buf[:0]
+	if len(findingRules) > len(buf) {
+		found = make([][]Finding, 0, len(findingRules))
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		ri, rj := out[i].Severity.Rank(), out[j].Severity.Rank()
-		if ri != rj {
-			return ri > rj
+	n := 0
+	for _, rule := range findingRules {
+		if f := rule(d); len(f) > 0 {
+			found = append(found, f)
+			n += len(f)
 		}
-		return out[i].Rule < out[j].Rule
+	}
+	var out []Finding
+	switch len(found) {
+	case 0:
+		out = []Finding{}
+	case 1:
+		out = found[0]
+	default:
+		out = make([]Finding, 0, n)
+		for _, f := range found {
+			out = append(out, f...)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Finding) int {
+		if ra, rb := a.Severity.Rank(), b.Severity.Rank(); ra != rb {
+			return rb - ra
+		}
+		return strings.Compare(a.Rule, b.Rule)
 	})
 	return out, d.facts, d.served
 }
@@ -123,58 +145,76 @@ const maxEvidence = 8
 // because error and rate-limit pages are a classic source of false
 // positives.
 func (d *diag) finding(rule string, sev Severity, msg, fix string, evidence []string, primary []int, also ...int) []Finding {
-	seen := make(map[string]bool, len(evidence))
-	uniq := evidence[:0:0]
-	for _, e := range evidence {
-		if !seen[e] {
-			seen[e] = true
-			uniq = append(uniq, e)
-		}
-	}
-	evidence = uniq
+	evidence = uniqueLines(evidence)
 	if len(evidence) > maxEvidence {
 		more := len(evidence) - (maxEvidence - 1)
 		evidence = append(evidence[:maxEvidence-1:maxEvidence-1], fmt.Sprintf("… and %d more", more))
 	}
-	f := Finding{Rule: rule, Severity: sev, Message: msg, Evidence: evidence, Variants: variantSet(append(append([]int(nil), primary...), also...)), Fix: fix}
-	if len(primary) > 0 {
-		statuses := map[int]bool{}
-		var list []string
-		for _, i := range primary {
-			st := d.status(i)
-			if st < 400 {
-				return []Finding{f}
-			}
-			if !statuses[st] {
-				statuses[st] = true
-				list = append(list, strconv.Itoa(st))
-			}
-		}
-		f.FromErrorStatus = true
-		if f.Severity.Rank() > SevLow.Rank() {
-			f.Severity = SevLow
-		}
-		f.Message += " (seen only on error responses, status " + strings.Join(list, ", ") + ": rated low at most)"
+	idx := make([]int, 0, len(primary)+len(also))
+	f := Finding{Rule: rule, Severity: sev, Message: msg, Evidence: evidence, Variants: variantSetOwned(append(append(idx, primary...), also...)), Fix: fix}
+	if len(primary) == 0 {
+		return []Finding{f}
 	}
+	for _, i := range primary {
+		if d.status(i) < 400 {
+			return []Finding{f}
+		}
+	}
+	var list []string
+	for k, i := range primary {
+		if st := d.status(i); !slices.ContainsFunc(primary[:k], func(j int) bool { return d.status(j) == st }) {
+			list = append(list, strconv.Itoa(st))
+		}
+	}
+	f.FromErrorStatus = true
+	if f.Severity.Rank() > SevLow.Rank() {
+		f.Severity = SevLow
+	}
+	f.Message += " (seen only on error responses, status " + strings.Join(list, ", ") + ": rated low at most)"
 	return []Finding{f}
+}
+
+// uniqueLines returns lines without repeats, in order; lines itself when
+// it has none (the common case: nothing is copied).
+func uniqueLines(lines []string) []string {
+	if len(lines) > 32 {
+		seen := make(map[string]bool, len(lines))
+		uniq := lines[:0:0]
+		for _, e := range lines {
+			if !seen[e] {
+				seen[e] = true
+				uniq = append(uniq, e)
+			}
+		}
+		return uniq
+	}
+	for k := range lines {
+		if slices.Contains(lines[:k], lines[k]) {
+			uniq := slices.Clone(lines[:k])
+			for _, e := range lines[k+1:] {
+				if !slices.Contains(uniq, e) {
+					uniq = append(uniq, e)
+				}
+			}
+			return uniq
+		}
+	}
+	return lines
 }
 
 // variantSet returns the distinct indexes of idx, ascending (nil when
 // empty), for Finding.Variants.
 func variantSet(idx []int) []int {
+	return variantSetOwned(slices.Clone(idx))
+}
+
+// variantSetOwned is variantSet sorting idx in place.
+func variantSetOwned(idx []int) []int {
 	if len(idx) == 0 {
 		return nil
 	}
-	out := append([]int(nil), idx...)
-	sort.Ints(out)
-	n := 1
-	for _, x := range out[1:] {
-		if x != out[n-1] {
-			out[n] = x
-			n++
-		}
-	}
-	return out[:n]
+	slices.Sort(idx)
+	return slices.Compact(idx)
 }
 
 // remapVariants maps a finding's variant indexes through at (a sub-report's
@@ -235,12 +275,10 @@ func (d *diag) acaoKey(i int) string {
 	return "\x00absent"
 }
 
-// originKey is the request's Origin for comparisons ("" for none).
-func (d *diag) originKey(i int) string {
-	if o := d.vs[i].Origin; o != nil {
-		return "o:" + *o
-	}
-	return ""
+// sameOrigin: variants i and j sent the same Origin, or both none.
+func (d *diag) sameOrigin(i, j int) bool {
+	a, b := d.vs[i].Origin, d.vs[j].Origin
+	return (a == nil) == (b == nil) && (a == nil || *a == *b)
 }
 
 // corsRequest: the browser runs the CORS check on this response.
@@ -251,40 +289,51 @@ func (d *diag) corsRequest(i int) bool {
 
 // credentialed: the response allows credentials (ACAC exactly "true").
 func (d *diag) credentialed(i int) bool {
-	return ParseAllowCredentials(d.headers(i)).True
+	return d.f[i].acacTrue()
 }
 
 // describe summarises a response for evidence: status, cache verdict and
 // the CORS headers.
 func (d *diag) describe(i int) string {
+	var buf [256]byte
+	return string(d.appendDescribe(buf[:0], i))
+}
+
+func (d *diag) appendDescribe(b []byte, i int) []byte {
 	v := d.vs[i]
 	if v.Response == nil {
-		return "no response"
+		return append(b, "no response"...)
 	}
-	parts := []string{"status " + strconv.Itoa(v.Response.Status)}
-	if s := d.served[i]; s.how != "" {
-		parts = append(parts, s.how)
+	b = append(b, "status "...)
+	b = strconv.AppendInt(b, int64(v.Response.Status), 10)
+	if s := d.served[i]; s.viaStatus || s.note != "" {
+		b = s.appendHow(append(b, ", "...))
 	}
 	if a, ok := d.acao(i); ok {
-		parts = append(parts, "ACAO "+strconv.Quote(a))
+		b = strconv.AppendQuote(append(b, ", ACAO "...), a)
 	} else {
-		parts = append(parts, "no ACAO")
+		b = append(b, ", no ACAO"...)
 	}
 	if c := v.CORS.ACAC; c != nil {
-		parts = append(parts, "ACAC "+strconv.Quote(*c))
+		b = strconv.AppendQuote(append(b, ", ACAC "...), *c)
 	}
-	if lines := v.Response.Headers.Values(hdrVary); len(lines) > 1 {
-		parts = append(parts, varyLinesText(lines)) // as sent: one line each
-	} else if len(lines) == 1 {
-		parts = append(parts, "Vary "+strconv.Quote(lines[0]))
-	} else {
-		parts = append(parts, "no Vary")
+	switch f := &d.f[i]; {
+	case f.varyN > 1:
+		b = append(append(b, ", "...), varyLinesText(v.Response.Headers.Values(hdrVary))...) // as sent: one line each
+	case f.varyN == 1:
+		b = strconv.AppendQuote(append(b, ", Vary "...), f.varyFirst)
+	default:
+		b = append(b, ", no Vary"...)
 	}
-	return strings.Join(parts, ", ")
+	return b
 }
 
 // line is one evidence line: the variant and what it got.
-func (d *diag) line(i int) string { return d.ref(i) + ": " + d.describe(i) }
+func (d *diag) line(i int) string {
+	var buf [256]byte
+	b := append(d.appendRef(buf[:0], i), ": "...)
+	return string(d.appendDescribe(b, i))
+}
 
 // storer finds the request that stored the object a cached variant got: in
 // isolate mode the latest earlier request on the same key whose Origin
@@ -296,18 +345,10 @@ func (d *diag) storer(i int) int {
 		return -1
 	}
 	for p := d.pos[i] - 1; p >= 0; p-- {
-		j := d.groups[d.keyOf(i)][p]
-		if d.originKey(j) != d.originKey(i) && d.vs[j].Response != nil && d.served[j].state != servedCached {
+		j := d.groups[d.keyIdx[i]][p]
+		if !d.sameOrigin(j, i) && d.vs[j].Response != nil && d.served[j].state != servedCached {
 			return j
 		}
 	}
 	return -1
-}
-
-func (d *diag) keyOf(i int) string {
-	v := d.vs[i]
-	if !d.isolate {
-		return ""
-	}
-	return v.Experiment + "\x00" + v.CacheBuster
 }

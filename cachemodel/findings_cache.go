@@ -40,7 +40,7 @@ func (d *diag) originDependence(preflight bool) (a, b int, ok bool) {
 	}
 	for x, i := range idx {
 		for _, j := range idx[x+1:] {
-			if d.originKey(i) != d.originKey(j) && d.acaoKey(i) != d.acaoKey(j) && d.status(i) == d.status(j) {
+			if !d.sameOrigin(i, j) && d.acaoKey(i) != d.acaoKey(j) && d.status(i) == d.status(j) {
 				return i, j, true
 			}
 		}
@@ -56,11 +56,10 @@ func ruleVaryOriginMissing(d *diag) []Finding {
 	var missing []int
 	why := ""
 	for i, v := range d.vs {
-		if v.Preflight || !d.usable(i) || varyHasOrigin(v) {
+		if v.Preflight || !d.usable(i) || d.varyOrigin(i) {
 			continue
 		}
-		h := d.headers(i)
-		if c, w := ParseCacheControl(h).SharedCacheable(d.status(i), h); c {
+		if c, w := d.f[i].sharedCacheable(d.status(i), why == ""); c {
 			if why == "" {
 				why = w
 			}
@@ -95,7 +94,7 @@ func ruleVaryOriginMissing(d *diag) []Finding {
 // Origin and request type as variant i that satisfies pred, or -1.
 func (d *diag) freshFor(i int, pred func(j int) bool) int {
 	for j := range d.vs {
-		if j != i && d.usable(j) && d.originKey(j) == d.originKey(i) && d.vs[j].Preflight == d.vs[i].Preflight && pred(j) {
+		if j != i && d.usable(j) && d.sameOrigin(j, i) && d.vs[j].Preflight == d.vs[i].Preflight && pred(j) {
 			return j
 		}
 	}
@@ -165,7 +164,7 @@ func ruleCacheServedWrongOrigin(d *diag) []Finding {
 		}
 		primary = append(primary, i)
 		hits = append(hits, *d.vs[i].Origin)
-		varyIgnored = varyIgnored || varyHasOrigin(d.vs[i])
+		varyIgnored = varyIgnored || d.varyOrigin(i)
 		ev = append(ev, d.line(i))
 		ev = append(ev, d.storedBy(i)...)
 		if s := d.storer(i); s >= 0 {
@@ -200,7 +199,7 @@ func ruleCacheServedWithoutACAO(d *diag) []Finding {
 			continue
 		}
 		primary = append(primary, i)
-		varyIgnored = varyIgnored || varyHasOrigin(d.vs[i])
+		varyIgnored = varyIgnored || d.varyOrigin(i)
 		ev = append(ev, d.line(i))
 		ev = append(ev, d.storedBy(i)...)
 		if s := d.storer(i); s >= 0 {
@@ -232,11 +231,11 @@ func ruleCDNIgnoresVary(d *diag) []Finding {
 		s := d.storer(i)
 		var storerVary bool
 		if s >= 0 {
-			storerVary = varyHasOrigin(d.vs[s])
+			storerVary = d.varyOrigin(s)
 		}
 		_, wrong := d.wrongOriginFrom(i)
 		_, missing := d.missingACAOFrom(i)
-		contentProof := varyHasOrigin(v) && (wrong || missing)
+		contentProof := d.varyOrigin(i) && (wrong || missing)
 		if !storerVary && !contentProof {
 			continue
 		}
@@ -256,18 +255,20 @@ func ruleCDNIgnoresVary(d *diag) []Finding {
 
 // preflightStorable: an OPTIONS response is not cacheable by default (RFC
 // 9110 §9.3.7); only explicit freshness makes caches store it.
-func preflightStorable(h Headers) (bool, string) {
-	cc := ParseCacheControl(h)
+func preflightStorable(f *respFacts) (bool, string) {
+	cc := &f.cc
+	sMaxAge, hasSMaxAge := cc.seconds(ccSMaxAge)
+	maxAge, hasMaxAge := cc.seconds(ccMaxAge)
 	switch {
-	case cc.NoStore || (cc.Private && len(cc.PrivateFields) == 0):
+	case cc.noStore || (cc.private && len(cc.privateFields) == 0):
 		return false, ""
-	case cc.SMaxAge != nil:
-		return true, "s-maxage=" + strconv.FormatInt(*cc.SMaxAge, 10)
-	case cc.MaxAge != nil && *cc.MaxAge > 0:
-		return true, "max-age=" + strconv.FormatInt(*cc.MaxAge, 10)
-	case cc.Public:
+	case hasSMaxAge:
+		return true, "s-maxage=" + strconv.FormatInt(sMaxAge, 10)
+	case hasMaxAge && maxAge > 0:
+		return true, "max-age=" + strconv.FormatInt(maxAge, 10)
+	case cc.public:
 		return true, "public"
-	case h.Count("Expires") > 0:
+	case f.hints.expires:
 		return true, "Expires"
 	}
 	return false, ""
@@ -281,7 +282,7 @@ func rulePreflightCacheableWithoutVary(d *diag) []Finding {
 	var ev []string
 	var primary []int
 	for i, v := range d.vs {
-		if !v.Preflight || v.Response == nil || varyHasOrigin(v) {
+		if !v.Preflight || v.Response == nil || d.varyOrigin(i) {
 			continue
 		}
 		if x, has := d.acao(i); !has || x == "*" {
@@ -289,8 +290,8 @@ func rulePreflightCacheableWithoutVary(d *diag) []Finding {
 		}
 		why := ""
 		if d.served[i].state == servedCached {
-			why = "served from cache: " + d.served[i].how
-		} else if ok, w := preflightStorable(v.Response.Headers); ok {
+			why = "served from cache: " + d.served[i].how()
+		} else if ok, w := preflightStorable(&d.f[i]); ok {
 			why = "explicitly cacheable: " + w
 		}
 		if why == "" {
@@ -315,26 +316,25 @@ func ruleCredentialedSharedCacheable(d *diag) []Finding {
 		if v.Preflight || v.Response == nil || v.CORS.ACAO == nil || !d.credentialed(i) || d.transient(i) {
 			continue
 		}
-		h := v.Response.Headers
-		vary := ParseVary(h)
-		if vary.Star || vary.Has("Cookie") {
+		f := &d.f[i]
+		if f.varyStar || f.varyCookie {
 			continue
 		}
-		ok, why := ParseCacheControl(h).SharedCacheable(v.Response.Status, h)
+		ok, why := f.sharedCacheable(v.Response.Status, len(ev) == 0)
 		if !ok {
 			continue
 		}
 		primary = append(primary, i)
 		if len(ev) == 0 {
-			cc, _ := h.Combined("Cache-Control")
-			ev = append(ev, fmt.Sprintf("%s; Cache-Control %q (%s)", d.line(i), cc, why))
+			cc, _ := v.Response.Headers.Combined("Cache-Control")
+			ev = append(ev, d.line(i)+"; Cache-Control "+strconv.Quote(cc)+" ("+why+")")
 		}
 	}
 	if len(primary) == 0 {
 		return nil
 	}
 	if len(primary) > 1 {
-		ev = append(ev, fmt.Sprintf("%d responses in all allow credentials and are shared-cacheable", len(primary)))
+		ev = append(ev, strconv.Itoa(len(primary))+" responses in all allow credentials and are shared-cacheable")
 	}
 	sev := SevMedium
 	var also []int
@@ -358,13 +358,18 @@ func ruleCredentialedSharedCacheable(d *diag) []Finding {
 	return d.finding(RuleCredentialedSharedCache, sev, msg, fix, ev, primary, also...)
 }
 
-// corsSignature is what a browser's CORS check depends on.
-func (d *diag) corsSignature(i int) string {
+// corsSig is what a browser's CORS check depends on.
+type corsSig struct {
+	acao, acac string // "\x00absent" when absent
+	varyOrigin bool
+}
+
+func (d *diag) corsSignature(i int) corsSig {
 	acac := "\x00absent"
 	if c := d.vs[i].CORS.ACAC; c != nil {
 		acac = *c
 	}
-	return d.acaoKey(i) + "\x01" + acac + "\x01" + strconv.FormatBool(varyHasOrigin(d.vs[i]))
+	return corsSig{d.acaoKey(i), acac, d.varyOrigin(i)}
 }
 
 // ruleCORSInconsistent compares the server's own answers to the same
@@ -373,10 +378,9 @@ func (d *diag) corsSignature(i int) string {
 func ruleCORSInconsistent(d *diag) []Finding {
 	type group struct {
 		first, other int
-		sig          string
+		sig          corsSig
 	}
-	groups := map[string]*group{}
-	var order []string
+	var groups []group // in first-seen order; few: one per Origin, type and status
 	for i, v := range d.vs {
 		if v.Response == nil || d.transient(i) {
 			continue
@@ -384,21 +388,28 @@ func ruleCORSInconsistent(d *diag) []Finding {
 		if d.served[i].state == servedCached && (!d.isolate || v.Experiment != ExperimentRepeat) {
 			continue
 		}
-		k := d.originKey(i) + "\x00" + strconv.FormatBool(v.Preflight) + "\x00" + strconv.Itoa(v.Response.Status)
-		g, ok := groups[k]
-		if !ok {
-			groups[k] = &group{first: i, other: -1, sig: d.corsSignature(i)}
-			order = append(order, k)
+		g := -1
+		for k := range groups {
+			f := groups[k].first
+			if d.sameOrigin(f, i) && d.vs[f].Preflight == v.Preflight && d.status(f) == v.Response.Status {
+				g = k
+				break
+			}
+		}
+		if g < 0 {
+			if groups == nil {
+				groups = make([]group, 0, len(d.vs))
+			}
+			groups = append(groups, group{first: i, other: -1, sig: d.corsSignature(i)})
 			continue
 		}
-		if g.other < 0 && d.corsSignature(i) != g.sig {
-			g.other = i
+		if groups[g].other < 0 && d.corsSignature(i) != groups[g].sig {
+			groups[g].other = i
 		}
 	}
 	var ev []string
 	var primary []int
-	for _, k := range order {
-		g := groups[k]
+	for _, g := range groups {
 		if g.other < 0 {
 			continue
 		}

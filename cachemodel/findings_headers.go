@@ -21,10 +21,10 @@ func ruleWildcard(d *diag) []Finding {
 	var plain, creds []int
 	seen := map[string]bool{}
 	for i, v := range d.vs {
-		if v.Response == nil || d.transient(i) || !ParseAllowOrigin(v.Response.Headers).Wildcard {
+		if v.Response == nil || d.transient(i) || !d.f[i].acaoWildcard() {
 			continue
 		}
-		if acac, ok := v.Response.Headers.Combined(hdrACAC); ok && strings.EqualFold(strings.TrimSpace(acac), "true") {
+		if f := &d.f[i]; f.acacN > 0 && strings.EqualFold(strings.TrimSpace(f.acac), "true") {
 			creds = append(creds, i)
 			continue
 		}
@@ -61,8 +61,8 @@ func ruleACAOInvalid(d *diag) []Finding {
 	onlyWhitespace := true
 	var firstProblems []string
 	for i, v := range d.vs {
-		if v.Response == nil {
-			continue
+		if v.Response == nil || d.f[i].acaoN == 0 || (d.f[i].acaoN == 1 && originValueProblems(nil, d.f[i].acao) == nil) {
+			continue // absent, or one line without a problem: the common case, read without allocating
 		}
 		ao := ParseAllowOrigin(v.Response.Headers)
 		if len(ao.Problems) == 0 || seen[ao.Combined] {
@@ -96,8 +96,8 @@ func ruleACACInvalid(d *diag) []Finding {
 	var primary []int
 	seen := map[string]bool{}
 	for i, v := range d.vs {
-		if v.Response == nil {
-			continue
+		if v.Response == nil || d.f[i].acacN == 0 || d.f[i].acacTrue() {
+			continue // absent or exactly "true": nothing to report
 		}
 		ac := ParseAllowCredentials(v.Response.Headers)
 		joined := strings.Join(ac.Lines, ", ")
@@ -232,16 +232,13 @@ func ruleVarySplitLines(d *diag) []Finding {
 	originLater := false
 	var example []string
 	for i, v := range d.vs {
-		if v.Response == nil {
+		if v.Response == nil || d.f[i].varyN < 2 {
 			continue
 		}
 		lines := v.Response.Headers.Values(hdrVary)
-		if len(lines) < 2 {
-			continue
-		}
 		primary = append(primary, i)
 		first := ParseVary(Headers{{Name: hdrVary, Value: lines[0]}})
-		if !first.Has("Origin") && !first.Star && varyHasOrigin(v) {
+		if !first.Has("Origin") && !first.Star && d.varyOrigin(i) {
 			if a, ok := d.acao(i); ok && a != "*" {
 				originLater = true
 			}

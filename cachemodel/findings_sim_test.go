@@ -67,7 +67,8 @@ func (c *simCache) serve(s Step, srv simServer) *Response {
 	if c.none {
 		return &Response{Status: status, Proto: "HTTP/1.1", Headers: h}
 	}
-	storable, _ := ParseCacheControl(h).SharedCacheable(status, h)
+	facts := readFacts(h)
+	storable, _ := facts.sharedCacheable(status, false)
 	vary := ParseVary(h)
 	if storable && s.Method == "GET" && !vary.Star {
 		c.store[key] = append(c.store[key], simObj{status: status, h: h.Clone(), varyOrig: vary.Has("Origin"), reqOrigin: origin, hadOrigin: hasOrigin})

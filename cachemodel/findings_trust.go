@@ -3,6 +3,7 @@ package cachemodel
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
@@ -62,18 +63,46 @@ func (d *diag) granted(i int) bool {
 	return ok && a == *v.Origin
 }
 
-// grantsByKind groups granted variants by kind, each origin once.
-func (d *diag) grantsByKind() map[VariantKind][]int {
-	out := map[VariantKind][]int{}
-	seen := map[string]bool{}
+// grants are the granted variants (not preflights), each origin once, in
+// order.
+type grants struct {
+	d   *diag
+	idx []int
+	buf []int // of's answer
+}
+
+// grantsByKind collects the granted variants, each origin once.
+func (d *diag) grantsByKind() grants {
+	g := grants{d: d}
 	for i, v := range d.vs {
-		if v.Preflight || !d.granted(i) || seen[*v.Origin] {
+		if v.Preflight || !d.granted(i) ||
+			slices.ContainsFunc(g.idx, func(j int) bool { return *d.vs[j].Origin == *v.Origin }) {
 			continue
 		}
-		seen[*v.Origin] = true
-		out[v.Kind] = append(out[v.Kind], i)
+		if g.idx == nil {
+			both := make([]int, 2*(len(d.vs)-i))
+			g.idx, g.buf = both[:0:len(d.vs)-i], both[len(d.vs)-i:]
+		}
+		g.idx = append(g.idx, i)
+	}
+	return g
+}
+
+// of returns the granted variants of one kind (empty when none). The
+// answer is valid until the next call.
+func (g grants) of(k VariantKind) []int {
+	out := g.buf[:0]
+	for _, i := range g.idx {
+		if g.d.vs[i].Kind == k {
+			out = append(out, i)
+		}
 	}
 	return out
+}
+
+// has reports whether a variant of kind k was granted.
+func (g grants) has(k VariantKind) bool {
+	return slices.ContainsFunc(g.idx, func(i int) bool { return g.d.vs[i].Kind == k })
 }
 
 func (d *diag) anyCredentialed(idx []int) bool {
@@ -90,21 +119,19 @@ func (d *diag) anyCredentialed(idx []int) bool {
 // reflects anything, which subsumes every specific bypass: one finding.
 func ruleOriginTrust(d *diag) []Finding {
 	g := d.grantsByKind()
-	if refl := g[KindGenUnrelated]; len(refl) > 0 {
+	if g.has(KindGenUnrelated) {
+		refl := g.of(KindGenUnrelated)
 		ev := []string{d.line(refl[0])}
 		var also []string
 		for _, tc := range trustChecks {
-			if len(g[tc.kind]) > 0 {
+			if g.has(tc.kind) {
 				also = append(also, string(tc.kind))
 			}
 		}
 		if len(also) > 0 {
 			ev = append(ev, "also allowed: "+strings.Join(also, ", "))
 		}
-		all := append([]int(nil), refl...)
-		for _, idx := range g {
-			all = append(all, idx...)
-		}
+		all := g.idx
 		sev := SevLow
 		msg := "The server allows an arbitrary unrelated Origin (it reflects the request's Origin): every website can read these responses"
 		if d.anyCredentialed(all) {
@@ -117,7 +144,7 @@ func ruleOriginTrust(d *diag) []Finding {
 	}
 	var out []Finding
 	for _, tc := range trustChecks {
-		idx := g[tc.kind]
+		idx := g.of(tc.kind)
 		if len(idx) == 0 {
 			continue
 		}

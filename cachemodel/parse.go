@@ -171,32 +171,6 @@ func ParseAllowCredentials(h Headers) AllowCredentials {
 	return c
 }
 
-// ParseAllowMethods reads Access-Control-Allow-Methods as a list of method
-// tokens. ok is false when an element is not a token, which makes a browser
-// fail the preflight.
-func ParseAllowMethods(h Headers) (items []string, present, ok bool) {
-	return parseListHeader(h, hdrACAM)
-}
-
-// ParseAllowHeaders reads Access-Control-Allow-Headers (field names).
-func ParseAllowHeaders(h Headers) (items []string, present, ok bool) {
-	return parseListHeader(h, hdrACAH)
-}
-
-// ParseExposeHeaders reads Access-Control-Expose-Headers (field names).
-func ParseExposeHeaders(h Headers) (items []string, present, ok bool) {
-	return parseListHeader(h, hdrACEH)
-}
-
-func parseListHeader(h Headers, name string) (items []string, present, ok bool) {
-	vals := h.Values(name)
-	if len(vals) == 0 {
-		return nil, false, true
-	}
-	items, ok = ParseFieldList(vals)
-	return items, true, ok
-}
-
 // ParseMaxAge reads Access-Control-Max-Age. valid is true only for exactly
 // one value of delta-seconds (digits, optional surrounding white space);
 // browsers use their 5 s default otherwise. Huge values saturate at 2^31
@@ -255,20 +229,6 @@ func (v Vary) Has(name string) bool {
 		}
 	}
 	return false
-}
-
-// ParseAge returns the first valid delta-seconds among the Age lines (and
-// their comma-separated elements, for proxies that combined duplicates).
-func ParseAge(h Headers) (seconds int64, ok bool) {
-	for _, f := range h {
-		if len(f.Name) != len(hdrAge) || !strings.EqualFold(f.Name, hdrAge) {
-			continue
-		}
-		if n, ok := firstDeltaSeconds(f.Value); ok {
-			return n, true
-		}
-	}
-	return 0, false
 }
 
 // firstDeltaSeconds scans a comma-separated value for the first element
@@ -411,34 +371,6 @@ func (m CacheStatusMember) Status() CacheStatus {
 type csMember struct {
 	CacheStatusMember
 	raw string
-}
-
-// ParseCacheStatusHeader parses the lines of an RFC 9211 Cache-Status
-// header (a Structured Fields list; lines are joined with ","). Members are
-// ordered as sent: closest to the origin first, closest to the user last.
-// When the value is not a valid list it is re-read leniently (split on
-// commas and semicolons outside quotes) so non-conforming deployments such
-// as Netlify's `"Netlify Edge"; hit, fwd=stale` still yield their members.
-func ParseCacheStatusHeader(values []string) []CacheStatusMember {
-	ms := parseCacheStatus(joinLines(values))
-	if len(ms) == 0 {
-		return nil
-	}
-	out := make([]CacheStatusMember, len(ms))
-	for i, m := range ms {
-		out[i] = m.CacheStatusMember
-	}
-	return out
-}
-
-func joinLines(values []string) string {
-	switch len(values) {
-	case 0:
-		return ""
-	case 1:
-		return values[0]
-	}
-	return strings.Join(values, ",")
 }
 
 func parseCacheStatus(s string) []csMember {

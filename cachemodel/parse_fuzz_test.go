@@ -151,7 +151,7 @@ func FuzzParseMaxAge(f *testing.F) {
 	})
 }
 
-func FuzzParseCacheControl(f *testing.F) {
+func FuzzCacheControl(f *testing.F) {
 	for _, s := range []string{
 		"", "public, max-age=600", "no-store", "private", `private="Set-Cookie, X-A"`, "max-age=0, must-revalidate",
 		"s-maxage=3600, stale-while-revalidate=60", `max-age="30"`, `ext="a\"b`, `"`, `=`, ",,,", "MAX-AGE=1\nno-cache",
@@ -162,31 +162,34 @@ func FuzzParseCacheControl(f *testing.F) {
 	f.Add("public", 302)
 	f.Fuzz(func(t *testing.T, s string, status int) {
 		h := fzHeadersNamed("Cache-Control", fzLines(s))
-		c := ParseCacheControl(h)
+		c, directives := ccRead(h)
 		names := map[string]bool{}
-		for _, d := range c.Directives {
+		for _, d := range directives {
 			if d.Name == "" || d.Name != strings.ToLower(d.Name) {
 				t.Fatalf("directive name %q not lower-cased", d.Name)
 			}
 			names[d.Name] = true
 		}
-		if c.NoStore != names["no-store"] || c.Public != names["public"] || c.Private != names["private"] ||
-			c.NoCache != names["no-cache"] || c.Immutable != names["immutable"] || c.MustRevalidate != names["must-revalidate"] {
-			t.Fatalf("flags disagree with directives %q", c.Directives)
+		if c.noStore != names["no-store"] || c.public != names["public"] || c.private != names["private"] ||
+			c.noCache != names["no-cache"] || c.immutable != names["immutable"] || c.mustRevalidate != names["must-revalidate"] {
+			t.Fatalf("flags disagree with directives %q", directives)
 		}
-		for _, p := range []*int64{c.MaxAge, c.SMaxAge, c.StaleWhileRevalidate} {
-			if p != nil && (*p < 0 || *p > 1<<31) {
-				t.Fatalf("seconds out of range: %d", *p)
+		for _, k := range []int{ccMaxAge, ccSMaxAge, ccSWR} {
+			if n, ok := c.seconds(k); ok && (n < 0 || n > 1<<31) {
+				t.Fatalf("seconds out of range: %d", n)
 			}
 		}
-		ok, why := c.SharedCacheable(status, h)
-		if why == "" || (c.NoStore && ok) {
-			t.Fatalf("SharedCacheable = %v %q for %q", ok, why, s)
+		ok, why := c.sharedCacheable(status, storeHints{}, true)
+		if why == "" || (c.noStore && ok) {
+			t.Fatalf("sharedCacheable = %v %q for %q", ok, why, s)
+		}
+		if quick, _ := c.sharedCacheable(status, storeHints{}, false); quick != ok {
+			t.Fatalf("sharedCacheable without the phrase = %v, with it %v", quick, ok)
 		}
 	})
 }
 
-func FuzzParseCacheStatusHeader(f *testing.F) {
+func FuzzParseCacheStatus(f *testing.F) {
 	for _, s := range []string{
 		"", "ExampleCache; hit; ttl=376", "ExampleCache; fwd=stale; fwd-status=304",
 		`OriginCache; hit; ttl=1100, "CDN Company Here"; hit; ttl=545`, `"Netlify Edge"; hit, fwd=stale`,
@@ -196,7 +199,7 @@ func FuzzParseCacheStatusHeader(f *testing.F) {
 		f.Add(s, "cache", int64(10))
 	}
 	f.Fuzz(func(t *testing.T, s, name string, ttl int64) {
-		ms := ParseCacheStatusHeader(fzLines(s))
+		ms := parseCacheStatusLines(fzLines(s))
 		if len(ms) > strings.Count(s, ",")+strings.Count(s, "\n")+1 {
 			t.Fatalf("%d members from %q", len(ms), s)
 		}
@@ -214,7 +217,7 @@ func FuzzParseCacheStatusHeader(f *testing.F) {
 			return
 		}
 		ttl %= 1_000_000_000_000_000
-		got := ParseCacheStatusHeader([]string{name + "; hit; ttl=" + strconv.FormatInt(ttl, 10), `"x y"; fwd=miss`})
+		got := parseCacheStatusLines([]string{name + "; hit; ttl=" + strconv.FormatInt(ttl, 10), `"x y"; fwd=miss`})
 		if len(got) != 2 || got[0].Cache != name || !got[0].Hit || got[0].TTL == nil || *got[0].TTL != ttl ||
 			got[1].Cache != "x y" || got[1].Fwd != "miss" {
 			t.Fatalf("round trip of %q ttl %d: %s", name, ttl, fmtMembers(got))

@@ -107,38 +107,6 @@ func TestParseAllowCredentials(t *testing.T) {
 	}
 }
 
-func TestParseAllowLists(t *testing.T) {
-	type parser func(Headers) ([]string, bool, bool)
-	cases := []struct {
-		name    string
-		parse   parser
-		h       Headers
-		items   []string
-		present bool
-		ok      bool
-	}{
-		{"methods absent", ParseAllowMethods, nil, nil, false, true},
-		{"methods", ParseAllowMethods, hdrKV("Access-Control-Allow-Methods", "GET, POST,PUT"), []string{"GET", "POST", "PUT"}, true, true},
-		{"methods two lines", ParseAllowMethods, hdrKV("Access-Control-Allow-Methods", "GET", "access-control-allow-methods", "DELETE"), []string{"GET", "DELETE"}, true, true},
-		{"methods wildcard", ParseAllowMethods, hdrKV("Access-Control-Allow-Methods", "*"), []string{"*"}, true, true},
-		{"methods bad token", ParseAllowMethods, hdrKV("Access-Control-Allow-Methods", "GET POST"), []string{"GET POST"}, true, false},
-		{"methods empty value", ParseAllowMethods, hdrKV("Access-Control-Allow-Methods", ""), nil, true, true},
-		{"headers", ParseAllowHeaders, hdrKV("Access-Control-Allow-Headers", "Content-Type, Authorization, X-Requested-With"),
-			[]string{"Content-Type", "Authorization", "X-Requested-With"}, true, true},
-		{"headers quoted", ParseAllowHeaders, hdrKV("Access-Control-Allow-Headers", `"x-a"`), []string{`"x-a"`}, true, false},
-		{"expose", ParseExposeHeaders, hdrKV("Access-Control-Expose-Headers", "ETag, X-Total-Count"), []string{"ETag", "X-Total-Count"}, true, true},
-		{"expose reads only its header", ParseExposeHeaders, hdrKV("Access-Control-Allow-Headers", "X-A"), nil, false, true},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			items, present, ok := c.parse(c.h)
-			if !reflect.DeepEqual(items, c.items) || present != c.present || ok != c.ok {
-				t.Errorf("got %q present=%v ok=%v; want %q %v %v", items, present, ok, c.items, c.present, c.ok)
-			}
-		})
-	}
-}
-
 func TestParseMaxAge(t *testing.T) {
 	cases := []struct {
 		name           string
@@ -204,7 +172,8 @@ func TestParseVary(t *testing.T) {
 	}
 }
 
-func TestParseAge(t *testing.T) {
+// The Age the analysis reads (readFacts).
+func TestReadAge(t *testing.T) {
 	cases := []struct {
 		name string
 		h    Headers
@@ -224,7 +193,8 @@ func TestParseAge(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			secs, ok := ParseAge(c.h)
+			f := readFacts(c.h)
+			secs, ok := f.age, f.hasAge
 			if secs != c.secs || ok != c.ok {
 				t.Errorf("got %d %v; want %d %v", secs, ok, c.secs, c.ok)
 			}
@@ -234,7 +204,17 @@ func TestParseAge(t *testing.T) {
 
 func csTTL(n int64) *int64 { return &n }
 
-func TestParseCacheStatusHeader(t *testing.T) {
+// parseCacheStatusLines reads the lines of one Cache-Status header the
+// way NormalizeCacheStatus does (joined with ","), as exported members.
+func parseCacheStatusLines(values []string) []CacheStatusMember {
+	var out []CacheStatusMember
+	for _, m := range parseCacheStatus(strings.Join(values, ",")) {
+		out = append(out, m.CacheStatusMember)
+	}
+	return out
+}
+
+func TestParseCacheStatus(t *testing.T) {
 	cases := []struct {
 		name string
 		in   []string
@@ -278,7 +258,7 @@ func TestParseCacheStatusHeader(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := ParseCacheStatusHeader(c.in)
+			got := parseCacheStatusLines(c.in)
 			if !reflect.DeepEqual(got, c.want) {
 				t.Errorf("got  %s\nwant %s", fmtMembers(got), fmtMembers(c.want))
 			}

@@ -21,7 +21,7 @@ type ProviderDetection struct {
 // DetectProvider names the CDN or cache product a response appears to come
 // from; see DetectProduct.
 func DetectProvider(h Headers) Provider {
-	return DetectProduct(h).Provider
+	return detectProduct(h, false).Provider
 }
 
 // DetectProduct weighs the evidence of every entry of Products:
@@ -49,15 +49,26 @@ func DetectProvider(h Headers) Provider {
 // The edge is read with the decided product's own rules; when no product
 // is named at all, from headers that name an edge without naming a product
 // (X-Edge-Pop, X-Edge-Location).
-func DetectProduct(h Headers) ProviderDetection {
+func DetectProduct(h Headers) ProviderDetection { return detectProduct(h, true) }
+
+// detectProduct is DetectProduct; without evidence it leaves Evidence
+// empty and builds no strings, for callers that need only the provider or
+// the edge (every response of a run asks for its edge).
+func detectProduct(h Headers, evidence bool) ProviderDetection {
 	type seen struct {
 		what    []string
 		present bool
 	}
-	ev := make([]seen, len(Products))
+	var evBuf [32]seen // the table fits: no allocation per response
+	var ev []seen
+	if len(Products) > len(evBuf) {
+		ev = make([]seen, len(Products))
+	} else {
+		ev = evBuf[:len(Products)]
+	}
 	add := func(i int, what string) {
 		ev[i].present = true
-		if !slices.Contains(ev[i].what, what) {
+		if evidence && !slices.Contains(ev[i].what, what) {
 			ev[i].what = append(ev[i].what, what)
 		}
 	}
@@ -66,11 +77,12 @@ func DetectProduct(h Headers) ProviderDetection {
 		product int
 		what    string
 	}
+	var weakBuf [4]weakHit
 	for _, f := range h {
-		var weak []weakHit
+		weak := weakBuf[:0]
 		strongFrom := -1 // a product with a non-weak signal on this line
 		for _, ref := range signalsFor(f.Name) {
-			i, sg := ref.product, Products[ref.product].Signals[ref.signal]
+			i, sg := ref.product, &Products[ref.product].Signals[ref.signal]
 			if !sg.matches(f) {
 				continue
 			}
@@ -100,14 +112,20 @@ func DetectProduct(h Headers) ProviderDetection {
 	}
 	if serverNginx && cacheHeader != "" {
 		if i := productIndex(ProviderNginx); i >= 0 {
-			add(i, "Server: nginx with a cache header ("+canonicalCacheHeader(cacheHeader)+")")
+			what := ""
+			if evidence {
+				what = "Server: nginx with a cache header (" + canonicalCacheHeader(cacheHeader) + ")"
+			}
+			add(i, what)
 		}
 	}
 	// A product built on another absorbs its evidence.
+	anyPresent := false
 	for i := range Products {
 		if !ev[i].present {
 			continue
 		}
+		anyPresent = true
 		for _, r := range Products[i].Runs {
 			if j := productIndex(r); j >= 0 && ev[j].present {
 				ev[i].what = append(ev[i].what, ev[j].what...)
@@ -116,31 +134,51 @@ func DetectProduct(h Headers) ProviderDetection {
 		}
 	}
 	var d ProviderDetection
-	for i := range Products {
-		for _, w := range ev[i].what {
-			d.Evidence = append(d.Evidence, string(Products[i].Provider)+": "+w)
+	if evidence {
+		n := 0
+		for i := range Products {
+			n += len(ev[i].what)
+		}
+		if n > 0 {
+			d.Evidence = make([]string, 0, n+1) // and a conflict line, if any
+		}
+		for i := range Products {
+			for _, w := range ev[i].what {
+				line, ok := evidenceLines[[2]string{string(Products[i].Provider), w}]
+				if !ok {
+					line = string(Products[i].Provider) + ": " + w
+				}
+				d.Evidence = append(d.Evidence, line)
+			}
 		}
 	}
 	d.Provider = ProviderUnknown
-	for _, tier := range []productTier{tierCDN, tierSoftware, tierPlatform} {
-		var cands []Provider
+	for _, tier := range [...]productTier{tierCDN, tierSoftware, tierPlatform} {
+		n, first := 0, -1
 		for i := range Products {
 			if ev[i].present && Products[i].Tier == tier {
-				cands = append(cands, Products[i].Provider)
+				if n == 0 {
+					first = i
+				}
+				n++
 			}
 		}
-		if len(cands) == 0 {
+		if n == 0 {
 			continue
 		}
-		if len(cands) > 1 {
-			names := make([]string, len(cands))
-			for i, c := range cands {
-				names[i] = string(c)
+		if n > 1 {
+			if evidence {
+				var names []string
+				for i := range Products {
+					if ev[i].present && Products[i].Tier == tier {
+						names = append(names, string(Products[i].Provider))
+					}
+				}
+				d.Evidence = append(d.Evidence, "conflict: "+strings.Join(names, ", ")+" (the headers of both are present and nothing says which one answered)")
 			}
-			d.Evidence = append(d.Evidence, "conflict: "+strings.Join(names, ", ")+" (the headers of both are present and nothing says which one answered)")
 			return d
 		}
-		d.Provider = cands[0]
+		d.Provider = Products[first].Provider
 		break
 	}
 	if d.Provider != ProviderUnknown {
@@ -152,16 +190,36 @@ func DetectProduct(h Headers) ProviderDetection {
 		}
 		return d
 	}
-	if len(d.Evidence) == 0 {
+	if !anyPresent {
 		for _, r := range edgeOnlyHeaders {
 			if d.Edge = readEdge(h, r); d.Edge != "" {
-				d.Evidence = append(d.Evidence, "edge only: "+r.Header+" header (names no product)")
+				if evidence {
+					d.Evidence = append(d.Evidence, "edge only: "+r.Header+" header (names no product)")
+				}
 				break
 			}
 		}
 	}
 	return d
 }
+
+// evidenceLines holds the evidence line "<provider>: <what>" of every
+// signal, for its own product and for any product that runs it, so that
+// detection does not build the same strings for every target.
+var evidenceLines = func() map[[2]string]string {
+	m := map[[2]string]string{}
+	for _, p := range Products {
+		for _, sg := range p.Signals {
+			m[[2]string{string(p.Provider), sg.What}] = string(p.Provider) + ": " + sg.What
+			for _, q := range Products {
+				if slices.Contains(q.Runs, p.Provider) {
+					m[[2]string{string(q.Provider), sg.What}] = string(q.Provider) + ": " + sg.What
+				}
+			}
+		}
+	}
+	return m
+}()
 
 func productIndex(p Provider) int {
 	for i := range Products {
@@ -184,7 +242,7 @@ func canonicalCacheHeader(name string) string {
 }
 
 // matches reports whether one header line is evidence of this signal.
-func (sg signal) matches(f Header) bool {
+func (sg *signal) matches(f Header) bool {
 	if sg.NamePrefix {
 		if !hvHasPrefixFold(f.Name, sg.Header) {
 			return false
@@ -258,7 +316,7 @@ func oneOf(w string, values []string) bool {
 
 // viaMatches looks at every hop of a Via: "1.1 host (product/version
 // [codes])".
-func viaMatches(v string, sg signal) bool {
+func viaMatches(v string, sg *signal) bool {
 	for rest := v; rest != ""; {
 		var hop string
 		hop, rest = nextEntry(rest)
@@ -361,20 +419,47 @@ var signalIndex, prefixSignals = func() (map[string][]signalRef, []signalRef) {
 		for j, sg := range p.Signals {
 			if sg.NamePrefix {
 				prefixes = append(prefixes, signalRef{i, j})
+				prefixFirst.set(sg.Header[0])
 				continue
 			}
 			k := strings.ToLower(sg.Header)
 			idx[k] = append(idx[k], signalRef{i, j})
+			if len(k) < 64 {
+				signalLens |= 1 << len(k)
+			}
 		}
 	}
 	return idx, prefixes
 }()
 
+// signalLens has bit n set when a signal's header name is n bytes long;
+// prefixFirst holds the first letters of the name-prefix signals. Most
+// header lines (Date, Content-Type, ...) are ruled out by these alone.
+var (
+	signalLens  uint64
+	prefixFirst asciiSet
+)
+
+// asciiSet is a set of ASCII letters, case-insensitive.
+type asciiSet [2]uint64
+
+func (s *asciiSet) set(c byte) {
+	if c < 0x80 {
+		s[c>>6] |= 1 << (c & 63)
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' {
+			c ^= 0x20
+			s[c>>6] |= 1 << (c & 63)
+		}
+	}
+}
+
+func (s *asciiSet) has(c byte) bool { return c < 0x80 && s[c>>6]&(1<<(c&63)) != 0 }
+
 // signalsFor returns the signals that may match a header of this name, in
 // table order.
 func signalsFor(name string) []signalRef {
 	var refs []signalRef
-	if len(name) <= 64 {
+	if len(name) < 64 && signalLens&(1<<len(name)) != 0 {
 		var buf [64]byte
 		for i := 0; i < len(name); i++ {
 			c := name[i]
@@ -384,6 +469,9 @@ func signalsFor(name string) []signalRef {
 			buf[i] = c
 		}
 		refs = signalIndex[string(buf[:len(name)])] // no allocation
+	}
+	if name == "" || !prefixFirst.has(name[0]) {
+		return refs
 	}
 	var out []signalRef
 	for _, r := range prefixSignals {

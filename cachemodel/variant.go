@@ -30,12 +30,3 @@ func (v Variant) Label() string {
 	}
 	return v.Origin
 }
-
-// OriginPtr returns the Origin for JSON output: nil for no Origin.
-func (v Variant) OriginPtr() *string {
-	if !v.HasOrigin() {
-		return nil
-	}
-	o := v.Origin
-	return &o
-}

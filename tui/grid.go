@@ -491,9 +491,10 @@ func markDiffs(g *grid) {
 }
 
 // perFetch reports a row that changes on every fetch by nature: Age, or a
-// header whose every answered cell is a whole number (an origin's hit
-// counter, a per-node sequence). Marking those ≠ or Δ would bury the real
-// differences; the values stay on screen.
+// header cachemodel.PerFetchCounter calls a counter (a whole number in
+// every answered cell: an origin's hit counter, a per-node sequence), the
+// rule DiffVariants applies to the report's diffs. Marking those ≠ or Δ
+// would bury the real differences; the values stay on screen.
 func perFetch(g *grid, ri int) bool {
 	if g.rows[ri].kind == rowAge {
 		return true
@@ -501,18 +502,13 @@ func perFetch(g *grid, ri int) bool {
 	if g.rows[ri].kind != rowHeader {
 		return false
 	}
-	n := 0
+	var vals []string
 	for ci := range g.cols {
-		c := g.cells[ri][ci]
-		if c.class == cachemodel.ClassError || c.text == "" || c.text == "-" {
-			continue
+		if c := g.cells[ri][ci]; c.class != cachemodel.ClassError && c.text != "" && c.text != "-" {
+			vals = append(vals, c.text)
 		}
-		if _, err := strconv.ParseUint(strings.TrimSpace(c.text), 10, 64); err != nil {
-			return false
-		}
-		n++
 	}
-	return n > 0
+	return cachemodel.PerFetchCounter(strings.ToLower(g.rows[ri].header), vals)
 }
 
 // compareGrids walks the cells of g whose column the old grid also has,

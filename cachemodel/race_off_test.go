@@ -1,0 +1,5 @@
+//go:build !race
+
+package cachemodel
+
+const raceEnabled = false
