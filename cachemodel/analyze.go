@@ -182,7 +182,7 @@ func analyzeStep(vr *VariantResult, box *variantBox, f *respFacts, step Step, o 
 func hasSecret(h Headers) bool {
 	for _, f := range h {
 		for _, s := range secretHeaders {
-			if hvNameIs(f.Name, s) {
+			if headerNameIs(f.Name, s) {
 				return true
 			}
 		}
@@ -291,7 +291,7 @@ func corsInfo(step Step, r *Response, f *respFacts, box *variantBox) CORSInfo {
 	if f.varyN > 0 {
 		ci.Vary = box.vary[:0]
 		for _, x := range r.Headers {
-			if hvNameIs(x.Name, hdrVary) {
+			if headerNameIs(x.Name, hdrVary) {
 				ci.Vary = appendFieldList(ci.Vary, x.Value)
 			}
 		}

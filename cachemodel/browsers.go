@@ -50,7 +50,7 @@ func CheckPreflightBrowsers(req PreflightRequest, status int, h Headers) Browser
 		return out
 	}
 	names, _ := ParseFieldList(h.Values(hdrACAH))
-	if !pfListed(names, "*") {
+	if !listedIn(names, "*") {
 		return out
 	}
 	var rest []string

@@ -63,7 +63,7 @@ func (f *ccFlags) add(name, value string) {
 	if k < 0 || f.has&(1<<k) != 0 {
 		return
 	}
-	if n, ok := hvDeltaSeconds(value); ok {
+	if n, ok := parseDeltaSeconds(value); ok {
 		f.secs[k], f.has = n, f.has|1<<k
 	}
 }
@@ -86,7 +86,7 @@ func scanCacheControl(s string, fn func(name, value string)) {
 		for i < len(s) && s[i] != '=' && s[i] != ',' {
 			i++
 		}
-		name := strings.ToLower(hvTrim(s[start:i]))
+		name := strings.ToLower(trimOWS(s[start:i]))
 		value := ""
 		if i < len(s) && s[i] == '=' {
 			i++
@@ -104,7 +104,7 @@ func scanCacheControl(s string, fn func(name, value string)) {
 				for i < len(s) && s[i] != ',' {
 					i++
 				}
-				value = hvTrim(s[vs:i])
+				value = trimOWS(s[vs:i])
 			}
 		}
 		if name != "" {

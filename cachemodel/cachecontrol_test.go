@@ -76,7 +76,7 @@ type ccDirective struct{ Name, Value string }
 func ccRead(h Headers) (ccFlags, []ccDirective) {
 	var ds []ccDirective
 	for _, f := range h {
-		if hvNameIs(f.Name, "Cache-Control") {
+		if headerNameIs(f.Name, "Cache-Control") {
 			scanCacheControl(f.Value, func(n, v string) { ds = append(ds, ccDirective{n, v}) })
 		}
 	}

@@ -82,7 +82,7 @@ func NormalizeCacheStatus(h Headers) CacheVerdict {
 	var first, count [numStatusSources]int
 	for i, f := range h {
 		for src, name := range statusSourceNames {
-			if hvNameIs(f.Name, name) {
+			if headerNameIs(f.Name, name) {
 				if count[src] == 0 {
 					first[src] = i
 				}
@@ -133,7 +133,7 @@ func classifySource(src statusSource, h Headers, v *CacheVerdict) bool {
 		// STORE: the response came from the backend and was stored, so it
 		// was not served from the cache. BYPASS says only that nothing was
 		// stored, which is also what a hit looks like: not recognised.
-		if hvNameIs(hvTrim(lastEntry(v.Raw)), "STORE") {
+		if headerNameIs(trimOWS(lastEntry(v.Raw)), "STORE") {
 			v.Status = StatusMiss
 			return true
 		}
@@ -265,7 +265,7 @@ func classifyXVarnish(v *CacheVerdict) bool {
 		if f == "" {
 			continue
 		}
-		if _, ok := hvDeltaSeconds(f); !ok {
+		if _, ok := parseDeltaSeconds(f); !ok {
 			return false
 		}
 		ids++
@@ -337,7 +337,7 @@ var statusWords = []struct {
 // wordStatus looks a status word up; ok is false for words nobody uses.
 func wordStatus(w string) (CacheStatus, bool) {
 	for _, sw := range statusWords {
-		if hvNameIs(w, sw.word) {
+		if headerNameIs(w, sw.word) {
 			return sw.status, true
 		}
 	}
@@ -347,7 +347,7 @@ func wordStatus(w string) (CacheStatus, bool) {
 // firstWord returns the entry up to its first white space ("Hit" of
 // "Hit from cloudfront").
 func firstWord(e string) string {
-	e = hvTrim(e)
+	e = trimOWS(e)
 	if i := strings.IndexAny(e, " \t"); i >= 0 {
 		return e[:i]
 	}
@@ -358,7 +358,7 @@ func firstWord(e string) string {
 // Akamai's "child"/"parent"), or "".
 func fromName(e string) string {
 	for i := 0; i+6 <= len(e); i++ {
-		if (e[i] == ' ' || e[i] == '\t') && hvNameIs(e[i+1:i+5], "from") && (e[i+5] == ' ' || e[i+5] == '\t') {
+		if (e[i] == ' ' || e[i] == '\t') && headerNameIs(e[i+1:i+5], "from") && (e[i+5] == ' ' || e[i+5] == '\t') {
 			return firstWord(e[i+6:])
 		}
 	}
@@ -368,14 +368,14 @@ func fromName(e string) string {
 // nextEntry splits off the first comma-separated element, trimmed.
 func nextEntry(s string) (entry, rest string) {
 	if i := strings.IndexByte(s, ','); i >= 0 {
-		return hvTrim(s[:i]), s[i+1:]
+		return trimOWS(s[:i]), s[i+1:]
 	}
-	return hvTrim(s), ""
+	return trimOWS(s), ""
 }
 
 // nextField splits off the first white-space-separated field.
 func nextField(s string) (field, rest string) {
-	s = hvTrim(s)
+	s = trimOWS(s)
 	if i := strings.IndexAny(s, " \t"); i >= 0 {
 		return s[:i], s[i+1:]
 	}
@@ -399,7 +399,7 @@ func countEntries(s string) int {
 func lastEntry(s string) string {
 	for s != "" {
 		i := strings.LastIndexByte(s, ',')
-		if e := hvTrim(s[i+1:]); e != "" {
+		if e := trimOWS(s[i+1:]); e != "" {
 			return e
 		}
 		if i < 0 {
@@ -471,3 +471,53 @@ func classifyATSVia(v *CacheVerdict) bool {
 	}
 	return true
 }
+
+// CacheStatus is a cache outcome normalised across vendors.
+type CacheStatus string
+
+// ServedFromCache reports whether the status means the body came from a
+// stored object (fresh, stale or revalidated) rather than a new origin fetch.
+func (s CacheStatus) ServedFromCache() bool {
+	switch s {
+	case StatusHit, StatusStale, StatusRevalidated, StatusUpdating:
+		return true
+	}
+	return false
+}
+
+// CacheLayer is one cache on the path as a status header describes it.
+// Layers are ordered as RFC 9211 orders them: closest to the origin first,
+// closest to the user last.
+type CacheLayer struct {
+	Name   string      // cache id from Cache-Status, node from X-Cache, or ""
+	Status CacheStatus // normalised
+	Raw    string      // the member or list entry as received
+}
+
+// CacheVerdict is the normalised cache status of one response and where it
+// came from.
+type CacheVerdict struct {
+	Status CacheStatus
+	// Source is the header the status was read from ("CF-Cache-Status",
+	// "Cache-Status", "X-Cache", "X-Varnish", "Age", ...), "" when nothing
+	// told us.
+	Source string
+	Raw    string // the source header's value as received
+	// Weak is true when the status rests only on a weak hint (Age).
+	Weak   bool
+	Layers []CacheLayer
+}
+
+// Normalised cache statuses.
+const (
+	StatusHit         CacheStatus = "HIT"
+	StatusMiss        CacheStatus = "MISS"
+	StatusExpired     CacheStatus = "EXPIRED"
+	StatusStale       CacheStatus = "STALE"
+	StatusRevalidated CacheStatus = "REVALIDATED"
+	StatusUpdating    CacheStatus = "UPDATING"
+	StatusBypass      CacheStatus = "BYPASS"
+	StatusDynamic     CacheStatus = "DYNAMIC"
+	StatusPass        CacheStatus = "PASS"
+	StatusUnknown     CacheStatus = "UNKNOWN"
+)

@@ -142,3 +142,42 @@ var corsReasonText = map[BlockReason]string{
 	ReasonHeaderDenied:    "header not allowed",
 	ReasonBadAllowList:    "unparsable allow list",
 }
+
+// CredentialsMode is the request's credentials mode as far as the CORS check
+// cares: credentials are either included or not.
+type CredentialsMode bool
+
+// BlockReason says why a browser would block a response. The empty reason
+// means allowed.
+type BlockReason string
+
+// CORSCheck is the browser's verdict on one response for one credentials
+// mode.
+type CORSCheck struct {
+	Allowed bool
+	Reason  BlockReason
+	// Detail is a short human explanation, e.g.
+	// `ACAO "https://a.example" does not match Origin "https://b.example"`.
+	Detail string
+}
+
+// Credentials modes.
+const (
+	Anonymous    CredentialsMode = false // "omit" / "same-origin": cookies not sent cross-origin
+	Credentialed CredentialsMode = true  // "include"
+)
+
+// Reasons the CORS check fails, worded for a user.
+const (
+	ReasonNone            BlockReason = ""
+	ReasonMissingACAO     BlockReason = "missing-acao"
+	ReasonDuplicateACAO   BlockReason = "duplicate-acao"
+	ReasonACAOMismatch    BlockReason = "acao-mismatch"
+	ReasonWildcardCreds   BlockReason = "wildcard-with-credentials"
+	ReasonACACMissing     BlockReason = "acac-missing"
+	ReasonACACNotTrue     BlockReason = "acac-not-true"
+	ReasonPreflightStatus BlockReason = "preflight-status"
+	ReasonMethodDenied    BlockReason = "method-not-allowed"
+	ReasonHeaderDenied    BlockReason = "header-not-allowed"
+	ReasonBadAllowList    BlockReason = "unparsable-allow-list"
+)

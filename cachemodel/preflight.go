@@ -53,18 +53,18 @@ func CheckPreflight(req PreflightRequest, status int, h Headers) CORSCheck {
 		return CORSCheck{Reason: ReasonBadAllowList,
 			Detail: fmt.Sprintf("ACAH %q is not a comma-separated list of header names", strings.Join(acah, ", "))}
 	}
-	if c, ok := pfCheckMethod(req, methods, acam); !ok {
+	if c, ok := checkPreflightMethod(req, methods, acam); !ok {
 		return c
 	}
-	if c, ok := pfCheckHeaders(req, names, acah); !ok {
+	if c, ok := checkPreflightHeaders(req, names, acah); !ok {
 		return c
 	}
 	return CORSCheck{Allowed: true}
 }
 
-func pfCheckMethod(req PreflightRequest, methods, acam []string) (CORSCheck, bool) {
-	m := pfNormalizeMethod(req.Method)
-	if pfSafelistedMethod(m) {
+func checkPreflightMethod(req PreflightRequest, methods, acam []string) (CORSCheck, bool) {
+	m := normalizeMethod(req.Method)
+	if safelistedMethod(m) {
 		return CORSCheck{}, true
 	}
 	wildcard := false
@@ -97,7 +97,7 @@ func pfCheckMethod(req PreflightRequest, methods, acam []string) (CORSCheck, boo
 	return CORSCheck{Reason: ReasonMethodDenied, Detail: d}, false
 }
 
-func pfCheckHeaders(req PreflightRequest, names, acah []string) (CORSCheck, bool) {
+func checkPreflightHeaders(req PreflightRequest, names, acah []string) (CORSCheck, bool) {
 	wildcard := false
 	for _, n := range names {
 		wildcard = wildcard || n == "*"
@@ -111,7 +111,7 @@ func pfCheckHeaders(req PreflightRequest, names, acah []string) (CORSCheck, bool
 			continue
 		}
 		seen[name] = true
-		if pfListed(names, name) {
+		if listedIn(names, name) {
 			continue
 		}
 		if name == "authorization" {
@@ -149,7 +149,7 @@ func pfCheckHeaders(req PreflightRequest, names, acah []string) (CORSCheck, bool
 	return CORSCheck{Reason: ReasonHeaderDenied, Detail: d}, false
 }
 
-func pfListed(list []string, lowerName string) bool {
+func listedIn(list []string, lowerName string) bool {
 	for _, n := range list {
 		if strings.EqualFold(n, lowerName) {
 			return true
@@ -158,9 +158,9 @@ func pfListed(list []string, lowerName string) bool {
 	return false
 }
 
-// pfNormalizeMethod is Fetch's "normalize a method": only the six methods
+// normalizeMethod is Fetch's "normalize a method": only the six methods
 // browsers know are upper-cased; everything else is kept byte-for-byte.
-func pfNormalizeMethod(m string) string {
+func normalizeMethod(m string) string {
 	for _, k := range [...]string{"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"} {
 		if strings.EqualFold(m, k) {
 			return k
@@ -169,7 +169,7 @@ func pfNormalizeMethod(m string) string {
 	return m
 }
 
-func pfSafelistedMethod(normalized string) bool {
+func safelistedMethod(normalized string) bool {
 	return normalized == "GET" || normalized == "HEAD" || normalized == "POST"
 }
 
@@ -178,7 +178,7 @@ func pfSafelistedMethod(normalized string) bool {
 // method is not GET, HEAD or POST, or some header is CORS-unsafe (see
 // CORSUnsafeHeaderNames, which ignores headers the browser adds itself).
 func NeedsPreflight(method string, headers Headers) bool {
-	if !pfSafelistedMethod(pfNormalizeMethod(method)) {
+	if !safelistedMethod(normalizeMethod(method)) {
 		return true
 	}
 	return len(CORSUnsafeHeaderNames(headers)) > 0
@@ -200,7 +200,7 @@ func CORSUnsafeHeaderNames(headers Headers) []string {
 	size := 0
 	for _, f := range headers {
 		name := strings.ToLower(f.Name)
-		if pfBrowserSupplied(name) {
+		if browserSuppliedHeader(name) {
 			continue
 		}
 		if IsSafelistedHeader(name, f.Value) {
@@ -223,10 +223,10 @@ func CORSUnsafeHeaderNames(headers Headers) []string {
 	return out
 }
 
-// pfBrowserSupplied reports whether a lower-cased header name is one the
+// browserSuppliedHeader reports whether a lower-cased header name is one the
 // browser controls (Fetch's forbidden request-header names, and
 // User-Agent).
-func pfBrowserSupplied(lower string) bool {
+func browserSuppliedHeader(lower string) bool {
 	switch lower {
 	case "accept-charset", "accept-encoding", "access-control-request-headers",
 		"access-control-request-method", "connection", "content-length", "cookie",
@@ -247,31 +247,31 @@ func IsSafelistedHeader(name, value string) bool {
 	}
 	switch strings.ToLower(name) {
 	case "accept":
-		return !pfHasUnsafeByte(value)
+		return !hasUnsafeHeaderByte(value)
 	case "accept-language", "content-language":
 		for i := 0; i < len(value); i++ {
-			if !pfLanguageByte(value[i]) {
+			if !languageByte(value[i]) {
 				return false
 			}
 		}
 		return true
 	case "content-type":
-		if pfHasUnsafeByte(value) {
+		if hasUnsafeHeaderByte(value) {
 			return false
 		}
-		switch pfMIMEEssence(value) {
+		switch mimeEssence(value) {
 		case "application/x-www-form-urlencoded", "multipart/form-data", "text/plain":
 			return true
 		}
 		return false
 	case "range":
-		return pfSafelistedRange(value)
+		return safelistedRange(value)
 	}
 	return false
 }
 
-// pfHasUnsafeByte looks for a "CORS-unsafe request-header byte".
-func pfHasUnsafeByte(v string) bool {
+// hasUnsafeHeaderByte looks for a "CORS-unsafe request-header byte".
+func hasUnsafeHeaderByte(v string) bool {
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if c < 0x20 && c != '\t' || c == 0x7f || strings.IndexByte(`"():<>?@[\]{}`, c) >= 0 {
@@ -281,7 +281,7 @@ func pfHasUnsafeByte(v string) bool {
 	return false
 }
 
-func pfLanguageByte(c byte) bool {
+func languageByte(c byte) bool {
 	switch {
 	case c >= '0' && c <= '9', c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z':
 		return true
@@ -289,10 +289,10 @@ func pfLanguageByte(c byte) bool {
 	return strings.IndexByte(" *,-.;=", c) >= 0
 }
 
-// pfMIMEEssence parses type/subtype the way the MIME Sniffing standard's
+// mimeEssence parses type/subtype the way the MIME Sniffing standard's
 // "parse a MIME type" does (parameters never make it fail) and returns the
 // lower-cased essence, or "" when the value is not a MIME type.
-func pfMIMEEssence(v string) string {
+func mimeEssence(v string) string {
 	v = strings.Trim(v, " \t\r\n")
 	slash := strings.IndexByte(v, '/')
 	if slash < 0 {
@@ -309,26 +309,26 @@ func pfMIMEEssence(v string) string {
 	return strings.ToLower(typ) + "/" + strings.ToLower(sub)
 }
 
-// pfSafelistedRange is Fetch's "parse a single range header value" without
+// safelistedRange is Fetch's "parse a single range header value" without
 // whitespace, plus the safelist's extra rule that the start must be given:
 // "bytes=0-", "bytes=10-20" pass; "bytes=-500", "bytes=5-1", "bytes = 0-"
 // and multiple ranges do not.
-func pfSafelistedRange(v string) bool {
+func safelistedRange(v string) bool {
 	rest, ok := strings.CutPrefix(v, "bytes=")
 	if !ok {
 		return false
 	}
 	start, end, ok := strings.Cut(rest, "-")
-	if !ok || start == "" || !pfDigits(start) || !pfDigits(end) {
+	if !ok || start == "" || !allDigits(start) || !allDigits(end) {
 		return false
 	}
 	if end == "" {
 		return true
 	}
-	return pfCompareDecimal(start, end) <= 0
+	return compareDecimal(start, end) <= 0
 }
 
-func pfDigits(s string) bool {
+func allDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return false
@@ -337,9 +337,9 @@ func pfDigits(s string) bool {
 	return true
 }
 
-// pfCompareDecimal compares two digit strings of any length as numbers, so
+// compareDecimal compares two digit strings of any length as numbers, so
 // huge ranges cannot overflow.
-func pfCompareDecimal(a, b string) int {
+func compareDecimal(a, b string) int {
 	a = strings.TrimLeft(a, "0")
 	b = strings.TrimLeft(b, "0")
 	if len(a) != len(b) {

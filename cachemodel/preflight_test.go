@@ -183,7 +183,7 @@ func FuzzCheckPreflight(f *testing.F) {
 		for _, n := range req.Headers {
 			if strings.EqualFold(strings.Trim(n, " \t"), "authorization") {
 				names, _ := ParseFieldList([]string{acahV})
-				if !pfListed(names, "authorization") {
+				if !listedIn(names, "authorization") {
 					t.Fatalf("Authorization allowed without being listed in %q", acahV)
 				}
 			}

@@ -341,9 +341,9 @@ func readEdge(h Headers, r edgeRule) string {
 	if !ok {
 		return ""
 	}
-	v = hvTrim(v)
+	v = trimOWS(v)
 	if r.Prefix != "" {
-		if !hvHasPrefixFold(v, r.Prefix) {
+		if !hasPrefixFold(v, r.Prefix) {
 			return ""
 		}
 	}
@@ -357,7 +357,7 @@ func readEdge(h Headers, r edgeRule) string {
 		}
 	case edgeServedBy:
 		last := lastEntry(v)
-		if hvHasPrefixFold(last, "cache-") {
+		if hasPrefixFold(last, "cache-") {
 			if i := strings.LastIndexByte(last, '-'); i >= len("cache-") {
 				e = last[i+1:]
 			}
@@ -410,3 +410,12 @@ func plausibleEdge(e string) bool {
 	}
 	return true
 }
+
+// EdgeOf names the CDN edge (PoP) that served a response, or "" when the
+// response does not say. The product table (products.go) knows, per
+// product, which header names the edge and how to read it (the CF-Ray
+// suffix, X-Amz-Cf-Pop, the last POP of Fastly's X-Served-By, X-Edge-Pop,
+// ...), so adding a CDN adds its edge too. The value is server text,
+// bounded and checked to be a plain token there: callers escape it before
+// it reaches a terminal.
+func EdgeOf(h Headers) string { return detectProduct(h, false).Edge }

@@ -65,7 +65,7 @@ func loadProviderFixtures(t *testing.T) []providerFixture {
 			t.Fatalf("%s: no source or no headers", fx.file)
 		}
 		for _, f := range fx.h {
-			if hvNameIs(f.Name, "Set-Cookie") || hvNameIs(f.Name, "Cookie") || hvNameIs(f.Name, "Authorization") {
+			if headerNameIs(f.Name, "Set-Cookie") || headerNameIs(f.Name, "Cookie") || headerNameIs(f.Name, "Authorization") {
 				t.Fatalf("%s: carries %s", fx.file, f.Name)
 			}
 		}

@@ -99,12 +99,12 @@ func detectProduct(h Headers, evidence bool) ProviderDetection {
 			}
 		}
 		switch {
-		case hvNameIs(f.Name, "Server"):
-			v := hvTrim(f.Value)
-			if hvHasPrefixFold(v, "nginx") || hvHasPrefixFold(v, "openresty") {
+		case headerNameIs(f.Name, "Server"):
+			v := trimOWS(f.Value)
+			if hasPrefixFold(v, "nginx") || hasPrefixFold(v, "openresty") {
 				serverNginx = true
 			}
-		case hvNameIs(f.Name, "X-Cache"), hvNameIs(f.Name, "Nginx-Cache"), hvNameIs(f.Name, "X-Proxy-Cache"):
+		case headerNameIs(f.Name, "X-Cache"), headerNameIs(f.Name, "Nginx-Cache"), headerNameIs(f.Name, "X-Proxy-Cache"):
 			if cacheHeader == "" {
 				cacheHeader = f.Name
 			}
@@ -234,7 +234,7 @@ func productIndex(p Provider) int {
 // way corscope documents them (the evidence never repeats server text).
 func canonicalCacheHeader(name string) string {
 	for _, n := range []string{"X-Cache", "Nginx-Cache", "X-Proxy-Cache"} {
-		if hvNameIs(name, n) {
+		if headerNameIs(name, n) {
 			return n
 		}
 	}
@@ -244,10 +244,10 @@ func canonicalCacheHeader(name string) string {
 // matches reports whether one header line is evidence of this signal.
 func (sg *signal) matches(f Header) bool {
 	if sg.NamePrefix {
-		if !hvHasPrefixFold(f.Name, sg.Header) {
+		if !hasPrefixFold(f.Name, sg.Header) {
 			return false
 		}
-	} else if !hvNameIs(f.Name, sg.Header) {
+	} else if !headerNameIs(f.Name, sg.Header) {
 		return false
 	}
 	v := f.Value
@@ -255,15 +255,15 @@ func (sg *signal) matches(f Header) bool {
 	case matchAny:
 		return true
 	case matchPrefix:
-		v = hvTrim(v)
+		v = trimOWS(v)
 		for _, w := range sg.Values {
-			if hvHasPrefixFold(v, w) {
+			if hasPrefixFold(v, w) {
 				return true
 			}
 		}
 	case matchContains:
 		for _, w := range sg.Values {
-			if hvContainsFold(v, w) {
+			if containsFold(v, w) {
 				return true
 			}
 		}
@@ -277,7 +277,7 @@ func (sg *signal) matches(f Header) bool {
 			e, rest = nextEntry(rest)
 			if host := fromName(e); host != "" && squidCacheForm(e) {
 				for _, w := range sg.Values {
-					if hvContainsFold(host, w) {
+					if containsFold(host, w) {
 						return true
 					}
 				}
@@ -307,7 +307,7 @@ func (sg *signal) matches(f Header) bool {
 
 func oneOf(w string, values []string) bool {
 	for _, x := range values {
-		if hvNameIs(w, x) {
+		if headerNameIs(w, x) {
 			return true
 		}
 	}
@@ -329,7 +329,7 @@ func viaMatches(v string, sg *signal) bool {
 				host = host[:i]
 			}
 			for _, w := range sg.Values {
-				if hvNameIs(host, w) || hvHasPrefixFold(host, w) && len(host) > len(w) && strings.IndexByte("-.", host[len(w)]) >= 0 {
+				if headerNameIs(host, w) || hasPrefixFold(host, w) && len(host) > len(w) && strings.IndexByte("-.", host[len(w)]) >= 0 {
 					return true
 				}
 			}
@@ -338,7 +338,7 @@ func viaMatches(v string, sg *signal) bool {
 				return true
 			}
 		case matchViaProduct:
-			comment = hvTrim(comment)
+			comment = trimOWS(comment)
 			if strings.HasPrefix(comment, "(") && oneOf(productToken(strings.TrimPrefix(comment, "(")), sg.Values) {
 				return true
 			}
@@ -365,7 +365,7 @@ func servedByFastly(v string) bool {
 	for rest := v; rest != ""; {
 		var e string
 		e, rest = nextEntry(rest)
-		if hvHasPrefixFold(e, "cache-") {
+		if hasPrefixFold(e, "cache-") {
 			return true
 		}
 	}
@@ -375,7 +375,7 @@ func servedByFastly(v string) bool {
 // productToken is the product name of a Server value or Via comment: the
 // text up to the first "/", white space or ")".
 func productToken(v string) string {
-	v = hvTrim(v)
+	v = trimOWS(v)
 	if i := strings.IndexAny(v, "/ \t)"); i >= 0 {
 		return v[:i]
 	}
@@ -403,7 +403,7 @@ func atsViaCodes(s string) bool {
 // <host>", "MISS from <host>" or "NONE from <host>".
 func squidCacheForm(e string) bool {
 	w := firstWord(e)
-	return (hvNameIs(w, "HIT") || hvNameIs(w, "MISS") || hvNameIs(w, "NONE")) && fromName(e) != ""
+	return (headerNameIs(w, "HIT") || headerNameIs(w, "MISS") || headerNameIs(w, "NONE")) && fromName(e) != ""
 }
 
 // signalRef points at one signal of the table.
@@ -475,7 +475,7 @@ func signalsFor(name string) []signalRef {
 	}
 	var out []signalRef
 	for _, r := range prefixSignals {
-		if hvHasPrefixFold(name, Products[r.product].Signals[r.signal].Header) {
+		if hasPrefixFold(name, Products[r.product].Signals[r.signal].Header) {
 			if out == nil {
 				out = append(make([]signalRef, 0, len(refs)+1), refs...)
 			}
@@ -493,3 +493,21 @@ func signalsFor(name string) []signalRef {
 	}
 	return refs
 }
+
+// Provider is the CDN or cache product a response appears to come from.
+type Provider string
+
+// Known providers.
+const (
+	ProviderCloudflare    Provider = "cloudflare"
+	ProviderFastly        Provider = "fastly"
+	ProviderCloudFront    Provider = "cloudfront"
+	ProviderAkamai        Provider = "akamai"
+	ProviderVarnish       Provider = "varnish"
+	ProviderNginx         Provider = "nginx"
+	ProviderSquid         Provider = "squid"
+	ProviderTrafficServer Provider = "trafficserver"
+	ProviderVercel        Provider = "vercel"
+	ProviderNetlify       Provider = "netlify"
+	ProviderUnknown       Provider = "unknown"
+)

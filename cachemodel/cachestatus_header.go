@@ -5,321 +5,6 @@ import (
 	"strings"
 )
 
-// Response header names the CORS parsers and the CORS check read (looked up
-// case-insensitively, as browsers do).
-const (
-	hdrACAO = "Access-Control-Allow-Origin"
-	hdrACAC = "Access-Control-Allow-Credentials"
-	hdrACAM = "Access-Control-Allow-Methods"
-	hdrACAH = "Access-Control-Allow-Headers"
-	hdrACEH = "Access-Control-Expose-Headers"
-	hdrACMA = "Access-Control-Max-Age"
-	hdrVary = "Vary"
-	hdrAge  = "Age"
-)
-
-// Problem phrases for ACAO and ACAC values. They are shown to users as-is.
-const (
-	ProblemDuplicate      = "duplicate header"
-	ProblemList           = "list of origins"
-	ProblemTrailingSlash  = "trailing slash"
-	ProblemPath           = "path in origin"
-	ProblemPattern        = "pattern"
-	ProblemUpperCase      = "upper-case scheme or host"
-	ProblemEmpty          = "empty value"
-	ProblemWhitespace     = "surrounding whitespace"
-	ProblemNotAnOrigin    = "not an origin"
-	ProblemDefaultPort    = "default port" // https://a.example:443 never equals a serialized origin
-	ProblemNotExactlyTrue = "not exactly true"
-)
-
-// AllowOrigin is the Access-Control-Allow-Origin header as a browser sees it.
-type AllowOrigin struct {
-	Present bool
-	Lines   []string // every ACAO line, in order, untouched
-	// Combined is what the Fetch "get" algorithm hands the CORS check: all
-	// lines joined with ", ". Two lines can therefore never match an origin.
-	Combined string
-	Wildcard bool // exactly one line, byte-equal to "*"
-	Null     bool // exactly one line, byte-equal to "null"
-	// Problems are short phrases (the Problem* constants) for values no
-	// browser can accept or that are only accepted by accident, in the order
-	// first seen, without repeats.
-	Problems []string
-}
-
-// ParseAllowOrigin reads Access-Control-Allow-Origin. Values are compared
-// byte for byte, as Fetch does, so "surrounding whitespace" is reported even
-// though most HTTP stacks strip it before a browser looks.
-func ParseAllowOrigin(h Headers) AllowOrigin {
-	var a AllowOrigin
-	a.Lines = h.Values(hdrACAO)
-	if len(a.Lines) == 0 {
-		return a
-	}
-	a.Present = true
-	if len(a.Lines) == 1 {
-		a.Combined = a.Lines[0]
-		a.Wildcard = a.Combined == "*"
-		a.Null = a.Combined == "null"
-	} else {
-		a.Combined = strings.Join(a.Lines, ", ")
-		a.Problems = addProblem(a.Problems, ProblemDuplicate)
-	}
-	for _, v := range a.Lines {
-		a.Problems = originValueProblems(a.Problems, v)
-	}
-	return a
-}
-
-// originValueProblems appends what is wrong with one ACAO line. A valid
-// line is "*", "null" or a serialized origin: lower-case scheme "://" host
-// [":" port], nothing after it.
-func originValueProblems(ps []string, v string) []string {
-	t := hvTrim(v)
-	if t == "" {
-		return addProblem(ps, ProblemEmpty)
-	}
-	if t != v {
-		ps = addProblem(ps, ProblemWhitespace)
-	}
-	if t == "*" || t == "null" {
-		return ps
-	}
-	if !strings.ContainsAny(t, ", \t") {
-		return singleOriginProblems(ps, t)
-	}
-	// Several origins in one value: report the list, then each element.
-	ps = addProblem(ps, ProblemList)
-	for _, part := range strings.FieldsFunc(t, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
-		if part != "*" && part != "null" {
-			ps = singleOriginProblems(ps, part)
-		}
-	}
-	return ps
-}
-
-// singleOriginProblems checks one non-empty element that should be a
-// serialized origin.
-func singleOriginProblems(ps []string, t string) []string {
-	// "*" anywhere but alone, or regex syntax: someone configured a pattern
-	// and the server echoed the pattern instead of the matched origin.
-	if strings.ContainsAny(t, "*^$\\()[]{}|?") {
-		ps = addProblem(ps, ProblemPattern)
-	}
-	scheme, rest, ok := strings.Cut(t, "://")
-	if !ok || scheme == "" || rest == "" {
-		return addProblem(ps, ProblemNotAnOrigin)
-	}
-	authority := rest
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		authority = rest[:i]
-		if i == len(rest)-1 {
-			ps = addProblem(ps, ProblemTrailingSlash)
-		} else {
-			ps = addProblem(ps, ProblemPath)
-		}
-	}
-	if hvHasUpper(scheme) || hvHasUpper(authority) {
-		ps = addProblem(ps, ProblemUpperCase)
-	}
-	if (strings.EqualFold(scheme, "https") && strings.HasSuffix(authority, ":443")) ||
-		(strings.EqualFold(scheme, "http") && strings.HasSuffix(authority, ":80")) {
-		ps = addProblem(ps, ProblemDefaultPort)
-	}
-	return ps
-}
-
-// addProblem appends p unless it is already listed.
-func addProblem(ps []string, p string) []string {
-	for _, q := range ps {
-		if q == p {
-			return ps
-		}
-	}
-	return append(ps, p)
-}
-
-// AllowCredentials is the Access-Control-Allow-Credentials header.
-type AllowCredentials struct {
-	Present bool
-	Lines   []string
-	// True is set only for exactly one line that is byte-exactly "true":
-	// Fetch compares the combined value, so "True", " true" or two "true"
-	// lines all fail a credentialed request.
-	True     bool
-	Problems []string
-}
-
-// ParseAllowCredentials reads Access-Control-Allow-Credentials.
-func ParseAllowCredentials(h Headers) AllowCredentials {
-	var c AllowCredentials
-	c.Lines = h.Values(hdrACAC)
-	if len(c.Lines) == 0 {
-		return c
-	}
-	c.Present = true
-	if len(c.Lines) > 1 {
-		c.Problems = addProblem(c.Problems, ProblemDuplicate)
-	}
-	for _, v := range c.Lines {
-		if v != "true" {
-			c.Problems = addProblem(c.Problems, ProblemNotExactlyTrue)
-		}
-	}
-	c.True = len(c.Lines) == 1 && c.Lines[0] == "true"
-	return c
-}
-
-// ParseMaxAge reads Access-Control-Max-Age. valid is true only for exactly
-// one value of delta-seconds (digits, optional surrounding white space);
-// browsers use their 5 s default otherwise. Huge values saturate at 2^31
-// as RFC 9111 §1.2.2 allows.
-func ParseMaxAge(h Headers) (seconds int64, present, valid bool) {
-	vals := h.Values(hdrACMA)
-	if len(vals) == 0 {
-		return 0, false, false
-	}
-	if len(vals) != 1 {
-		return 0, true, false
-	}
-	n, ok := hvDeltaSeconds(hvTrim(vals[0]))
-	if !ok {
-		return 0, true, false
-	}
-	return n, true, true
-}
-
-// Vary is the response's Vary header: the request headers a cache must
-// match before reusing the response.
-type Vary struct {
-	Present bool
-	Fields  []string // every element, all lines, in order, case kept
-	Star    bool     // "Vary: *": the response can never be reused
-}
-
-// ParseVary reads all Vary lines.
-func ParseVary(h Headers) Vary {
-	var v Vary
-	// Line by line rather than through Values and ParseFieldList: this runs
-	// several times per response, and the fields slice is then the only
-	// allocation.
-	for _, f := range h {
-		if !strings.EqualFold(f.Name, hdrVary) {
-			continue
-		}
-		v.Present = true
-		v.Fields = appendFieldList(v.Fields, f.Value)
-	}
-	for _, f := range v.Fields {
-		if f == "*" {
-			v.Star = true
-			break
-		}
-	}
-	return v
-}
-
-// Has reports whether the Vary list names the header (case-insensitive).
-// "*" does not count as naming any header; check Star for that.
-func (v Vary) Has(name string) bool {
-	for _, f := range v.Fields {
-		if strings.EqualFold(f, name) {
-			return true
-		}
-	}
-	return false
-}
-
-// firstDeltaSeconds scans a comma-separated value for the first element
-// that is valid delta-seconds, without allocating.
-func firstDeltaSeconds(v string) (int64, bool) {
-	for v != "" {
-		elem := v
-		if i := strings.IndexByte(v, ','); i >= 0 {
-			elem, v = v[:i], v[i+1:]
-		} else {
-			v = ""
-		}
-		if n, ok := hvDeltaSeconds(hvTrim(elem)); ok {
-			return n, true
-		}
-	}
-	return 0, false
-}
-
-// maxDeltaSeconds is the value RFC 9111 §1.2.2 says to use for any
-// delta-seconds too large to represent.
-const maxDeltaSeconds = 1 << 31
-
-// hvDeltaSeconds parses delta-seconds: one or more ASCII digits, nothing
-// else. Values above 2^31 saturate.
-func hvDeltaSeconds(s string) (int64, bool) {
-	if s == "" {
-		return 0, false
-	}
-	var n int64
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		if n < maxDeltaSeconds {
-			n = n*10 + int64(c-'0')
-		}
-	}
-	if n > maxDeltaSeconds {
-		n = maxDeltaSeconds
-	}
-	return n, true
-}
-
-// hvTrim strips HTTP optional white space (SP and HTAB) from both ends.
-func hvTrim(s string) string {
-	i, j := 0, len(s)
-	for i < j && (s[i] == ' ' || s[i] == '\t') {
-		i++
-	}
-	for j > i && (s[j-1] == ' ' || s[j-1] == '\t') {
-		j--
-	}
-	return s[i:j]
-}
-
-func hvHasUpper(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 'A' && s[i] <= 'Z' {
-			return true
-		}
-	}
-	return false
-}
-
-// hvHasPrefixFold is strings.HasPrefix ignoring ASCII case.
-func hvHasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
-}
-
-// hvContainsFold reports whether sub occurs in s, ignoring ASCII case,
-// without allocating a lower-cased copy.
-func hvContainsFold(s, sub string) bool {
-	if sub == "" {
-		return true
-	}
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
-			return true
-		}
-	}
-	return false
-}
-
-// hvNameIs compares a header name case-insensitively, cheaply rejecting
-// names of a different length first.
-func hvNameIs(name, want string) bool {
-	return len(name) == len(want) && strings.EqualFold(name, want)
-}
-
 // CacheStatusMember is one cache's entry in an RFC 9211 Cache-Status
 // header. Zero values mean the parameter was absent (FwdStatus 0: not
 // given; the response status applies).
@@ -647,7 +332,7 @@ func parseCacheStatusLenient(s string) []csMember {
 	for start := 0; start < len(s); {
 		end := indexOutsideQuotes(s, start, ',')
 		elemStart := start
-		t := hvTrim(s[start:end])
+		t := trimOWS(s[start:end])
 		start = end + 1
 		if t == "" {
 			continue
@@ -657,11 +342,11 @@ func parseCacheStatusLenient(s string) []csMember {
 		if i := indexOutsideQuotes(t, 0, ';'); i < len(t) {
 			first, rest = t[:i], t[i+1:]
 		}
-		first = hvTrim(first)
+		first = trimOWS(first)
 		if len(out) > 0 && isParamLike(first) {
 			prev := &out[len(out)-1]
 			prev.lenientParams(t)
-			prev.raw = hvTrim(s[from:end])
+			prev.raw = trimOWS(s[from:end])
 			continue
 		}
 		m := csMember{raw: t}
@@ -693,18 +378,18 @@ func isParamLike(s string) bool {
 func (m *csMember) lenientParams(s string) {
 	for start := 0; start < len(s); {
 		end := indexOutsideQuotes(s, start, ';')
-		part := hvTrim(s[start:end])
+		part := trimOWS(s[start:end])
 		start = end + 1
 		if part == "" {
 			continue
 		}
 		k, v, hasValue := strings.Cut(part, "=")
-		k = strings.ToLower(hvTrim(k))
+		k = strings.ToLower(trimOWS(k))
 		if !hasValue {
 			m.setParam(k, sfValue{kind: 'b', flag: true})
 			continue
 		}
-		m.setParam(k, lenientValue(hvTrim(v)))
+		m.setParam(k, lenientValue(trimOWS(v)))
 	}
 }
 
@@ -766,6 +451,8 @@ func indexOutsideQuotes(s string, start int, sep byte) int {
 	return len(s)
 }
 
-func sfIsDigit(c byte) bool   { return c >= '0' && c <= '9' }
+func sfIsDigit(c byte) bool { return c >= '0' && c <= '9' }
+
 func sfIsLCAlpha(c byte) bool { return c >= 'a' && c <= 'z' }
-func sfIsAlpha(c byte) bool   { return sfIsLCAlpha(c) || (c >= 'A' && c <= 'Z') }
+
+func sfIsAlpha(c byte) bool { return sfIsLCAlpha(c) || (c >= 'A' && c <= 'Z') }
