@@ -415,22 +415,24 @@ func (m *Model) wantedLayout() layout {
 	statusH := lipgloss.Height(m.statusView())
 	titleH := lipgloss.Height(paneTitle(m.c, "x", false, 10))
 	sepW := lipgloss.Width(m.separator())
-	_, rightW := paneWidths(m.w, sepW)
 	// High-water marks per terminal size: a pane grows for a bigger
 	// target and keeps that size, so moving between targets never
 	// reshuffles the screen.
 	if m.hwSize != [2]int{m.w, m.h} {
 		m.hwSize, m.hw = [2]int{m.w, m.h}, wants{}
 	}
+	// The layout is chosen for an observe matrix of the configured
+	// origins (no Origin, the origins, same-origin, null), not for what
+	// is on screen, so x (28 isolate columns) does not flip it.
+	matrixW := maxLabelWidth + 2 + (len(m.origins)+3)*(maxColWidth-6)
+	m.hw.targetsW = max(m.hw.targetsW, m.targets.WantedWidth())
+	_, rightW := paneWidths(m.w, sepW, wants{matrixW: matrixW, targetsW: m.hw.targetsW})
 	m.hw.matrix = max(m.hw.matrix, m.matrix.Wanted())
 	if !m.findings.live { // a probe's progress note is no content to keep room for
 		m.hw.findings = max(m.hw.findings, m.findings.Wanted(rightW))
 	}
-	// The layout is chosen for an observe matrix of the configured
-	// origins (no Origin, the origins, same-origin, null), not for what
-	// is on screen, so x (28 isolate columns) does not flip it.
 	want := wants{targets: len(m.targets.visible), matrix: m.hw.matrix, findings: m.hw.findings,
-		matrixW: maxLabelWidth + 2 + (len(m.origins)+3)*(maxColWidth-6)}
+		matrixW: matrixW, targetsW: m.hw.targetsW}
 	return computeLayout(m.w, m.h, headerH, statusH, titleH, sepW, want)
 }
 

@@ -63,7 +63,7 @@ func computeLayout(w, h, headerH, statusH, titleH, sepW int, want wants) layout 
 			targets: box{w, th}, findings: box{w, rest - th}, matrix: box{w, 0}}
 	}
 	l := layout{full: box{w, avail - titleH}}
-	left, right := paneWidths(w, sepW)
+	left, right := paneWidths(w, sepW, want)
 	if w >= wideWidth && right >= want.matrixW {
 		l.wide = true
 		l.left = left
@@ -99,15 +99,24 @@ func splitRight(w, rows int, want wants) (matrix, findings box) {
 type wants struct {
 	targets, matrix, findings int
 	matrixW                   int
+	targetsW                  int // the widest target row, uncut
 }
 
 // paneWidths is the width each pane gets at terminal width w (the same in
-// both layouts for a given w), so content can be measured before heights
-// are decided.
-func paneWidths(w, sepW int) (targets, right int) {
+// both layouts for a given w and want), so content can be measured before
+// heights are decided. Side by side, the targets column takes 8/25 of the
+// width (36 to 56 columns), and width the matrix does not need goes to
+// target names that would otherwise be cut, up to 2/5 of the screen.
+func paneWidths(w, sepW int, want wants) (targets, right int) {
 	if w < wideWidth {
 		return w, w
 	}
 	left := clampInt(w*8/25, 36, 56)
-	return left, w - left - sepW
+	right = w - left - sepW
+	if want.targetsW > left && want.matrixW > 0 && right > want.matrixW {
+		if grow := min(want.targetsW-left, right-want.matrixW, w*2/5-left); grow > 0 {
+			left, right = left+grow, right-grow
+		}
+	}
+	return left, right
 }

@@ -29,6 +29,12 @@ func TestComputeLayout(t *testing.T) {
 		{name: "80x24, rows nobody else wants go to the targets", w: 80, h: 24, want: wants{targets: 9, matrix: 3, findings: 1}, t: 9, m: 3, f: 7, matrixBoxW: 80},
 		{name: "wide but the matrix would scroll beside the list", w: 160, h: 48, want: wants{targets: 2, matrix: 11, findings: 5, matrixW: 150}, t: 2, m: 11, f: 30, matrixBoxW: 160},
 		{name: "wide enough for both", w: 300, h: 60, want: wants{targets: 2, matrix: 11, findings: 5, matrixW: 150}, wide: true, t: 57, m: 11, f: 45, matrixBoxW: 300 - 56 - 1},
+		// Width the matrix does not need goes to target names that
+		// would be cut (issue 12 item 5: "use free width"), never past
+		// what the matrix needs nor 2/5 of the screen.
+		{name: "wide: spare width widens the targets column", w: 220, h: 60, want: wants{targets: 2, matrix: 11, findings: 5, matrixW: 150, targetsW: 59}, wide: true, t: 57, m: 11, f: 45, matrixBoxW: 220 - 59 - 1},
+		{name: "wide: the targets column takes no width the matrix needs", w: 220, h: 60, want: wants{targets: 2, matrix: 11, findings: 5, matrixW: 160, targetsW: 80}, wide: true, t: 57, m: 11, f: 45, matrixBoxW: 160},
+		{name: "wide: the targets column stops at 2/5", w: 300, h: 60, want: wants{targets: 2, matrix: 11, findings: 5, matrixW: 150, targetsW: 200}, wide: true, t: 57, m: 11, f: 45, matrixBoxW: 300 - 120 - 1},
 		{name: "wide: a tall matrix leaves the findings a third", w: 220, h: 60, want: wants{targets: 2, matrix: 80, findings: 40, matrixW: 150}, wide: true, t: 57, m: 38, f: 18, matrixBoxW: 220 - 56 - 1},
 	}
 	for _, c := range cases {
