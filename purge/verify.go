@@ -58,6 +58,43 @@ type Verification struct {
 	Reports []cachemodel.TargetReport
 }
 
+// Recurring says, when the re-probe after a purge is again served copies
+// made for another request (the ⚠ cells: cachemodel.ServedForAnother),
+// that the purge removed the old copies but not their cause, naming the
+// findings that rest on those cells, so that "purged" is not read as
+// "fixed"; "" when no re-probed copy was made for another request. The
+// purge command and the view print the same sentence.
+func Recurring(reports ...cachemodel.TargetReport) string {
+	var names []string
+	poisoned := false
+	for i := range reports {
+		r := &reports[i]
+		marked := cachemodel.ServedForAnother(r)
+		if !slices.Contains(marked, true) {
+			continue
+		}
+		poisoned = true
+		for _, f := range r.Findings {
+			rests := false
+			for _, v := range f.Variants {
+				rests = rests || v >= 0 && v < len(marked) && marked[v]
+			}
+			if name := "[" + f.Severity.Label() + "] " + f.Rule; rests && !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+		}
+	}
+	if !poisoned {
+		return ""
+	}
+	what := "copies made for another request again"
+	if len(names) > 0 {
+		what += " (" + strings.Join(names, ", ") + ")"
+	}
+	return "the re-probe is served " + what +
+		": the purge removed the old copies, but the cause is at the origin or in the cache rules (see the finding's fix), so new copies go wrong the same way"
+}
+
 // Count returns how many checks had the outcome.
 func (v Verification) Count(o VerifyOutcome) int {
 	n := 0

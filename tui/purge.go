@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"errors"
-	"slices"
 	"strings"
 	"sync"
 
@@ -567,9 +566,8 @@ func purgeDoc(st themes.Styles, k *KeyMap, before *cachemodel.TargetReport, out 
 	if out.After != nil {
 		// A purge clears stored copies, not their cause: when the re-probe
 		// is poisoned again, say so, so "✓ purged" is not read as "fixed".
-		if again := serious(out.After.Findings); len(again) > 0 {
-			b.text(glyphProblem + " the re-probe still finds " + strings.Join(again, ", ") +
-				": the purge removed the old copies, but the cause is at the origin or in the cache rules (see the finding's fix), so new copies go wrong the same way.")
+		if note := purge.Recurring(*out.After); note != "" {
+			b.text(glyphProblem + " " + safeLong(note))
 		}
 
 		b.text(k.Back.Help().Key + ": the matrix now shows this re-probe. Cells that changed since the run before the purge read \"new (was old)\" and are marked Δ; " + k.Diff.Help().Key + " turns the marks off and on. " + k.Reprobe.Help().Key + " probes again.")
@@ -577,22 +575,6 @@ func purgeDoc(st themes.Styles, k *KeyMap, before *cachemodel.TargetReport, out 
 		b.text(k.Back.Help().Key + " goes back; " + k.Reprobe.Help().Key + " probes the target again.")
 	}
 	return b.lines
-}
-
-// serious names the findings of medium severity or worse ("[HIGH]
-// cache-served-wrong-origin"), each rule once.
-func serious(fs []cachemodel.Finding) []string {
-	var out []string
-	for _, f := range fs {
-		if f.Severity.Rank() < cachemodel.SevMedium.Rank() {
-			continue
-		}
-		name := "[" + f.Severity.Label() + "] " + safe(f.Rule)
-		if !slices.Contains(out, name) {
-			out = append(out, name)
-		}
-	}
-	return out
 }
 
 // rowsLabels are the raw labels of the before/after table's rows, in order.

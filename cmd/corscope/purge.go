@@ -310,6 +310,9 @@ func (a *app) printVerification(v purge.Verification) {
 		}
 		fmt.Fprintln(a.stdout, termsafe.String(line))
 	}
+	if note := purge.Recurring(v.Reports...); note != "" {
+		fmt.Fprintln(a.stdout, termsafe.String("⚠ "+note))
+	}
 }
 
 func purgePlural(n int, one, many string) string {

@@ -147,6 +147,18 @@ zone_id = "abcdef0123456789abcdef0123456789"
 	if last := reqs[len(reqs)-1]; !last.Authorized || !last.Success || last.Removed != 3 {
 		t.Errorf("purge API saw %+v", last)
 	}
+	if strings.Contains(r.stdout, "the re-probe is served") {
+		t.Errorf("a clean re-probe is reported as failing again:\n%s", r.stdout)
+	}
+
+	// A URL whose cause is not fixed (no Vary: Origin): the purge clears
+	// the copies, the re-probe is poisoned again, and the output says so
+	// rather than leave "✓ purged" to be read as fixed.
+	primeVariants(t, front.URL, "/cors/no-vary.json")
+	r = runPurgeCLI(t, env, "", false, "purge", "--config", cfg, "--yes", "-o", e2eOrigins[0], "-o", e2eOrigins[1], front.URL+"/cors/no-vary.json")
+	if !strings.Contains(r.stdout, "⚠ the re-probe is served copies made for another request again ([HIGH] cache-served-wrong-origin): the purge removed the old copies, but the cause is at the origin") {
+		t.Errorf("exit %d, stdout lacks the recurring-finding note:\n%s%s", r.code, r.stdout, r.stderr)
+	}
 
 	primeVariants(t, front.URL, path) // stores the null copy again too
 	r = runPurgeCLI(t, env, "", false, "purge", "--config", cfg, "--yes", "-o", e2eOrigins[0], "-o", "null", front.URL+path)
