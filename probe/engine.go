@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
 
 	"github.com/corscope/corscope/cachemodel"
@@ -100,36 +99,54 @@ func (e *Engine) Run(ctx context.Context, plans []cachemodel.TargetPlan, out cha
 	if e.closed.Load() {
 		return errEngineClosed
 	}
-	var g errgroup.Group
-	g.SetLimit(e.cfg.Concurrency)
-	for i := range plans {
-		plan := &plans[i]
-		if ctx.Err() != nil {
-			// Don't spin up work that would only report cancellation.
-			reportCanceled(plan, 0, out)
-			continue
+	// Up to Concurrency workers take the targets in plan order; each
+	// keeps its buffers from target to target. One cancel hook per run
+	// closes the connections requests are on.
+	if ctx.Err() != nil {
+		for i := range plans {
+			reportCanceled(&plans[i], 0, out)
 		}
-		g.Go(func() error {
-			e.runTarget(ctx, plan, out)
-			return nil
+		return ctx.Err()
+	}
+	rs := &runState{}
+	stop := context.AfterFunc(ctx, rs.abort)
+	defer stop()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(e.cfg.Concurrency, len(plans)) {
+		w := newWorker(e, rs)
+		wg.Go(func() {
+			defer w.done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(len(plans)) {
+					return
+				}
+				plan := &plans[i]
+				if ctx.Err() != nil {
+					// Don't start work that would only report cancellation.
+					reportCanceled(plan, 0, out)
+					continue
+				}
+				w.runTarget(ctx, plan, out)
+			}
 		})
 	}
-	_ = g.Wait()
+	wg.Wait()
 	return ctx.Err()
 }
 
-func (e *Engine) runTarget(ctx context.Context, plan *cachemodel.TargetPlan, out chan<- cachemodel.Observation) {
+func (w *worker) runTarget(ctx context.Context, plan *cachemodel.TargetPlan, out chan<- cachemodel.Observation) {
 	if plan.Scheduled {
-		e.runScheduled(ctx, plan, out)
+		w.e.runScheduled(ctx, w.run, plan, out)
 		return
 	}
-	var parts *urlParts // the last URL parsed; steps of a target share it
 	for i := range plan.Steps {
 		if ctx.Err() != nil {
 			reportCanceled(plan, i, out)
 			return
 		}
-		out <- e.doStep(ctx, plan.Index, i, &plan.Steps[i], &parts, false)
+		out <- w.doStep(ctx, plan.Index, i, &plan.Steps[i], false)
 	}
 }
 
@@ -138,7 +155,7 @@ func (e *Engine) runTarget(ctx context.Context, plan *cachemodel.TargetPlan, out
 // ignored, so a malformed plan cannot deadlock), in plan order among those
 // ready at once. When ctx is cancelled no more steps start, the ones in
 // flight finish (aborted), and the rest are reported cancelled.
-func (e *Engine) runScheduled(ctx context.Context, plan *cachemodel.TargetPlan, out chan<- cachemodel.Observation) {
+func (e *Engine) runScheduled(ctx context.Context, rs *runState, plan *cachemodel.TargetPlan, out chan<- cachemodel.Observation) {
 	n := len(plan.Steps)
 	waiting := make([]int, n)      // unfinished steps each step waits for
 	dependents := make([][]int, n) // steps waiting for each step
@@ -166,8 +183,9 @@ func (e *Engine) runScheduled(ctx context.Context, plan *cachemodel.TargetPlan, 
 				started[i] = true
 				running++
 				go func() {
-					var parts *urlParts
-					out <- e.doStep(ctx, plan.Index, i, &plan.Steps[i], &parts, len(dependents[i]) > 0)
+					w := newWorker(e, rs)
+					defer w.done()
+					out <- w.doStep(ctx, plan.Index, i, &plan.Steps[i], len(dependents[i]) > 0)
 					done <- i
 				}()
 			}
@@ -192,20 +210,24 @@ func (e *Engine) runScheduled(ctx context.Context, plan *cachemodel.TargetPlan, 
 	}
 }
 
-// stepRequest is newRequest for a step, reusing *parts when the step's URL
-// is the one parsed last.
-func (e *Engine) stepRequest(st *cachemodel.Step, parts **urlParts) (*request, error) {
+// request is newRequest for a step, into the worker's own request, reusing
+// the parsed URL when the step's URL is the one parsed last. The request
+// is valid until the worker's next call.
+func (w *worker) request(st *cachemodel.Step) (*request, error) {
 	if err := checkMethod(st.Method); err != nil {
 		return nil, err
 	}
-	if *parts == nil || (*parts).raw != st.URL {
-		p, err := parseURLParts(st.URL, e.proxy)
-		if err != nil {
+	if !w.partsOK || w.parts.raw != st.URL {
+		var p urlParts
+		if err := parseURLPartsInto(&p, st.URL, w.e.proxy); err != nil {
 			return nil, err
 		}
-		*parts = p
+		w.parts, w.partsOK = p, true
 	}
-	return buildRequest(st.Method, *parts, st.Headers, e.proxy)
+	if err := buildRequestInto(&w.req, st.Method, &w.parts, st.Headers, w.e.proxy); err != nil {
+		return nil, err
+	}
+	return &w.req, nil
 }
 
 func reportCanceled(plan *cachemodel.TargetPlan, from int, out chan<- cachemodel.Observation) {
@@ -221,9 +243,10 @@ func reportCanceled(plan *cachemodel.TargetPlan, from int, out chan<- cachemodel
 // doStep runs one step, following redirects when configured. Timeout bounds
 // the whole step; the timing of the last hop is reported, with Total
 // covering the whole step.
-func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.Step, parts **urlParts, urgent bool) cachemodel.Observation {
+func (w *worker) doStep(ctx context.Context, target, index int, st *cachemodel.Step, urgent bool) cachemodel.Observation {
+	e := w.e
 	obs := cachemodel.Observation{Target: target, Step: index}
-	req, err := e.stepRequest(st, parts)
+	req, err := w.request(st)
 	if err == nil && st.Edge != "" {
 		err = e.pinEdge(req, st.Edge)
 	}
@@ -238,7 +261,7 @@ func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.S
 	var deadline time.Time
 	var redirects []string
 	var hops []cachemodel.RedirectHop
-	ch := newChain(st.Headers)
+	var ch *chain // made when a redirect is followed
 	for hop := 0; ; hop++ {
 		waitCtx := ctx
 		if hop > 0 {
@@ -248,10 +271,10 @@ func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.S
 		}
 		// A slot on the host first, then the rate: a token taken while
 		// waiting for a slot would let requests bunch up behind it.
-		release, err := e.slots.acquire(waitCtx, req.hostport, urgent)
+		slot, err := e.slots.acquire(waitCtx, req.hostport, urgent)
 		if err == nil {
 			if err = e.limiters.wait(waitCtx, req.hostport); err != nil {
-				release()
+				e.slots.release(slot)
 			}
 		}
 		if err != nil {
@@ -265,14 +288,17 @@ func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.S
 			obs.Start = time.Now()
 			deadline = obs.Start.Add(e.cfg.Timeout)
 		}
-		res, timing, perr := e.roundTrip(ctx, deadline, req)
-		release()
+		res, timing, perr := w.roundTrip(ctx, deadline, req)
+		e.slots.release(slot)
 		obs.Timing.Connect, obs.Timing.TTFB = timing.Connect, timing.TTFB
 		if perr != nil {
 			obs.Err = perr
 			break
 		}
 		if hop < e.cfg.FollowRedirects {
+			if ch == nil {
+				ch = newChain(st.Headers)
+			}
 			sent := ch.sent(req)
 			next, perr := redirect(req, res, e.proxy, ch)
 			if perr != nil {
@@ -499,19 +525,19 @@ func newHostSlots(n int) *hostSlots {
 	return &hostSlots{n: n, m: make(map[string]*hostQueue)}
 }
 
-// acquire waits for a slot on hostport and returns its release.
-func (h *hostSlots) acquire(ctx context.Context, hostport string, urgent bool) (release func(), err error) {
+// acquire waits for a slot on hostport and returns its queue, to be given
+// to release.
+func (h *hostSlots) acquire(ctx context.Context, hostport string, urgent bool) (*hostQueue, error) {
 	h.mu.Lock()
 	q, ok := h.m[hostport]
 	if !ok {
 		q = &hostQueue{}
 		h.m[hostport] = q
 	}
-	release = func() { h.release(q) }
 	if q.busy < h.n && len(q.urgent) == 0 && len(q.normal) == 0 {
 		q.busy++
 		h.mu.Unlock()
-		return release, nil
+		return q, nil
 	}
 	c := make(chan struct{}, 1)
 	if urgent {
@@ -522,7 +548,7 @@ func (h *hostSlots) acquire(ctx context.Context, hostport string, urgent bool) (
 	h.mu.Unlock()
 	select {
 	case <-c:
-		return release, nil
+		return q, nil
 	case <-ctx.Done():
 		h.mu.Lock()
 		removed := remove(&q.urgent, c) || remove(&q.normal, c)

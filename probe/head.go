@@ -81,10 +81,22 @@ type headReader struct {
 	ctx      context.Context
 	deadline time.Time // the step's
 	held     int64     // reserved from budget
+
+	scan headScan // the header lines of the block being read
 }
 
 func newHeadReader(conn net.Conn, maxHeader int) *headReader {
-	h := &headReader{conn: conn, max: maxHeader}
+	h := new(headReader)
+	h.reset(conn, maxHeader)
+	return h
+}
+
+// reset readies h (released, or new) for a response on conn. The line
+// index of the last block keeps its memory.
+func (h *headReader) reset(conn net.Conn, maxHeader int) {
+	lines := h.scan.lines[:0]
+	*h = headReader{conn: conn, max: maxHeader}
+	h.scan.lines, h.scan.index = lines, true
 	if maxHeader >= initialReadBuffer {
 		h.br = readerPool.Get().(*bufio.Reader)
 		h.br.Reset(conn)
@@ -92,7 +104,6 @@ func newHeadReader(conn net.Conn, maxHeader int) *headReader {
 	} else {
 		h.br = bufio.NewReaderSize(conn, maxHeader)
 	}
-	return h
 }
 
 // release gives back the read buffer and any header budget held.
@@ -167,10 +178,13 @@ func (h *headReader) grow() error {
 }
 
 // peekBlock returns the next header block (status line through the blank
-// line) without consuming it. The slice aliases the read buffer.
+// line) without consuming it. The slice aliases the read buffer. Each line
+// is looked at once, as it arrives: its end is found and its name and value
+// located (h.scan), so parsing the block afterwards only copies it out
+// (h.scan.head).
 func (h *headReader) peekBlock() ([]byte, phase, error) {
-	scanned := 0 // bytes already searched for the terminator
 	statusOK := false
+	h.scan.start()
 	for {
 		n := h.br.Buffered()
 		if n > 0 {
@@ -185,14 +199,13 @@ func (h *headReader) peekBlock() ([]byte, phase, error) {
 				}
 				statusOK = done
 			}
-			end, err := blockEnd(buf, max(0, scanned-3))
+			end, err := h.scan.feed(buf)
 			if err != nil {
 				return nil, phaseReadHeaders, err
 			}
 			if end > 0 {
 				return buf[:end], phaseReadHeaders, nil
 			}
-			scanned = n
 			if n >= h.max {
 				return nil, phaseReadHeaders, &kindError{kind: cachemodel.ErrTooLarge,
 					msg: "response header block is larger than " + byteSize(int64(h.max)) + " (MaxHeaderBytes)"}
@@ -219,33 +232,155 @@ func (h *headReader) peekBlock() ([]byte, phase, error) {
 	}
 }
 
-// blockEnd returns the length of the header block in buf (through the blank
-// line ending it), or 0 if the block is not complete yet. The blank line
-// must be CRLF after a CRLF line: fasthttp, which frames the body, insists
-// on a CRLFCRLF terminator, and a block the two parsers would cut at
-// different places must never be accepted. Bare LF inside lines is fine.
-func blockEnd(buf []byte, from int) (int, error) {
-	for i := from; i < len(buf); i++ {
-		if buf[i] != '\n' || i+1 >= len(buf) {
-			continue
+// headScan indexes a header block line by line as its bytes arrive. The
+// end of the block is the blank line; it must be CRLF after a CRLF line:
+// fasthttp, which frames the body, insists on a CRLFCRLF terminator, and a
+// block the two parsers would cut at different places must never be
+// accepted. Bare LF inside lines is fine.
+type headScan struct {
+	// lines indexes up to maxIndexedLines header lines; a block with more,
+	// or with folded lines, is copied out the long way (copyLines).
+	lines   []lineSpan
+	index   bool  // record lines (the engine's reader); false: validate and count only
+	n       int   // header lines, not counting continuation lines
+	prevNL  int   // offset of the last '\n' found, -1 before the first
+	next    int   // where to look for the next '\n'
+	size    int   // bytes of names and values
+	folded  bool  // obsolete line folding seen
+	overrun bool  // more lines than maxIndexedLines
+	err     error // the first malformed line, reported once the block is complete
+}
+
+// maxIndexedLines bounds the line index a reader keeps (and so its
+// memory: a line of a huge header block can be 4 bytes, its index entry
+// is 40).
+const maxIndexedLines = 256
+
+// lineSpan locates one header line's name and value in the block; a
+// continuation line has only a value.
+type lineSpan struct {
+	nameStart, nameEnd, valStart, valEnd int
+}
+
+func (s *headScan) start() {
+	s.lines = s.lines[:0]
+	s.n, s.prevNL, s.next, s.size, s.folded, s.overrun, s.err = 0, -1, 0, 0, false, false, nil
+}
+
+// feed scans the bytes of buf not seen yet (buf is the block so far, from
+// its first byte). It returns the block's length once its end is in, or 0.
+func (s *headScan) feed(buf []byte) (int, error) {
+	for s.next < len(buf) {
+		i := bytes.IndexByte(buf[s.next:], '\n')
+		if i < 0 {
+			s.next = len(buf)
+			return 0, nil
+		}
+		nl := s.next + i
+		s.next = nl + 1
+		prev := s.prevNL
+		s.prevNL = nl
+		if prev < 0 {
+			continue // the status line, checked by checkStatusLine
 		}
 		switch {
-		case buf[i+1] == '\n':
+		case nl == prev+1:
 			return 0, errBareLF
-		case buf[i+1] == '\r':
-			if i+2 >= len(buf) {
-				return 0, nil
-			}
-			if buf[i+2] != '\n' {
-				continue
-			}
-			if i == 0 || buf[i-1] != '\r' {
+		case nl == prev+2 && buf[prev+1] == '\r':
+			if prev == 0 || buf[prev-1] != '\r' {
 				return 0, errBareLF
 			}
-			return i + 3, nil
+			return nl + 1, nil
 		}
+		s.line(buf, prev+1, nl)
 	}
 	return 0, nil
+}
+
+// line indexes the header line buf[from:to] (to is its '\n').
+func (s *headScan) line(buf []byte, from, to int) {
+	if to > from && buf[to-1] == '\r' {
+		to--
+	}
+	if s.err != nil || to == from {
+		return // an empty line only ends a block, which feed handles
+	}
+	line := buf[from:to]
+	if line[0] == ' ' || line[0] == '\t' {
+		if s.n == 0 {
+			s.err = protoErr("header block starts with a continuation line %q", snippet(line))
+			return
+		}
+		s.folded = true
+		return
+	}
+	colon := bytes.IndexByte(line, ':')
+	if colon < 0 {
+		s.err = protoErr("header line without a colon %q", snippet(line))
+		return
+	}
+	nameEnd := colon
+	for nameEnd > 0 && (line[nameEnd-1] == ' ' || line[nameEnd-1] == '\t') {
+		nameEnd--
+	}
+	if nameEnd == 0 {
+		s.err = protoErr("header line with an empty name %q", snippet(line))
+		return
+	}
+	vs, ve := colon+1, len(line)
+	for vs < ve && (line[vs] == ' ' || line[vs] == '\t') {
+		vs++
+	}
+	for ve > vs && (line[ve-1] == ' ' || line[ve-1] == '\t') {
+		ve--
+	}
+	s.n++
+	s.size += nameEnd + ve - vs
+	switch {
+	case !s.index || s.folded || s.overrun:
+	case len(s.lines) == maxIndexedLines:
+		s.overrun = true
+	default:
+		s.lines = append(s.lines, lineSpan{nameStart: from, nameEnd: from + nameEnd, valStart: from + vs, valEnd: from + ve})
+	}
+}
+
+// head copies the status line and the header lines indexed by feed out of
+// the complete block: names and values into one string (no separators),
+// so a response costs one allocation for its text and one for its header
+// list. A block with folded lines, or too many to index, goes the long
+// way (copyLines).
+func (s *headScan) head(block []byte) (parsedHead, error) {
+	var p parsedHead
+	if s.err != nil {
+		return p, s.err
+	}
+	nl := bytes.IndexByte(block, '\n')
+	var err error
+	if p.proto, p.status, err = parseStatusLine(block[:nl]); err != nil {
+		return p, err
+	}
+	if s.n == 0 {
+		return p, nil // no header lines, no slice
+	}
+	if !s.index || s.folded || s.overrun {
+		return copyLines(p, block[nl+1:], s.n)
+	}
+	var b strings.Builder
+	b.Grow(s.size)
+	for _, l := range s.lines {
+		b.Write(block[l.nameStart:l.nameEnd])
+		b.Write(block[l.valStart:l.valEnd])
+	}
+	text := b.String()
+	p.headers = make(cachemodel.Headers, len(s.lines))
+	off := 0
+	for i, l := range s.lines {
+		nameLen, valLen := l.nameEnd-l.nameStart, l.valEnd-l.valStart
+		p.headers[i] = cachemodel.Header{Name: text[off : off+nameLen], Value: text[off+nameLen : off+nameLen+valLen]}
+		off += nameLen + valLen
+	}
+	return p, nil
 }
 
 var errBareLF = protoErr("response header block ends with a bare LF line; only CRLF CRLF is supported")
@@ -306,20 +441,29 @@ type parsedHead struct {
 // parseHead copies the status line and header lines out of a complete block,
 // keeping order, name case and duplicates. Obsolete line folding is joined
 // with a single space (RFC 9112 §5.2); whitespace around values and trailing
-// whitespace before the colon are not part of the field.
-//
-// The block is copied into one string and names and values are cut out of
-// it, so a response costs one allocation for its text instead of two per
-// header line.
+// whitespace before the colon are not part of the field. (The engine
+// indexes the lines while the block arrives, in headReader.peekBlock, and
+// copies them out with headScan.head; this is the same for a block in
+// hand.)
 func parseHead(block []byte) (parsedHead, error) {
-	var p parsedHead
-	nl := bytes.IndexByte(block, '\n')
-	var err error
-	if p.proto, p.status, err = parseStatusLine(block[:nl]); err != nil {
-		return p, err
+	var s headScan
+	s.start()
+	end, err := s.feed(block)
+	if err != nil {
+		return parsedHead{}, err
 	}
-	text := string(block[nl+1:])
-	p.headers = make(cachemodel.Headers, 0, strings.Count(text, "\n"))
+	if end == 0 {
+		return parsedHead{}, protoErr("header block without its blank line")
+	}
+	return s.head(block[:end])
+}
+
+// copyLines copies the n header lines (headScan has checked them) out of
+// a block's lines after the status line, joining folded lines. The lines
+// are copied into one string and names and values cut out of it.
+func copyLines(p parsedHead, lines []byte, n int) (parsedHead, error) {
+	text := string(lines)
+	p.headers = make(cachemodel.Headers, 0, n)
 	// Continuation lines are collected and joined to the last header once
 	// it is complete: appending them one by one would be quadratic, and a
 	// 1 MiB block holds 200,000 of them.
@@ -343,9 +487,6 @@ func parseHead(block []byte) (parsedHead, error) {
 			break
 		}
 		if line[0] == ' ' || line[0] == '\t' {
-			if len(p.headers) == 0 {
-				return p, protoErr("header block starts with a continuation line %q", snippet([]byte(line)))
-			}
 			if v := strings.Trim(line, " \t"); len(v) > 0 {
 				cont = append(cont, v)
 			}
@@ -353,22 +494,12 @@ func parseHead(block []byte) (parsedHead, error) {
 		}
 		unfold()
 		colon := strings.IndexByte(line, ':')
-		if colon < 0 {
-			return p, protoErr("header line without a colon %q", snippet([]byte(line)))
-		}
-		name := strings.TrimRight(line[:colon], " \t")
-		if len(name) == 0 {
-			return p, protoErr("header line with an empty name %q", snippet([]byte(line)))
-		}
 		p.headers = append(p.headers, cachemodel.Header{
-			Name:  name,
+			Name:  strings.TrimRight(line[:colon], " \t"),
 			Value: strings.Trim(line[colon+1:], " \t"),
 		})
 	}
 	unfold()
-	if len(p.headers) == 0 {
-		p.headers = nil // as before the preallocation: no header lines, no slice
-	}
 	return p, nil
 }
 

@@ -3,6 +3,7 @@ package probe
 import (
 	"net"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -17,6 +18,11 @@ type pconn struct {
 	raw    net.Conn // the TCP connection underneath, closed to abort
 	remote string   // address actually connected to
 	idleAt time.Time
+
+	// socketReadable's, set up on first use (unix only)
+	rawConn  syscall.RawConn
+	peek     func(fd uintptr) bool
+	readable bool
 }
 
 func (c *pconn) close() { _ = c.raw.Close() }
@@ -31,7 +37,7 @@ func (c *pconn) close() { _ = c.raw.Close() }
 // drop such connections too.
 func (c *pconn) unsolicited() bool {
 	if c.conn == c.raw {
-		return socketReadable(c.raw)
+		return c.socketReadable()
 	}
 	// TLS. Plaintext the TLS layer already holds is not on the socket any
 	// more: a read with a deadline in the past returns only what is
@@ -39,7 +45,7 @@ func (c *pconn) unsolicited() bool {
 	if c.tlsReadable(time.Unix(1, 0)) {
 		return true
 	}
-	if !socketReadable(c.raw) {
+	if !c.socketReadable() {
 		return false
 	}
 	// Records on the socket may be TLS's own (TLS 1.3 session tickets
@@ -48,7 +54,7 @@ func (c *pconn) unsolicited() bool {
 	if c.tlsReadable(time.Now().Add(idleTLSProbe)) {
 		return true
 	}
-	return socketReadable(c.raw)
+	return c.socketReadable()
 }
 
 // idleTLSProbe bounds the read that tells TLS records of its own from
@@ -71,20 +77,20 @@ func (c *pconn) tlsReadable(deadline time.Time) bool {
 // no goroutine: stale connections are dropped when next looked at.
 type connPool struct {
 	mu        sync.Mutex
-	idle      map[string][]*pconn
+	idle      map[poolKey][]*pconn
 	maxPerKey int
 	closed    bool
 }
 
 func newConnPool(maxPerKey int) *connPool {
-	return &connPool{idle: make(map[string][]*pconn), maxPerKey: maxPerKey}
+	return &connPool{idle: make(map[poolKey][]*pconn), maxPerKey: maxPerKey}
 }
 
 // get returns the most recently used idle connection for key, or nil.
 // Connections idle too long, or on which something arrived while idle, are
 // closed instead (the check runs outside the lock: on TLS it may read for a
 // moment).
-func (p *connPool) get(key string) *pconn {
+func (p *connPool) get(key poolKey) *pconn {
 	for {
 		p.mu.Lock()
 		list := p.idle[key]
@@ -105,7 +111,7 @@ func (p *connPool) get(key string) *pconn {
 
 // put parks a connection for reuse, or closes it when the pool is full or
 // closed, or when bytes already follow the response just read.
-func (p *connPool) put(key string, c *pconn) {
+func (p *connPool) put(key poolKey, c *pconn) {
 	c.idleAt = time.Now()
 	unsolicited := c.unsolicited()
 	p.mu.Lock()
@@ -118,8 +124,14 @@ func (p *connPool) put(key string, c *pconn) {
 	p.mu.Unlock()
 }
 
-func (p *connPool) store(key string, list []*pconn) {
-	if len(list) == 0 {
+// keepEmptyKeys is how many keys the pool remembers with no idle
+// connection: a list emptied and refilled request after request keeps its
+// backing array instead of growing a new one each time, and a sweep over
+// many hosts still does not keep a list per host it ever saw.
+const keepEmptyKeys = 256
+
+func (p *connPool) store(key poolKey, list []*pconn) {
+	if len(list) == 0 && len(p.idle) > keepEmptyKeys {
 		delete(p.idle, key)
 		return
 	}
@@ -142,7 +154,7 @@ func (p *connPool) idleCount() int {
 func (p *connPool) close() {
 	p.mu.Lock()
 	idle := p.idle
-	p.idle = make(map[string][]*pconn)
+	p.idle = make(map[poolKey][]*pconn)
 	p.closed = true
 	p.mu.Unlock()
 	for _, list := range idle {
