@@ -96,39 +96,84 @@ func (e *Engine) Run(ctx context.Context, plans []cachemodel.TargetPlan, out cha
 		return errors.New("probe: Run needs an output channel")
 	}
 	defer close(out)
+	var taken atomic.Int64
+	next := func() (*cachemodel.TargetPlan, bool) {
+		i := taken.Add(1) - 1
+		if i >= int64(len(plans)) {
+			return nil, false
+		}
+		return &plans[i], true
+	}
+	send := func(_ *cachemodel.TargetPlan, o cachemodel.Observation) { out <- o }
+	return e.run(ctx, min(e.cfg.Concurrency, len(plans)), next, nil, send)
+}
+
+// RunTargets is Run for plans taken one at a time from next (called from
+// several goroutines at once, so it must be safe for that; nil, false ends
+// the input), up to limit at once (Config.Concurrency when limit < 1). Each
+// observation is passed to observed as it comes (nil: not wanted), and
+// when a target is complete its observations, indexed by step, are passed
+// to done (nil: not wanted) on the goroutine that ran it: work done there,
+// such as analysis, runs beside the probing of other targets, with one
+// hand-over per target instead of one per observation. Both may be called
+// from several goroutines at once; observed for one target, too (the steps
+// of a Scheduled plan run concurrently). Cancellation is as for Run:
+// every step of every plan next yields is reported.
+func (e *Engine) RunTargets(ctx context.Context, limit int, next func() (*cachemodel.TargetPlan, bool),
+	done func(plan *cachemodel.TargetPlan, obs []cachemodel.Observation),
+	observed func(plan *cachemodel.TargetPlan, o cachemodel.Observation),
+) error {
+	if limit < 1 {
+		limit = e.cfg.Concurrency
+	}
+	return e.run(ctx, limit, next, done, observed)
+}
+
+// run is Run and RunTargets: up to workers goroutines take the targets in
+// the order next yields them; each keeps its buffers from target to target.
+// One cancel hook per run closes the connections requests are on.
+func (e *Engine) run(ctx context.Context, workers int, next func() (*cachemodel.TargetPlan, bool),
+	done func(*cachemodel.TargetPlan, []cachemodel.Observation),
+	observed func(*cachemodel.TargetPlan, cachemodel.Observation),
+) error {
 	if e.closed.Load() {
 		return errEngineClosed
 	}
-	// Up to Concurrency workers take the targets in plan order; each
-	// keeps its buffers from target to target. One cancel hook per run
-	// closes the connections requests are on.
+	finish := func(s *sink) {
+		if done != nil {
+			done(s.plan, s.obs)
+		}
+	}
 	if ctx.Err() != nil {
-		for i := range plans {
-			reportCanceled(&plans[i], 0, out)
+		// Report in plan order, without starting anything.
+		for plan, ok := next(); ok; plan, ok = next() {
+			s := newSink(plan, done != nil, observed)
+			reportCanceled(&s, 0)
+			finish(&s)
 		}
 		return ctx.Err()
 	}
 	rs := &runState{}
 	stop := context.AfterFunc(ctx, rs.abort)
 	defer stop()
-	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(e.cfg.Concurrency, len(plans)) {
+	for range max(workers, 1) {
 		w := newWorker(e, rs)
 		wg.Go(func() {
 			defer w.done()
 			for {
-				i := next.Add(1) - 1
-				if i >= int64(len(plans)) {
+				plan, ok := next()
+				if !ok {
 					return
 				}
-				plan := &plans[i]
+				s := newSink(plan, done != nil, observed)
 				if ctx.Err() != nil {
 					// Don't start work that would only report cancellation.
-					reportCanceled(plan, 0, out)
-					continue
+					reportCanceled(&s, 0)
+				} else {
+					w.runTarget(ctx, &s)
 				}
-				w.runTarget(ctx, plan, out)
+				finish(&s)
 			}
 		})
 	}
@@ -136,17 +181,45 @@ func (e *Engine) Run(ctx context.Context, plans []cachemodel.TargetPlan, out cha
 	return ctx.Err()
 }
 
-func (w *worker) runTarget(ctx context.Context, plan *cachemodel.TargetPlan, out chan<- cachemodel.Observation) {
+// sink takes a target's observations: into obs (when the whole target is
+// wanted), and to observed as each comes.
+type sink struct {
+	plan     *cachemodel.TargetPlan
+	obs      []cachemodel.Observation
+	observed func(*cachemodel.TargetPlan, cachemodel.Observation)
+}
+
+func newSink(plan *cachemodel.TargetPlan, collect bool, observed func(*cachemodel.TargetPlan, cachemodel.Observation)) sink {
+	s := sink{plan: plan, observed: observed}
+	if collect && len(plan.Steps) > 0 {
+		s.obs = make([]cachemodel.Observation, len(plan.Steps))
+	}
+	return s
+}
+
+// add records o; the steps of a Scheduled plan call it concurrently, each
+// for its own step.
+func (s *sink) add(o cachemodel.Observation) {
+	if s.obs != nil {
+		s.obs[o.Step] = o
+	}
+	if s.observed != nil {
+		s.observed(s.plan, o)
+	}
+}
+
+func (w *worker) runTarget(ctx context.Context, s *sink) {
+	plan := s.plan
 	if plan.Scheduled {
-		w.e.runScheduled(ctx, w.run, plan, out)
+		w.e.runScheduled(ctx, w.run, s)
 		return
 	}
 	for i := range plan.Steps {
 		if ctx.Err() != nil {
-			reportCanceled(plan, i, out)
+			reportCanceled(s, i)
 			return
 		}
-		out <- w.doStep(ctx, plan.Index, i, &plan.Steps[i], false)
+		s.add(w.doStep(ctx, plan.Index, i, &plan.Steps[i], false))
 	}
 }
 
@@ -155,7 +228,8 @@ func (w *worker) runTarget(ctx context.Context, plan *cachemodel.TargetPlan, out
 // ignored, so a malformed plan cannot deadlock), in plan order among those
 // ready at once. When ctx is cancelled no more steps start, the ones in
 // flight finish (aborted), and the rest are reported cancelled.
-func (e *Engine) runScheduled(ctx context.Context, rs *runState, plan *cachemodel.TargetPlan, out chan<- cachemodel.Observation) {
+func (e *Engine) runScheduled(ctx context.Context, rs *runState, s *sink) {
+	plan := s.plan
 	n := len(plan.Steps)
 	waiting := make([]int, n)      // unfinished steps each step waits for
 	dependents := make([][]int, n) // steps waiting for each step
@@ -185,7 +259,7 @@ func (e *Engine) runScheduled(ctx context.Context, rs *runState, plan *cachemode
 				go func() {
 					w := newWorker(e, rs)
 					defer w.done()
-					out <- w.doStep(ctx, plan.Index, i, &plan.Steps[i], len(dependents[i]) > 0)
+					s.add(w.doStep(ctx, plan.Index, i, &plan.Steps[i], len(dependents[i]) > 0))
 					done <- i
 				}()
 			}
@@ -204,8 +278,8 @@ func (e *Engine) runScheduled(ctx context.Context, rs *runState, plan *cachemode
 	}
 	for i := range n {
 		if !started[i] {
-			out <- cachemodel.Observation{Target: plan.Index, Step: i,
-				Err: &cachemodel.ProbeError{Kind: cachemodel.ErrCanceled, Message: "not started: run canceled"}}
+			s.add(cachemodel.Observation{Target: plan.Index, Step: i,
+				Err: &cachemodel.ProbeError{Kind: cachemodel.ErrCanceled, Message: "not started: run canceled"}})
 		}
 	}
 }
@@ -230,13 +304,13 @@ func (w *worker) request(st *cachemodel.Step) (*request, error) {
 	return &w.req, nil
 }
 
-func reportCanceled(plan *cachemodel.TargetPlan, from int, out chan<- cachemodel.Observation) {
-	for i := from; i < len(plan.Steps); i++ {
-		out <- cachemodel.Observation{
-			Target: plan.Index,
+func reportCanceled(s *sink, from int) {
+	for i := from; i < len(s.plan.Steps); i++ {
+		s.add(cachemodel.Observation{
+			Target: s.plan.Index,
 			Step:   i,
 			Err:    &cachemodel.ProbeError{Kind: cachemodel.ErrCanceled, Message: "not started: run canceled"},
-		}
+		})
 	}
 }
 
