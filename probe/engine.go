@@ -166,14 +166,16 @@ func (e *Engine) run(ctx context.Context, workers int, next func() (*cachemodel.
 				if !ok {
 					return
 				}
-				s := newSink(plan, done != nil, observed)
+				s := &w.sink // the worker's own: no allocation per target
+				*s = newSink(plan, done != nil, observed)
 				if ctx.Err() != nil {
 					// Don't start work that would only report cancellation.
-					reportCanceled(&s, 0)
+					reportCanceled(s, 0)
 				} else {
-					w.runTarget(ctx, &s)
+					w.runTarget(ctx, s)
 				}
-				finish(&s)
+				finish(s)
+				*s = sink{}
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package probe
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -36,6 +37,7 @@ func (c *pconn) close() { _ = c.raw.Close() }
 // compare an answer with the wrong request. Browsers and Go's net/http
 // drop such connections too.
 func (c *pconn) unsolicited() bool {
+	idleChecks.Add(1)
 	if c.conn == c.raw {
 		return c.socketReadable()
 	}
@@ -56,6 +58,9 @@ func (c *pconn) unsolicited() bool {
 	}
 	return c.socketReadable()
 }
+
+// idleChecks counts unsolicited calls (tests pin it at one per reuse).
+var idleChecks atomic.Int64
 
 // idleTLSProbe bounds the read that tells TLS records of its own from
 // stray application data on an idle connection; it is spent only when
@@ -110,12 +115,14 @@ func (p *connPool) get(key poolKey) *pconn {
 }
 
 // put parks a connection for reuse, or closes it when the pool is full or
-// closed, or when bytes already follow the response just read.
+// closed. Whether bytes follow the response just read is not looked at
+// here: get looks at every connection before it hands it out, which
+// covers bytes that came with the response as well as bytes that came
+// while it was idle, for one check per request instead of two.
 func (p *connPool) put(key poolKey, c *pconn) {
 	c.idleAt = time.Now()
-	unsolicited := c.unsolicited()
 	p.mu.Lock()
-	if unsolicited || p.closed || len(p.idle[key]) >= p.maxPerKey {
+	if p.closed || len(p.idle[key]) >= p.maxPerKey {
 		p.mu.Unlock()
 		c.close()
 		return

@@ -144,13 +144,20 @@ func cutURLParts(rawURL string, proxy proxySpec) (urlParts, error) {
 	} else {
 		// "018691" is port 18691: keyed (pool, --resolve, same-origin
 		// tests) by its number, however it was written.
-		port = strconv.Itoa(n)
+		if port[0] == '0' {
+			port = strconv.Itoa(n)
+		}
 	}
 	p.hostname = strings.ToLower(u.Hostname())
 	if !validHostname(p.hostname) {
 		return none, invalidRequest("URL %q has an invalid host", rawURL)
 	}
-	p.hostport = net.JoinHostPort(p.hostname, port)
+	if len(authority) == len(p.hostname)+1+len(port) && authority[:len(p.hostname)] == p.hostname &&
+		authority[len(p.hostname)] == ':' && authority[len(p.hostname)+1:] == port {
+		p.hostport = authority // already host:port, lower-case (no allocation)
+	} else {
+		p.hostport = net.JoinHostPort(p.hostname, port)
+	}
 	p.authority, p.target = authority, target
 	if proxy.kind == proxyHTTP && !p.tls {
 		p.target = strings.ToLower(u.Scheme) + "://" + authority + target

@@ -61,6 +61,7 @@ type worker struct {
 	run   *runState
 	inUse atomic.Pointer[pconn] // the connection a request is on, for the run's cancel hook
 
+	sink    sink     // the target being run
 	parts   urlParts // the URL parsed last; steps of a target share it
 	partsOK bool
 	req     request
