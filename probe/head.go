@@ -249,6 +249,15 @@ type headScan struct {
 	folded  bool  // obsolete line folding seen
 	overrun bool  // more lines than maxIndexedLines
 	err     error // the first malformed line, reported once the block is complete
+
+	// plain: every header line is a token name, a colon and a value of
+	// visible ASCII, spaces and tabs, ending CRLF; no Transfer-Encoding,
+	// Connection or Trailer, and exactly one Content-Length of digits
+	// (contentLength). Only such a block may skip fasthttp's own parse
+	// (see framed).
+	plain         bool
+	clSeen        int
+	contentLength int
 }
 
 // maxIndexedLines bounds the line index a reader keeps (and so its
@@ -265,6 +274,7 @@ type lineSpan struct {
 func (s *headScan) start() {
 	s.lines = s.lines[:0]
 	s.n, s.prevNL, s.next, s.size, s.folded, s.overrun, s.err = 0, -1, 0, 0, false, false, nil
+	s.plain, s.clSeen, s.contentLength = true, 0, 0
 }
 
 // feed scans the bytes of buf not seen yet (buf is the block so far, from
@@ -301,6 +311,8 @@ func (s *headScan) feed(buf []byte) (int, error) {
 func (s *headScan) line(buf []byte, from, to int) {
 	if to > from && buf[to-1] == '\r' {
 		to--
+	} else {
+		s.plain = false // a bare LF line end
 	}
 	if s.err != nil || to == from {
 		return // an empty line only ends a block, which feed handles
@@ -311,7 +323,7 @@ func (s *headScan) line(buf []byte, from, to int) {
 			s.err = protoErr("header block starts with a continuation line %q", snippet(line))
 			return
 		}
-		s.folded = true
+		s.folded, s.plain = true, false
 		return
 	}
 	colon := bytes.IndexByte(line, ':')
@@ -336,6 +348,9 @@ func (s *headScan) line(buf []byte, from, to int) {
 	}
 	s.n++
 	s.size += nameEnd + ve - vs
+	if s.plain {
+		s.plainLine(line, colon, nameEnd, vs, ve)
+	}
 	switch {
 	case !s.index || s.folded || s.overrun:
 	case len(s.lines) == maxIndexedLines:
@@ -343,6 +358,52 @@ func (s *headScan) line(buf []byte, from, to int) {
 	default:
 		s.lines = append(s.lines, lineSpan{nameStart: from, nameEnd: from + nameEnd, valStart: from + vs, valEnd: from + ve})
 	}
+}
+
+// plainLine keeps s.plain only for a line fasthttp's parser takes as it
+// is, and notes the framing headers.
+func (s *headScan) plainLine(line []byte, colon, nameEnd, vs, ve int) {
+	name, value := line[:nameEnd], line[vs:ve]
+	if nameEnd != colon || !isToken(string(name)) {
+		s.plain = false
+		return
+	}
+	for _, c := range line[colon+1:] {
+		if (c < 0x20 && c != '\t') || c >= 0x7f {
+			s.plain = false
+			return
+		}
+	}
+	switch {
+	case len(name) == len("Content-Length") && strings.EqualFold(string(name), "Content-Length"):
+		s.clSeen++
+		n, ok := 0, len(value) > 0 && len(value) <= 15
+		for _, c := range value {
+			if c < '0' || c > '9' {
+				ok = false
+				break
+			}
+			n = n*10 + int(c-'0')
+		}
+		if !ok || s.clSeen > 1 {
+			s.plain = false
+		}
+		s.contentLength = n
+	case strings.EqualFold(string(name), "Transfer-Encoding"), strings.EqualFold(string(name), "Connection"),
+		strings.EqualFold(string(name), "Trailer"):
+		s.plain = false
+	}
+}
+
+// framed reports whether a complete block may be framed from what feed
+// saw, without fasthttp parsing it again: a plain block (see plain) of an
+// HTTP/1.1 response with a final status that has a body (200-599, not 204
+// or 304). Its body is exactly contentLength bytes and the connection
+// stays open, as fasthttp's parse would also conclude (FuzzFramedBlocks
+// holds the two to agreement). Anything else goes through fasthttp.
+func (s *headScan) framed(h parsedHead) bool {
+	return s.plain && s.clSeen == 1 && !s.folded && h.proto == "HTTP/1.1" &&
+		h.status >= 200 && h.status <= 599 && h.status != 204 && h.status != 304
 }
 
 // head copies the status line and the header lines indexed by feed out of

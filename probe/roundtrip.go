@@ -109,6 +109,16 @@ func (w *worker) exchange(ctx context.Context, deadline time.Time, pc *pconn, ke
 		if head, err = hr.scan.head(block); err != nil {
 			return nil, ttfb, phaseReadHeaders, err
 		}
+		if hr.scan.framed(head) {
+			// The usual response: its framing is known from the one
+			// pass over the block; fasthttp only reads the body.
+			fr.Header.SetStatusCode(head.status)
+			fr.Header.SetContentLength(hr.scan.contentLength)
+			if _, err := hr.br.Discard(len(block)); err != nil {
+				return nil, ttfb, phaseReadHeaders, err
+			}
+			break
+		}
 		before := hr.br.Buffered()
 		if err := fr.Header.Read(hr.br); err != nil {
 			if isTimeout(err) || ctx.Err() != nil {
