@@ -106,6 +106,7 @@ func stream(ctx context.Context, tr targetRunner, src Source, opt streamOptions,
 	type observed struct {
 		plan *cachemodel.TargetPlan
 		obs  cachemodel.Observation
+		ack  chan struct{} // closed once OnObservation has returned
 	}
 	results := make(chan result, 64)
 	var observations chan observed
@@ -186,11 +187,17 @@ func stream(ctx context.Context, tr targetRunner, src Source, opt streamOptions,
 	}
 	var onObs func(*cachemodel.TargetPlan, cachemodel.Observation)
 	if observations != nil {
+		// The hook has run before the engine goes on: a target's
+		// observations all reach OnObservation before its analysis (which
+		// may report the target, as the TUI's does) starts.
 		onObs = func(p *cachemodel.TargetPlan, o cachemodel.Observation) {
+			ack := make(chan struct{})
 			select {
-			case observations <- observed{p, o}:
+			case observations <- observed{p, o, ack}:
 			case <-stop:
+				return
 			}
+			<-ack
 		}
 	}
 	engErr := make(chan error, 1)
@@ -244,6 +251,7 @@ func stream(ctx context.Context, tr targetRunner, src Source, opt streamOptions,
 			if hookErr == nil {
 				hooks.OnObservation(o.plan, o.obs)
 			}
+			close(o.ack)
 		case err = <-engErr:
 			running = false
 		}

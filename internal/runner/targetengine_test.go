@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/corscope/corscope/cachemodel"
 )
@@ -87,6 +88,33 @@ func TestTargetEngineAnalysesWhereTargetFinished(t *testing.T) {
 		}
 		if withObs && seen != 600 {
 			t.Errorf("OnObservation saw %d of 600 observations", seen)
+		}
+	}
+}
+
+// Every observation of a target has been through OnObservation before the
+// target is analysed: the TUI counts a target's steps from OnObservation
+// and shows its report from the analysis, so a report must never overtake
+// its own last step. The hook here is slow on purpose.
+func TestObservationsReachTheHookBeforeTheAnalysis(t *testing.T) {
+	var analysed atomic.Int64
+	engines := map[string]Engine{"plain engine": fakeEngine{7}, "target engine": &targetEngine{analysed: &analysed}}
+	for name, eng := range engines {
+		ps := plans(20, 3)
+		seen := make([]atomic.Int64, len(ps))
+		a := func(p cachemodel.TargetPlan, obs []cachemodel.Observation) cachemodel.TargetReport {
+			analysed.Add(1)
+			if n := seen[p.Index].Load(); n != int64(len(p.Steps)) {
+				t.Errorf("%s: target %d analysed after %d of %d observations reached the hook", name, p.Index, n, len(p.Steps))
+			}
+			return analyze(p, obs)
+		}
+		err := Stream(context.Background(), eng, ps, a, Hooks{OnObservation: func(p *cachemodel.TargetPlan, o cachemodel.Observation) {
+			time.Sleep(200 * time.Microsecond)
+			seen[p.Index].Add(1)
+		}})
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
 }
