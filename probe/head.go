@@ -19,8 +19,11 @@ import (
 // The response header block is captured from the read buffer before fasthttp
 // parses it: fasthttp files some headers (Content-Type, Server, Set-Cookie…)
 // into dedicated fields and merges duplicates, while corscope needs the lines
-// exactly as the server sent them. fasthttp still parses the same bytes for
-// framing (Content-Length, chunked, keep-alive) and body streaming.
+// exactly as the server sent them. The lines are indexed once, as they
+// arrive (headScan). The usual response (HTTP/1.1, one Content-Length, no
+// Transfer-Encoding or Connection) is framed from that index; any other
+// block is parsed by fasthttp too, for framing (chunked, keep-alive, its
+// checks). fasthttp streams every body.
 
 // initialReadBuffer is the read buffer a request starts with; it grows up to
 // Config.MaxHeaderBytes only for the rare server with a huge header block.
@@ -41,7 +44,7 @@ const DefaultHeaderBudget = 256 << 20
 // its header block outgrows freeHeaderBytes, for the rest of its exchange:
 // its buffer grows to maxHeader, the previous buffer (half that) is read
 // from while it does, and the block is copied out once for the report and
-// once by fasthttp's framing.
+// (a block framed by fasthttp) once by fasthttp's parse.
 func headerReservation(maxHeader int) int64 { return 3 * int64(maxHeader) }
 
 // headerBudget bounds, across every request of an engine, the memory of
