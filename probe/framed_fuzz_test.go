@@ -24,6 +24,8 @@ func FuzzFramedBlocks(f *testing.F) {
 		"HTTP/1.1 599 X\r\nContent-Length:3\r\nA:\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nContent-Length : 3\r\n\r\n",
 		"HTTP/1.1 200\r\nContent-Length: 3\r\n\r\n",
+		"HTTP/1.1 200 OK\nContent-Length: 3\r\n\r\n",
+		"HTTP/1.1 200 O\x01K\r\nContent-Length: 3\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nSet-Cookie: a=b\r\nServer: x\r\nContent-Type: text/plain\r\nContent-Length: 99999999999\r\n\r\n",
 	} {
 		f.Add(s)
@@ -41,7 +43,7 @@ func FuzzFramedBlocks(f *testing.F) {
 			return
 		}
 		head, err := s.head(buf[:end])
-		if err != nil || !s.framed(head) {
+		if err != nil || !s.framed(buf[:end], head) {
 			return
 		}
 		var h fasthttp.ResponseHeader

@@ -404,9 +404,22 @@ func (s *headScan) plainLine(line []byte, colon, nameEnd, vs, ve int) {
 // or 304). Its body is exactly contentLength bytes and the connection
 // stays open, as fasthttp's parse would also conclude (FuzzFramedBlocks
 // holds the two to agreement). Anything else goes through fasthttp.
-func (s *headScan) framed(h parsedHead) bool {
-	return s.plain && s.clSeen == 1 && !s.folded && h.proto == "HTTP/1.1" &&
-		h.status >= 200 && h.status <= 599 && h.status != 204 && h.status != 304
+func (s *headScan) framed(block []byte, h parsedHead) bool {
+	if !s.plain || s.clSeen != 1 || s.folded || h.proto != "HTTP/1.1" ||
+		h.status < 200 || h.status > 599 || h.status == 204 || h.status == 304 {
+		return false
+	}
+	// The status line too: visible ASCII and spaces, ending CRLF.
+	nl := bytes.IndexByte(block, '\n')
+	if nl < 1 || block[nl-1] != '\r' {
+		return false
+	}
+	for _, c := range block[:nl-1] {
+		if c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // head copies the status line and the header lines indexed by feed out of

@@ -109,7 +109,7 @@ func (w *worker) exchange(ctx context.Context, deadline time.Time, pc *pconn, ke
 		if head, err = hr.scan.head(block); err != nil {
 			return nil, ttfb, phaseReadHeaders, err
 		}
-		if hr.scan.framed(head) {
+		if hr.scan.framed(block, head) {
 			// The usual response: its framing is known from the one
 			// pass over the block; fasthttp only reads the body.
 			fr.Header.SetStatusCode(head.status)
