@@ -347,7 +347,10 @@ func (w *worker) doStep(ctx context.Context, target, index int, st *cachemodel.S
 		}
 		// A slot on the host first, then the rate: a token taken while
 		// waiting for a slot would let requests bunch up behind it.
-		slot, err := e.slots.acquire(waitCtx, req.hostport, urgent)
+		if w.slotWait == nil {
+			w.slotWait = make(chan struct{}, 1)
+		}
+		slot, err := e.slots.acquire(waitCtx, req.hostport, urgent, w.slotWait)
 		if err == nil {
 			if err = e.limiters.wait(waitCtx, req.hostport); err != nil {
 				e.slots.release(slot)
@@ -602,8 +605,9 @@ func newHostSlots(n int) *hostSlots {
 }
 
 // acquire waits for a slot on hostport and returns its queue, to be given
-// to release.
-func (h *hostSlots) acquire(ctx context.Context, hostport string, urgent bool) (*hostQueue, error) {
+// to release. wait is the caller's own channel (buffered, 1) to be woken
+// on, empty, and empty again when acquire returns; nil makes one.
+func (h *hostSlots) acquire(ctx context.Context, hostport string, urgent bool, wait chan struct{}) (*hostQueue, error) {
 	h.mu.Lock()
 	q, ok := h.m[hostport]
 	if !ok {
@@ -615,7 +619,10 @@ func (h *hostSlots) acquire(ctx context.Context, hostport string, urgent bool) (
 		h.mu.Unlock()
 		return q, nil
 	}
-	c := make(chan struct{}, 1)
+	c := wait
+	if c == nil {
+		c = make(chan struct{}, 1)
+	}
 	if urgent {
 		q.urgent = append(q.urgent, c)
 	} else {
@@ -630,6 +637,7 @@ func (h *hostSlots) acquire(ctx context.Context, hostport string, urgent bool) (
 		removed := remove(&q.urgent, c) || remove(&q.normal, c)
 		h.mu.Unlock()
 		if !removed { // handed a slot as ctx ended: pass it on
+			<-c // sent before it was removed, under the lock
 			h.release(q)
 		}
 		return nil, ctx.Err()

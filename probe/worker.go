@@ -61,14 +61,15 @@ type worker struct {
 	run   *runState
 	inUse atomic.Pointer[pconn] // the connection a request is on, for the run's cancel hook
 
-	sink    sink     // the target being run
-	parts   urlParts // the URL parsed last; steps of a target share it
-	partsOK bool
-	req     request
-	hr      headReader
-	sum     hash.Hash
-	digest  [sha256.Size]byte
-	hexSum  [2 * sha256.Size]byte
+	sink     sink          // the target being run
+	slotWait chan struct{} // woken when a host slot is handed over
+	parts    urlParts      // the URL parsed last; steps of a target share it
+	partsOK  bool
+	req      request
+	hr       headReader
+	sum      hash.Hash
+	digest   [sha256.Size]byte
+	hexSum   [2 * sha256.Size]byte
 }
 
 // hold marks pc as the connection this worker's request is on, so that
