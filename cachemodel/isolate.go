@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // DefaultBusterParam is the default name of isolate mode's cache-busting
@@ -93,26 +94,42 @@ func BuildIsolatePlan(index int, target *url.URL, opt PlanOptions, iso IsolateOp
 	// request from what those stored, which AdversarialSafe notices. The
 	// adversarial keys come after every key's first request (what the
 	// guard reads; see AdversarialGuard).
-	p := TargetPlan{Index: index, URL: target.String(), Scheduled: true}
+	raw := target.String() // once; each key's URL is this plus its buster
+	generated := GenerateOrigins(target, opt.Origins, label)
+	repeats := max(opt.Rounds, 2)
+	n := len(probes) + 1 + len(pair) + 1 + len(variants)*repeats + len(generated)
+	if opt.Preflight {
+		n += len(withOrigin)
+	}
+	p := TargetPlan{Index: index, URL: raw, Scheduled: true, Steps: make([]Step, 0, n)}
+	// One array holds every step's headers (each step's slice capped at
+	// its own), as in BuildObservePlan.
+	slab := make(Headers, 0, n*(5+len(opt.Headers)))
 	var openers, firsts []int
+	prevs := make([]int, 0, n) // the one-step After lists of chained steps, in one array
 	experiment := func(name string, preflight bool, seq []Variant, rounds int, after []int) {
 		key := rg.next(6)
-		u := withBuster(target, param, key)
+		u := appendBuster(raw, target, param, key)
 		prev := -1
 		for r := 1; r <= rounds; r++ {
 			for _, v := range seq {
-				var s Step
+				from := len(slab)
+				s := Step{Variant: v, Round: r, URL: u}
 				if preflight {
-					s = PreflightStep(u, v, r, opt)
+					slab = appendPreflightHeaders(slab, v, opt)
+					s.Method, s.Preflight = "OPTIONS", true
 				} else {
-					s = SimpleStep(u, v, r, opt)
+					slab = appendSimpleHeaders(slab, v, opt)
+					s.Method = simpleMethod(opt)
 				}
+				s.Headers = slab[from:len(slab):len(slab)]
 				s.Experiment, s.CacheKey = name, key
 				if prev < 0 {
 					s.After = after
 					firsts = append(firsts, len(p.Steps))
 				} else {
-					s.After = []int{prev}
+					prevs = append(prevs, prev)
+					s.After = prevs[len(prevs)-1 : len(prevs) : len(prevs)]
 				}
 				prev = len(p.Steps)
 				p.Steps = append(p.Steps, s)
@@ -123,7 +140,7 @@ func BuildIsolatePlan(index int, target *url.URL, opt PlanOptions, iso IsolateOp
 	experiment(ExperimentOriginAFirst, false, append(pair, noOrigin), 1, nil)
 	openers = append(openers, firsts...)
 	for _, v := range variants {
-		experiment(ExperimentRepeat, false, []Variant{v}, max(opt.Rounds, 2), openers)
+		experiment(ExperimentRepeat, false, []Variant{v}, repeats, openers)
 	}
 	if opt.Preflight {
 		// Its own chain, as long as the Origin variants, from the start:
@@ -133,7 +150,7 @@ func BuildIsolatePlan(index int, target *url.URL, opt PlanOptions, iso IsolateOp
 		experiment(ExperimentPreflight, true, withOrigin, 1, nil)
 	}
 	guard := append([]int(nil), firsts...)
-	for _, g := range GenerateOrigins(target, opt.Origins, label) {
+	for _, g := range generated {
 		experiment(ExperimentAdversarial, false, []Variant{g}, 1, guard)
 	}
 	return p
@@ -224,6 +241,27 @@ func AdversarialSafeEarly(plan TargetPlan, obs []Observation) bool {
 
 // withBuster appends param=value to the URL's query, leaving the existing
 // query bytes untouched (re-encoding them could change the cache key).
+// appendBuster is withBuster for a target whose String() is raw, without
+// serialising the URL again: the buster goes at the end of the query.
+func appendBuster(raw string, target *url.URL, param, value string) string {
+	if target.Fragment != "" || target.RawFragment != "" {
+		return withBuster(target, param, value) // the query is not at the end
+	}
+	param, value = url.QueryEscape(param), url.QueryEscape(value)
+	sep := "&"
+	if target.RawQuery == "" {
+		raw, sep = strings.TrimSuffix(raw, "?"), "?"
+	}
+	var b strings.Builder // one allocation for the URL
+	b.Grow(len(raw) + len(sep) + len(param) + 1 + len(value))
+	b.WriteString(raw)
+	b.WriteString(sep)
+	b.WriteString(param)
+	b.WriteByte('=')
+	b.WriteString(value)
+	return b.String()
+}
+
 func withBuster(target *url.URL, param, value string) string {
 	u := *target
 	kv := url.QueryEscape(param) + "=" + url.QueryEscape(value)

@@ -26,13 +26,26 @@ type PlanOptions struct {
 // their first place, so a configured origin equal to the target's own is
 // sent once, labelled configured.
 func ObserveVariants(target *url.URL, origins []string) []Variant {
-	vs := []Variant{{Kind: KindNoOrigin}}
-	seen := map[string]bool{}
+	vs := make([]Variant, 1, len(origins)+3)
+	vs[0] = Variant{Kind: KindNoOrigin}
+	// Few origins: a scan is cheaper than a map per target.
+	var seen map[string]bool
+	if len(origins) > 16 {
+		seen = make(map[string]bool, len(origins)+2)
+	}
 	add := func(kind VariantKind, origin string) {
-		if seen[origin] {
-			return
+		if seen != nil {
+			if seen[origin] {
+				return
+			}
+			seen[origin] = true
+		} else {
+			for _, v := range vs[1:] {
+				if v.Origin == origin {
+					return
+				}
+			}
 		}
-		seen[origin] = true
 		vs = append(vs, Variant{Kind: kind, Origin: origin})
 	}
 	for _, o := range origins {
@@ -59,14 +72,27 @@ func BuildObservePlan(index int, target *url.URL, opt PlanOptions) TargetPlan {
 		perRound += len(variants) - 1 // every variant but no-Origin
 	}
 	p := TargetPlan{Index: index, URL: raw, Steps: make([]Step, 0, rounds*perRound)}
+	// One array holds every step's headers (each step's slice is capped
+	// at its own, so appending to one never writes into the next).
+	perStep := 3 + len(opt.Headers) // User-Agent, Accept, Origin, the user's
+	size := len(variants) * perStep
+	if opt.Preflight {
+		size += (len(variants) - 1) * (perStep + 2) // and Access-Control-Request-*
+	}
+	slab := make(Headers, 0, rounds*size)
+	cut := func(n int) Headers { return slab[n:len(slab):len(slab)] }
 	for r := 1; r <= rounds; r++ {
 		for _, v := range variants {
-			p.Steps = append(p.Steps, SimpleStep(raw, v, r, opt))
+			n := len(slab)
+			slab = appendSimpleHeaders(slab, v, opt)
+			p.Steps = append(p.Steps, Step{Variant: v, Round: r, Method: simpleMethod(opt), URL: raw, Headers: cut(n)})
 		}
 		if opt.Preflight {
 			for _, v := range variants {
 				if v.HasOrigin() {
-					p.Steps = append(p.Steps, PreflightStep(raw, v, r, opt))
+					n := len(slab)
+					slab = appendPreflightHeaders(slab, v, opt)
+					p.Steps = append(p.Steps, Step{Variant: v, Round: r, Method: "OPTIONS", URL: raw, Headers: cut(n), Preflight: true})
 				}
 			}
 		}
@@ -77,27 +103,41 @@ func BuildObservePlan(index int, target *url.URL, opt PlanOptions) TargetPlan {
 // SimpleStep is the request a page makes for the resource: GET (or the
 // configured method) with the variant's Origin.
 func SimpleStep(rawURL string, v Variant, round int, opt PlanOptions) Step {
-	method := opt.Method
-	if method == "" {
-		method = "GET"
+	h := appendSimpleHeaders(make(Headers, 0, 3+len(opt.Headers)), v, opt)
+	return Step{Variant: v, Round: round, Method: simpleMethod(opt), URL: rawURL, Headers: h}
+}
+
+func simpleMethod(opt PlanOptions) string {
+	if opt.Method == "" {
+		return "GET"
 	}
-	h := baseHeaders(opt)
+	return opt.Method
+}
+
+// appendSimpleHeaders appends a simple request's headers to dst.
+func appendSimpleHeaders(dst Headers, v Variant, opt PlanOptions) Headers {
+	h := appendBaseHeaders(dst, opt)
 	if v.HasOrigin() {
 		h = append(h, Header{"Origin", v.Origin})
 	}
-	h = append(h, opt.Headers...)
-	return Step{Variant: v, Round: round, Method: method, URL: rawURL, Headers: h}
+	return append(h, opt.Headers...)
 }
 
 // PreflightStep is the browser's CORS preflight for the configured request
 // method and headers. A preflight never carries credentials, so user
 // headers named Cookie or Authorization are left out of it.
 func PreflightStep(rawURL string, v Variant, round int, opt PlanOptions) Step {
+	h := appendPreflightHeaders(make(Headers, 0, 5+len(opt.Headers)), v, opt)
+	return Step{Variant: v, Round: round, Method: "OPTIONS", URL: rawURL, Headers: h, Preflight: true}
+}
+
+// appendPreflightHeaders appends a preflight's headers to dst.
+func appendPreflightHeaders(dst Headers, v Variant, opt PlanOptions) Headers {
 	method := opt.RequestMethod
 	if method == "" {
 		method = "GET"
 	}
-	h := baseHeaders(opt)
+	h := appendBaseHeaders(dst, opt)
 	h = append(h, Header{"Origin", v.Origin}, Header{"Access-Control-Request-Method", method})
 	if acrh := RequestHeadersValue(opt.RequestHeaders); acrh != "" {
 		h = append(h, Header{"Access-Control-Request-Headers", acrh})
@@ -108,7 +148,7 @@ func PreflightStep(rawURL string, v Variant, round int, opt PlanOptions) Step {
 		}
 		h = append(h, u)
 	}
-	return Step{Variant: v, Round: round, Method: "OPTIONS", URL: rawURL, Headers: h, Preflight: true}
+	return h
 }
 
 // RequestHeadersValue serialises Access-Control-Request-Headers the way
@@ -129,8 +169,7 @@ func RequestHeadersValue(names []string) string {
 	return strings.Join(out, ",")
 }
 
-func baseHeaders(opt PlanOptions) Headers {
-	h := make(Headers, 0, 4+len(opt.Headers))
+func appendBaseHeaders(h Headers, opt PlanOptions) Headers {
 	if opt.UserAgent != "" && !hasHeader(opt.Headers, "User-Agent") {
 		h = append(h, Header{"User-Agent", opt.UserAgent})
 	}

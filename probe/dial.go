@@ -3,13 +3,15 @@ package probe
 import (
 	"context"
 	"crypto/tls"
-	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/netip"
-	"strconv"
+	"strings"
+	"syscall"
 	"time"
+
+	"golang.org/x/net/proxy"
 
 	"github.com/corscope/corscope/cachemodel"
 )
@@ -40,7 +42,7 @@ func (e *Engine) dial(ctx context.Context, deadline time.Time, r *request) (*pco
 	// From here on the connection's deadline bounds every read and write,
 	// and cancelling ctx closes it to abort whatever is blocked.
 	stop := context.AfterFunc(ctx, pc.close)
-	ph, err := e.handshake(raw, deadline, r, pc)
+	ph, err := e.handshake(ctx, raw, deadline, r, pc)
 	if !stop() {
 		err = context.Canceled
 	}
@@ -51,7 +53,7 @@ func (e *Engine) dial(ctx context.Context, deadline time.Time, r *request) (*pco
 	return pc, ph, nil
 }
 
-func (e *Engine) handshake(raw net.Conn, deadline time.Time, r *request, pc *pconn) (phase, error) {
+func (e *Engine) handshake(ctx context.Context, raw net.Conn, deadline time.Time, r *request, pc *pconn) (phase, error) {
 	if err := raw.SetDeadline(deadline); err != nil {
 		return phaseConnect, err
 	}
@@ -62,7 +64,7 @@ func (e *Engine) handshake(raw net.Conn, deadline time.Time, r *request, pc *pco
 			_, port, _ := net.SplitHostPort(r.hostport)
 			target = net.JoinHostPort(pinned, port)
 		}
-		if err := socks5Connect(raw, target, e.proxy); err != nil {
+		if err := socks5Connect(ctx, raw, deadline, target, e.proxy); err != nil {
 			return phaseProxy, err
 		}
 	case e.proxy.kind == proxyHTTP && r.tls:
@@ -125,111 +127,69 @@ func httpConnect(conn net.Conn, hostport string, p proxySpec) error {
 	return nil
 }
 
-var socksReplies = map[byte]string{
-	1: "general failure",
-	2: "connection not allowed by ruleset",
-	3: "network unreachable",
-	4: "host unreachable",
-	5: "connection refused",
-	6: "TTL expired",
-	7: "command not supported",
-	8: "address type not supported",
+// socks5Connect runs the SOCKS5 CONNECT exchange (RFC 1928, with RFC 1929
+// user/password authentication when the proxy URL has credentials) on
+// conn, already connected to the proxy, through golang.org/x/net/proxy.
+// Host names are sent as names, so the proxy resolves them. conn keeps
+// deadline, which the exchange clears when it ends.
+func socks5Connect(ctx context.Context, conn net.Conn, deadline time.Time, hostport string, p proxySpec) error {
+	var auth *proxy.Auth
+	if p.hasAuth {
+		auth = &proxy.Auth{User: p.user, Password: p.pass}
+	}
+	d, err := proxy.SOCKS5("tcp", p.hostport, auth, connDialer{conn})
+	if err != nil {
+		return err
+	}
+	cd, ok := d.(proxy.ContextDialer)
+	if !ok {
+		return errors.New("socks5 proxy: dialer without DialContext")
+	}
+	dctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	// The returned conn wraps conn and adds nothing after the handshake:
+	// requests go over conn itself.
+	if _, err := cd.DialContext(dctx, "tcp", hostport); err != nil {
+		return socksError(err, hostport)
+	}
+	return conn.SetDeadline(deadline)
 }
 
-// socks5Connect runs the RFC 1928 CONNECT exchange (with RFC 1929 user/pass
-// authentication when the proxy URL has credentials). Host names are sent
-// as names, so the proxy resolves them.
-func socks5Connect(conn net.Conn, hostport string, p proxySpec) error {
+// connDialer hands x/net/proxy the connection already open to the proxy.
+type connDialer struct{ c net.Conn }
+
+func (d connDialer) Dial(string, string) (net.Conn, error) { return d.c, nil }
+
+func (d connDialer) DialContext(context.Context, string, string) (net.Conn, error) { return d.c, nil }
+
+// socksError words what the SOCKS exchange failed on. Transport errors
+// (timeouts, resets, the proxy hanging up) are returned as they are, for
+// classify; the protocol's own complaints become ErrConnect messages. They
+// name the proxy's address and the target, never the credentials.
+func socksError(err error, hostport string) error {
+	inner := err
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		inner = oe.Err
+	}
+	var ne net.Error
+	if errors.As(inner, &ne) || errors.Is(inner, io.EOF) || errors.Is(inner, io.ErrUnexpectedEOF) ||
+		errors.Is(inner, context.Canceled) || errors.Is(inner, context.DeadlineExceeded) || errors.Is(inner, syscall.ECONNRESET) {
+		return inner
+	}
 	fail := func(format string, args ...any) error {
 		return &kindError{kind: cachemodel.ErrConnect, msg: "socks5 proxy: " + fmt.Sprintf(format, args...)}
 	}
-	host, portStr, err := net.SplitHostPort(hostport)
-	if err != nil {
-		return fail("bad target %q", hostport)
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil {
-		return fail("bad target %q", hostport)
-	}
-
-	method := byte(0x00)
-	if p.hasAuth {
-		method = 0x02
-	}
-	if _, err := conn.Write([]byte{5, 1, method}); err != nil {
-		return err
-	}
-	var buf [262]byte
-	if _, err := io.ReadFull(conn, buf[:2]); err != nil {
-		return err
-	}
-	if buf[0] != 5 {
-		return fail("not a SOCKS5 server (version byte %d)", buf[0])
-	}
-	if buf[1] != method {
+	msg := inner.Error()
+	switch {
+	case msg == "username/password authentication failed", msg == "invalid username/password":
+		return fail("authentication failed")
+	case msg == "no acceptable authentication methods":
 		return fail("no acceptable authentication method")
+	case strings.HasPrefix(msg, "unknown error "):
+		return fail("cannot reach %s: %s", hostport, strings.TrimPrefix(msg, "unknown error "))
+	case strings.HasPrefix(msg, "unexpected protocol version "):
+		return fail("not a SOCKS5 server (version byte %s)", strings.TrimPrefix(msg, "unexpected protocol version "))
 	}
-	if p.hasAuth {
-		msg := []byte{1, byte(len(p.user))}
-		msg = append(msg, p.user...)
-		msg = append(msg, byte(len(p.pass)))
-		msg = append(msg, p.pass...)
-		if _, err := conn.Write(msg); err != nil {
-			return err
-		}
-		if _, err := io.ReadFull(conn, buf[:2]); err != nil {
-			return err
-		}
-		if buf[1] != 0 {
-			return fail("authentication failed")
-		}
-	}
-
-	req := []byte{5, 1, 0}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		if ip.Is4() {
-			req = append(req, 1)
-			req = append(req, ip.AsSlice()...)
-		} else {
-			a := ip.As16()
-			req = append(req, 4)
-			req = append(req, a[:]...)
-		}
-	} else {
-		if len(host) > 255 {
-			return fail("host name too long")
-		}
-		req = append(req, 3, byte(len(host)))
-		req = append(req, host...)
-	}
-	req = binary.BigEndian.AppendUint16(req, uint16(port))
-	if _, err := conn.Write(req); err != nil {
-		return err
-	}
-	if _, err := io.ReadFull(conn, buf[:4]); err != nil {
-		return err
-	}
-	if buf[1] != 0 {
-		reason, ok := socksReplies[buf[1]]
-		if !ok {
-			reason = fmt.Sprintf("error code %d", buf[1])
-		}
-		return fail("cannot reach %s: %s", hostport, reason)
-	}
-	var skip int // bound address, unused
-	switch buf[3] {
-	case 1:
-		skip = 4
-	case 4:
-		skip = 16
-	case 3:
-		if _, err := io.ReadFull(conn, buf[:1]); err != nil {
-			return err
-		}
-		skip = int(buf[0])
-	default:
-		return fail("bad address type %d in reply", buf[3])
-	}
-	_, err = io.ReadFull(conn, buf[:skip+2])
-	return err
+	return fail("%s", msg)
 }

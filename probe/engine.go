@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
 
 	"github.com/corscope/corscope/cachemodel"
@@ -100,39 +99,132 @@ func (e *Engine) Run(ctx context.Context, plans []cachemodel.TargetPlan, out cha
 		return errors.New("probe: Run needs an output channel")
 	}
 	defer close(out)
+	var taken atomic.Int64
+	next := func() (*cachemodel.TargetPlan, bool) {
+		i := taken.Add(1) - 1
+		if i >= int64(len(plans)) {
+			return nil, false
+		}
+		return &plans[i], true
+	}
+	send := func(_ *cachemodel.TargetPlan, o cachemodel.Observation) { out <- o }
+	return e.run(ctx, min(e.cfg.Concurrency, len(plans)), next, nil, send)
+}
+
+// RunTargets is Run for plans taken one at a time from next (called from
+// several goroutines at once, so it must be safe for that; nil, false ends
+// the input), up to limit at once (Config.Concurrency when limit < 1). Each
+// observation is passed to observed as it comes (nil: not wanted), and
+// when a target is complete its observations, indexed by step, are passed
+// to done (nil: not wanted) on the goroutine that ran it: work done there,
+// such as analysis, runs beside the probing of other targets, with one
+// hand-over per target instead of one per observation. Both may be called
+// from several goroutines at once; observed for one target, too (the steps
+// of a Scheduled plan run concurrently). Cancellation is as for Run:
+// every step of every plan next yields is reported.
+func (e *Engine) RunTargets(ctx context.Context, limit int, next func() (*cachemodel.TargetPlan, bool),
+	done func(plan *cachemodel.TargetPlan, obs []cachemodel.Observation),
+	observed func(plan *cachemodel.TargetPlan, o cachemodel.Observation),
+) error {
+	if limit < 1 {
+		limit = e.cfg.Concurrency
+	}
+	return e.run(ctx, limit, next, done, observed)
+}
+
+// run is Run and RunTargets: up to workers goroutines take the targets in
+// the order next yields them; each keeps its buffers from target to target.
+// One cancel hook per run closes the connections requests are on.
+func (e *Engine) run(ctx context.Context, workers int, next func() (*cachemodel.TargetPlan, bool),
+	done func(*cachemodel.TargetPlan, []cachemodel.Observation),
+	observed func(*cachemodel.TargetPlan, cachemodel.Observation),
+) error {
 	if e.closed.Load() {
 		return errEngineClosed
 	}
-	var g errgroup.Group
-	g.SetLimit(e.cfg.Concurrency)
-	for i := range plans {
-		plan := &plans[i]
-		if ctx.Err() != nil {
-			// Don't spin up work that would only report cancellation.
-			reportCanceled(plan, 0, out)
-			continue
+	finish := func(s *sink) {
+		if done != nil {
+			done(s.plan, s.obs)
 		}
-		g.Go(func() error {
-			e.runTarget(ctx, plan, out)
-			return nil
+	}
+	if ctx.Err() != nil {
+		// Report in plan order, without starting anything.
+		for plan, ok := next(); ok; plan, ok = next() {
+			s := newSink(plan, done != nil, observed)
+			reportCanceled(&s, 0)
+			finish(&s)
+		}
+		return ctx.Err()
+	}
+	rs := &runState{}
+	stop := context.AfterFunc(ctx, rs.abort)
+	defer stop()
+	var wg sync.WaitGroup
+	for range max(workers, 1) {
+		w := newWorker(e, rs)
+		wg.Go(func() {
+			defer w.done()
+			for {
+				plan, ok := next()
+				if !ok {
+					return
+				}
+				s := &w.sink // the worker's own: no allocation per target
+				*s = newSink(plan, done != nil, observed)
+				if ctx.Err() != nil {
+					// Don't start work that would only report cancellation.
+					reportCanceled(s, 0)
+				} else {
+					w.runTarget(ctx, s)
+				}
+				finish(s)
+				*s = sink{}
+			}
 		})
 	}
-	_ = g.Wait()
+	wg.Wait()
 	return ctx.Err()
 }
 
-func (e *Engine) runTarget(ctx context.Context, plan *cachemodel.TargetPlan, out chan<- cachemodel.Observation) {
+// sink takes a target's observations: into obs (when the whole target is
+// wanted), and to observed as each comes.
+type sink struct {
+	plan     *cachemodel.TargetPlan
+	obs      []cachemodel.Observation
+	observed func(*cachemodel.TargetPlan, cachemodel.Observation)
+}
+
+func newSink(plan *cachemodel.TargetPlan, collect bool, observed func(*cachemodel.TargetPlan, cachemodel.Observation)) sink {
+	s := sink{plan: plan, observed: observed}
+	if collect && len(plan.Steps) > 0 {
+		s.obs = make([]cachemodel.Observation, len(plan.Steps))
+	}
+	return s
+}
+
+// add records o; the steps of a Scheduled plan call it concurrently, each
+// for its own step.
+func (s *sink) add(o cachemodel.Observation) {
+	if s.obs != nil {
+		s.obs[o.Step] = o
+	}
+	if s.observed != nil {
+		s.observed(s.plan, o)
+	}
+}
+
+func (w *worker) runTarget(ctx context.Context, s *sink) {
+	plan := s.plan
 	if plan.Scheduled {
-		e.runScheduled(ctx, plan, out)
+		w.e.runScheduled(ctx, w.run, s)
 		return
 	}
-	var parts *urlParts // the last URL parsed; steps of a target share it
 	for i := range plan.Steps {
 		if ctx.Err() != nil {
-			reportCanceled(plan, i, out)
+			reportCanceled(s, i)
 			return
 		}
-		out <- e.doStep(ctx, plan.Index, i, &plan.Steps[i], &parts, false)
+		s.add(w.doStep(ctx, plan.Index, i, &plan.Steps[i], false))
 	}
 }
 
@@ -141,7 +233,8 @@ func (e *Engine) runTarget(ctx context.Context, plan *cachemodel.TargetPlan, out
 // ignored, so a malformed plan cannot deadlock), in plan order among those
 // ready at once. When ctx is cancelled no more steps start, the ones in
 // flight finish (aborted), and the rest are reported cancelled.
-func (e *Engine) runScheduled(ctx context.Context, plan *cachemodel.TargetPlan, out chan<- cachemodel.Observation) {
+func (e *Engine) runScheduled(ctx context.Context, rs *runState, s *sink) {
+	plan := s.plan
 	n := len(plan.Steps)
 	waiting := make([]int, n)      // unfinished steps each step waits for
 	dependents := make([][]int, n) // steps waiting for each step
@@ -169,8 +262,9 @@ func (e *Engine) runScheduled(ctx context.Context, plan *cachemodel.TargetPlan, 
 				started[i] = true
 				running++
 				go func() {
-					var parts *urlParts
-					out <- e.doStep(ctx, plan.Index, i, &plan.Steps[i], &parts, len(dependents[i]) > 0)
+					w := newWorker(e, rs)
+					defer w.done()
+					s.add(w.doStep(ctx, plan.Index, i, &plan.Steps[i], len(dependents[i]) > 0))
 					done <- i
 				}()
 			}
@@ -189,44 +283,49 @@ func (e *Engine) runScheduled(ctx context.Context, plan *cachemodel.TargetPlan, 
 	}
 	for i := range n {
 		if !started[i] {
-			out <- cachemodel.Observation{Target: plan.Index, Step: i,
-				Err: &cachemodel.ProbeError{Kind: cachemodel.ErrCanceled, Message: "not started: run canceled"}}
+			s.add(cachemodel.Observation{Target: plan.Index, Step: i,
+				Err: &cachemodel.ProbeError{Kind: cachemodel.ErrCanceled, Message: "not started: run canceled"}})
 		}
 	}
 }
 
-// stepRequest is newRequest for a step, reusing *parts when the step's URL
-// is the one parsed last.
-func (e *Engine) stepRequest(st *cachemodel.Step, parts **urlParts) (*request, error) {
+// request is newRequest for a step, into the worker's own request, reusing
+// the parsed URL when the step's URL is the one parsed last. The request
+// is valid until the worker's next call.
+func (w *worker) request(st *cachemodel.Step) (*request, error) {
 	if err := checkMethod(st.Method); err != nil {
 		return nil, err
 	}
-	if *parts == nil || (*parts).raw != st.URL {
-		p, err := parseURLParts(st.URL, e.proxy)
-		if err != nil {
+	if !w.partsOK || w.parts.raw != st.URL {
+		var p urlParts
+		if err := parseURLPartsInto(&p, st.URL, w.e.proxy); err != nil {
 			return nil, err
 		}
-		*parts = p
+		w.parts, w.partsOK = p, true
 	}
-	return buildRequest(st.Method, *parts, st.Headers, e.proxy)
+	if err := buildRequestInto(&w.req, st.Method, &w.parts, st.Headers, w.e.proxy); err != nil {
+		return nil, err
+	}
+	return &w.req, nil
 }
 
-func reportCanceled(plan *cachemodel.TargetPlan, from int, out chan<- cachemodel.Observation) {
-	for i := from; i < len(plan.Steps); i++ {
-		out <- cachemodel.Observation{
-			Target: plan.Index,
+func reportCanceled(s *sink, from int) {
+	for i := from; i < len(s.plan.Steps); i++ {
+		s.add(cachemodel.Observation{
+			Target: s.plan.Index,
 			Step:   i,
 			Err:    &cachemodel.ProbeError{Kind: cachemodel.ErrCanceled, Message: "not started: run canceled"},
-		}
+		})
 	}
 }
 
 // doStep runs one step, following redirects when configured. Timeout bounds
 // the whole step; the timing of the last hop is reported, with Total
 // covering the whole step.
-func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.Step, parts **urlParts, urgent bool) cachemodel.Observation {
+func (w *worker) doStep(ctx context.Context, target, index int, st *cachemodel.Step, urgent bool) cachemodel.Observation {
+	e := w.e
 	obs := cachemodel.Observation{Target: target, Step: index}
-	req, err := e.stepRequest(st, parts)
+	req, err := w.request(st)
 	if err == nil && st.Edge != "" {
 		err = e.pinEdge(req, st.Edge)
 	}
@@ -241,7 +340,7 @@ func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.S
 	var deadline time.Time
 	var redirects []string
 	var hops []cachemodel.RedirectHop
-	ch := newChain(st.Headers)
+	var ch *chain // made when a redirect is followed
 	for hop := 0; ; hop++ {
 		waitCtx := ctx
 		if hop > 0 {
@@ -251,10 +350,13 @@ func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.S
 		}
 		// A slot on the host first, then the rate: a token taken while
 		// waiting for a slot would let requests bunch up behind it.
-		release, err := e.slots.acquire(waitCtx, req.hostport, urgent)
+		if w.slotWait == nil {
+			w.slotWait = make(chan struct{}, 1)
+		}
+		slot, err := e.slots.acquire(waitCtx, req.hostport, urgent, w.slotWait)
 		if err == nil {
 			if err = e.limiters.wait(waitCtx, req.hostport); err != nil {
-				release()
+				e.slots.release(slot)
 			}
 		}
 		if err != nil {
@@ -272,14 +374,17 @@ func (e *Engine) doStep(ctx context.Context, target, index int, st *cachemodel.S
 				started(target, index, obs.Start)
 			}
 		}
-		res, timing, perr := e.roundTrip(ctx, deadline, req)
-		release()
+		res, timing, perr := w.roundTrip(ctx, deadline, req)
+		e.slots.release(slot)
 		obs.Timing.Connect, obs.Timing.TTFB = timing.Connect, timing.TTFB
 		if perr != nil {
 			obs.Err = perr
 			break
 		}
 		if hop < e.cfg.FollowRedirects {
+			if ch == nil {
+				ch = newChain(st.Headers)
+			}
 			sent := ch.sent(req)
 			next, perr := redirect(req, res, e.proxy, ch)
 			if perr != nil {
@@ -506,21 +611,25 @@ func newHostSlots(n int) *hostSlots {
 	return &hostSlots{n: n, m: make(map[string]*hostQueue)}
 }
 
-// acquire waits for a slot on hostport and returns its release.
-func (h *hostSlots) acquire(ctx context.Context, hostport string, urgent bool) (release func(), err error) {
+// acquire waits for a slot on hostport and returns its queue, to be given
+// to release. wait is the caller's own channel (buffered, 1) to be woken
+// on, empty, and empty again when acquire returns; nil makes one.
+func (h *hostSlots) acquire(ctx context.Context, hostport string, urgent bool, wait chan struct{}) (*hostQueue, error) {
 	h.mu.Lock()
 	q, ok := h.m[hostport]
 	if !ok {
 		q = &hostQueue{}
 		h.m[hostport] = q
 	}
-	release = func() { h.release(q) }
 	if q.busy < h.n && len(q.urgent) == 0 && len(q.normal) == 0 {
 		q.busy++
 		h.mu.Unlock()
-		return release, nil
+		return q, nil
 	}
-	c := make(chan struct{}, 1)
+	c := wait
+	if c == nil {
+		c = make(chan struct{}, 1)
+	}
 	if urgent {
 		q.urgent = append(q.urgent, c)
 	} else {
@@ -529,12 +638,13 @@ func (h *hostSlots) acquire(ctx context.Context, hostport string, urgent bool) (
 	h.mu.Unlock()
 	select {
 	case <-c:
-		return release, nil
+		return q, nil
 	case <-ctx.Done():
 		h.mu.Lock()
 		removed := remove(&q.urgent, c) || remove(&q.normal, c)
 		h.mu.Unlock()
 		if !removed { // handed a slot as ctx ended: pass it on
+			<-c // sent before it was removed, under the lock
 			h.release(q)
 		}
 		return nil, ctx.Err()

@@ -59,7 +59,7 @@ func FuzzResponse(f *testing.F) {
 		pc := &pconn{conn: client, raw: client, remote: "pipe"}
 		ctx := context.Background()
 		began := time.Now()
-		res, _, ph, err := e.exchange(ctx, began.Add(2*time.Second), pc, req.poolKey(), req)
+		res, _, ph, err := newWorker(e, nil).exchange(ctx, began.Add(2*time.Second), pc, req.poolKey(), req)
 		e.Close() // a pooled connection is closed here, ending the writer
 		client.Close()
 		<-served

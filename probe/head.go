@@ -19,8 +19,11 @@ import (
 // The response header block is captured from the read buffer before fasthttp
 // parses it: fasthttp files some headers (Content-Type, Server, Set-Cookie…)
 // into dedicated fields and merges duplicates, while corscope needs the lines
-// exactly as the server sent them. fasthttp still parses the same bytes for
-// framing (Content-Length, chunked, keep-alive) and body streaming.
+// exactly as the server sent them. The lines are indexed once, as they
+// arrive (headScan). The usual response (HTTP/1.1, one Content-Length, no
+// Transfer-Encoding or Connection) is framed from that index; any other
+// block is parsed by fasthttp too, for framing (chunked, keep-alive, its
+// checks). fasthttp streams every body.
 
 // initialReadBuffer is the read buffer a request starts with; it grows up to
 // Config.MaxHeaderBytes only for the rare server with a huge header block.
@@ -41,7 +44,7 @@ const DefaultHeaderBudget = 256 << 20
 // its header block outgrows freeHeaderBytes, for the rest of its exchange:
 // its buffer grows to maxHeader, the previous buffer (half that) is read
 // from while it does, and the block is copied out once for the report and
-// once by fasthttp's framing.
+// (a block framed by fasthttp) once by fasthttp's parse.
 func headerReservation(maxHeader int) int64 { return 3 * int64(maxHeader) }
 
 // headerBudget bounds, across every request of an engine, the memory of
@@ -81,10 +84,22 @@ type headReader struct {
 	ctx      context.Context
 	deadline time.Time // the step's
 	held     int64     // reserved from budget
+
+	scan headScan // the header lines of the block being read
 }
 
 func newHeadReader(conn net.Conn, maxHeader int) *headReader {
-	h := &headReader{conn: conn, max: maxHeader}
+	h := new(headReader)
+	h.reset(conn, maxHeader)
+	return h
+}
+
+// reset readies h (released, or new) for a response on conn. The line
+// index of the last block keeps its memory.
+func (h *headReader) reset(conn net.Conn, maxHeader int) {
+	lines := h.scan.lines[:0]
+	*h = headReader{conn: conn, max: maxHeader}
+	h.scan.lines, h.scan.index = lines, true
 	if maxHeader >= initialReadBuffer {
 		h.br = readerPool.Get().(*bufio.Reader)
 		h.br.Reset(conn)
@@ -92,7 +107,6 @@ func newHeadReader(conn net.Conn, maxHeader int) *headReader {
 	} else {
 		h.br = bufio.NewReaderSize(conn, maxHeader)
 	}
-	return h
 }
 
 // release gives back the read buffer and any header budget held.
@@ -167,10 +181,13 @@ func (h *headReader) grow() error {
 }
 
 // peekBlock returns the next header block (status line through the blank
-// line) without consuming it. The slice aliases the read buffer.
+// line) without consuming it. The slice aliases the read buffer. Each line
+// is looked at once, as it arrives: its end is found and its name and value
+// located (h.scan), so parsing the block afterwards only copies it out
+// (h.scan.head).
 func (h *headReader) peekBlock() ([]byte, phase, error) {
-	scanned := 0 // bytes already searched for the terminator
 	statusOK := false
+	h.scan.start()
 	for {
 		n := h.br.Buffered()
 		if n > 0 {
@@ -185,14 +202,13 @@ func (h *headReader) peekBlock() ([]byte, phase, error) {
 				}
 				statusOK = done
 			}
-			end, err := blockEnd(buf, max(0, scanned-3))
+			end, err := h.scan.feed(buf)
 			if err != nil {
 				return nil, phaseReadHeaders, err
 			}
 			if end > 0 {
 				return buf[:end], phaseReadHeaders, nil
 			}
-			scanned = n
 			if n >= h.max {
 				return nil, phaseReadHeaders, &kindError{kind: cachemodel.ErrTooLarge,
 					msg: "response header block is larger than " + byteSize(int64(h.max)) + " (MaxHeaderBytes)"}
@@ -219,33 +235,229 @@ func (h *headReader) peekBlock() ([]byte, phase, error) {
 	}
 }
 
-// blockEnd returns the length of the header block in buf (through the blank
-// line ending it), or 0 if the block is not complete yet. The blank line
-// must be CRLF after a CRLF line: fasthttp, which frames the body, insists
-// on a CRLFCRLF terminator, and a block the two parsers would cut at
-// different places must never be accepted. Bare LF inside lines is fine.
-func blockEnd(buf []byte, from int) (int, error) {
-	for i := from; i < len(buf); i++ {
-		if buf[i] != '\n' || i+1 >= len(buf) {
-			continue
+// headScan indexes a header block line by line as its bytes arrive. The
+// end of the block is the blank line; it must be CRLF after a CRLF line:
+// fasthttp, which frames the body, insists on a CRLFCRLF terminator, and a
+// block the two parsers would cut at different places must never be
+// accepted. Bare LF inside lines is fine.
+type headScan struct {
+	// lines indexes up to maxIndexedLines header lines; a block with more,
+	// or with folded lines, is copied out the long way (copyLines).
+	lines   []lineSpan
+	index   bool  // record lines (the engine's reader); false: validate and count only
+	n       int   // header lines, not counting continuation lines
+	prevNL  int   // offset of the last '\n' found, -1 before the first
+	next    int   // where to look for the next '\n'
+	size    int   // bytes of names and values
+	folded  bool  // obsolete line folding seen
+	overrun bool  // more lines than maxIndexedLines
+	err     error // the first malformed line, reported once the block is complete
+
+	// plain: every header line is a token name, a colon and a value of
+	// visible ASCII, spaces and tabs, ending CRLF; no Transfer-Encoding,
+	// Connection or Trailer, and exactly one Content-Length of digits
+	// (contentLength). Only such a block may skip fasthttp's own parse
+	// (see framed).
+	plain         bool
+	clSeen        int
+	contentLength int
+}
+
+// maxIndexedLines bounds the line index a reader keeps (and so its
+// memory: a line of a huge header block can be 4 bytes, its index entry
+// is 40).
+const maxIndexedLines = 256
+
+// lineSpan locates one header line's name and value in the block; a
+// continuation line has only a value.
+type lineSpan struct {
+	nameStart, nameEnd, valStart, valEnd int
+}
+
+func (s *headScan) start() {
+	s.lines = s.lines[:0]
+	s.n, s.prevNL, s.next, s.size, s.folded, s.overrun, s.err = 0, -1, 0, 0, false, false, nil
+	s.plain, s.clSeen, s.contentLength = true, 0, 0
+}
+
+// feed scans the bytes of buf not seen yet (buf is the block so far, from
+// its first byte). It returns the block's length once its end is in, or 0.
+func (s *headScan) feed(buf []byte) (int, error) {
+	for s.next < len(buf) {
+		i := bytes.IndexByte(buf[s.next:], '\n')
+		if i < 0 {
+			s.next = len(buf)
+			return 0, nil
+		}
+		nl := s.next + i
+		s.next = nl + 1
+		prev := s.prevNL
+		s.prevNL = nl
+		if prev < 0 {
+			continue // the status line, checked by checkStatusLine
 		}
 		switch {
-		case buf[i+1] == '\n':
+		case nl == prev+1:
 			return 0, errBareLF
-		case buf[i+1] == '\r':
-			if i+2 >= len(buf) {
-				return 0, nil
-			}
-			if buf[i+2] != '\n' {
-				continue
-			}
-			if i == 0 || buf[i-1] != '\r' {
+		case nl == prev+2 && buf[prev+1] == '\r':
+			if prev == 0 || buf[prev-1] != '\r' {
 				return 0, errBareLF
 			}
-			return i + 3, nil
+			return nl + 1, nil
 		}
+		s.line(buf, prev+1, nl)
 	}
 	return 0, nil
+}
+
+// line indexes the header line buf[from:to] (to is its '\n').
+func (s *headScan) line(buf []byte, from, to int) {
+	if to > from && buf[to-1] == '\r' {
+		to--
+	} else {
+		s.plain = false // a bare LF line end
+	}
+	if s.err != nil || to == from {
+		return // an empty line only ends a block, which feed handles
+	}
+	line := buf[from:to]
+	if line[0] == ' ' || line[0] == '\t' {
+		if s.n == 0 {
+			s.err = protoErr("header block starts with a continuation line %q", snippet(line))
+			return
+		}
+		s.folded, s.plain = true, false
+		return
+	}
+	colon := bytes.IndexByte(line, ':')
+	if colon < 0 {
+		s.err = protoErr("header line without a colon %q", snippet(line))
+		return
+	}
+	nameEnd := colon
+	for nameEnd > 0 && (line[nameEnd-1] == ' ' || line[nameEnd-1] == '\t') {
+		nameEnd--
+	}
+	if nameEnd == 0 {
+		s.err = protoErr("header line with an empty name %q", snippet(line))
+		return
+	}
+	vs, ve := colon+1, len(line)
+	for vs < ve && (line[vs] == ' ' || line[vs] == '\t') {
+		vs++
+	}
+	for ve > vs && (line[ve-1] == ' ' || line[ve-1] == '\t') {
+		ve--
+	}
+	s.n++
+	s.size += nameEnd + ve - vs
+	if s.plain {
+		s.plainLine(line, colon, nameEnd, vs, ve)
+	}
+	switch {
+	case !s.index || s.folded || s.overrun:
+	case len(s.lines) == maxIndexedLines:
+		s.overrun = true
+	default:
+		s.lines = append(s.lines, lineSpan{nameStart: from, nameEnd: from + nameEnd, valStart: from + vs, valEnd: from + ve})
+	}
+}
+
+// plainLine keeps s.plain only for a line fasthttp's parser takes as it
+// is, and notes the framing headers.
+func (s *headScan) plainLine(line []byte, colon, nameEnd, vs, ve int) {
+	name, value := line[:nameEnd], line[vs:ve]
+	if nameEnd != colon || !isToken(string(name)) {
+		s.plain = false
+		return
+	}
+	for _, c := range line[colon+1:] {
+		if (c < 0x20 && c != '\t') || c >= 0x7f {
+			s.plain = false
+			return
+		}
+	}
+	switch {
+	case len(name) == len("Content-Length") && strings.EqualFold(string(name), "Content-Length"):
+		s.clSeen++
+		n, ok := 0, len(value) > 0 && len(value) <= 15
+		for _, c := range value {
+			if c < '0' || c > '9' {
+				ok = false
+				break
+			}
+			n = n*10 + int(c-'0')
+		}
+		if !ok || s.clSeen > 1 {
+			s.plain = false
+		}
+		s.contentLength = n
+	case strings.EqualFold(string(name), "Transfer-Encoding"), strings.EqualFold(string(name), "Connection"),
+		strings.EqualFold(string(name), "Trailer"):
+		s.plain = false
+	}
+}
+
+// framed reports whether a complete block may be framed from what feed
+// saw, without fasthttp parsing it again: a plain block (see plain) of an
+// HTTP/1.1 response with a final status that has a body (200-599, not 204
+// or 304). Its body is exactly contentLength bytes and the connection
+// stays open, as fasthttp's parse would also conclude (FuzzFramedBlocks
+// holds the two to agreement). Anything else goes through fasthttp.
+func (s *headScan) framed(block []byte, h parsedHead) bool {
+	if !s.plain || s.clSeen != 1 || s.folded || h.proto != "HTTP/1.1" ||
+		h.status < 200 || h.status > 599 || h.status == 204 || h.status == 304 {
+		return false
+	}
+	// The status line too: visible ASCII and spaces, ending CRLF.
+	nl := bytes.IndexByte(block, '\n')
+	if nl < 1 || block[nl-1] != '\r' {
+		return false
+	}
+	for _, c := range block[:nl-1] {
+		if c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// head copies the status line and the header lines indexed by feed out of
+// the complete block: names and values into one string (no separators),
+// so a response costs one allocation for its text and one for its header
+// list. A block with folded lines, or too many to index, goes the long
+// way (copyLines).
+func (s *headScan) head(block []byte) (parsedHead, error) {
+	var p parsedHead
+	if s.err != nil {
+		return p, s.err
+	}
+	nl := bytes.IndexByte(block, '\n')
+	var err error
+	if p.proto, p.status, err = parseStatusLine(block[:nl]); err != nil {
+		return p, err
+	}
+	if s.n == 0 {
+		return p, nil // no header lines, no slice
+	}
+	if !s.index || s.folded || s.overrun {
+		return copyLines(p, block[nl+1:], s.n)
+	}
+	var b strings.Builder
+	b.Grow(s.size)
+	for _, l := range s.lines {
+		b.Write(block[l.nameStart:l.nameEnd])
+		b.Write(block[l.valStart:l.valEnd])
+	}
+	text := b.String()
+	p.headers = make(cachemodel.Headers, len(s.lines))
+	off := 0
+	for i, l := range s.lines {
+		nameLen, valLen := l.nameEnd-l.nameStart, l.valEnd-l.valStart
+		p.headers[i] = cachemodel.Header{Name: text[off : off+nameLen], Value: text[off+nameLen : off+nameLen+valLen]}
+		off += nameLen + valLen
+	}
+	return p, nil
 }
 
 var errBareLF = protoErr("response header block ends with a bare LF line; only CRLF CRLF is supported")
@@ -306,20 +518,29 @@ type parsedHead struct {
 // parseHead copies the status line and header lines out of a complete block,
 // keeping order, name case and duplicates. Obsolete line folding is joined
 // with a single space (RFC 9112 §5.2); whitespace around values and trailing
-// whitespace before the colon are not part of the field.
-//
-// The block is copied into one string and names and values are cut out of
-// it, so a response costs one allocation for its text instead of two per
-// header line.
+// whitespace before the colon are not part of the field. (The engine
+// indexes the lines while the block arrives, in headReader.peekBlock, and
+// copies them out with headScan.head; this is the same for a block in
+// hand.)
 func parseHead(block []byte) (parsedHead, error) {
-	var p parsedHead
-	nl := bytes.IndexByte(block, '\n')
-	var err error
-	if p.proto, p.status, err = parseStatusLine(block[:nl]); err != nil {
-		return p, err
+	var s headScan
+	s.start()
+	end, err := s.feed(block)
+	if err != nil {
+		return parsedHead{}, err
 	}
-	text := string(block[nl+1:])
-	p.headers = make(cachemodel.Headers, 0, strings.Count(text, "\n"))
+	if end == 0 {
+		return parsedHead{}, protoErr("header block without its blank line")
+	}
+	return s.head(block[:end])
+}
+
+// copyLines copies the n header lines (headScan has checked them) out of
+// a block's lines after the status line, joining folded lines. The lines
+// are copied into one string and names and values cut out of it.
+func copyLines(p parsedHead, lines []byte, n int) (parsedHead, error) {
+	text := string(lines)
+	p.headers = make(cachemodel.Headers, 0, n)
 	// Continuation lines are collected and joined to the last header once
 	// it is complete: appending them one by one would be quadratic, and a
 	// 1 MiB block holds 200,000 of them.
@@ -343,9 +564,6 @@ func parseHead(block []byte) (parsedHead, error) {
 			break
 		}
 		if line[0] == ' ' || line[0] == '\t' {
-			if len(p.headers) == 0 {
-				return p, protoErr("header block starts with a continuation line %q", snippet([]byte(line)))
-			}
 			if v := strings.Trim(line, " \t"); len(v) > 0 {
 				cont = append(cont, v)
 			}
@@ -353,22 +571,12 @@ func parseHead(block []byte) (parsedHead, error) {
 		}
 		unfold()
 		colon := strings.IndexByte(line, ':')
-		if colon < 0 {
-			return p, protoErr("header line without a colon %q", snippet([]byte(line)))
-		}
-		name := strings.TrimRight(line[:colon], " \t")
-		if len(name) == 0 {
-			return p, protoErr("header line with an empty name %q", snippet([]byte(line)))
-		}
 		p.headers = append(p.headers, cachemodel.Header{
-			Name:  name,
+			Name:  strings.TrimRight(line[:colon], " \t"),
 			Value: strings.Trim(line[colon+1:], " \t"),
 		})
 	}
 	unfold()
-	if len(p.headers) == 0 {
-		p.headers = nil // as before the preallocation: no header lines, no slice
-	}
 	return p, nil
 }
 

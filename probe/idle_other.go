@@ -4,7 +4,6 @@ package probe
 
 import (
 	"errors"
-	"net"
 	"os"
 	"time"
 )
@@ -12,7 +11,8 @@ import (
 // socketReadable reports whether anything arrived on c. Without a
 // non-blocking peek it reads with a short deadline; bytes read are lost,
 // which does not matter: a connection they arrived on is closed anyway.
-func socketReadable(c net.Conn) bool {
+func (pc *pconn) socketReadable() bool {
+	c := pc.raw
 	if err := c.SetReadDeadline(time.Now().Add(time.Millisecond)); err != nil {
 		return true
 	}

@@ -3,6 +3,8 @@ package probe
 import (
 	"net"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -17,6 +19,11 @@ type pconn struct {
 	raw    net.Conn // the TCP connection underneath, closed to abort
 	remote string   // address actually connected to
 	idleAt time.Time
+
+	// socketReadable's, set up on first use (unix only)
+	rawConn  syscall.RawConn
+	peek     func(fd uintptr) bool
+	readable bool
 }
 
 func (c *pconn) close() { _ = c.raw.Close() }
@@ -30,8 +37,9 @@ func (c *pconn) close() { _ = c.raw.Close() }
 // compare an answer with the wrong request. Browsers and Go's net/http
 // drop such connections too.
 func (c *pconn) unsolicited() bool {
+	idleChecks.Add(1)
 	if c.conn == c.raw {
-		return socketReadable(c.raw)
+		return c.socketReadable()
 	}
 	// TLS. Plaintext the TLS layer already holds is not on the socket any
 	// more: a read with a deadline in the past returns only what is
@@ -39,7 +47,7 @@ func (c *pconn) unsolicited() bool {
 	if c.tlsReadable(time.Unix(1, 0)) {
 		return true
 	}
-	if !socketReadable(c.raw) {
+	if !c.socketReadable() {
 		return false
 	}
 	// Records on the socket may be TLS's own (TLS 1.3 session tickets
@@ -48,8 +56,11 @@ func (c *pconn) unsolicited() bool {
 	if c.tlsReadable(time.Now().Add(idleTLSProbe)) {
 		return true
 	}
-	return socketReadable(c.raw)
+	return c.socketReadable()
 }
+
+// idleChecks counts unsolicited calls (tests pin it at one per reuse).
+var idleChecks atomic.Int64
 
 // idleTLSProbe bounds the read that tells TLS records of its own from
 // stray application data on an idle connection; it is spent only when
@@ -71,20 +82,20 @@ func (c *pconn) tlsReadable(deadline time.Time) bool {
 // no goroutine: stale connections are dropped when next looked at.
 type connPool struct {
 	mu        sync.Mutex
-	idle      map[string][]*pconn
+	idle      map[poolKey][]*pconn
 	maxPerKey int
 	closed    bool
 }
 
 func newConnPool(maxPerKey int) *connPool {
-	return &connPool{idle: make(map[string][]*pconn), maxPerKey: maxPerKey}
+	return &connPool{idle: make(map[poolKey][]*pconn), maxPerKey: maxPerKey}
 }
 
 // get returns the most recently used idle connection for key, or nil.
 // Connections idle too long, or on which something arrived while idle, are
 // closed instead (the check runs outside the lock: on TLS it may read for a
 // moment).
-func (p *connPool) get(key string) *pconn {
+func (p *connPool) get(key poolKey) *pconn {
 	for {
 		p.mu.Lock()
 		list := p.idle[key]
@@ -104,12 +115,14 @@ func (p *connPool) get(key string) *pconn {
 }
 
 // put parks a connection for reuse, or closes it when the pool is full or
-// closed, or when bytes already follow the response just read.
-func (p *connPool) put(key string, c *pconn) {
+// closed. Whether bytes follow the response just read is not looked at
+// here: get looks at every connection before it hands it out, which
+// covers bytes that came with the response as well as bytes that came
+// while it was idle, for one check per request instead of two.
+func (p *connPool) put(key poolKey, c *pconn) {
 	c.idleAt = time.Now()
-	unsolicited := c.unsolicited()
 	p.mu.Lock()
-	if unsolicited || p.closed || len(p.idle[key]) >= p.maxPerKey {
+	if p.closed || len(p.idle[key]) >= p.maxPerKey {
 		p.mu.Unlock()
 		c.close()
 		return
@@ -118,8 +131,14 @@ func (p *connPool) put(key string, c *pconn) {
 	p.mu.Unlock()
 }
 
-func (p *connPool) store(key string, list []*pconn) {
-	if len(list) == 0 {
+// keepEmptyKeys is how many keys the pool remembers with no idle
+// connection: a list emptied and refilled request after request keeps its
+// backing array instead of growing a new one each time, and a sweep over
+// many hosts still does not keep a list per host it ever saw.
+const keepEmptyKeys = 256
+
+func (p *connPool) store(key poolKey, list []*pconn) {
+	if len(list) == 0 && len(p.idle) > keepEmptyKeys {
 		delete(p.idle, key)
 		return
 	}
@@ -142,7 +161,7 @@ func (p *connPool) idleCount() int {
 func (p *connPool) close() {
 	p.mu.Lock()
 	idle := p.idle
-	p.idle = make(map[string][]*pconn)
+	p.idle = make(map[poolKey][]*pconn)
 	p.closed = true
 	p.mu.Unlock()
 	for _, list := range idle {

@@ -26,13 +26,17 @@ type request struct {
 	edge string
 }
 
-// poolKey keys kept-alive connections: by origin, and by edge, so a
-// request for one edge never reuses a connection to another.
-func (r *request) poolKey() string {
-	if r.edge != "" {
-		return originKey(r.tls, r.hostport) + "@" + r.edge
-	}
-	return originKey(r.tls, r.hostport)
+// poolKey keys kept-alive connections: by origin (scheme, host and port),
+// and by edge, so a request for one edge never reuses a connection to
+// another. A struct, so looking a connection up builds no string.
+type poolKey struct {
+	tls      bool
+	hostport string
+	edge     string
+}
+
+func (r *request) poolKey() poolKey {
+	return poolKey{tls: r.tls, hostport: r.hostport, edge: r.edge}
 }
 
 // originKey is the request's origin as scheme://host:port with the port
@@ -91,24 +95,44 @@ type urlParts struct {
 }
 
 func parseURLParts(rawURL string, proxy proxySpec) (*urlParts, error) {
+	p := new(urlParts)
+	if err := parseURLPartsInto(p, rawURL, proxy); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// parseURLPartsInto is parseURLParts into *p, which it changes only when
+// the URL is valid.
+func parseURLPartsInto(dst *urlParts, rawURL string, proxy proxySpec) error {
+	p, err := cutURLParts(rawURL, proxy)
+	if err != nil {
+		return err
+	}
+	*dst = p
+	return nil
+}
+
+func cutURLParts(rawURL string, proxy proxySpec) (urlParts, error) {
+	var none urlParts
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, invalidRequest("invalid URL %q", rawURL)
+		return none, invalidRequest("invalid URL %q", rawURL)
 	}
-	p := &urlParts{raw: rawURL, url: u}
+	p := urlParts{raw: rawURL, url: u}
 	switch strings.ToLower(u.Scheme) {
 	case "http":
 	case "https":
 		p.tls = true
 	default:
-		return nil, invalidRequest("unsupported URL scheme %q (want http or https)", u.Scheme)
+		return none, invalidRequest("unsupported URL scheme %q (want http or https)", u.Scheme)
 	}
 	authority, target, ok := splitURL(rawURL)
 	if !ok || u.Host == "" || u.Hostname() == "" {
-		return nil, invalidRequest("URL %q has no host", rawURL)
+		return none, invalidRequest("URL %q has no host", rawURL)
 	}
 	if strings.ContainsAny(target, " \t\r\n\x00") || strings.ContainsAny(authority, " \t\r\n\x00") {
-		return nil, invalidRequest("URL %q contains whitespace or control characters; percent-encode them", rawURL)
+		return none, invalidRequest("URL %q contains whitespace or control characters; percent-encode them", rawURL)
 	}
 	port := u.Port()
 	if port == "" {
@@ -117,17 +141,24 @@ func parseURLParts(rawURL string, proxy proxySpec) (*urlParts, error) {
 			port = "443"
 		}
 	} else if n, err := parsePort(port); err != nil {
-		return nil, invalidRequest("URL %q: %v", rawURL, err)
+		return none, invalidRequest("URL %q: %v", rawURL, err)
 	} else {
 		// "018691" is port 18691: keyed (pool, --resolve, same-origin
 		// tests) by its number, however it was written.
-		port = strconv.Itoa(n)
+		if port[0] == '0' {
+			port = strconv.Itoa(n)
+		}
 	}
 	p.hostname = strings.ToLower(u.Hostname())
 	if !validHostname(p.hostname) {
-		return nil, invalidRequest("URL %q has an invalid host", rawURL)
+		return none, invalidRequest("URL %q has an invalid host", rawURL)
 	}
-	p.hostport = net.JoinHostPort(p.hostname, port)
+	if len(authority) == len(p.hostname)+1+len(port) && authority[:len(p.hostname)] == p.hostname &&
+		authority[len(p.hostname)] == ':' && authority[len(p.hostname)+1:] == port {
+		p.hostport = authority // already host:port, lower-case (no allocation)
+	} else {
+		p.hostport = net.JoinHostPort(p.hostname, port)
+	}
 	p.authority, p.target = authority, target
 	if proxy.kind == proxyHTTP && !p.tls {
 		p.target = strings.ToLower(u.Scheme) + "://" + authority + target
@@ -138,15 +169,24 @@ func parseURLParts(rawURL string, proxy proxySpec) (*urlParts, error) {
 // buildRequest validates the headers and writes the request bytes. The
 // method must have passed checkMethod.
 func buildRequest(method string, p *urlParts, headers cachemodel.Headers, proxy proxySpec) (*request, error) {
+	r := new(request)
+	if err := buildRequestInto(r, method, p, headers, proxy); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// buildRequestInto is buildRequest into *r, reusing its wire buffer.
+func buildRequestInto(r *request, method string, p *urlParts, headers cachemodel.Headers, proxy proxySpec) error {
 	for _, h := range headers {
 		if !isToken(h.Name) {
-			return nil, invalidRequest("invalid request header name %q", h.Name)
+			return invalidRequest("invalid request header name %q", h.Name)
 		}
 		if strings.ContainsAny(h.Value, "\r\n\x00") {
-			return nil, invalidRequest("request header %q has a line break or NUL in its value", h.Name)
+			return invalidRequest("request header %q has a line break or NUL in its value", h.Name)
 		}
 	}
-	r := &request{method: method, url: p.url, tls: p.tls, hostname: p.hostname, hostport: p.hostport, headers: headers}
+	*r = request{method: method, url: p.url, tls: p.tls, hostname: p.hostname, hostport: p.hostport, headers: headers, wire: r.wire[:0]}
 
 	// Names go out exactly as given, and no header is added behind our back
 	// (no User-Agent, Content-Length, Connection…): the request line, Host
@@ -158,7 +198,10 @@ func buildRequest(method string, p *urlParts, headers cachemodel.Headers, proxy 
 	for _, h := range headers {
 		size += len(h.Name) + len(h.Value) + 4
 	}
-	wire := make([]byte, 0, size)
+	wire := r.wire
+	if cap(wire) < size {
+		wire = make([]byte, 0, size)
+	}
 	wire = append(wire, method...)
 	wire = append(wire, ' ')
 	wire = append(wire, p.target...)
@@ -173,7 +216,7 @@ func buildRequest(method string, p *urlParts, headers cachemodel.Headers, proxy 
 		wire = appendHeaderLine(wire, h.Name, h.Value)
 	}
 	r.wire = append(wire, '\r', '\n')
-	return r, nil
+	return nil
 }
 
 func appendHeaderLine(dst []byte, name, value string) []byte {

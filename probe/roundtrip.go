@@ -2,7 +2,6 @@ package probe
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -22,7 +21,8 @@ const maxInterim = 16
 // one. A reused connection that turns out to be dead before any response
 // byte arrived (the server timed it out) is retried once on a fresh
 // connection, like browsers do; a fresh connection is never retried.
-func (e *Engine) roundTrip(ctx context.Context, deadline time.Time, r *request) (*cachemodel.Response, cachemodel.Timing, *cachemodel.ProbeError) {
+func (w *worker) roundTrip(ctx context.Context, deadline time.Time, r *request) (*cachemodel.Response, cachemodel.Timing, *cachemodel.ProbeError) {
+	e := w.e
 	key := r.poolKey()
 	pc := e.pool.get(key)
 	var t cachemodel.Timing
@@ -41,7 +41,7 @@ func (e *Engine) roundTrip(ctx context.Context, deadline time.Time, r *request) 
 			}
 			t.Connect = time.Since(began)
 		}
-		res, ttfb, ph, err := e.exchange(ctx, deadline, pc, key, r)
+		res, ttfb, ph, err := w.exchange(ctx, deadline, pc, key, r)
 		t.TTFB = ttfb
 		if err == nil {
 			return res, t, nil
@@ -59,18 +59,25 @@ func (e *Engine) roundTrip(ctx context.Context, deadline time.Time, r *request) 
 // most BodyLimit body bytes. pc goes back to the pool only if the response
 // was read completely and the server keeps the connection open; otherwise
 // it is closed, which is also how an oversized body is cut short.
-func (e *Engine) exchange(ctx context.Context, deadline time.Time, pc *pconn, key string, r *request) (
+//
+// While the exchange runs, cancelling the worker's run closes pc (see
+// worker.hold); a worker with no run relies on the deadline alone.
+func (w *worker) exchange(ctx context.Context, deadline time.Time, pc *pconn, key poolKey, r *request) (
 	res *cachemodel.Response, ttfb time.Duration, ph phase, err error,
 ) {
+	e := w.e
 	reusable := false
-	stop := context.AfterFunc(ctx, pc.close)
+	held := w.hold(pc)
 	defer func() {
-		if stop() && reusable {
+		if w.unhold(pc) && reusable {
 			e.pool.put(key, pc)
 		} else {
 			pc.close()
 		}
 	}()
+	if !held {
+		return nil, 0, phaseSend, context.Canceled
+	}
 
 	if err := pc.conn.SetDeadline(deadline); err != nil {
 		return nil, 0, phaseSend, err
@@ -80,7 +87,8 @@ func (e *Engine) exchange(ctx context.Context, deadline time.Time, pc *pconn, ke
 		return nil, 0, phaseSend, err
 	}
 
-	hr := newHeadReader(pc.conn, e.cfg.MaxHeaderBytes)
+	hr := &w.hr
+	hr.reset(pc.conn, e.cfg.MaxHeaderBytes)
 	hr.budget, hr.ctx, hr.deadline = e.headers, ctx, deadline
 	defer hr.release()
 	fr := fasthttp.AcquireResponse()
@@ -98,8 +106,18 @@ func (e *Engine) exchange(ctx context.Context, deadline time.Time, pc *pconn, ke
 			return nil, ttfb, ph, err
 		}
 		// Copy the lines out first: fasthttp rewrites folded lines in place.
-		if head, err = parseHead(block); err != nil {
+		if head, err = hr.scan.head(block); err != nil {
 			return nil, ttfb, phaseReadHeaders, err
+		}
+		if hr.scan.framed(block, head) {
+			// The usual response: its framing is known from the one
+			// pass over the block; fasthttp only reads the body.
+			fr.Header.SetStatusCode(head.status)
+			fr.Header.SetContentLength(hr.scan.contentLength)
+			if _, err := hr.br.Discard(len(block)); err != nil {
+				return nil, ttfb, phaseReadHeaders, err
+			}
+			break
 		}
 		before := hr.br.Buffered()
 		if err := fr.Header.Read(hr.br); err != nil {
@@ -134,10 +152,11 @@ func (e *Engine) exchange(ctx context.Context, deadline time.Time, pc *pconn, ke
 			res.BodyErr = classify(ctx, phaseReadBody, e.cfg.Timeout, err)
 			return res, ttfb, phaseReadHeaders, nil
 		}
-		sum := sha256.New()
-		n, done, err := readBody(io.TeeReader(fr.BodyStream(), sum), e.cfg.BodyLimit)
+		sum := w.bodyHash()
+		n, done, err := readBody(fr.BodyStream(), sum, e.cfg.BodyLimit)
 		_ = fr.CloseBodyStream()
-		res.BodyHash = hex.EncodeToString(sum.Sum(nil))
+		hex.Encode(w.hexSum[:], sum.Sum(w.digest[:0]))
+		res.BodyHash = string(w.hexSum[:])
 		// A body that stopped early (limit, timeout, cancel, broken framing)
 		// keeps the response: its headers are what corscope is about. Only
 		// a failure is recorded; the limit is the plan.
@@ -192,8 +211,9 @@ func doubtfulFraming(h parsedHead) bool {
 var bodyBufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // readBody reads up to limit bytes, trying for one more to learn whether the
-// body goes on. done is true when the body ended within the limit.
-func readBody(r io.Reader, limit int64) (n int64, done bool, err error) {
+// body goes on, and writes every byte read to sum. done is true when the
+// body ended within the limit.
+func readBody(r io.Reader, sum io.Writer, limit int64) (n int64, done bool, err error) {
 	bp := bodyBufPool.Get().(*[]byte)
 	defer bodyBufPool.Put(bp)
 	buf := *bp
@@ -204,6 +224,7 @@ func readBody(r io.Reader, limit int64) (n int64, done bool, err error) {
 			return limit, false, nil
 		}
 		m, err := r.Read(buf[:min(int64(len(buf)), want)])
+		_, _ = sum.Write(buf[:m])
 		n += int64(m)
 		switch {
 		case errors.Is(err, io.EOF):

@@ -115,3 +115,22 @@ func TestNoContentWithLengthIsNotReused(t *testing.T) {
 		t.Errorf("second request: %d X-Req %q", r.Status, v)
 	}
 }
+
+// The stray-bytes check costs a system call; it runs once per reuse of a
+// connection (when it leaves the pool), not also when it is put back.
+func TestIdleCheckOncePerReuse(t *testing.T) {
+	srv := newRawServer(t, serveCanned("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false))
+	e := newEngine(t, Config{Timeout: 2 * time.Second})
+	mustResponse(t, runOne(t, e, get(srv.url()+"/")))
+	before := idleChecks.Load()
+	const n = 10
+	for range n {
+		mustResponse(t, runOne(t, e, get(srv.url()+"/")))
+	}
+	if got := idleChecks.Load() - before; got != n {
+		t.Errorf("%d idle checks for %d requests on a kept-alive connection, want %d", got, n, n)
+	}
+	if c := srv.accepted(); c != 1 {
+		t.Errorf("%d connections, want 1", c)
+	}
+}

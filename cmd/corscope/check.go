@@ -407,10 +407,8 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	}
 	defer eng.Close()
 	var run runner.Engine = eng
-	var guard *runner.IsolateEngine
 	if f.mode == modeIsolate {
-		guard = runner.NewIsolateEngine(eng, pcfg.Concurrency)
-		run = guard
+		run = runner.Guard(eng, pcfg.Concurrency)
 	}
 
 	label, err := a.reportLabel(f.label)
@@ -423,12 +421,9 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	}
 	w := f.har.withHAR(report.NewWriter(format, a.stdout, ropt))
 	analyzeOpt := cachemodel.AnalyzeOptions{Curl: cachemodel.CurlOptions{Insecure: pcfg.Insecure, Resolve: f.resolve, Proxy: pcfg.Proxy}, Policy: pol}
-	analyze := func(p cachemodel.TargetPlan, obs []cachemodel.Observation) cachemodel.TargetReport {
-		if guard != nil {
-			p, obs = guard.Trim(p, obs)
-		}
+	analyze := runner.GuardAnalyzer(func(p cachemodel.TargetPlan, obs []cachemodel.Observation) cachemodel.TargetReport {
 		return cachemodel.Analyze(p, obs, analyzeOpt)
-	}
+	})
 	if analyze, err = withConfirm(ctx, f, analyze); err != nil {
 		return err
 	}

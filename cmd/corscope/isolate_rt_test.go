@@ -131,7 +131,7 @@ func TestIsolateRoundTrips(t *testing.T) {
 }
 
 // The same run through the engine the interactive view uses for x
-// (guardedEngine: one IsolateEngine per run over runner.Stream).
+// (runner.Guard: one IsolateEngine per run over runner.Stream).
 func TestIsolateRoundTripsViewPath(t *testing.T) {
 	o := startSlowOrigin(t)
 	eng, err := probe.New(probe.Config{HostConcurrency: 16})
@@ -147,8 +147,8 @@ func TestIsolateRoundTripsViewPath(t *testing.T) {
 		cachemodel.IsolateOptions{Rand: rand.Reader})
 	var rep cachemodel.TargetReport
 	start := time.Now()
-	err = runner.Stream(context.Background(), guardedEngine{inner: eng, concurrency: 16}, []cachemodel.TargetPlan{plan},
-		isolateAwareAnalyzer(cachemodel.AnalyzeOptions{}), runner.Hooks{OnTarget: func(r cachemodel.TargetReport) error { rep = r; return nil }})
+	err = runner.Stream(context.Background(), runner.Guard(eng, 16), []cachemodel.TargetPlan{plan},
+		analyzeWith(cachemodel.AnalyzeOptions{}), runner.Hooks{OnTarget: func(r cachemodel.TargetReport) error { rep = r; return nil }})
 	wall := time.Since(start)
 	if err != nil {
 		t.Fatal(err)

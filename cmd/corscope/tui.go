@@ -205,7 +205,7 @@ func (a *app) tuiOptions(ctx context.Context, f *tuiFlags, fs *pflag.FlagSet, cf
 	specs := map[string]targetSpec{}
 	tuiOpt := tui.Options{
 		Origins:      opt.Origins,
-		Engine:       guardedEngine{inner: eng, concurrency: pcfg.Concurrency},
+		Engine:       runner.Guard(eng, pcfg.Concurrency),
 		Timeout:      cmp.Or(pcfg.Timeout, probe.DefaultTimeout),
 		Modes:        []tui.Mode{tui.ModeObserve, tui.ModeIsolate},
 		Mode:         tui.Mode(f.mode),
@@ -218,7 +218,7 @@ func (a *app) tuiOptions(ctx context.Context, f *tuiFlags, fs *pflag.FlagSet, cf
 		ClipboardEnv: a.getenv,
 		Tool:         "corscope " + versionString(),
 		Context:      ctx,
-		Analyze: isolateAwareAnalyzer(cachemodel.AnalyzeOptions{
+		Analyze: analyzeWith(cachemodel.AnalyzeOptions{
 			Curl:   cachemodel.CurlOptions{Insecure: pcfg.Insecure, Resolve: f.resolve, Proxy: pcfg.Proxy},
 			Policy: pol,
 		}),
@@ -358,33 +358,10 @@ func runProgram(ctx context.Context, model tea.Model, out io.Writer) error {
 	return nil
 }
 
-// guardedEngine gives every run its own isolate guard
-// (runner.IsolateEngine): the adversarial experiment of an isolate plan is
-// only sent when the cache experiments show the busting parameter works.
-// Observe plans have no adversarial steps and pass straight through. A
-// guard per run, because the view runs several at once with overlapping
-// plan indexes.
-type guardedEngine struct {
-	inner       runner.Engine
-	concurrency int
-}
-
-func (g guardedEngine) Run(ctx context.Context, plans []cachemodel.TargetPlan, out chan<- cachemodel.Observation) error {
-	return runner.NewIsolateEngine(g.inner, g.concurrency).Run(ctx, plans, out)
-}
-
-// isolateAwareAnalyzer drops the adversarial steps the guard withheld
-// before analysing, as check does with IsolateEngine.Trim. The guard's
-// decision is a pure function of the same observations
-// (cachemodel.AdversarialSafe), so it is recomputed here rather than
-// shared across runs.
-func isolateAwareAnalyzer(opt cachemodel.AnalyzeOptions) runner.Analyzer {
-	return func(p cachemodel.TargetPlan, obs []cachemodel.Observation) cachemodel.TargetReport {
-		if n := cachemodel.AdversarialStart(p); n < len(p.Steps) {
-			if ok, _ := cachemodel.AdversarialSafe(p, obs); !ok {
-				p.Steps, obs = p.Steps[:n], obs[:min(n, len(obs))]
-			}
-		}
+// analyzeWith is the TUI's analysis: cachemodel.Analyze behind the isolate
+// guard (the TUI's engine is runner.Guard's).
+func analyzeWith(opt cachemodel.AnalyzeOptions) runner.Analyzer {
+	return runner.GuardAnalyzer(func(p cachemodel.TargetPlan, obs []cachemodel.Observation) cachemodel.TargetReport {
 		return cachemodel.Analyze(p, obs, opt)
-	}
+	})
 }

@@ -37,13 +37,46 @@ func NewIsolateEngine(inner Engine, concurrency int) *IsolateEngine {
 	return &IsolateEngine{Inner: inner, Concurrency: concurrency}
 }
 
-// Trim drops a target's withheld adversarial steps before analysis, so the
-// report holds only what was sent.
-func (e *IsolateEngine) Trim(p cachemodel.TargetPlan, obs []cachemodel.Observation) (cachemodel.TargetPlan, []cachemodel.Observation) {
-	if !e.Withheld(p.Index) {
+// Guard wraps inner with the isolate guard, one IsolateEngine per Run: the
+// adversarial experiment of an isolate plan is only sent when the cache
+// experiments show the busting parameter works. Observe plans have no
+// adversarial steps and pass straight through. A guard per run, because
+// an engine may run several at once with overlapping plan indexes (the
+// TUI does). Analyse its targets with GuardAnalyzer.
+func Guard(inner Engine, concurrency int) Engine { return guarded{inner, concurrency} }
+
+type guarded struct {
+	inner       Engine
+	concurrency int
+}
+
+func (g guarded) Run(ctx context.Context, plans []cachemodel.TargetPlan, out chan<- cachemodel.Observation) error {
+	return NewIsolateEngine(g.inner, g.concurrency).Run(ctx, plans, out)
+}
+
+// GuardAnalyzer is analyze for targets run behind the guard: a target's
+// adversarial steps the guard withheld are dropped first (TrimWithheld),
+// so the report holds only what was sent.
+func GuardAnalyzer(analyze Analyzer) Analyzer {
+	return func(p cachemodel.TargetPlan, obs []cachemodel.Observation) cachemodel.TargetReport {
+		p, obs = TrimWithheld(p, obs)
+		return analyze(p, obs)
+	}
+}
+
+// TrimWithheld drops a target's adversarial steps when the guard withheld
+// them. The guard's decision is a pure function of the cache experiments'
+// observations (cachemodel.AdversarialSafe; an early go-ahead from
+// AdversarialSafeEarly implies it), so it is recomputed here rather than
+// looked up: it needs no state shared with the run.
+func TrimWithheld(p cachemodel.TargetPlan, obs []cachemodel.Observation) (cachemodel.TargetPlan, []cachemodel.Observation) {
+	n := cachemodel.AdversarialStart(p)
+	if n == len(p.Steps) {
 		return p, obs
 	}
-	n := cachemodel.AdversarialStart(p)
+	if ok, _ := cachemodel.AdversarialSafe(p, obs); ok {
+		return p, obs
+	}
 	p.Steps = p.Steps[:n]
 	return p, obs[:min(n, len(obs))]
 }

@@ -128,8 +128,13 @@ func TestIsolateEngineOnePlanAtATime(t *testing.T) {
 		}
 		var reps []cachemodel.TargetReport
 		err := StreamFrom(context.Background(), eng, src, 3, func(p cachemodel.TargetPlan, obs []cachemodel.Observation) cachemodel.TargetReport {
-			p, obs = eng.Trim(p, obs)
-			return cachemodel.Analyze(p, obs, cachemodel.AnalyzeOptions{})
+			trimmed, _ := TrimWithheld(p, obs)
+			if cut := len(trimmed.Steps) < len(p.Steps); cut != eng.Withheld(p.Index) {
+				t.Errorf("%s: target %d trimmed %v, but the guard withheld %v", c.status, p.Index, cut, eng.Withheld(p.Index))
+			}
+			return GuardAnalyzer(func(p cachemodel.TargetPlan, obs []cachemodel.Observation) cachemodel.TargetReport {
+				return cachemodel.Analyze(p, obs, cachemodel.AnalyzeOptions{})
+			})(p, obs)
 		}, Hooks{OnTarget: func(r cachemodel.TargetReport) error { reps = append(reps, r); return nil }})
 		if err != nil || len(reps) != n {
 			t.Fatalf("%s: err %v, %d reports", c.status, err, len(reps))
