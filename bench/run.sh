@@ -15,6 +15,9 @@
 #   ISOLATE [1]       0 skips scenario 8 (100,000 URLs in isolate mode, twice:
 #                     about 10 minutes on 2 cores); ISO_URLS, BASE: see
 #                     bench/isolate_rss.sh
+#   S1_BASE []        a git revision: scenario 1 also runs that revision's
+#                     corscope, taking turns with this tree and wrk, and
+#                     prints its req/s and CPU µs/request beside them
 #   KEEP [0]          1 keeps the work directory (outputs, JSON, logs)
 set -euo pipefail
 
@@ -31,6 +34,7 @@ RT=${RT:-1}
 RT_RUNS=${RT_RUNS:-5}
 RT_BASE=${RT_BASE:-974689e}
 KEEP=${KEEP:-0}
+S1_BASE=${S1_BASE:-}
 
 URLS=2000           # scenario 1: 2,000 URLs × 5 variants = 10,000 requests
 SCALE_URLS=10000    # scenario 4: 10,000 URLs × 5 variants
@@ -213,11 +217,23 @@ log "scenario 1: throughput, $URLS URLs × 5 variants at concurrency $CONC"
 "${CHECK[@]}" "${CONCS[@]}" - <"$WORK/urls.txt" >"$WORK/s1.json"
 tail -1 "$WORK/s1.json" | grep -q "\"requests\":$REQS,\"failed\":0" ||
 	die "scenario 1 check run: $(tail -1 "$WORK/s1.json")"
+BASE_CHECK=()
+if [ -n "$S1_BASE" ]; then
+	log "  building $S1_BASE for the same-run baseline"
+	mkdir -p "$WORK/s1base"
+	git -C "$ROOT" archive "$S1_BASE" | tar -x -C "$WORK/s1base"
+	(cd "$WORK/s1base" && go build -o "$WORK/corscope-base" ./cmd/corscope)
+	BASE_CHECK=("$WORK/corscope-base" "${CHECK[@]:1}")
+	"${BASE_CHECK[@]}" "${CONCS[@]}" - <"$WORK/urls.txt" >/dev/null # warm-up
+fi
 # corscope and wrk take turns, so a burst of load from elsewhere on a
 # shared machine hits both rather than one of them.
 for i in $(seq 1 "$(( RUNS > WRK_RUNS ? RUNS : WRK_RUNS ))"); do
 	if [ "$i" -le "$RUNS" ]; then
 		run_timed "$WORK/s1.times" "${CHECK[@]}" "${CONCS[@]}" - <"$WORK/urls.txt" >/dev/null
+		if [ -n "$S1_BASE" ]; then
+			run_timed "$WORK/s1base.times" "${BASE_CHECK[@]}" "${CONCS[@]}" - <"$WORK/urls.txt" >/dev/null
+		fi
 	fi
 	if [ "$i" -le "$WRK_RUNS" ]; then
 		run_wrk "$ORIGIN" "$WORK/wrk.cpu" >>"$WORK/wrk.rps"
@@ -232,6 +248,15 @@ S1_CPU=$(calc "$(cpu_us "$WORK/s1.times" "$REQS")" 2)
 WRK_CPU=$(calc "$(median <"$WORK/wrk.cpu")" 2)
 log "  corscope CPU µs/request per run: $(awk -v n="$REQS" '{printf "%.1f ", ($3 + $4) * 1e6 / n}' "$WORK/s1.times")"
 log "  wrk CPU µs/request per run:      $(tr '\n' ' ' <"$WORK/wrk.cpu")"
+if [ -n "$S1_BASE" ]; then
+	log "  $S1_BASE req/s per run:  $(awk -v n="$REQS" '{printf "%.0f ", n / $1}' "$WORK/s1base.times")"
+	log "  $S1_BASE CPU µs/request per run: $(awk -v n="$REQS" '{printf "%.1f ", ($3 + $4) * 1e6 / n}' "$WORK/s1base.times")"
+	S1B_WALL=$(cut -d' ' -f1 "$WORK/s1base.times" | median)
+	S1B_RPS=$(calc "$REQS / $S1B_WALL" 0)
+	S1B_CPU=$(calc "$(cpu_us "$WORK/s1base.times" "$REQS")" 2)
+	row "1 throughput" "req/s vs $S1_BASE" "$S1_RPS" "$S1B_RPS" "$(calc "$S1_RPS / $S1B_RPS")" "(same-run baseline)" "-"
+	row "1 throughput" "CPU µs/request vs $S1_BASE" "$S1_CPU" "$S1B_CPU" "$(calc "$S1_CPU / $S1B_CPU")" "(same-run baseline)" "-"
+fi
 
 # The by-hand baseline: one curl process per request, 16 at a time.
 while read -r u; do
