@@ -508,6 +508,14 @@ func purgeDoc(st themes.Styles, k *KeyMap, before *cachemodel.TargetReport, out 
 		}
 		b.text(glyph + safeLong(out.Summary))
 	}
+	// A purge clears stored copies, not their cause: when the re-probe is
+	// poisoned again, say so under the headline, so "✓ purged" is not read
+	// as "fixed".
+	if out.After != nil {
+		if note := purge.Recurring(*out.After); note != "" {
+			b.text(glyphProblem + " " + safeLong(note))
+		}
+	}
 
 	b.section("Before and after the purge, per Origin variant")
 	table, matched := beforeAfterTable(st, before, out, w)
@@ -564,11 +572,6 @@ func purgeDoc(st themes.Styles, k *KeyMap, before *cachemodel.TargetReport, out 
 	}
 	b.section("Next")
 	if out.After != nil {
-		// A purge clears stored copies, not their cause: when the re-probe
-		// is poisoned again, say so, so "✓ purged" is not read as "fixed".
-		if note := purge.Recurring(*out.After); note != "" {
-			b.text(glyphProblem + " " + safeLong(note))
-		}
 
 		b.text(k.Back.Help().Key + ": the matrix now shows this re-probe. Cells that changed since the run before the purge read \"new (was old)\" and are marked Δ; " + k.Diff.Help().Key + " turns the marks off and on. " + k.Reprobe.Help().Key + " probes again.")
 	} else {
