@@ -302,7 +302,22 @@ func (m Model) helpLines() []string {
 		}
 	}
 	for _, l := range legend {
-		lines = append(lines, wrap(l, m.w)...)
+		// An indented entry keeps its indent on the lines it wraps onto
+		// (two more columns), so each entry reads as one item.
+		indent := len(l) - len(strings.TrimLeft(l, " "))
+		if indent == 0 || m.w <= indent+12 {
+			lines = append(lines, wrap(l, m.w)...)
+			continue
+		}
+		pad := strings.Repeat(" ", indent+2)
+		for i, w := range wrap(l[indent:], m.w-indent-2) {
+			if i == 0 {
+				w = l[:indent] + w
+			} else {
+				w = pad + w
+			}
+			lines = append(lines, w)
+		}
 	}
 	return lines
 }
