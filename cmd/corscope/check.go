@@ -388,19 +388,50 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	if err != nil {
 		return err
 	}
-	targets, err := a.collectTargetsHAR(ctx, args, f, opt.Origins)
-	if err != nil {
-		return err
+	notes := func(targets []targetSpec) {
+		f.noteTargets(targets)
+		if note := f.normalisedNote(); note != "" {
+			fmt.Fprint(a.stderr, note)
+		}
+		if note := unusedResolveNote(pcfg.Resolve, targets); note != "" {
+			fmt.Fprint(a.stderr, note)
+		}
 	}
-	f.noteTargets(targets)
-	if note := f.normalisedNote(); note != "" {
-		fmt.Fprint(a.stderr, note)
+	// With "-" the URLs are read, validated and probed as they arrive
+	// (urlFeed); the report is held until stdin ends, so a bad line still
+	// leaves nothing of it written.
+	runCtx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
+	var (
+		targets []targetSpec
+		feed    *urlFeed
+		plans   runner.Source
+		build   func(i int) cachemodel.TargetPlan
+		stdout  io.Writer = a.stdout
+		held    *heldWriter
+	)
+	if f.har.file == "" && !f.har.replayCredentials && slices.Contains(args, "-") {
+		feed = newURLFeed(runCtx, cancelRun)
+		held = &heldWriter{w: a.stdout, held: true}
+		stdout = held
+		build = f.planBuilder(feed.target, opt, pol)
+		feed.build = build
+		feed.atEnd = func(targets []targetSpec, dupNote string) {
+			fmt.Fprint(a.stderr, dupNote)
+			notes(targets)
+			held.release()
+		}
+		feed.start(args, a.stdin)
+		plans = feed.source()
+	} else {
+		var err error
+		if targets, err = a.collectTargetsHAR(ctx, args, f, opt.Origins); err != nil {
+			return err
+		}
+		notes(targets)
+		build = f.planBuilder(func(i int) targetSpec { return targets[i] }, opt, pol)
+		plans = planSource(len(targets), build)
 	}
-	if note := unusedResolveNote(pcfg.Resolve, targets); note != "" {
-		fmt.Fprint(a.stderr, note)
-	}
-	build := f.planBuilder(targets, opt, pol)
-	plans := planSource(len(targets), build)
 	eng, err := probe.New(pcfg)
 	if err != nil {
 		return usageErr("%v", err)
@@ -419,7 +450,7 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	if format == "table" && a.useColor(f.noColor, f.color) {
 		ropt.Paint = tablePainter(a.stdout, f.palette)
 	}
-	w := f.har.withHAR(report.NewWriter(format, a.stdout, ropt))
+	w := f.har.withHAR(report.NewWriter(format, stdout, ropt))
 	analyzeOpt := cachemodel.AnalyzeOptions{Curl: cachemodel.CurlOptions{Insecure: pcfg.Insecure, Resolve: f.resolve, Proxy: pcfg.Proxy}, Policy: pol}
 	analyze := runner.GuardAnalyzer(func(p cachemodel.TargetPlan, obs []cachemodel.Observation) cachemodel.TargetReport {
 		return cachemodel.Analyze(p, obs, analyzeOpt)
@@ -431,12 +462,24 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags, args []string) error 
 	if err := w.Begin(); err != nil {
 		return err
 	}
-	err = runner.StreamFrom(ctx, run, plans, pcfg.Concurrency, analyze, runner.Hooks{OnTarget: func(t cachemodel.TargetReport) error {
+	err = runner.StreamFrom(runCtx, run, plans, pcfg.Concurrency, analyze, runner.Hooks{OnTarget: func(t cachemodel.TargetReport) error {
 		sum.Add(t)
 		return w.Target(t)
 	}})
+	n := len(targets)
+	if feed != nil {
+		done, count, ferr := feed.finish()
+		if ferr != nil {
+			return ferr // bad input: the held report is dropped
+		}
+		if ctx.Err() != nil && !done {
+			return interruptedErr(ctx, "reading URLs from standard input")
+		}
+		held.release() // the run ended before stdin did (an engine error)
+		n = count
+	}
 	if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
-		return finishInterrupted(ctx, w, &sum, len(targets), build, analyzeOpt)
+		return finishInterrupted(ctx, w, &sum, n, build, analyzeOpt)
 	}
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
@@ -485,10 +528,10 @@ func planSource(n int, build func(i int) cachemodel.TargetPlan) runner.Source {
 
 // planBuilder builds target i's plan (isolate or observe, with its own
 // origins and headers).
-func (f *checkFlags) planBuilder(targets []targetSpec, opt cachemodel.PlanOptions, pol cachemodel.Policy) func(i int) cachemodel.TargetPlan {
+func (f *checkFlags) planBuilder(target func(i int) targetSpec, opt cachemodel.PlanOptions, pol cachemodel.Policy) func(i int) cachemodel.TargetPlan {
 	iso := cachemodel.IsolateOptions{Param: f.cacheBuster, Rand: rand.Reader}
 	return func(i int) cachemodel.TargetPlan {
-		t := targets[i]
+		t := target(i)
 		topt := t.planOptions(opt, pol, f.originsFromFlags)
 		plansBuilt.Add(1)
 		return edgePlan(f.edgeAddrs, func() cachemodel.TargetPlan {
@@ -588,6 +631,17 @@ func (a *app) collectTargets(ctx context.Context, args []string, fromConfig []co
 
 func readURLLines(r io.Reader) ([]string, error) {
 	var out []string
+	err := scanURLLines(r, func(line string) bool {
+		out = append(out, line)
+		return true
+	})
+	return out, err
+}
+
+// scanURLLines calls each with every URL line of r as it is read (blank
+// lines and # comments skipped, lines up to 1 MiB) until each returns false
+// or r ends.
+func scanURLLines(r io.Reader, each func(line string) bool) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for sc.Scan() {
@@ -595,9 +649,11 @@ func readURLLines(r io.Reader) ([]string, error) {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		out = append(out, line)
+		if !each(line) {
+			return nil
+		}
 	}
-	return out, sc.Err()
+	return sc.Err()
 }
 
 // withPolicyOrigins adds the policy's allowed origins to those sent: they
