@@ -73,6 +73,11 @@ func ParseTargetURL(s string) (*url.URL, error) {
 		return nil, fmt.Errorf("bad URL %q: %v", shown, unwrapURLError(err))
 	}
 	if u.Scheme == "" || (u.Host == "" && u.Opaque == "" && !strings.Contains(s, "://")) {
+		// Suggest https:// only when the result is itself a URL we
+		// would take: "not a url" gets no suggestion that fails too.
+		if _, err := ParseTargetURL("https://" + strings.TrimPrefix(s, "//")); err != nil {
+			return nil, fmt.Errorf("bad URL %q: no scheme (want http:// or https://)", shown)
+		}
 		return nil, fmt.Errorf("bad URL %q: no scheme; did you mean %s ?", shown, plainOrQuoted("https://"+strings.TrimPrefix(shown, "//")))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {

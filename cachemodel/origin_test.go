@@ -64,6 +64,7 @@ func TestParseTargetURL(t *testing.T) {
 	bad := map[string]string{
 		"":                      "empty URL",
 		"example.com/a.js":      "no scheme; did you mean https://example.com/a.js",
+		"not a url":             "no scheme (want http:// or https://)",
 		"ftp://example.com/":    "scheme must be http or https",
 		"https://":              "no host",
 		"https://u:p@x.example": "credentials in URLs",
@@ -74,6 +75,12 @@ func TestParseTargetURL(t *testing.T) {
 		_, err := ParseTargetURL(in)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("ParseTargetURL(%q) error = %v; want it to mention %q", in, err, want)
+		}
+	}
+	// A "did you mean" is only offered when it is itself a URL we take.
+	for _, in := range []string{"not a url", "a b/c", "example.com:99999/x"} {
+		if _, err := ParseTargetURL(in); err == nil || strings.Contains(err.Error(), "did you mean") {
+			t.Errorf("ParseTargetURL(%q) error = %v; want no suggestion that fails too", in, err)
 		}
 	}
 }
