@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,21 +11,13 @@ import (
 	"github.com/corscope/corscope/cachemodel"
 	"github.com/corscope/corscope/internal/browser"
 	"github.com/corscope/corscope/internal/browserconfirm"
+	"github.com/corscope/corscope/internal/browsertest"
 	"github.com/corscope/corscope/internal/demo"
 )
 
-// needBrowser skips when the browser is missing, or fails under
-// CORSCOPE_REQUIRE_BROWSERS=1 (CI), so CI cannot pass without it.
-func needBrowser(t *testing.T, k browser.Kind) {
-	t.Helper()
-	if _, err := browser.Find(k); err != nil {
-		msg := err.Error() + ": apt-get install --no-install-recommends chromium firefox-esr"
-		if os.Getenv("CORSCOPE_REQUIRE_BROWSERS") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-}
+// needBrowser skips (naming the browser it waits for) when k is missing,
+// or fails under CORSCOPE_REQUIRE_BROWSERS=1 (CI): browsertest.Require.
+func needBrowser(t *testing.T, k browser.Kind) { browsertest.Require(t, k) }
 
 // noBrowserLeft asserts that no browser started by --confirm-in is still
 // running (their profiles live under this process's

@@ -3,11 +3,9 @@ package browserconfirm
 import (
 	"context"
 	"crypto/x509"
-	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -15,17 +13,17 @@ import (
 
 	"github.com/corscope/corscope/cachemodel"
 	"github.com/corscope/corscope/internal/browser"
+	"github.com/corscope/corscope/internal/browsertest"
 )
 
-// needBrowser skips when the browser is missing, or fails under
-// CORSCOPE_REQUIRE_BROWSERS=1 (CI).
+// needBrowser starts a Confirmer for k; a missing browser skips (naming
+// what it waits for) or fails under CORSCOPE_REQUIRE_BROWSERS=1 (CI), as
+// browsertest.Require decides.
 func needBrowser(t *testing.T, k browser.Kind) *Confirmer {
 	t.Helper()
+	browsertest.Require(t, k)
 	c, err := New(context.Background(), string(k))
 	if err != nil {
-		if errors.Is(err, ErrNotInstalled) && os.Getenv("CORSCOPE_REQUIRE_BROWSERS") != "1" {
-			t.Skip(err)
-		}
 		t.Fatal(err)
 	}
 	return c

@@ -21,30 +21,6 @@ import (
 // browserTimeout bounds one browser's whole run (start, every case, results).
 const browserTimeout = 60 * time.Second
 
-// requireBrowser skips when the browser is missing, or fails when
-// CORSCOPE_REQUIRE_BROWSERS=1 (set by .ci/run) so CI cannot pass without
-// running the real browsers.
-func requireBrowser(t *testing.T, k browser.Kind) string {
-	t.Helper()
-	bin, err := browser.Find(k)
-	if err == nil {
-		return bin
-	}
-	msg, fail := missing(err, os.Getenv)
-	if fail {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-// missing words the skip (or, under CORSCOPE_REQUIRE_BROWSERS=1, the
-// failure) for a browser that is not installed.
-func missing(err error, getenv func(string) string) (msg string, fail bool) {
-	msg = fmt.Sprintf("%v: apt-get install --no-install-recommends chromium firefox-esr (.ci/run does this)", err)
-	return msg, getenv("CORSCOPE_REQUIRE_BROWSERS") == "1"
-}
-
 // result is what the page reports for one fetch().
 type result struct {
 	ID      string `json:"id"`
@@ -442,7 +418,7 @@ func TestBrowsersAgreeWithModel(t *testing.T) {
 	for _, k := range []browser.Kind{browser.Chromium, browser.Firefox} {
 		t.Run(string(k), func(t *testing.T) {
 			t.Parallel()
-			bin := requireBrowser(t, k)
+			bin := Require(t, k)
 			full, _, err := browser.Version(context.Background(), bin)
 			if err != nil {
 				t.Fatal(err)
@@ -602,7 +578,7 @@ func TestDivergencesFollowTheirSwitch(t *testing.T) {
 	for _, k := range []browser.Kind{browser.Chromium, browser.Firefox} {
 		t.Run(string(k), func(t *testing.T) {
 			t.Parallel()
-			bin := requireBrowser(t, k)
+			bin := Require(t, k)
 			full, _, err := browser.Version(context.Background(), bin)
 			if err != nil {
 				t.Fatal(err)
@@ -725,7 +701,7 @@ func TestMissingBrowserSkipsUnlessRequired(t *testing.T) {
 		t.Fatalf("Find with no binary: %v, want ErrNotInstalled", err)
 	}
 	for env, wantFail := range map[string]bool{"": false, "0": false, "1": true} {
-		msg, fail := missing(err, func(k string) string {
+		msg, fail := Missing(err, func(k string) string {
 			if k == "CORSCOPE_REQUIRE_BROWSERS" {
 				return env
 			}
