@@ -100,7 +100,7 @@ func probeAllocs(t testing.TB, e *Engine, plans []cachemodel.TargetPlan) (allocs
 // queueing for a host's slots, a channel per wait made it 5.5.
 func TestProbeAllocationsPerRequest(t *testing.T) {
 	if raceEnabled {
-		t.Skip("allocation counts under -race include the detector's; run without -race")
+		t.Skip("waits for a build without -race (scripts/test.sh runs it so): allocation counts under -race include the detector's")
 	}
 	srv := quietServer(t)
 	for _, cfg := range []Config{

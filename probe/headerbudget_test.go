@@ -117,7 +117,7 @@ func TestHeaderBytesBoundedAcrossTargets(t *testing.T) {
 	const limitMiB = 600
 	t.Logf("peak RSS %d MiB for 16 endless header blocks at --max-header-bytes 64MiB (bound %d MiB)", hwm, limitMiB)
 	if raceEnabled {
-		t.Logf("race detector on: the bound is asserted only in a normal build (go test ./probe/)")
+		t.Logf("race detector on: the bound is asserted only in a normal build (scripts/test.sh runs one)")
 		return
 	}
 	if hwm < 0 || hwm > limitMiB {

@@ -11,6 +11,11 @@ go vet ./...
 echo "== go test -race"
 go test -race -count=1 -timeout 10m ./...
 
+# Budgets the race detector distorts (allocation counts, peak RSS): the
+# race suite skips or loosens them, so they run here in a normal build.
+echo "== budgets without -race"
+go test -count=1 -run 'Alloc|BytesPerRequest|HeaderBytesBounded' ./probe/ ./cachemodel/ ./internal/report/ ./internal/termsafe/
+
 # Count-based budgets: a duration (-fuzztime 3s) races Go 1.26's fuzz
 # coordinator at the deadline and fails with a bare "context deadline
 # exceeded" and no input (golang/go#75804, fixed in Go 1.27).
