@@ -166,7 +166,7 @@ type diffName struct {
 	// Per group.
 	group, count, out int32
 	ignored, differ   bool
-	measure           bool // a number that describes the response, never a counter (NumberDescribesResponse)
+	measure           bool // a number that describes the response, never a counter (measuresResponse)
 	counter           counterCheck
 }
 
@@ -242,7 +242,7 @@ func (t *diffTable) intern(name string) int {
 		return id
 	}
 	id := len(t.names)
-	nm := diffName{key: key, spelling: name, measure: numberDescribesResponseFold(key)}
+	nm := diffName{key: key, spelling: name, measure: measuresResponse(key)}
 	if t.ignore == nil {
 		nm.ignored = volatileFold(key)
 	} else {
@@ -432,20 +432,16 @@ func asciiSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
-// NumberDescribesResponse reports whether a number-valued header (given
-// lower-cased) measures the response itself rather than counting fetches:
-// a Content-Length or Access-Control-Max-Age that differs between Origin
-// variants means the variants got different answers, so it stays a
-// difference even though every value is a whole number.
-func NumberDescribesResponse(lowerName string) bool {
-	return numberDescribesResponseFold(lowerName)
-}
-
+// responseMeasures are number-valued headers that measure the response
+// itself rather than count fetches: a Content-Length or
+// Access-Control-Max-Age that differs between Origin variants means the
+// variants got different answers, so it stays a difference even though
+// every value is a whole number.
 var responseMeasures = [...]string{"content-length", "access-control-max-age", "content-range"}
 
-// numberDescribesResponseFold is NumberDescribesResponse for a name in any
-// case, without lower-casing (DiffVariants calls it once per name).
-func numberDescribesResponseFold(name string) bool {
+// measuresResponse reports whether name (any case) is one of
+// responseMeasures, without lower-casing it.
+func measuresResponse(name string) bool {
 	for _, m := range responseMeasures {
 		if len(name) == len(m) && strings.EqualFold(name, m) {
 			return true
@@ -457,14 +453,15 @@ func numberDescribesResponseFold(name string) bool {
 // PerFetchCounter reports whether a header changes on every fetch by
 // nature, given its lower-cased name and its values in the cells that
 // have it: Age, or a header whose every non-empty value is a whole number
-// (an origin's hit counter, a per-node sequence). Such headers are never
+// (an origin's hit counter, a per-node sequence), except the headers that
+// measure the response (responseMeasures). Such headers are never
 // reported as differences: DiffVariants leaves them out, and the TUI
 // shows them without its ≠ and Δ marks.
 func PerFetchCounter(lowerName string, values []string) bool {
 	if lowerName == "age" {
 		return true
 	}
-	if NumberDescribesResponse(lowerName) {
+	if measuresResponse(lowerName) {
 		return false
 	}
 	var c counterCheck
