@@ -474,9 +474,6 @@ func countVerdict(checks []PurgeCheck, v PurgeVerdict) int {
 	return n
 }
 
-// verdictWord is a verdict with its glyph, readable without colour.
-func verdictWord(v PurgeVerdict) string { return v.Label() }
-
 func verdictStyle(st themes.Styles, v PurgeVerdict) func(...string) string {
 	switch v {
 	case VerdictPurged:
@@ -554,7 +551,7 @@ func purgeDoc(st themes.Styles, k *KeyMap, before *cachemodel.TargetReport, out 
 	if len(why) > 0 {
 		b.section("Why")
 		for _, r := range why {
-			first := verdictWord(r.verdict) + " " + strings.Join(r.labels, ", ") + ": "
+			first := r.verdict.Label() + " " + strings.Join(r.labels, ", ") + ": "
 			for i, l := range wrap(first+safeLong(r.text), max(w-2, 8)) {
 				pre := "  "
 				if i == 0 {
@@ -711,7 +708,7 @@ func beforeAfterTable(st themes.Styles, before *cachemodel.TargetReport, out Pur
 	cells := make([][8]string, len(rows))
 	for i, r := range rows {
 		bs, as := side(r.before), side(r.after)
-		cells[i] = [8]string{r.label, bs[0], bs[1], bs[2], as[0], as[1], as[2], verdictWord(r.verdict)}
+		cells[i] = [8]string{r.label, bs[0], bs[1], bs[2], as[0], as[1], as[2], r.verdict.Label()}
 		for j, c := range cells[i] {
 			ws[j] = max(ws[j], ansi.StringWidth(c))
 		}

@@ -185,7 +185,7 @@ func (p *tuiPurger) Purge(ctx context.Context, req tui.PurgeRequest) (tui.PurgeO
 			if e.Edge != "" {
 				label = "@" + e.Edge + " " + label
 			}
-			out.Checks = append(out.Checks, tui.PurgeCheck{Label: label, Verdict: tuiVerdict(c.Outcome), Reason: c.Reason})
+			out.Checks = append(out.Checks, tui.PurgeCheck{Label: label, Verdict: c.Outcome, Reason: c.Reason})
 		}
 	}
 	where := "re-probed"
@@ -217,16 +217,6 @@ func purgedWhat(job *purge.Job, res purge.Result) string {
 		s += fmt.Sprintf(" (%d could not be targeted)", skipped)
 	}
 	return s
-}
-
-func tuiVerdict(o purge.VerifyOutcome) tui.PurgeVerdict {
-	switch o {
-	case purge.Purged:
-		return tui.VerdictPurged
-	case purge.StillCached:
-		return tui.VerdictStillCached
-	}
-	return tui.VerdictUnknown
 }
 
 // isolateRun reports whether a report holds isolate experiments.
