@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/corscope/corscope/cachemodel"
 )
 
@@ -161,6 +162,9 @@ type store struct {
 	// dir is the longest "scheme://host/…/" every target's label starts
 	// with (kept as targets are added); the list shows it once.
 	dir string
+	// widest is the display width of the longest label, kept as targets
+	// are added, so the layout need not measure every label per update.
+	widest int
 }
 
 func newStore() *store { return &store{byURL: map[string]int{}} }
@@ -178,7 +182,18 @@ func (s *store) add(raw string, u *url.URL) (*target, bool) {
 		s.dir = t.label
 	}
 	s.dir = sharedDir(s.dir, t.label)
+	s.widest = max(s.widest, ansi.StringWidth(t.label))
 	return t, true
+}
+
+// widestShown is the display width of the widest shownLabel: every label
+// starts with dir (which ends at a '/'), so it is the widest label less
+// dir's width.
+func (s *store) widestShown() int {
+	if len(s.targets) > 1 && s.dir != "" {
+		return s.widest - ansi.StringWidth(s.dir)
+	}
+	return s.widest
 }
 
 // sharedDir is the longest prefix of a and b that ends in '/' and still

@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -234,11 +232,7 @@ func (t targetsModel) View() string {
 // WantedWidth is the width of the widest target row with nothing cut
 // (state, provider, severity and the shown name), for the layout.
 func (t targetsModel) WantedWidth() int {
-	widest := 0
-	for _, tg := range t.s.targets {
-		widest = max(widest, ansi.StringWidth(t.s.shownLabel(tg)))
-	}
-	return 2 + stateColW + providerColW + severityColW + widest
+	return 2 + stateColW + providerColW + severityColW + t.s.widestShown()
 }
 
 // verdictWord is the column after the provider: the worst finding's

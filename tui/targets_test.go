@@ -1,9 +1,11 @@
 package tui
 
 import (
-	"github.com/charmbracelet/x/ansi"
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/corscope/corscope/cachemodel"
 )
 
 // Issue 11 item 3: a target whose requests all failed, one that got 404
@@ -86,5 +88,31 @@ func TestTargetListKeepsWhatTellsTargetsApart(t *testing.T) {
 	}
 	if got := sharedDir("https://a.example/x/1.js", "https://b.example/x/1.js"); got != "" {
 		t.Errorf("different hosts share %q", got)
+	}
+}
+
+// The layout's target width is kept as targets are added (not measured
+// per update); it must equal the widest label the list shows, also after
+// a target with another directory shortens the shared prefix.
+func TestWidestShownLabelKeptAsTargetsAdded(t *testing.T) {
+	s := newStore()
+	for _, raw := range []string{
+		"https://cdn.example/cors/a.json",
+		"https://cdn.example/cors/wildcard-credentials.json",
+		"https://cdn.example/other/b.js",
+		"https://cdn.example/cors/\u00e9t\u00e9.json",
+	} {
+		u, err := cachemodel.ParseTargetURL(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.add(raw, u)
+		want := 0
+		for _, tg := range s.targets {
+			want = max(want, ansi.StringWidth(s.shownLabel(tg)))
+		}
+		if got := s.widestShown(); got != want {
+			t.Errorf("after %s: widestShown %d, the widest shown label is %d", raw, got, want)
+		}
 	}
 }
