@@ -605,28 +605,61 @@ func (a *app) collectTargets(ctx context.Context, args []string, fromConfig []co
 		}
 	}
 	if len(specs) == 0 {
-		return nil, usageErr("no URLs given: pass one or more URLs, or - to read them from stdin")
+		return nil, errNoURLs()
 	}
-	seen := make(map[string]bool, len(specs))
+	var set urlSet
 	out := specs[:0]
-	dups := 0
 	for _, sp := range specs {
-		u, err := cachemodel.ParseTargetURL(sp.raw)
+		u, isNew, err := set.add(sp.raw)
 		if err != nil {
-			return nil, usageErr("%v", err)
+			return nil, err
 		}
-		if seen[u.String()] {
-			dups++
-			continue
+		if isNew {
+			sp.url = u
+			out = append(out, sp)
 		}
-		seen[u.String()] = true
-		sp.url = u
-		out = append(out, sp)
 	}
-	if dups > 0 {
-		fmt.Fprintf(a.stderr, "corscope: note: skipped %d duplicate URL(s)\n", dups)
-	}
+	fmt.Fprint(a.stderr, set.note())
 	return out, nil
+}
+
+// errNoURLs is check's usage error for an empty target list.
+func errNoURLs() error {
+	return usageErr("no URLs given: pass one or more URLs, or - to read them from stdin")
+}
+
+// urlSet validates check's target URLs and drops repeats (the same URL
+// once parsed), counting them for the note; the argument list and the
+// streamed stdin path share it.
+type urlSet struct {
+	seen map[string]bool
+	dups int
+}
+
+// add parses raw; isNew is false for a URL already in the set.
+func (s *urlSet) add(raw string) (u *url.URL, isNew bool, err error) {
+	u, err = cachemodel.ParseTargetURL(raw)
+	if err != nil {
+		return nil, false, usageErr("%v", err)
+	}
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	key := u.String()
+	if s.seen[key] {
+		s.dups++
+		return u, false, nil
+	}
+	s.seen[key] = true
+	return u, true, nil
+}
+
+// note is the stderr line about skipped repeats, or "".
+func (s *urlSet) note() string {
+	if s.dups == 0 {
+		return ""
+	}
+	return fmt.Sprintf("corscope: note: skipped %d duplicate URL(s)\n", s.dups)
 }
 
 func readURLLines(r io.Reader) ([]string, error) {

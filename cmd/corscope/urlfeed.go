@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"sync"
 
@@ -49,23 +48,19 @@ func (fd *urlFeed) start(args []string, stdin io.Reader) {
 // read validates every URL of args in order, reading "-" from stdin line
 // by line, and stops at the first bad one or when the run is over.
 func (fd *urlFeed) read(args []string, stdin io.Reader) {
-	seen := map[string]bool{}
-	dups := 0
+	var set urlSet
 	add := func(raw string) bool {
 		if fd.ctx.Err() != nil {
 			return false
 		}
-		u, err := cachemodel.ParseTargetURL(raw)
+		u, isNew, err := set.add(raw)
 		if err != nil {
-			fd.fail(usageErr("%v", err))
+			fd.fail(err)
 			return false
 		}
-		key := u.String()
-		if seen[key] {
-			dups++
+		if !isNew {
 			return true
 		}
-		seen[key] = true
 		fd.mu.Lock()
 		fd.targets = append(fd.targets, targetSpec{raw: raw, url: u})
 		fd.mu.Unlock()
@@ -96,13 +91,10 @@ func (fd *urlFeed) read(args []string, stdin io.Reader) {
 	n := len(fd.targets)
 	fd.mu.Unlock()
 	if n == 0 {
-		fd.fail(usageErr("no URLs given: pass one or more URLs, or - to read them from stdin"))
+		fd.fail(errNoURLs())
 		return
 	}
-	note := ""
-	if dups > 0 {
-		note = fmt.Sprintf("corscope: note: skipped %d duplicate URL(s)\n", dups)
-	}
+	note := set.note()
 	// Under the lock: the source ends only after the notes and the
 	// release, and a run already over (finish) releases nothing.
 	fd.mu.Lock()
