@@ -281,11 +281,7 @@ func edgesDisagree(groups []edgeResult, provider Provider, target string) []Find
 		f := Finding{Rule: RuleEdgesDisagree, Severity: worst, Message: msg, Evidence: ev,
 			Variants: poisonVariants(poisoned), Fix: edgePurgeFix(provider, target, names)}
 		if allFromError {
-			f.FromErrorStatus = true
-			if f.Severity.Rank() > SevLow.Rank() {
-				f.Severity = SevLow
-			}
-			f.Message += " (seen only on error responses: rated low at most)"
+			f.markFromErrorResponses("")
 		}
 		return []Finding{f}
 	}

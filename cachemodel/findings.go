@@ -166,12 +166,23 @@ func (d *diag) finding(rule string, sev Severity, msg, fix string, evidence []st
 			list = append(list, strconv.Itoa(st))
 		}
 	}
+	f.markFromErrorResponses(strings.Join(list, ", "))
+	return []Finding{f}
+}
+
+// markFromErrorResponses marks a finding drawn only from 4xx/5xx answers:
+// rated low at most, and its message says so (with the statuses, when
+// given). Every rule, the edge and the vantage comparisons use it.
+func (f *Finding) markFromErrorResponses(statuses string) {
 	f.FromErrorStatus = true
 	if f.Severity.Rank() > SevLow.Rank() {
 		f.Severity = SevLow
 	}
-	f.Message += " (seen only on error responses, status " + strings.Join(list, ", ") + ": rated low at most)"
-	return []Finding{f}
+	if statuses != "" {
+		f.Message += " (seen only on error responses, status " + statuses + ": rated low at most)"
+	} else {
+		f.Message += " (seen only on error responses: rated low at most)"
+	}
 }
 
 // uniqueLines returns lines without repeats, in order; lines itself when

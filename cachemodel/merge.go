@@ -140,11 +140,7 @@ func vantagesDisagree(groups []edgeResult, provider Provider, target string) []F
 		f.Fix = "Key the cache on Origin (or honour Vary: Origin) at every edge, then purge the copy at each edge the poisoned vantage points reach (the PoP in the evidence; corscope check --edge ADDR probes one edge from anywhere)."
 	}
 	if allFromError {
-		f.FromErrorStatus = true
-		if f.Severity.Rank() > SevLow.Rank() {
-			f.Severity = SevLow
-		}
-		f.Message += " (seen only on error responses: rated low at most)"
+		f.markFromErrorResponses("")
 	}
 	return []Finding{f}
 }
