@@ -437,13 +437,9 @@ func (x *executor) sendCloudFront(ctx context.Context, b *Batch, r *Request) Req
 			return rr
 		}
 		if err := x.opt.Sleep(ctx, wait); err != nil {
-			if status != 0 && status < 500 {
-				rr.Message = fmt.Sprintf("not purged: interrupted while waiting to retry after %s", why)
-			} else {
-				rr.Interrupted = true
-				rr.Message = fmt.Sprintf("%s: interrupted while waiting to retry after %s", OutcomeUnknown, why)
-			}
-			rr.Err = fmt.Errorf("%s (%w)", rr.Message, err)
+			// Throttled (4xx) is known not done; a 5xx or a lost
+			// connection may still have created the invalidation.
+			rr.interruptedWaiting(status == 0 || status >= 500, why, err)
 			return rr
 		}
 		rr.Waited += wait

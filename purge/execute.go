@@ -23,6 +23,19 @@ type reply struct {
 	errText   string   // why it failed; set exactly when !ok
 }
 
+// interruptedWaiting records an interrupt during the wait before a retry:
+// when the failed attempt may still have purged, the outcome is unknown
+// (Interrupted); otherwise the copy is known not purged.
+func (rr *RequestResult) interruptedWaiting(mayHavePurged bool, why string, err error) {
+	if mayHavePurged {
+		rr.Interrupted = true
+		rr.Message = fmt.Sprintf("%s: interrupted while waiting to retry after %s", OutcomeUnknown, why)
+	} else {
+		rr.Message = fmt.Sprintf("not purged: interrupted while waiting to retry after %s", why)
+	}
+	rr.Err = fmt.Errorf("%s (%w)", rr.Message, err)
+}
+
 // RequestResult is what happened to one request.
 type RequestResult struct {
 	Batch   int // index into Job.Batches
@@ -336,15 +349,9 @@ func (x *executor) send(ctx context.Context, b *Batch, r *Request) RequestResult
 			return rr
 		}
 		if err := x.opt.Sleep(ctx, wait); err != nil {
-			if status == http.StatusTooManyRequests {
-				// Refused, not done: the outcome is known.
-				rr.Message = fmt.Sprintf("not purged: interrupted while waiting to retry after %s", why)
-			} else {
-				// A 5xx or a lost connection may still have purged.
-				rr.Interrupted = true
-				rr.Message = fmt.Sprintf("%s: interrupted while waiting to retry after %s", OutcomeUnknown, why)
-			}
-			rr.Err = fmt.Errorf("%s (%w)", rr.Message, err)
+			// A 429 was refused, not done; a 5xx or a lost connection may
+			// still have purged.
+			rr.interruptedWaiting(status != http.StatusTooManyRequests, why, err)
 			return rr
 		}
 		rr.Waited += wait
